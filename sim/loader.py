@@ -1,0 +1,387 @@
+"""Read scenario TOML files (with ``extends``), validate them once, build a :class:`Scenario`.
+
+Every problem raises :class:`ScenarioError`, whose text is one line naming the file, the
+key and the bad value. Nothing here prints or exits; the CLI does that.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sim.calendar import format_month, parse_month
+from sim.distributions import DIST_ARGS, OPTIONAL_ARGS, Dist, Param, dist_problem, domain_problem
+from sim.params import CONDITIONS, Family, Scenario, Step, Supply, Thresholds
+
+
+class ScenarioError(ValueError):
+    """A bad scenario input: ``file: key = value: message``."""
+
+    def __init__(self, file: str | Path, key: str, value: Any, message: str):
+        self.file, self.key, self.value, self.message = str(file), key, value, message
+        super().__init__(f"{file}: {key} = {show(value)}: {message}")
+
+
+def show(value: Any) -> str:
+    """A compact one-line, TOML-like rendering of a value for error messages."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and `extends`
+
+
+def _read_toml(path: Path, referrer: Path | None) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        if referrer is None:
+            raise ScenarioError(path, "(file)", str(path), "no such scenario file") from None
+        raise ScenarioError(referrer, "extends", str(path), "no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(path, "(syntax)", str(path), f"not valid TOML: {err}") from None
+    except OSError as err:
+        raise ScenarioError(path, "(file)", str(path), err.strerror or str(err)) from None
+
+
+def read_chain(path: Path) -> list[tuple[Path, dict]]:
+    """The file and every file it extends, most basic first; cycles are an error."""
+    chain: list[tuple[Path, dict]] = []
+    seen: list[Path] = []
+    current, referrer = Path(path), None
+    while True:
+        resolved = current.resolve()
+        if resolved in seen:
+            raise ScenarioError(referrer, "extends", str(current), "cyclic extends")
+        seen.append(resolved)
+        data = _read_toml(current, referrer)
+        chain.append((current, data))
+        parent = data.pop("extends", None)
+        if parent is None:
+            break
+        if not isinstance(parent, str):
+            raise ScenarioError(current, "extends", parent, "must be a file path string")
+        referrer, current = current, (current.parent / parent)
+    return chain[::-1]
+
+
+def merge_chain(chain: list[tuple[Path, dict]]) -> tuple[dict, dict[str, Path]]:
+    """Deep-merge tables (later files win; arrays replace) and note which file set each key."""
+    merged: dict = {}
+    origins: dict[str, Path] = {}
+
+    def merge(into: dict, data: dict, prefix: str, file: Path) -> None:
+        for key, value in data.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value, dotted + ".", file)
+            else:
+                into[key] = value
+            origins[dotted] = file
+
+    for file, data in chain:
+        merge(merged, data, "", file)
+    return merged, origins
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+class _Checker:
+    """Walks the merged tables; every error names the file that set the offending key."""
+
+    def __init__(self, origins: dict[str, Path], fact_ids: set[str] | None, start: int, end: int):
+        self.origins, self.fact_ids, self.start, self.end = origins, fact_ids, start, end
+
+    def fail(self, key: str, value: Any, message: str) -> None:
+        probe = key
+        while probe and probe not in self.origins:
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        file = self.origins.get(probe) or next(iter(self.origins.values()), "(scenario)")
+        raise ScenarioError(file, key, value, message)
+
+    def table(self, key: str, raw: Any, allowed: tuple[str, ...], required=()) -> dict:
+        if not isinstance(raw, dict):
+            self.fail(key, raw, "must be a table")
+        for name, value in raw.items():
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.fail(f"{key}.{name}".lstrip("."), value, f"unknown key{hint}")
+        for name in required:
+            if name not in raw:
+                self.fail(f"{key}.{name}".lstrip("."), "(missing)", "required key is missing")
+        return raw
+
+    def text(self, key: str, raw: Any) -> str:
+        if not isinstance(raw, str) or not raw:
+            self.fail(key, raw, "must be a non-empty string")
+        return raw
+
+    def month(self, key: str, raw: Any) -> int:
+        try:
+            month = parse_month(raw)
+        except ValueError:
+            self.fail(key, raw, "must be a month as YYYY-MM")
+        if not self.start <= month <= self.end:
+            span = f"{format_month(self.start)}..{format_month(self.end)}"
+            self.fail(key, raw, f"outside the horizon {span}")
+        return month
+
+    def share(self, key: str, raw: Any) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            self.fail(key, raw, "must be a number")
+        if not 0 <= raw <= 1:
+            self.fail(key, raw, "a share must be in [0, 1]")
+        return float(raw)
+
+    def param(self, key: str, raw: Any, domain: str) -> Param:
+        facts: tuple[str, ...] = ()
+        note = ""
+        if isinstance(raw, bool) or not isinstance(raw, int | float | dict):
+            self.fail(key, raw, "must be a number or a distribution table")
+        if isinstance(raw, dict):
+            kind = raw.get("dist", "fixed" if "value" in raw else None)
+            if kind is None:
+                self.fail(key, raw, "a distribution table needs dist = ... (or value = ...)")
+            if kind not in DIST_ARGS:
+                close = difflib.get_close_matches(str(kind), DIST_ARGS, n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.fail(f"{key}.dist", kind, f"unknown distribution{hint}")
+            names = DIST_ARGS[kind] + OPTIONAL_ARGS.get(kind, ())
+            self.table(key, raw, ("dist", "facts", "note") + names, required=DIST_ARGS[kind])
+            for name in names:
+                if name in raw and (
+                    isinstance(raw[name], bool) or not isinstance(raw[name], int | float)
+                ):
+                    self.fail(f"{key}.{name}", raw[name], "must be a number")
+            args = {name: float(raw[name]) for name in names if name in raw}
+            problem = dist_problem(kind, args)
+            if problem:
+                self.fail(key, raw, f"impossible {kind} distribution: {problem}")
+            facts = self._facts(f"{key}.facts", raw.get("facts", []))
+            note = raw.get("note", "")
+            if not isinstance(note, str):
+                self.fail(f"{key}.note", note, "must be a string")
+            dist = Dist(kind, tuple(args.items()))
+        else:
+            dist = Dist("fixed", (("value", float(raw)),))
+        problem = domain_problem(dist, domain)
+        if problem:
+            self.fail(key, raw, problem)
+        return Param(dist, domain, facts, note)
+
+    def _facts(self, key: str, raw: Any) -> tuple[str, ...]:
+        if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+            self.fail(key, raw, "must be a list of fact id strings")
+        for fact_id in raw:
+            if self.fact_ids is not None and fact_id not in self.fact_ids:
+                close = difflib.get_close_matches(fact_id, self.fact_ids, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.fail(key, fact_id, f"no such fact in seeds/{hint}")
+        return tuple(raw)
+
+    def schedule(self, key: str, raw: Any, value_key: str, domain: str) -> tuple[Step, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.fail(key, raw, "must be a non-empty array of tables [[...]]")
+        steps = []
+        for i, entry in enumerate(raw):
+            here = f"{key}[{i}]"
+            self.table(here, entry, ("from", value_key), required=("from", value_key))
+            month = self.month(f"{here}.from", entry["from"])
+            if steps and month <= steps[-1].month:
+                self.fail(f"{here}.from", entry["from"], "schedule dates must increase")
+            steps.append(Step(month, self.param(f"{here}.{value_key}", entry[value_key], domain)))
+        return tuple(steps)
+
+
+TOP = (
+    "description", "horizon", "families", "storage", "losses", "refurbishment",
+    "production", "supply", "metrics",
+)  # fmt: skip
+FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
+STORAGE_KEYS = ("good_share", "fair_share", "good_to_fair", "fair_to_poor")
+FAMILY_REQUIRED = ("vulnerability", "quality_weight", "refurb_effort")
+
+
+def _horizon(check: _Checker, raw: dict, start: str | None, end: str | None) -> tuple[int, int]:
+    horizon = check.table("horizon", raw.get("horizon", {}), ("start", "end"), ("start", "end"))
+    months = []
+    for name, override in (("start", start), ("end", end)):
+        try:
+            months.append(parse_month(horizon[name]))
+        except ValueError:
+            check.fail(f"horizon.{name}", horizon[name], "must be a month as YYYY-MM")
+        if override is not None:
+            try:
+                months[-1] = parse_month(override)
+            except ValueError:
+                raise ScenarioError("(command line)", f"--{name}", override, "must be YYYY-MM")
+    if months[0] > months[1]:
+        raise ScenarioError(
+            "(command line)", "--start/--end", f"{format_month(months[0])}..{format_month(months[1])}",
+            "start must not be after end",
+        )  # fmt: skip
+    return months[0], months[1]
+
+
+def _family(check: _Checker, name: str, raw: Any) -> Family:
+    key = f"families.{name}"
+    check.table(key, raw, FAMILY_KEYS, FAMILY_REQUIRED)
+    return Family(
+        name=name,
+        active=check.param(f"{key}.active", raw.get("active", 0), "count"),
+        storage=check.param(f"{key}.storage", raw.get("storage", 0), "count"),
+        vulnerability=check.param(f"{key}.vulnerability", raw["vulnerability"], "positive"),
+        quality_weight=check.param(f"{key}.quality_weight", raw["quality_weight"], "count"),
+        refurb_effort=check.param(f"{key}.refurb_effort", raw["refurb_effort"], "positive"),
+    )
+
+
+def _conditions(check: _Checker, key: str, raw: Any, domain: str) -> tuple[Param, Param, Param]:
+    check.table(key, raw, CONDITIONS, CONDITIONS)
+    return tuple(check.param(f"{key}.{c}", raw[c], domain) for c in CONDITIONS)
+
+
+def _priority(check: _Checker, raw: Any, families: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    key = "refurbishment.priority"
+    if not isinstance(raw, list) or not raw:
+        check.fail(key, raw, 'must be a non-empty list like ["T-62:good", ...]')
+    entries: list[tuple[str, str]] = []
+    for i, item in enumerate(raw):
+        fam, _, cond = item.rpartition(":") if isinstance(item, str) else ("", "", "")
+        if fam not in families or cond not in CONDITIONS:
+            close = difflib.get_close_matches(fam, families, n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}:{cond}'?" if close and fam not in families else ""
+            check.fail(f"{key}[{i}]", item, f"must be FAMILY:CONDITION with a known family{hint}")
+        if (fam, cond) in entries:
+            check.fail(f"{key}[{i}]", item, "listed twice")
+        entries.append((fam, cond))
+    return tuple(entries)
+
+
+def _family_ref(check: _Checker, key: str, raw: Any, families: tuple[str, ...]) -> str:
+    if raw not in families:
+        close = difflib.get_close_matches(str(raw), families, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        check.fail(key, raw, f"not a family defined under [families]{hint}")
+    return raw
+
+
+def _supply(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> Supply:
+    key = f"supply.{name}"
+    fields = ("family", "start", "tanks_per_month", "total_cap", "delivery_lag_months")
+    check.table(key, raw, fields, fields)
+    return Supply(
+        name=name,
+        family=_family_ref(check, f"{key}.family", raw["family"], families),
+        start=check.month(f"{key}.start", raw["start"]),
+        tanks_per_month=check.param(f"{key}.tanks_per_month", raw["tanks_per_month"], "count"),
+        total_cap=check.param(f"{key}.total_cap", raw["total_cap"], "count"),
+        delivery_lag_months=check.param(
+            f"{key}.delivery_lag_months", raw["delivery_lag_months"], "months"
+        ),
+    )
+
+
+def _keys(raw: Any) -> tuple[str, ...]:
+    """The keys of a table whose keys are free names (families, supplies)."""
+    return tuple(raw) if isinstance(raw, dict) else ()
+
+
+def build_scenario(
+    raw: dict,
+    origins: dict[str, Path],
+    *,
+    name: str,
+    files: tuple[str, ...],
+    fact_ids: set[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> Scenario:
+    """Validate merged scenario tables and build the frozen :class:`Scenario`."""
+    boot = _Checker(origins, fact_ids, 0, 10**9)
+    required = ("horizon", "families", "storage", "losses", "refurbishment", "production")
+    boot.table("", raw, TOP, required + ("metrics",))
+    first, last = _horizon(boot, raw, start, end)
+    declared = (parse_month(raw["horizon"]["start"]), parse_month(raw["horizon"]["end"]))
+    check = _Checker(origins, fact_ids, *declared)
+    fam_raw = check.table("families", raw["families"], _keys(raw["families"]))
+    if not fam_raw:
+        check.fail("families", fam_raw, "needs at least one family")
+    families = tuple(_family(check, n, v) for n, v in fam_raw.items())
+    names = tuple(f.name for f in families)
+    store = check.table("storage", raw["storage"], STORAGE_KEYS, STORAGE_KEYS)
+    losses = check.table(
+        "losses", raw["losses"], ("schedule", "detection_share", "monthly_cv"),
+        ("schedule", "detection_share", "monthly_cv"),
+    )  # fmt: skip
+    refurb_keys = ("schedule", "lead_time_months", "effort", "donors", "failure", "priority")
+    refurb = check.table("refurbishment", raw["refurbishment"], refurb_keys, refurb_keys)
+    prod = check.table("production", raw["production"], ("family", "schedule"), ("family", "schedule"))
+    supply = check.table("supply", raw.get("supply", {}), _keys(raw.get("supply", {})))
+    metric_keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
+    metrics = check.table("metrics", raw.get("metrics"), metric_keys, metric_keys)
+    return Scenario(
+        name=name,
+        files=files,
+        start=first,
+        end=last,
+        families=families,
+        **{k: check.param(f"storage.{k}", store[k], "share") for k in STORAGE_KEYS},
+        loss_schedule=check.schedule(
+            "losses.schedule", losses["schedule"], "confirmed_per_month", "count"
+        ),
+        detection_share=check.param("losses.detection_share", losses["detection_share"], "positive"),
+        loss_cv=check.param("losses.monthly_cv", losses["monthly_cv"], "count"),
+        capacity_schedule=check.schedule(
+            "refurbishment.schedule", refurb["schedule"], "capacity_per_month", "count"
+        ),
+        lead_time_months=check.param(
+            "refurbishment.lead_time_months", refurb["lead_time_months"], "months"
+        ),
+        condition_effort=_conditions(check, "refurbishment.effort", refurb["effort"], "positive"),
+        condition_donors=_conditions(check, "refurbishment.donors", refurb["donors"], "share"),
+        condition_failure=_conditions(check, "refurbishment.failure", refurb["failure"], "share"),
+        priority=_priority(check, refurb["priority"], names),
+        production_family=_family_ref(check, "production.family", prod["family"], names),
+        production_schedule=check.schedule(
+            "production.schedule", prod["schedule"], "tanks_per_year", "count"
+        ),
+        supplies=tuple(_supply(check, n, v, names) for n, v in supply.items()),
+        thresholds=Thresholds(*(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys)),
+    )
+
+
+def load_scenario(
+    path: str | Path,
+    *,
+    fact_ids: set[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> Scenario:
+    """Read, merge and validate a scenario file; ``start``/``end`` override its horizon."""
+    chain = read_chain(Path(path))
+    raw, origins = merge_chain(chain)
+    return build_scenario(
+        raw,
+        origins,
+        name=Path(path).stem,
+        files=tuple(str(p) for p, _ in chain),
+        fact_ids=fact_ids,
+        start=start,
+        end=end,
+    )

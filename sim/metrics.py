@@ -1,0 +1,79 @@
+"""From a chunk's :class:`Trace` to trajectory series and per-replication headline metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine import Trace
+from sim.inputs import Inputs
+from sim.params import Thresholds
+
+#: Trajectory variables, in output order. lost..imported are cumulative since the start.
+VARIABLES = (
+    "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",
+    "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
+)  # fmt: skip
+COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
+MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25")
+NEVER = -1
+
+
+def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
+    """Every trajectory as one array (T, V, F + 1, R); the last family slot is ``all``.
+
+    ``active_weighted`` is rounded to whole T-90M equivalents in integer runs.
+    """
+    weighted = trace.active * inputs.quality_weight[None]
+    if np.issubdtype(trace.active.dtype, np.integer):
+        weighted = np.rint(weighted)
+    by_family = np.stack(
+        [
+            trace.active,
+            trace.storage.sum(axis=1),
+            trace.storage[:, 0],
+            trace.storage[:, 1],
+            trace.storage[:, 2],
+            trace.pipeline,
+            trace.lost,
+            trace.scrapped,
+            trace.refurbished,
+            trace.produced,
+            trace.imported,
+            weighted.astype(trace.active.dtype),
+        ],
+        axis=1,
+    ).astype(np.int64 if np.issubdtype(trace.active.dtype, np.integer) else np.float64)
+    return np.concatenate([by_family, by_family.sum(axis=2, keepdims=True)], axis=2)
+
+
+def first_month(mask: np.ndarray) -> np.ndarray:
+    """Index of the first True along axis 0 of a (T, R) mask, or :data:`NEVER`; shape (R,)."""
+    return np.where(mask.any(axis=0), mask.argmax(axis=0), NEVER)
+
+
+def headline_metrics(
+    series: np.ndarray, trace: Trace, inputs: Inputs, thresholds: Thresholds
+) -> dict[str, np.ndarray]:
+    """Per-replication headline metrics, each shape (R,); months are indices from the start.
+
+    - ``storage_exhausted``: good+fair storage, all families, at or below
+      ``exhausted_share`` of its initial level;
+    - ``refurb_below_half``: effort spent on good or fair hulls below ``refurb_low_share`` of
+      the month's capacity (the rest idle or sunk into poor hulls, for lack of better ones);
+    - ``active_down_25``: active fleet below ``1 - active_drop_share`` of its initial level.
+    """
+    active = series[:, 0, -1]
+    good_fair = series[:, 2, -1] + series[:, 3, -1]
+    initial_good_fair = inputs.storage0[:2].sum(axis=(0, 1))
+    initial_active = inputs.active0.sum(axis=0)
+    capacity = trace.capacity
+    return {
+        "active_end": active[-1],
+        "active_weighted_end": series[-1, 11, -1],
+        "lost_end": series[-1, 6, -1],
+        "storage_exhausted": first_month(good_fair <= thresholds.exhausted_share * initial_good_fair),
+        "refurb_below_half": first_month(
+            (capacity > 0) & (trace.effort_refurbishable < thresholds.refurb_low_share * capacity)
+        ),
+        "active_down_25": first_month(active < (1 - thresholds.active_drop_share) * initial_active),
+    }

@@ -1,0 +1,70 @@
+"""Write a run's results folder atomically: build it beside the target, then rename."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from sim.plots import fan_chart
+from sim.run import RunResult
+from sim.summary import TRAJECTORY_COLUMNS, manifest, summary, trajectory_rows
+
+
+class OutputExistsError(FileExistsError):
+    """The results folder exists and --force was not given."""
+
+
+def check_target(target: Path, force: bool) -> None:
+    """Refuse an existing results folder unless ``force``."""
+    if target.exists() and not force:
+        raise OutputExistsError(f"{target}: results folder exists; use --force to replace it")
+
+
+def cited_sources(result: RunResult, facts: dict) -> list[str]:
+    """Distinct publications behind the scenario's parameters, assumptions left out."""
+    seen: dict[str, None] = {}
+    for param in result.scenario.params().values():
+        for fact_id in param.facts:
+            fact = facts.get(fact_id)
+            if fact is not None and fact.kind != "assumption":
+                seen.setdefault(fact.citation(), None)
+    return sorted(seen)
+
+
+def write_results(result: RunResult, target: Path, facts: dict, *, force: bool = False) -> Path:
+    """Write manifest.json, summary.json, trajectories.csv and fan_chart.png into ``target``.
+
+    Nothing appears at ``target`` until every file is complete; with ``force`` an existing
+    folder is replaced only after the new one is ready.
+    """
+    check_target(target, force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        with (staging / "manifest.json").open("w") as handle:
+            json.dump(manifest(result, facts), handle, indent=2)
+        with (staging / "summary.json").open("w") as handle:
+            json.dump(summary(result), handle, indent=2)
+        with (staging / "trajectories.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(TRAJECTORY_COLUMNS)
+            writer.writerows(trajectory_rows(result))
+        fan_chart(result, cited_sources(result, facts)).savefig(
+            staging / "fan_chart.png", dpi=150, bbox_inches="tight"
+        )
+        os.chmod(staging, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
