@@ -1,0 +1,69 @@
+"""Small scenarios built in code, for engine tests (no files, no fact checks)."""
+
+from __future__ import annotations
+
+from sim.loader import build_scenario
+
+
+def scenario_dict(
+    *,
+    families: dict[str, dict] | None = None,
+    start: str = "2022-02",
+    end: str = "2022-07",
+    losses: float = 10.0,
+    detection: float = 1.0,
+    cv: float = 0.0,
+    capacity: float = 10.0,
+    lead: float = 1.0,
+    effort=(1.0, 2.0, 4.0),
+    donors=(0.0, 0.5, 1.0),
+    failure=(0.0, 0.1, 0.5),
+    good_share: float = 0.4,
+    fair_share: float = 0.3,
+    good_to_fair: float = 0.01,
+    fair_to_poor: float = 0.01,
+    production_per_year: float = 12.0,
+    supply: dict | None = None,
+    priority: list[str] | None = None,
+) -> dict:
+    """A raw scenario table like a parsed TOML file; every argument is a plain number."""
+    families = families or {
+        "A": {"active": 100, "storage": 50, "vulnerability": 1.0, "quality_weight": 1.0,
+              "refurb_effort": 1.0},
+    }  # fmt: skip
+    if priority is None:
+        priority = [f"{f}:{c}" for c in ("good", "fair", "poor") for f in families]
+    conds = ("good", "fair", "poor")
+    return {
+        "horizon": {"start": start, "end": end},
+        "families": families,
+        "storage": {
+            "good_share": good_share,
+            "fair_share": fair_share,
+            "good_to_fair": good_to_fair,
+            "fair_to_poor": fair_to_poor,
+        },
+        "losses": {
+            "detection_share": detection,
+            "monthly_cv": cv,
+            "schedule": [{"from": start, "confirmed_per_month": losses}],
+        },
+        "refurbishment": {
+            "lead_time_months": lead,
+            "priority": priority,
+            "effort": dict(zip(conds, effort)),
+            "donors": dict(zip(conds, donors)),
+            "failure": dict(zip(conds, failure)),
+            "schedule": [{"from": start, "capacity_per_month": capacity}],
+        },
+        "production": {
+            "family": next(iter(families)),
+            "schedule": [{"from": start, "tanks_per_year": production_per_year}],
+        },
+        "supply": supply or {},
+        "metrics": {"exhausted_share": 0.1, "refurb_low_share": 0.5, "active_drop_share": 0.25},
+    }
+
+
+def make_scenario(**kwargs):
+    return build_scenario(scenario_dict(**kwargs), {}, name="test", files=("test",))

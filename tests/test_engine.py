@@ -1,0 +1,161 @@
+"""Engine invariants: conservation, non-negativity, reproducibility, chunk invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+from factories import make_scenario
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.engine import simulate
+from sim.inputs import build_inputs
+from sim.run import run_scenario
+from sim.sampling import draw_params, expected_params
+from sim.streams import ExpectedFlows, RandomFlows
+
+share = st.floats(0.0, 1.0)
+count = st.integers(0, 400)
+
+
+@st.composite
+def scenarios(draw):
+    n_families = draw(st.integers(1, 3))
+    families = {}
+    for i in range(n_families):
+        families[f"F{i}"] = {
+            "active": draw(count),
+            "storage": draw(st.one_of(count, st.just({"dist": "uniform", "low": 0, "high": 300}))),
+            "vulnerability": draw(st.floats(0.2, 3.0)),
+            "quality_weight": draw(st.floats(0.0, 1.0)),
+            "refurb_effort": draw(st.floats(0.2, 3.0)),
+        }
+    supply = None
+    end = draw(st.sampled_from(["2022-02", "2022-06", "2023-01"]))
+    if draw(st.booleans()):
+        families["NK"] = {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0}
+        supply = {
+            "nk": {
+                "family": "NK",
+                "start": draw(st.sampled_from([m for m in ("2022-02", "2022-05", "2022-09") if m <= end])),
+                "tanks_per_month": draw(st.floats(0, 30)),
+                "total_cap": draw(st.integers(0, 200)),
+                "delivery_lag_months": draw(st.integers(0, 3)),
+            }
+        }
+    good = draw(share)
+    return make_scenario(
+        families=families,
+        end=end,
+        losses=draw(st.one_of(st.floats(0, 400), st.just({"dist": "pert", "low": 0, "mode": 50, "high": 500}))),
+        detection=draw(st.floats(0.2, 1.0)),
+        cv=draw(st.floats(0.0, 1.0)),
+        capacity=draw(st.floats(0, 300)),
+        lead=draw(st.integers(0, 4)),
+        effort=tuple(draw(st.floats(0.5, 5.0)) for _ in range(3)),
+        donors=tuple(draw(share) for _ in range(3)),
+        failure=tuple(draw(share) for _ in range(3)),
+        good_share=good,
+        fair_share=draw(st.floats(0.0, 1.0 - good)),
+        good_to_fair=draw(st.floats(0, 0.3)),
+        fair_to_poor=draw(st.floats(0, 0.3)),
+        production_per_year=draw(st.floats(0, 1200)),
+        supply=supply,
+        priority=[f"{f}:{c}" for f in families for c in ("poor", "good", "fair")][::-1],
+    )
+
+
+def balance(trace, inputs):
+    """Both sides of the conservation identity, each (T, F, R)."""
+    initial = inputs.storage0.sum(axis=0) + inputs.active0
+    inflow = initial[None] + trace.produced + trace.imported
+    stocks = (
+        trace.storage.sum(axis=1) + trace.pipeline + trace.active + trace.lost + trace.scrapped
+    )
+    return inflow, stocks
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1), reps=st.integers(1, 40))
+def test_stocks_are_conserved_exactly_and_never_negative(scenario, seed, reps):
+    values = draw_params(scenario, seed=seed, first_rep=0, reps=reps)
+    inputs = build_inputs(scenario, values, integer=True)
+    trace = simulate(inputs, RandomFlows(seed, 0, reps))
+    inflow, stocks = balance(trace, inputs)
+    np.testing.assert_array_equal(inflow, stocks)
+    for name in ("active", "storage", "pipeline", "lost", "scrapped", "refurbished", "produced", "imported"):
+        assert getattr(trace, name).min() >= 0, name
+    # Cumulative flows never decrease.
+    for name in ("lost", "scrapped", "refurbished", "produced", "imported"):
+        assert (np.diff(getattr(trace, name), axis=0) >= 0).all(), name
+    # Supply never exceeds its cap.
+    if len(inputs.supply_family):
+        assert (trace.imported[-1].sum(axis=0) <= inputs.supply_cap.sum(axis=0)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(scenario=scenarios())
+def test_expected_value_run_conserves_stocks(scenario):
+    inputs = build_inputs(scenario, expected_params(scenario), integer=False)
+    trace = simulate(inputs, ExpectedFlows(1))
+    inflow, stocks = balance(trace, inputs)
+    np.testing.assert_allclose(inflow, stocks, rtol=1e-9, atol=1e-6)
+    assert trace.active.min() >= -1e-9 and trace.storage.min() >= -1e-9
+
+
+def test_losses_never_exceed_active_stock_even_when_intensity_does():
+    scenario = make_scenario(losses=10_000, capacity=0, production_per_year=0)
+    result = run_scenario(scenario, reps=64, seed=3)
+    lost_all = result.stats[:, 6, -1, 0]
+    assert lost_all[-1] == 100  # the whole initial active fleet, and not one more
+    assert result.stats[:, 0, -1, :].max() == 0
+
+
+def test_same_seed_gives_bit_identical_results_and_other_seeds_differ():
+    scenario = make_scenario(cv=0.3, end="2023-06")
+    a = run_scenario(scenario, reps=300, seed=11)
+    b = run_scenario(scenario, reps=300, seed=11)
+    c = run_scenario(scenario, reps=300, seed=12)
+    np.testing.assert_array_equal(a.stats, b.stats)
+    for key in a.metrics:
+        np.testing.assert_array_equal(a.metrics[key], b.metrics[key])
+    assert not np.array_equal(a.stats, c.stats)
+
+
+def test_chunk_size_does_not_change_any_number():
+    scenario = make_scenario(
+        cv=0.3, end="2023-06", losses={"dist": "pert", "low": 5, "mode": 10, "high": 30}
+    )
+    runs = [run_scenario(scenario, reps=2500, seed=5, chunk=c) for c in (1024, 2048, 4096)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].stats, other.stats)
+        for key in runs[0].metrics:
+            np.testing.assert_array_equal(runs[0].metrics[key], other.metrics[key])
+
+
+def test_deterministic_run_matches_mean_of_stochastic_runs_within_sampling_error():
+    # Integer capacity and unit costs keep whole-hull rounding exact; nothing caps losses.
+    scenario = make_scenario(
+        families={"A": {"active": 2000, "storage": 3000, "vulnerability": 1.0,
+                        "quality_weight": 1.0, "refurb_effort": 1.0}},  # fmt: skip
+        end="2023-07",
+        losses=60,
+        detection=0.75,
+        capacity=50,
+        effort=(1.0, 1.0, 1.0),
+        donors=(0.0, 0.0, 0.0),
+        failure=(0.1, 0.2, 0.4),
+        good_share=0.3,
+        fair_share=0.3,
+        good_to_fair=0.02,
+        fair_to_poor=0.02,
+        production_per_year=120,
+        priority=["A:good", "A:fair", "A:poor"],
+    )
+    det = run_scenario(scenario, deterministic=True)
+    reps = 4000
+    sto = run_scenario(scenario, reps=reps, seed=1)
+    # Standard errors from the stochastic spread: (p95 - p05) / 3.29 approximates one sd.
+    sd = (sto.stats[..., 5] - sto.stats[..., 1]) / 3.29
+    tolerance = 5 * sd / np.sqrt(reps) + 0.5
+    gap = np.abs(sto.stats[..., 0] - det.stats[..., 0])
+    assert (gap <= tolerance).all(), float((gap - tolerance).max())

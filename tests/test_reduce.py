@@ -1,0 +1,30 @@
+"""The histogram reducer gives numpy's inverted-CDF percentiles, however values are chunked."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sim.reduce import QUANTILES, ExactReducer, HistogramReducer
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=arrays(np.int64, st.tuples(st.integers(1, 5), st.integers(1, 60)),
+                elements=st.integers(-50, 3000)),  # fmt: skip
+    cuts=st.lists(st.integers(1, 59), max_size=4),
+)
+def test_histogram_reducer_equals_numpy_inverted_cdf_for_any_chunking(data, cuts):
+    hist, exact = HistogramReducer(), ExactReducer()
+    bounds = sorted({0, data.shape[1], *[c for c in cuts if c < data.shape[1]]})
+    for lo, hi in zip(bounds, bounds[1:]):
+        hist.add(data[:, lo:hi])
+        exact.add(data[:, lo:hi])
+    expected = np.column_stack(
+        [data.mean(axis=1), np.quantile(data, QUANTILES, axis=1, method="inverted_cdf").T]
+    )
+    np.testing.assert_array_equal(hist.result()[:, 1:], expected[:, 1:])
+    np.testing.assert_allclose(hist.result()[:, 0], expected[:, 0], rtol=1e-12)
+    np.testing.assert_array_equal(exact.result()[:, 1:], expected[:, 1:])
