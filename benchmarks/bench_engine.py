@@ -49,7 +49,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=14)
     args = parser.parse_args()
     scenario = load_scenario(BASELINE)
-    print(f"tanksim benchmark: baseline {scenario.months} months, {len(scenario.families)} families")
+    print(
+        f"tanksim benchmark: baseline {scenario.months} months, {len(scenario.families)} families"
+    )
     print(f"python {platform.python_version()}, numpy {np.__version__}, cpus {os.cpu_count()}")
     time_run(scenario, 1024)  # warm-up: imports, scipy distribution set-up
     for reps in args.reps:

@@ -42,7 +42,9 @@ def headline_table(summaries: list[dict]) -> str:
     """A short plain-text table of the headline metrics, one block per scenario."""
     lines = []
     for s in summaries:
-        lines.append(f"{s['scenario']}  ({s['start']}..{s['end']}, {s['reps']:,} reps, seed {s['seed']})")
+        lines.append(
+            f"{s['scenario']}  ({s['start']}..{s['end']}, {s['reps']:,} reps, seed {s['seed']})"
+        )
         lines.append(f"  {'metric':<22}{'mean':>10}{'p05':>10}{'p50':>10}{'p95':>10}{'never':>8}")
         for name, m in s["metrics"].items():
             cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else f"{m[k]:,.0f}"

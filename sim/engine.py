@@ -80,7 +80,15 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     reps_index = np.arange(reps)
     record = {
         name: np.empty((months, families, reps), out_dtype)
-        for name in ("active", "pipeline", "lost", "scrapped", "refurbished", "produced", "imported")
+        for name in (
+            "active",
+            "pipeline",
+            "lost",
+            "scrapped",
+            "refurbished",
+            "produced",
+            "imported",
+        )
     }
     record_storage = np.empty((months, 3, families, reps), out_dtype)
     effort_refurbishable = np.empty((months, reps), np.float64)
@@ -103,7 +111,9 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
 
         # 3. Refurbishment starts: donors and failures are scrapped, the rest enter the pipeline.
         starts, stock = _refurbishment_starts(storage, inputs.capacity[t], inputs, flows)
-        donors = np.minimum(flows.binomial("refurb:donors", starts, inputs.entry_donors), stock - starts)
+        donors = np.minimum(
+            flows.binomial("refurb:donors", starts, inputs.entry_donors), stock - starts
+        )
         failed = flows.binomial("refurb:failures", starts, inputs.entry_failure)
         storage[inputs.entry_condition, inputs.entry_family] = stock - starts - donors
         scrapped = np.zeros((families, reps), dtype)

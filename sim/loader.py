@@ -7,6 +7,7 @@ key and the bad value. Nothing here prints or exits; the CLI does that.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -76,19 +77,33 @@ def read_chain(path: Path) -> list[tuple[Path, dict]]:
     return chain[::-1]
 
 
+def _is_param_table(value: Any) -> bool:
+    """A distribution or cited-value table: replaced whole by a child, never merged."""
+    return isinstance(value, dict) and ("dist" in value or "value" in value)
+
+
 def merge_chain(chain: list[tuple[Path, dict]]) -> tuple[dict, dict[str, Path]]:
-    """Deep-merge tables (later files win; arrays replace) and note which file set each key."""
+    """Merge a chain of files, most basic first, noting which file set each key.
+
+    Tables merge key by key (later files win); arrays and parameter tables (those with
+    ``dist`` or ``value``) replace what they override as a whole.
+    """
     merged: dict = {}
     origins: dict[str, Path] = {}
 
     def merge(into: dict, data: dict, prefix: str, file: Path) -> None:
         for key, value in data.items():
             dotted = f"{prefix}{key}"
-            if isinstance(value, dict) and isinstance(into.get(key), dict):
+            origins[dotted] = file
+            if isinstance(value, dict) and not _is_param_table(value):
+                if not isinstance(into.get(key), dict) or _is_param_table(into[key]):
+                    into[key] = {}
                 merge(into[key], value, dotted + ".", file)
             else:
                 into[key] = value
-            origins[dotted] = file
+                if isinstance(value, dict):
+                    for inner in value:
+                        origins[f"{dotted}.{inner}"] = file
 
     for file, data in chain:
         merge(merged, data, "", file)
@@ -141,9 +156,15 @@ class _Checker:
             self.fail(key, raw, f"outside the horizon {span}")
         return month
 
-    def share(self, key: str, raw: Any) -> float:
+    def number(self, key: str, raw: Any) -> float:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             self.fail(key, raw, "must be a number")
+        if not math.isfinite(raw):
+            self.fail(key, raw, "must be a finite number")
+        return float(raw)
+
+    def share(self, key: str, raw: Any) -> float:
+        self.number(key, raw)
         if not 0 <= raw <= 1:
             self.fail(key, raw, "a share must be in [0, 1]")
         return float(raw)
@@ -163,12 +184,7 @@ class _Checker:
                 self.fail(f"{key}.dist", kind, f"unknown distribution{hint}")
             names = DIST_ARGS[kind] + OPTIONAL_ARGS.get(kind, ())
             self.table(key, raw, ("dist", "facts", "note") + names, required=DIST_ARGS[kind])
-            for name in names:
-                if name in raw and (
-                    isinstance(raw[name], bool) or not isinstance(raw[name], int | float)
-                ):
-                    self.fail(f"{key}.{name}", raw[name], "must be a number")
-            args = {name: float(raw[name]) for name in names if name in raw}
+            args = {name: self.number(f"{key}.{name}", raw[name]) for name in names if name in raw}
             problem = dist_problem(kind, args)
             if problem:
                 self.fail(key, raw, f"impossible {kind} distribution: {problem}")
@@ -178,7 +194,7 @@ class _Checker:
                 self.fail(f"{key}.note", note, "must be a string")
             dist = Dist(kind, tuple(args.items()))
         else:
-            dist = Dist("fixed", (("value", float(raw)),))
+            dist = Dist("fixed", (("value", self.number(key, raw)),))
         problem = domain_problem(dist, domain)
         if problem:
             self.fail(key, raw, problem)
@@ -229,12 +245,12 @@ def _horizon(check: _Checker, raw: dict, start: str | None, end: str | None) -> 
             try:
                 months[-1] = parse_month(override)
             except ValueError:
-                raise ScenarioError("(command line)", f"--{name}", override, "must be YYYY-MM")
+                raise ScenarioError(
+                    "(command line)", f"--{name}", override, "must be YYYY-MM"
+                ) from None
     if months[0] > months[1]:
-        raise ScenarioError(
-            "(command line)", "--start/--end", f"{format_month(months[0])}..{format_month(months[1])}",
-            "start must not be after end",
-        )  # fmt: skip
+        span = f"{format_month(months[0])}..{format_month(months[1])}"
+        raise ScenarioError("(command line)", "--start/--end", span, "start must not be after end")
     return months[0], months[1]
 
 
@@ -331,7 +347,9 @@ def build_scenario(
     )  # fmt: skip
     refurb_keys = ("schedule", "lead_time_months", "effort", "donors", "failure", "priority")
     refurb = check.table("refurbishment", raw["refurbishment"], refurb_keys, refurb_keys)
-    prod = check.table("production", raw["production"], ("family", "schedule"), ("family", "schedule"))
+    prod = check.table(
+        "production", raw["production"], ("family", "schedule"), ("family", "schedule")
+    )
     supply = check.table("supply", raw.get("supply", {}), _keys(raw.get("supply", {})))
     metric_keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
     metrics = check.table("metrics", raw.get("metrics"), metric_keys, metric_keys)
@@ -345,7 +363,9 @@ def build_scenario(
         loss_schedule=check.schedule(
             "losses.schedule", losses["schedule"], "confirmed_per_month", "count"
         ),
-        detection_share=check.param("losses.detection_share", losses["detection_share"], "positive"),
+        detection_share=check.param(
+            "losses.detection_share", losses["detection_share"], "positive"
+        ),
         loss_cv=check.param("losses.monthly_cv", losses["monthly_cv"], "count"),
         capacity_schedule=check.schedule(
             "refurbishment.schedule", refurb["schedule"], "capacity_per_month", "count"

@@ -71,7 +71,9 @@ def headline_metrics(
         "active_end": active[-1],
         "active_weighted_end": series[-1, 11, -1],
         "lost_end": series[-1, 6, -1],
-        "storage_exhausted": first_month(good_fair <= thresholds.exhausted_share * initial_good_fair),
+        "storage_exhausted": first_month(
+            good_fair <= thresholds.exhausted_share * initial_good_fair
+        ),
         "refurb_below_half": first_month(
             (capacity > 0) & (trace.effort_refurbishable < thresholds.refurb_low_share * capacity)
         ),

@@ -51,8 +51,14 @@ def fan_chart(result: RunResult, sources: list[str]) -> Figure:
         draw_fan(ax, dates, result.stats[:, VARIABLES.index(variable), -1], title)
         ax.set_xlabel("year (monthly steps)")
     axes[0].legend(loc="upper right", fontsize=8, frameon=False)
-    mode = "deterministic (expected values)" if result.deterministic else f"{result.reps:,} replications"
+    mode = (
+        "deterministic (expected values)"
+        if result.deterministic
+        else f"{result.reps:,} replications"
+    )
     fig.suptitle(f"Russian tank inventory, scenario '{scen.name}': {mode}, seed {result.seed}")
-    caption = "Sources (via seeds/): " + "; ".join(sources) + ". Unsourced inputs are stated assumptions."
+    caption = (
+        "Sources (via seeds/): " + "; ".join(sources) + ". Unsourced inputs are stated assumptions."
+    )
     fig.text(0.01, -0.01, textwrap.fill(caption, 190), fontsize=6.5, va="top", ha="left")
     return fig

@@ -9,7 +9,9 @@ from sim.params import Scenario
 from sim.streams import block_slices, stream
 
 
-def draw_params(scenario: Scenario, *, seed: int, first_rep: int, reps: int) -> dict[str, np.ndarray]:
+def draw_params(
+    scenario: Scenario, *, seed: int, first_rep: int, reps: int
+) -> dict[str, np.ndarray]:
     """One value per replication for every parameter, shape (reps,) each.
 
     Parameter ``name`` in block ``b`` uses the stream keyed ``(b, "param:" + name)``, so a

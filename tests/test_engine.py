@@ -36,7 +36,9 @@ def scenarios(draw):
         supply = {
             "nk": {
                 "family": "NK",
-                "start": draw(st.sampled_from([m for m in ("2022-02", "2022-05", "2022-09") if m <= end])),
+                "start": draw(
+                    st.sampled_from([m for m in ("2022-02", "2022-05", "2022-09") if m <= end])
+                ),
                 "tanks_per_month": draw(st.floats(0, 30)),
                 "total_cap": draw(st.integers(0, 200)),
                 "delivery_lag_months": draw(st.integers(0, 3)),
@@ -46,7 +48,11 @@ def scenarios(draw):
     return make_scenario(
         families=families,
         end=end,
-        losses=draw(st.one_of(st.floats(0, 400), st.just({"dist": "pert", "low": 0, "mode": 50, "high": 500}))),
+        losses=draw(
+            st.one_of(
+                st.floats(0, 400), st.just({"dist": "pert", "low": 0, "mode": 50, "high": 500})
+            )
+        ),
         detection=draw(st.floats(0.2, 1.0)),
         cv=draw(st.floats(0.0, 1.0)),
         capacity=draw(st.floats(0, 300)),
@@ -68,9 +74,7 @@ def balance(trace, inputs):
     """Both sides of the conservation identity, each (T, F, R)."""
     initial = inputs.storage0.sum(axis=0) + inputs.active0
     inflow = initial[None] + trace.produced + trace.imported
-    stocks = (
-        trace.storage.sum(axis=1) + trace.pipeline + trace.active + trace.lost + trace.scrapped
-    )
+    stocks = trace.storage.sum(axis=1) + trace.pipeline + trace.active + trace.lost + trace.scrapped
     return inflow, stocks
 
 
@@ -82,7 +86,16 @@ def test_stocks_are_conserved_exactly_and_never_negative(scenario, seed, reps):
     trace = simulate(inputs, RandomFlows(seed, 0, reps))
     inflow, stocks = balance(trace, inputs)
     np.testing.assert_array_equal(inflow, stocks)
-    for name in ("active", "storage", "pipeline", "lost", "scrapped", "refurbished", "produced", "imported"):
+    for name in (
+        "active",
+        "storage",
+        "pipeline",
+        "lost",
+        "scrapped",
+        "refurbished",
+        "produced",
+        "imported",
+    ):
         assert getattr(trace, name).min() >= 0, name
     # Cumulative flows never decrease.
     for name in ("lost", "scrapped", "refurbished", "produced", "imported"):
@@ -135,8 +148,15 @@ def test_chunk_size_does_not_change_any_number():
 def test_deterministic_run_matches_mean_of_stochastic_runs_within_sampling_error():
     # Integer capacity and unit costs keep whole-hull rounding exact; nothing caps losses.
     scenario = make_scenario(
-        families={"A": {"active": 2000, "storage": 3000, "vulnerability": 1.0,
-                        "quality_weight": 1.0, "refurb_effort": 1.0}},  # fmt: skip
+        families={
+            "A": {
+                "active": 2000,
+                "storage": 3000,
+                "vulnerability": 1.0,
+                "quality_weight": 1.0,
+                "refurb_effort": 1.0,
+            }
+        },  # fmt: skip
         end="2023-07",
         losses=60,
         detection=0.75,

@@ -12,8 +12,9 @@ from sim.reduce import QUANTILES, ExactReducer, HistogramReducer
 
 @settings(max_examples=80, deadline=None)
 @given(
-    data=arrays(np.int64, st.tuples(st.integers(1, 5), st.integers(1, 60)),
-                elements=st.integers(-50, 3000)),  # fmt: skip
+    data=arrays(
+        np.int64, st.tuples(st.integers(1, 5), st.integers(1, 60)), elements=st.integers(-50, 3000)
+    ),  # fmt: skip
     cuts=st.lists(st.integers(1, 59), max_size=4),
 )
 def test_histogram_reducer_equals_numpy_inverted_cdf_for_any_chunking(data, cuts):

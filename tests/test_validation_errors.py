@@ -284,15 +284,21 @@ def test_error_names_the_override_file_that_set_the_bad_key(tmp_path):
     ("option", "value", "needles"),
     [
         pytest.param(
-            "--start", "2022-13", ['(command line): --start = "2022-13"', "YYYY-MM"],
+            "--start",
+            "2022-13",
+            ['(command line): --start = "2022-13"', "YYYY-MM"],
             id="start-bad-month",
         ),
         pytest.param(
-            "--end", "2023/06", ['(command line): --end = "2023/06"', "YYYY-MM"],
+            "--end",
+            "2023/06",
+            ['(command line): --end = "2023/06"', "YYYY-MM"],
             id="end-bad-format",
         ),
         pytest.param(
-            "--start", "2031-01", ["--start/--end", "2031-01..2030-12", "start must not be after end"],
+            "--start",
+            "2031-01",
+            ["--start/--end", "2031-01..2030-12", "start must not be after end"],
             id="start-after-end",
         ),
     ],
@@ -317,17 +323,19 @@ def test_validate_gives_the_same_one_line_error_as_run(tmp_path):
     run_line = assert_one_line_error(run_bad(bad, tmp_path / "out"))
     validate_line = assert_one_line_error(
         tanksim("validate", str(bad)),
-        str(bad), "losses.detection_shar", "0.8", "did you mean 'detection_share'",
+        str(bad),
+        "losses.detection_shar",
+        "0.8",
+        "did you mean 'detection_share'",
     )
     assert validate_line == run_line
     assert tanksim("validate", str(bad)).stdout == ""
 
 
 # ---------------------------------------------------------------------------------------------
-# Known gaps in sim/loader.py, pinned so a fix shows up as XPASS (strict: then drop the mark).
+# Non-finite numbers and the merge of extended files.
 
 
-@pytest.mark.xfail(strict=True, reason="loader accepts nan/inf: domain check compares nan/inf")
 @pytest.mark.parametrize(
     "body",
     [
@@ -339,10 +347,11 @@ def test_validate_gives_the_same_one_line_error_as_run(tmp_path):
 def test_non_finite_number_is_rejected(tmp_path, body):
     bad = tmp_path / "bad.toml"
     bad.write_text(EXTENDS + body)
-    assert_one_line_error(run_bad(bad, tmp_path / "out", "--end", "2022-04"), str(bad))
+    assert_one_line_error(
+        run_bad(bad, tmp_path / "out", "--end", "2022-04"), str(bad), "must be a finite number"
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="merge_chain records no origins inside the root file")
 def test_error_in_root_file_names_root_even_when_child_touches_same_table(tmp_path):
     root = tmp_path / "root.toml"
     text = BASELINE.read_text()
@@ -350,6 +359,14 @@ def test_error_in_root_file_names_root_even_when_child_touches_same_table(tmp_pa
     root.write_text(text.replace("exhausted_share = 0.1 ", "exhausted_share = 1.5 "))
     child = tmp_path / "child.toml"
     child.write_text('extends = "root.toml"\n[metrics]\nactive_drop_share = 0.3\n')
-    assert_one_line_error(
-        tanksim("validate", str(child)), f"{root}: metrics.exhausted_share = 1.5"
+    assert_one_line_error(tanksim("validate", str(child)), f"{root}: metrics.exhausted_share = 1.5")
+
+
+def test_child_parameter_table_replaces_the_parents_distribution(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text(
+        EXTENDS + '[families."T-62"]\nstorage = {dist = "uniform", low = 1000, high = 2000}\n'
     )
+    result = tanksim("validate", str(child))
+    assert result.returncode == 0, result.stderr
+    assert "families.T-62.storage = uniform(low=1000, high=2000)" in result.stdout

@@ -1,0 +1,254 @@
+"""The ``tanksim`` command end to end: files written, their shape, reproducibility, errors.
+
+Runs are small (a few hundred replications, a shortened horizon) so the file stays quick.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.toml"
+NK_T62 = REPO / "scenarios" / "nk-t62.toml"
+RESULT_FILES = {"manifest.json", "summary.json", "trajectories.csv", "fan_chart.png"}
+HEADER = "date,family,variable,mean,p05,p25,p50,p75,p95"
+VARIABLES = {
+    "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",
+    "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
+}  # fmt: skip
+STATS = ("mean", "p05", "p25", "p50", "p75", "p95")
+COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
+MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25")
+START, END = "2022-02", "2023-12"
+SEED = "7"
+SMALL = ("--reps", "128", "--seed", SEED, "--end", END)
+
+
+def tanksim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def months(first: str, last: str) -> list[str]:
+    y, m = map(int, first.split("-"))
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def family_names(path: Path) -> list[str]:
+    """Families of a scenario file, following its ``extends`` chain."""
+    data = tomllib.loads(path.read_text())
+    names = list(data.get("families", {}))
+    if "extends" in data:
+        names = family_names(path.parent / data["extends"]) + names
+    return names
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory) -> Path:
+    """One small baseline run shared by the read-only checks below."""
+    out = tmp_path_factory.mktemp("baseline_run") / "out"
+    ok(tanksim("run", BASELINE, *SMALL, "--out", out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def rows(baseline_run) -> list[dict]:
+    with (baseline_run / "trajectories.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and their shape
+
+
+def test_run_writes_the_four_result_files(baseline_run):
+    assert {p.name for p in baseline_run.iterdir()} == RESULT_FILES
+    assert (baseline_run / "fan_chart.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_trajectories_header_is_exact(baseline_run):
+    assert (baseline_run / "trajectories.csv").read_text().splitlines()[0] == HEADER
+
+
+def test_trajectory_dates_run_monthly_from_start_to_end_without_gaps(rows):
+    dates = list(dict.fromkeys(r["date"] for r in rows))
+    assert dates == months(START, END)
+    assert dates == sorted(dates)
+
+
+def test_trajectories_cover_every_family_and_all(rows):
+    assert {r["family"] for r in rows} == set(family_names(BASELINE)) | {"all"}
+
+
+def test_trajectory_variables_are_exactly_the_documented_set(rows):
+    assert {r["variable"] for r in rows} == VARIABLES
+
+
+def test_every_date_family_variable_appears_exactly_once(rows):
+    keys = [(r["date"], r["family"], r["variable"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    assert len(keys) == len(months(START, END)) * (len(family_names(BASELINE)) + 1) * len(VARIABLES)
+
+
+def test_trajectory_percentiles_are_ordered(rows):
+    bad = [
+        r for r in rows
+        if not float(r["p05"]) <= float(r["p25"]) <= float(r["p50"])
+        <= float(r["p75"]) <= float(r["p95"])
+    ]  # fmt: skip
+    assert not bad, bad[:3]
+
+
+def test_summary_count_metrics_have_mean_and_percentiles(baseline_run):
+    summary = json.loads((baseline_run / "summary.json").read_text())
+    assert (summary["start"], summary["end"], summary["reps"]) == (START, END, 128)
+    for name in COUNT_METRICS:
+        metric = summary["metrics"][name]
+        assert set(metric) == set(STATS), name
+        assert all(isinstance(metric[k], float) for k in STATS), metric
+        assert metric["p05"] <= metric["p50"] <= metric["p95"], metric
+
+
+def test_summary_month_metrics_are_months_or_null_with_never_share(baseline_run):
+    summary = json.loads((baseline_run / "summary.json").read_text())
+    for name in MONTH_METRICS:
+        metric = summary["metrics"][name]
+        assert set(metric) == set(STATS) | {"never_share"}, name
+        assert 0 <= metric["never_share"] <= 1
+        for key in STATS:
+            value = metric[key]
+            assert value is None or re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value), (name, key)
+            assert value is None or START <= value <= END, (name, key, value)
+
+
+def test_manifest_records_seed_reps_version_timing_and_parameter_facts(baseline_run):
+    manifest = json.loads((baseline_run / "manifest.json").read_text())
+    assert manifest["seed"] == int(SEED)
+    assert manifest["seed_sequence_entropy"] == int(SEED)
+    assert manifest["reps"] == 128
+    assert isinstance(manifest["tanksim_version"], str) and manifest["tanksim_version"]
+    assert isinstance(manifest["wall_time_seconds"], int | float)
+    assert manifest["wall_time_seconds"] >= 0
+    params = manifest["parameters"]
+    assert params and all(isinstance(p["facts"], list) for p in params.values())
+    assert "oryx-tank-losses-2023-02" in params["losses.detection_share"]["facts"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The results folder: refusing, replacing
+
+
+def test_existing_out_folder_is_refused_and_left_untouched(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sentinel.txt").write_text("keep me")
+    proc = tanksim("run", BASELINE, *SMALL, "--out", out)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tanksim: error: "), proc.stderr
+    assert str(out) in lines[0] and "--force" in lines[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert [p.name for p in out.iterdir()] == ["sentinel.txt"]
+    assert (out / "sentinel.txt").read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left behind
+
+
+def test_force_replaces_existing_out_folder(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sentinel.txt").write_text("replace me")
+    ok(tanksim("run", BASELINE, *SMALL, "--out", out, "--force"))
+    assert {p.name for p in out.iterdir()} == RESULT_FILES
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # staging and old folders removed
+
+
+# ---------------------------------------------------------------------------------------------
+# Output modes and several scenarios
+
+
+def test_json_flag_prints_only_the_summary_on_stdout(tmp_path):
+    out = tmp_path / "out"
+    proc = ok(tanksim("run", BASELINE, *SMALL, "--out", out, "--json"))
+    printed = json.loads(proc.stdout)  # fails if anything else is on stdout
+    assert printed == json.loads((out / "summary.json").read_text())
+
+
+def test_two_scenarios_each_get_a_complete_subfolder(tmp_path):
+    out = tmp_path / "out"
+    ok(tanksim("run", BASELINE, NK_T62, "--reps", "64", "--end", END, "--out", out))
+    assert {p.name for p in out.iterdir()} == {"baseline", "nk-t62"}
+    for name, path in (("baseline", BASELINE), ("nk-t62", NK_T62)):
+        assert {p.name for p in (out / name).iterdir()} == RESULT_FILES
+        assert json.loads((out / name / "summary.json").read_text())["scenario"] == name
+        with (out / name / "trajectories.csv").open(newline="") as handle:
+            families = {r["family"] for r in csv.DictReader(handle)}
+        assert families == set(family_names(path)) | {"all"}
+    assert "NK-T62" in family_names(NK_T62)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reproducibility
+
+
+def test_same_seed_gives_byte_identical_results(baseline_run, tmp_path):
+    again = tmp_path / "again"
+    ok(tanksim("run", BASELINE, *SMALL, "--out", again))
+    for name in ("trajectories.csv", "summary.json"):
+        assert (again / name).read_bytes() == (baseline_run / name).read_bytes(), name
+
+
+def test_chunk_size_does_not_change_results(tmp_path):
+    args = ("run", BASELINE, "--reps", "2100", "--seed", SEED, "--end", "2022-12")
+    ok(tanksim(*args, "--chunk", "1024", "--out", tmp_path / "c1024"))
+    ok(tanksim(*args, "--chunk", "2048", "--out", tmp_path / "c2048"))
+    for name in ("trajectories.csv", "summary.json"):
+        small = (tmp_path / "c1024" / name).read_bytes()
+        assert small == (tmp_path / "c2048" / name).read_bytes(), name
+
+
+def test_deterministic_run_has_no_spread(tmp_path):
+    out = tmp_path / "out"
+    ok(tanksim("run", BASELINE, "--deterministic", "--end", END, "--out", out))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["deterministic"] is True
+    active = summary["metrics"]["active_end"]
+    assert active["p05"] == active["p50"] == active["p95"]
+
+
+# ---------------------------------------------------------------------------------------------
+# facts and validate
+
+
+def test_facts_lists_fact_ids():
+    proc = ok(tanksim("facts"))
+    ids = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
+    assert {"oryx-tank-losses-2022-02-to-2025-05", "nk-t62-class-tanks"} <= ids
+
+
+def test_validate_prints_resolved_parameters_with_their_facts():
+    proc = ok(tanksim("validate", "scenarios/nk-t62.toml"))
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("nk-t62: valid")
+    (i,) = [i for i, line in enumerate(lines) if line.startswith("supply.nk-t62.total_cap = ")]
+    assert "nk-t62-class-tanks" in lines[i]
+    assert lines[i + 1].strip().startswith("nk-t62-class-tanks:")
