@@ -49,7 +49,7 @@ def _loss_probability(active, vulnerability, expected_losses):
     return np.minimum(1.0, expected_losses * vulnerability / safe) * (total > 0)
 
 
-def _refurbishment_starts(storage, capacity, inputs: Inputs, flows):
+def _refurbishment_starts(storage, capacity, cost, inputs: Inputs, flows):
     """Hulls started per priority entry (K, R), spending ``capacity`` down the list.
 
     Entry k may start at most floor(storage / (1 + donors)) hulls, each costing
@@ -58,10 +58,10 @@ def _refurbishment_starts(storage, capacity, inputs: Inputs, flows):
     """
     stock = storage[inputs.entry_condition, inputs.entry_family]
     available = flows.whole(stock / (1.0 + inputs.entry_donors))
-    demand = available * inputs.entry_cost
+    demand = available * cost
     before = np.cumsum(demand, axis=0) - demand
     effort = np.clip(capacity - before, 0.0, demand)
-    return np.minimum(flows.whole(effort / inputs.entry_cost), available), stock
+    return np.minimum(flows.whole(effort / cost), available), stock
 
 
 def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
@@ -93,11 +93,21 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     record_storage = np.empty((months, 3, families, reps), out_dtype)
     effort_refurbishable = np.empty((months, reps), np.float64)
     refurbishable_entry = (inputs.entry_condition != POOR)[:, None]
+    cost, failure = inputs.entry_cost.copy(), inputs.entry_failure.copy()
+    fams, entries, supplies = inputs.family_names, inputs.entry_names, inputs.supply_names
 
     for t in range(months):
+        # 0. Foreign spare parts change effort and failure from their start month.
+        for effect in inputs.parts:
+            if effect.start == t:
+                cost[effect.entries] *= effect.effort_factor
+                failure[effect.entries] = np.minimum(
+                    failure[effect.entries] * effect.failure_factor, 1.0
+                )
+
         # 1. Degradation of stored hulls.
-        to_fair = flows.binomial("degrade:good", storage[GOOD], inputs.good_to_fair)
-        to_poor = flows.binomial("degrade:fair", storage[FAIR], inputs.fair_to_poor)
+        to_fair = flows.binomial("degrade:good", storage[GOOD], inputs.good_to_fair, fams)
+        to_poor = flows.binomial("degrade:fair", storage[FAIR], inputs.fair_to_poor, fams)
         storage[GOOD] -= to_fair
         storage[FAIR] += to_fair - to_poor
         storage[POOR] += to_poor
@@ -105,16 +115,16 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         # 2. Losses, never more than the active stock.
         expected = inputs.true_losses[t] * flows.noise("losses:intensity", inputs.loss_cv)
         prob = _loss_probability(active, inputs.vulnerability, expected)
-        lost = flows.binomial("losses", active, prob)
+        lost = flows.binomial("losses", active, prob, fams)
         active -= lost
         totals["lost"] += lost
 
         # 3. Refurbishment starts: donors and failures are scrapped, the rest enter the pipeline.
-        starts, stock = _refurbishment_starts(storage, inputs.capacity[t], inputs, flows)
+        starts, stock = _refurbishment_starts(storage, inputs.capacity[t], cost, inputs, flows)
         donors = np.minimum(
-            flows.binomial("refurb:donors", starts, inputs.entry_donors), stock - starts
+            flows.binomial("refurb:donors", starts, inputs.entry_donors, entries), stock - starts
         )
-        failed = flows.binomial("refurb:failures", starts, inputs.entry_failure)
+        failed = flows.binomial("refurb:failures", starts, failure, entries)
         storage[inputs.entry_condition, inputs.entry_family] = stock - starts - donors
         scrapped = np.zeros((families, reps), dtype)
         np.add.at(scrapped, inputs.entry_family, donors + failed)
@@ -137,7 +147,10 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
 
         # 6. Foreign supply, from its first delivery month until its cap.
         if len(inputs.supply_family):
-            arriving = flows.poisson("supply", inputs.supply_rate) * (inputs.supply_first <= t)
+            arriving = flows.poisson("supply", inputs.supply_rate, supplies)
+            arriving = (arriving + inputs.supply_batch * (inputs.supply_first == t)) * (
+                inputs.supply_first <= t
+            )
             arriving = np.minimum(arriving, inputs.supply_cap - shipped)
             shipped += arriving
             np.add.at(active, inputs.supply_family, arriving)
@@ -152,7 +165,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         record["refurbished"][t] = totals["refurbished"]
         record["produced"][t] = produced
         record["imported"][t] = imported
-        effort_refurbishable[t] = (starts * inputs.entry_cost * refurbishable_entry).sum(axis=0)
+        effort_refurbishable[t] = (starts * cost * refurbishable_entry).sum(axis=0)
 
     return Trace(
         storage=record_storage,

@@ -6,9 +6,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import CONDITIONS, Scenario, Step
+from sim.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, Scenario, Step, step_name
 
 MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True)
+class PartsEffect:
+    """From month ``start`` (counted from the run's start), priority entries in ``entries``
+    cost ``effort_factor`` times as much and fail ``failure_factor`` times as often."""
+
+    start: int
+    entries: np.ndarray  # (K,) bool
+    effort_factor: np.ndarray  # (R,)
+    failure_factor: np.ndarray  # (R,)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,11 @@ class Inputs:
     supply_rate: np.ndarray  # (S, R) expected tanks per month once deliveries run
     supply_cap: np.ndarray  # (S, R) total tanks deliverable
     supply_first: np.ndarray  # (S, R) int first delivery month, counted from the start
+    supply_batch: np.ndarray  # (S, R) extra tanks delivered in the first delivery month
+    parts: tuple[PartsEffect, ...]
+    family_names: tuple[str, ...]  # (F,) keys of the per-family random streams
+    entry_names: tuple[str, ...]  # (K,) "family:condition"
+    supply_names: tuple[str, ...]  # (S,)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -81,8 +97,8 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
     def per_condition(table: str) -> np.ndarray:
         return np.stack([values[f"refurbishment.{table}.{c}"] for c in CONDITIONS])
 
-    def schedule(prefix: str, steps: tuple[Step, ...], leaf: str) -> np.ndarray:
-        vals = [values[f"{prefix}[{i}].{leaf}"] for i in range(len(steps))]
+    def schedule(name: str, steps: tuple[Step, ...]) -> np.ndarray:
+        vals = [values[step_name(name, step)] for step in steps]
         return step_series(steps, vals, start, months)
 
     fam_index = {n: i for i, n in enumerate(names)}
@@ -90,7 +106,7 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
     entry_family = np.array([fam_index[f] for f, _ in scenario.priority], dtype=np.intp)
     entry_condition = np.array([cond_index[c] for _, c in scenario.priority], dtype=np.intp)
     effort, donors, failure = (per_condition(t) for t in ("effort", "donors", "failure"))
-    losses = schedule("losses.schedule", scenario.loss_schedule, "confirmed_per_month")
+    losses = schedule(LOSSES, scenario.loss_schedule)
     sups = [f"supply.{s.name}" for s in scenario.supplies]
     reps = values[f"{fams[0]}.active"].shape[0]
 
@@ -108,9 +124,7 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         fair_to_poor=values["storage.fair_to_poor"],
         true_losses=losses / values["losses.detection_share"],
         loss_cv=values["losses.monthly_cv"],
-        capacity=schedule(
-            "refurbishment.schedule", scenario.capacity_schedule, "capacity_per_month"
-        ),
+        capacity=schedule(CAPACITY, scenario.capacity_schedule),
         lead_time=np.rint(values["refurbishment.lead_time_months"]).astype(np.int64),
         entry_family=entry_family,
         entry_condition=entry_condition,
@@ -118,10 +132,22 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         entry_donors=donors[entry_condition],
         entry_failure=failure[entry_condition],
         production_family=fam_index[scenario.production_family],
-        production=schedule("production.schedule", scenario.production_schedule, "tanks_per_year")
-        / MONTHS_PER_YEAR,
+        production=schedule(PRODUCTION, scenario.production_schedule) / MONTHS_PER_YEAR,
         supply_family=np.array([fam_index[s.family] for s in scenario.supplies], dtype=np.intp),
         supply_rate=supply("tanks_per_month"),
         supply_cap=count(supply("total_cap")),
         supply_first=(starts + lag).reshape(len(sups), reps) if sups else np.zeros((0, reps), int),
+        supply_batch=count(supply("first_batch")),
+        parts=tuple(
+            PartsEffect(
+                start=max(part.start - start, 0),
+                entries=np.isin(entry_family, [fam_index[f] for f in part.families]),
+                effort_factor=values[f"parts.{part.name}.effort_factor"],
+                failure_factor=values[f"parts.{part.name}.failure_factor"],
+            )
+            for part in scenario.parts
+        ),
+        family_names=names,
+        entry_names=tuple(f"{f}:{c}" for f, c in scenario.priority),
+        supply_names=tuple(s.name for s in scenario.supplies),
     )

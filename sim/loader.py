@@ -14,7 +14,18 @@ from typing import Any
 
 from sim.calendar import format_month, parse_month
 from sim.distributions import DIST_ARGS, OPTIONAL_ARGS, Dist, Param, dist_problem, domain_problem
-from sim.params import CONDITIONS, Family, Scenario, Step, Supply, Thresholds
+from sim.params import (
+    CAPACITY,
+    CONDITIONS,
+    LOSSES,
+    PRODUCTION,
+    Family,
+    Parts,
+    Scenario,
+    Step,
+    Supply,
+    Thresholds,
+)  # fmt: skip
 
 
 class ScenarioError(ValueError):
@@ -57,24 +68,33 @@ def _read_toml(path: Path, referrer: Path | None) -> dict:
 
 
 def read_chain(path: Path) -> list[tuple[Path, dict]]:
-    """The file and every file it extends, most basic first; cycles are an error."""
-    chain: list[tuple[Path, dict]] = []
-    seen: list[Path] = []
-    current, referrer = Path(path), None
-    while True:
+    """The file and every file it extends, most basic first; cycles are an error.
+
+    ``extends`` is a path or a list of paths (relative to the file's folder, or absolute),
+    merged in order so later ones win; a file reached twice is read once.
+    """
+    order: list[tuple[Path, dict]] = []
+    done: set[Path] = set()
+
+    def visit(current: Path, referrer: Path | None, stack: tuple[Path, ...]) -> None:
         resolved = current.resolve()
-        if resolved in seen:
+        if resolved in stack:
             raise ScenarioError(referrer, "extends", str(current), "cyclic extends")
-        seen.append(resolved)
+        if resolved in done:
+            return
         data = _read_toml(current, referrer)
-        chain.append((current, data))
-        parent = data.pop("extends", None)
-        if parent is None:
-            break
-        if not isinstance(parent, str):
-            raise ScenarioError(current, "extends", parent, "must be a file path string")
-        referrer, current = current, (current.parent / parent)
-    return chain[::-1]
+        parents = data.pop("extends", [])
+        parents = [parents] if isinstance(parents, str) else parents
+        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+            message = "must be a file path or a list of them"
+            raise ScenarioError(current, "extends", parents, message)
+        for parent in parents:
+            visit(current.parent / parent, current, (*stack, resolved))
+        done.add(resolved)
+        order.append((current, data))
+
+    visit(Path(path), None, ())
+    return order
 
 
 def _is_param_table(value: Any) -> bool:
@@ -210,23 +230,20 @@ class _Checker:
                 self.fail(key, fact_id, f"no such fact in seeds/{hint}")
         return tuple(raw)
 
-    def schedule(self, key: str, raw: Any, value_key: str, domain: str) -> tuple[Step, ...]:
-        if not isinstance(raw, list) or not raw:
-            self.fail(key, raw, "must be a non-empty array of tables [[...]]")
-        steps = []
-        for i, entry in enumerate(raw):
-            here = f"{key}[{i}]"
-            self.table(here, entry, ("from", value_key), required=("from", value_key))
-            month = self.month(f"{here}.from", entry["from"])
-            if steps and month <= steps[-1].month:
-                self.fail(f"{here}.from", entry["from"], "schedule dates must increase")
-            steps.append(Step(month, self.param(f"{here}.{value_key}", entry[value_key], domain)))
-        return tuple(steps)
+    def schedule(self, key: str, raw: Any, domain: str) -> tuple[Step, ...]:
+        """A table of ``"YYYY-MM" = value`` steps; each value holds until the next date."""
+        if not isinstance(raw, dict) or not raw or _is_param_table(raw):
+            self.fail(key, raw, 'must be a table of "YYYY-MM" = value entries')
+        steps = [
+            Step(self.month(f"{key}.{date}", date), self.param(f"{key}.{date}", value, domain))
+            for date, value in raw.items()
+        ]
+        return tuple(sorted(steps, key=lambda step: step.month))
 
 
 TOP = (
     "description", "horizon", "families", "storage", "losses", "refurbishment",
-    "production", "supply", "metrics",
+    "production", "supply", "parts", "metrics",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 STORAGE_KEYS = ("good_share", "fair_share", "good_to_fair", "fair_to_poor")
@@ -300,7 +317,7 @@ def _family_ref(check: _Checker, key: str, raw: Any, families: tuple[str, ...]) 
 def _supply(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> Supply:
     key = f"supply.{name}"
     fields = ("family", "start", "tanks_per_month", "total_cap", "delivery_lag_months")
-    check.table(key, raw, fields, fields)
+    check.table(key, raw, (*fields, "first_batch"), fields)
     return Supply(
         name=name,
         family=_family_ref(check, f"{key}.family", raw["family"], families),
@@ -310,6 +327,25 @@ def _supply(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> 
         delivery_lag_months=check.param(
             f"{key}.delivery_lag_months", raw["delivery_lag_months"], "months"
         ),
+        first_batch=check.param(f"{key}.first_batch", raw.get("first_batch", 0), "count"),
+    )
+
+
+def _parts(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> Parts:
+    key = f"parts.{name}"
+    fields = ("start", "families", "effort_factor", "failure_factor")
+    check.table(key, raw, fields, fields)
+    if not isinstance(raw["families"], list) or not raw["families"]:
+        check.fail(f"{key}.families", raw["families"], "must be a non-empty list of families")
+    return Parts(
+        name=name,
+        start=check.month(f"{key}.start", raw["start"]),
+        families=tuple(
+            _family_ref(check, f"{key}.families[{i}]", f, families)
+            for i, f in enumerate(raw["families"])
+        ),
+        effort_factor=check.param(f"{key}.effort_factor", raw["effort_factor"], "positive"),
+        failure_factor=check.param(f"{key}.failure_factor", raw["failure_factor"], "count"),
     )
 
 
@@ -342,17 +378,26 @@ def build_scenario(
     names = tuple(f.name for f in families)
     store = check.table("storage", raw["storage"], STORAGE_KEYS, STORAGE_KEYS)
     losses = check.table(
-        "losses", raw["losses"], ("schedule", "detection_share", "monthly_cv"),
-        ("schedule", "detection_share", "monthly_cv"),
+        "losses", raw["losses"], ("confirmed_per_month", "detection_share", "monthly_cv"),
+        ("confirmed_per_month", "detection_share", "monthly_cv"),
     )  # fmt: skip
-    refurb_keys = ("schedule", "lead_time_months", "effort", "donors", "failure", "priority")
+    refurb_keys = (
+        "capacity_per_month", "lead_time_months", "effort", "donors", "failure", "priority",
+    )  # fmt: skip
     refurb = check.table("refurbishment", raw["refurbishment"], refurb_keys, refurb_keys)
     prod = check.table(
-        "production", raw["production"], ("family", "schedule"), ("family", "schedule")
+        "production", raw["production"], ("family", "tanks_per_year"), ("family", "tanks_per_year")
     )
     supply = check.table("supply", raw.get("supply", {}), _keys(raw.get("supply", {})))
+    parts = check.table("parts", raw.get("parts", {}), _keys(raw.get("parts", {})))
     metric_keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
-    metrics = check.table("metrics", raw.get("metrics"), metric_keys, metric_keys)
+    metrics = check.table(
+        "metrics", raw.get("metrics"), (*metric_keys, "rebuild_after"), metric_keys
+    )
+    rebuild = metrics.get("rebuild_after")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        check.fail("description", description, "must be a string")
     return Scenario(
         name=name,
         files=files,
@@ -360,16 +405,12 @@ def build_scenario(
         end=last,
         families=families,
         **{k: check.param(f"storage.{k}", store[k], "share") for k in STORAGE_KEYS},
-        loss_schedule=check.schedule(
-            "losses.schedule", losses["schedule"], "confirmed_per_month", "count"
-        ),
+        loss_schedule=check.schedule(LOSSES, losses["confirmed_per_month"], "count"),
         detection_share=check.param(
             "losses.detection_share", losses["detection_share"], "positive"
         ),
         loss_cv=check.param("losses.monthly_cv", losses["monthly_cv"], "count"),
-        capacity_schedule=check.schedule(
-            "refurbishment.schedule", refurb["schedule"], "capacity_per_month", "count"
-        ),
+        capacity_schedule=check.schedule(CAPACITY, refurb["capacity_per_month"], "count"),
         lead_time_months=check.param(
             "refurbishment.lead_time_months", refurb["lead_time_months"], "months"
         ),
@@ -378,11 +419,14 @@ def build_scenario(
         condition_failure=_conditions(check, "refurbishment.failure", refurb["failure"], "share"),
         priority=_priority(check, refurb["priority"], names),
         production_family=_family_ref(check, "production.family", prod["family"], names),
-        production_schedule=check.schedule(
-            "production.schedule", prod["schedule"], "tanks_per_year", "count"
-        ),
+        production_schedule=check.schedule(PRODUCTION, prod["tanks_per_year"], "count"),
         supplies=tuple(_supply(check, n, v, names) for n, v in supply.items()),
-        thresholds=Thresholds(*(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys)),
+        parts=tuple(_parts(check, n, v, names) for n, v in parts.items()),
+        thresholds=Thresholds(
+            *(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys),
+            rebuild_after=check.month("metrics.rebuild_after", rebuild) if rebuild else None,
+        ),
+        description=description,
     )
 
 

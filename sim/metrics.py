@@ -14,7 +14,7 @@ VARIABLES = (
     "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
 )  # fmt: skip
 COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
-MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25")
+MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", "active_rebuilt")
 NEVER = -1
 
 
@@ -52,7 +52,11 @@ def first_month(mask: np.ndarray) -> np.ndarray:
 
 
 def headline_metrics(
-    series: np.ndarray, trace: Trace, inputs: Inputs, thresholds: Thresholds
+    series: np.ndarray,
+    trace: Trace,
+    inputs: Inputs,
+    thresholds: Thresholds,
+    rebuild_from: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-replication headline metrics, each shape (R,); months are indices from the start.
 
@@ -60,14 +64,20 @@ def headline_metrics(
       ``exhausted_share`` of its initial level;
     - ``refurb_below_half``: effort spent on good or fair hulls below ``refurb_low_share`` of
       the month's capacity (the rest idle or sunk into poor hulls, for lack of better ones);
-    - ``active_down_25``: active fleet below ``1 - active_drop_share`` of its initial level.
+    - ``active_down_25``: active fleet below ``1 - active_drop_share`` of its initial level;
+    - ``active_rebuilt`` (only with ``rebuild_from``, a month index): the first month from
+      ``rebuild_from`` on in which the active fleet is back at its initial level.
     """
     active = series[:, 0, -1]
     good_fair = series[:, 2, -1] + series[:, 3, -1]
     initial_good_fair = inputs.storage0[:2].sum(axis=(0, 1))
     initial_active = inputs.active0.sum(axis=0)
     capacity = trace.capacity
-    return {
+    out = {}
+    if rebuild_from is not None:
+        after = np.arange(len(active))[:, None] >= rebuild_from
+        out["active_rebuilt"] = first_month(after & (active >= initial_active))
+    return out | {
         "active_end": active[-1],
         "active_weighted_end": series[-1, 11, -1],
         "lost_end": series[-1, 6, -1],

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.calendar import format_month
 from sim.distributions import Param
 
 CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
+LOSSES = "losses.confirmed_per_month"
+CAPACITY = "refurbishment.capacity_per_month"
+PRODUCTION = "production.tanks_per_year"
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,17 @@ class Step:
     value: Param
 
 
+def step_name(schedule: str, step: Step) -> str:
+    """Dotted name of a schedule step, e.g. ``losses.confirmed_per_month.2023-03``."""
+    return f"{schedule}.{format_month(step.month)}"
+
+
 @dataclass(frozen=True)
 class Supply:
     """Deliveries of a foreign family: a Poisson monthly rate, a total cap, and a lag.
 
-    Deliveries begin ``delivery_lag_months`` after ``start`` and stop once ``total_cap``
-    tanks have arrived.
+    Deliveries begin ``delivery_lag_months`` after ``start`` with ``first_batch`` tanks on
+    top of the month's Poisson draw, and stop once ``total_cap`` tanks have arrived.
     """
 
     name: str
@@ -52,6 +61,19 @@ class Supply:
     tanks_per_month: Param
     total_cap: Param
     delivery_lag_months: Param
+    first_batch: Param
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Foreign spare parts: from ``start``, refurbishing ``families`` costs
+    ``effort_factor`` times the effort and fails ``failure_factor`` times as often."""
+
+    name: str
+    start: int
+    families: tuple[str, ...]
+    effort_factor: Param
+    failure_factor: Param
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,7 @@ class Thresholds:
     exhausted_share: float
     refurb_low_share: float
     active_drop_share: float
+    rebuild_after: int | None = None  # month from which to time the rebuild to pre-war level
 
 
 @dataclass(frozen=True)
@@ -88,7 +111,9 @@ class Scenario:
     production_family: str
     production_schedule: tuple[Step, ...]
     supplies: tuple[Supply, ...] = field(default_factory=tuple)
+    parts: tuple[Parts, ...] = field(default_factory=tuple)
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
+    description: str = ""
 
     @property
     def months(self) -> int:
@@ -115,11 +140,11 @@ class Scenario:
         out["storage.fair_to_poor"] = self.fair_to_poor
         out["losses.detection_share"] = self.detection_share
         out["losses.monthly_cv"] = self.loss_cv
-        for i, step in enumerate(self.loss_schedule):
-            out[f"losses.schedule[{i}].confirmed_per_month"] = step.value
+        for step in self.loss_schedule:
+            out[step_name(LOSSES, step)] = step.value
         out["refurbishment.lead_time_months"] = self.lead_time_months
-        for i, step in enumerate(self.capacity_schedule):
-            out[f"refurbishment.schedule[{i}].capacity_per_month"] = step.value
+        for step in self.capacity_schedule:
+            out[step_name(CAPACITY, step)] = step.value
         for table, triple in (
             ("effort", self.condition_effort),
             ("donors", self.condition_donors),
@@ -127,11 +152,15 @@ class Scenario:
         ):
             for cond, param in zip(CONDITIONS, triple):
                 out[f"refurbishment.{table}.{cond}"] = param
-        for i, step in enumerate(self.production_schedule):
-            out[f"production.schedule[{i}].tanks_per_year"] = step.value
+        for step in self.production_schedule:
+            out[step_name(PRODUCTION, step)] = step.value
         for sup in self.supplies:
             base = f"supply.{sup.name}"
             out[f"{base}.tanks_per_month"] = sup.tanks_per_month
             out[f"{base}.total_cap"] = sup.total_cap
             out[f"{base}.delivery_lag_months"] = sup.delivery_lag_months
+            out[f"{base}.first_batch"] = sup.first_batch
+        for part in self.parts:
+            out[f"parts.{part.name}.effort_factor"] = part.effort_factor
+            out[f"parts.{part.name}.failure_factor"] = part.failure_factor
         return out

@@ -60,6 +60,8 @@ def run_scenario(
     if chunk < 1 or chunk % BLOCK:
         raise ValueError(f"chunk must be a positive multiple of {BLOCK}, got {chunk}")
     began = time.perf_counter()
+    rebuild = scenario.thresholds.rebuild_after
+    rebuild_from = None if rebuild is None else rebuild - scenario.start
     if deterministic:
         reps = 1
         inputs = build_inputs(scenario, expected_params(scenario), integer=False)
@@ -67,7 +69,7 @@ def run_scenario(
         series = trajectory_series(trace, inputs)
         reducer = ExactReducer()
         reducer.add(series.reshape(-1, 1))
-        metric_parts = [headline_metrics(series, trace, inputs, scenario.thresholds)]
+        metric_parts = [headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_from)]
     else:
         reducer = HistogramReducer()
         metric_parts = []
@@ -78,7 +80,9 @@ def run_scenario(
             trace = simulate(inputs, RandomFlows(seed, first, size))
             series = trajectory_series(trace, inputs)
             reducer.add(series.reshape(-1, size))
-            metric_parts.append(headline_metrics(series, trace, inputs, scenario.thresholds))
+            metric_parts.append(
+                headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_from)
+            )
     stats = reducer.result().reshape(*series.shape[:3], -1)
     metrics = {k: np.concatenate([m[k] for m in metric_parts]) for k in metric_parts[0]}
     return RunResult(

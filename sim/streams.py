@@ -52,21 +52,28 @@ class RandomFlows:
             self._generators[purpose] = gens
         return gens
 
-    def _draw(self, purpose: str, method: str, *args: np.ndarray) -> np.ndarray:
-        gens = self._gens(purpose)
+    def _draw(self, purpose: str, method: str, *args, rows: tuple[str, ...] | None = None):
+        """Draw with ``method``; with ``rows``, row i of the (len(rows), R) arguments uses the
+        stream keyed ``purpose:rows[i]``, so each family keeps its own draws."""
         args = np.broadcast_arrays(*args)
         out = np.empty(args[0].shape, dtype=np.int64)
-        for gen, (_, part) in zip(gens, self.blocks):
-            out[..., part] = getattr(gen, method)(*(a[..., part] for a in args))
+        if rows is None:
+            keyed = [(purpose, ())]
+        else:
+            keyed = [(f"{purpose}:{name}", (i,)) for i, name in enumerate(rows)]
+        for key, row in keyed:
+            for gen, (_, part) in zip(self._gens(key), self.blocks):
+                where = (*row, ..., part)
+                out[where] = getattr(gen, method)(*(a[where] for a in args))
         return out
 
-    def binomial(self, purpose: str, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def binomial(self, purpose: str, n, p, rows: tuple[str, ...] | None = None) -> np.ndarray:
         """Binomial(n, p) counts, shape of the broadcast of ``n`` and ``p``."""
-        return self._draw(purpose, "binomial", n, p)
+        return self._draw(purpose, "binomial", n, p, rows=rows)
 
-    def poisson(self, purpose: str, lam: np.ndarray) -> np.ndarray:
+    def poisson(self, purpose: str, lam, rows: tuple[str, ...] | None = None) -> np.ndarray:
         """Poisson counts with mean ``lam``."""
-        return self._draw(purpose, "poisson", lam)
+        return self._draw(purpose, "poisson", lam, rows=rows)
 
     def noise(self, purpose: str, cv: np.ndarray) -> np.ndarray:
         """Gamma multipliers with mean 1 and coefficient of variation ``cv``, shape (reps,)."""
@@ -92,11 +99,11 @@ class ExpectedFlows:
         self.reps = reps
 
     @staticmethod
-    def binomial(purpose: str, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def binomial(purpose: str, n, p, rows=None) -> np.ndarray:
         return n * p
 
     @staticmethod
-    def poisson(purpose: str, lam: np.ndarray) -> np.ndarray:
+    def poisson(purpose: str, lam, rows=None) -> np.ndarray:
         return np.asarray(lam, dtype=float)
 
     def noise(self, purpose: str, cv: np.ndarray) -> np.ndarray:

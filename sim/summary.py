@@ -22,17 +22,18 @@ def _count_summary(values: np.ndarray) -> dict[str, float]:
     return {"mean": float(values.mean()), **{n: float(q) for n, q in zip(STAT_NAMES[1:], qs)}}
 
 
-def _month_summary(values: np.ndarray, start: int, months: int) -> dict:
-    """Months as YYYY-MM; "never" counts as later than every date, so its percentiles are null.
+def _month_summary(values: np.ndarray, months: int, label) -> dict:
+    """Month indices summarised; "never" counts as later than every month, so a percentile
+    that falls among those replications is null. ``label`` turns an index into output.
 
     ``mean`` is over the replications in which the event happens (null if none).
     """
     happened = values != NEVER
     later = np.where(happened, values, months + 1)
     qs = np.quantile(later, QUANTILES, method="inverted_cdf")
-    out = {"mean": format_month(start + round(values[happened].mean())) if happened.any() else None}
+    out = {"mean": label(round(values[happened].mean())) if happened.any() else None}
     for name, q in zip(STAT_NAMES[1:], qs):
-        out[name] = format_month(start + int(q)) if q < months else None
+        out[name] = label(int(q)) if q < months else None
     out["never_share"] = float(1 - happened.mean())
     return out
 
@@ -42,7 +43,15 @@ def summary(result: RunResult) -> dict:
     scen = result.scenario
     metrics = {k: _count_summary(result.metrics[k]) for k in COUNT_METRICS}
     for k in MONTH_METRICS:
-        metrics[k] = _month_summary(result.metrics[k], scen.start, scen.months)
+        if k in result.metrics:
+            metrics[k] = _month_summary(
+                result.metrics[k], scen.months, lambda t: format_month(scen.start + t)
+            )
+    if "active_rebuilt" in result.metrics:
+        origin = scen.thresholds.rebuild_after - scen.start
+        metrics["months_to_rebuild"] = _month_summary(
+            result.metrics["active_rebuilt"], scen.months, lambda t: t - origin
+        )
     return {
         "scenario": scen.name,
         "start": format_month(scen.start),
@@ -50,6 +59,7 @@ def summary(result: RunResult) -> dict:
         "reps": result.reps,
         "seed": result.seed,
         "deterministic": result.deterministic,
+        "description": scen.description,
         "metrics": metrics,
     }
 

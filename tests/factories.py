@@ -46,7 +46,7 @@ def scenario_dict(
         "losses": {
             "detection_share": detection,
             "monthly_cv": cv,
-            "schedule": [{"from": start, "confirmed_per_month": losses}],
+            "confirmed_per_month": {start: losses},
         },
         "refurbishment": {
             "lead_time_months": lead,
@@ -54,11 +54,11 @@ def scenario_dict(
             "effort": dict(zip(conds, effort)),
             "donors": dict(zip(conds, donors)),
             "failure": dict(zip(conds, failure)),
-            "schedule": [{"from": start, "capacity_per_month": capacity}],
+            "capacity_per_month": {start: capacity},
         },
         "production": {
             "family": next(iter(families)),
-            "schedule": [{"from": start, "tanks_per_year": production_per_year}],
+            "tanks_per_year": {start: production_per_year},
         },
         "supply": supply or {},
         "metrics": {"exhausted_share": 0.1, "refurb_low_share": 0.5, "active_drop_share": 0.25},

@@ -30,9 +30,7 @@ fair_to_poor = 0.0
 [losses]
 detection_share = 0.5   # 10 confirmed a month = 20 true losses a month
 monthly_cv = 0.0
-[[losses.schedule]]
-from = "2024-01"
-confirmed_per_month = 10
+confirmed_per_month = {"2024-01" = 10}
 
 [refurbishment]
 lead_time_months = 1
@@ -40,15 +38,11 @@ priority = ["A:good", "A:fair", "A:poor"]
 effort = {good = 1, fair = 2, poor = 4}
 donors = {good = 0, fair = 0.5, poor = 1}
 failure = {good = 0, fair = 0.1, poor = 0.5}
-[[refurbishment.schedule]]
-from = "2024-01"
-capacity_per_month = 12
+capacity_per_month = {"2024-01" = 12}
 
 [production]
 family = "A"
-[[production.schedule]]
-from = "2024-01"
-tanks_per_year = 12     # one a month
+tanks_per_year = {"2024-01" = 12}  # one a month
 
 [metrics]
 exhausted_share = 0.1

@@ -43,7 +43,7 @@ def run_bad(path: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
 
 # Each case: (id, TOML body after the `extends` line, substrings the error line must hold).
 # The file name is checked separately (it is always the override file here).
-SCHEDULE_HEAD = '[[losses.schedule]]\nfrom = "2022-02"\nconfirmed_per_month = 100\n'
+SCHEDULE = "[losses.confirmed_per_month]\n"
 SUPPLY = """
 [supply.test]
 family = "T-62"
@@ -94,8 +94,8 @@ CASES = [
         id="negative-count",
     ),
     pytest.param(
-        SCHEDULE_HEAD + '[[losses.schedule]]\nfrom = "2023-03"\nconfirmed_per_month = -1\n',
-        ["losses.schedule[1].confirmed_per_month", "= -1", "must be >= 0"],
+        SCHEDULE + '"2023-03" = -1\n',
+        ["losses.confirmed_per_month.2023-03", "= -1", "must be >= 0"],
         id="negative-rate-in-schedule",
     ),
     # --- shares and positive parameters out of range
@@ -116,19 +116,23 @@ CASES = [
     ),
     # --- dates
     pytest.param(
-        SCHEDULE_HEAD + '[[losses.schedule]]\nfrom = "2035-01"\nconfirmed_per_month = 50\n',
-        ["losses.schedule[1].from", '= "2035-01"', "outside the horizon 2022-02..2030-12"],
+        SCHEDULE + '"2035-01" = 50\n',
+        [
+            "losses.confirmed_per_month.2035-01",
+            '= "2035-01"',
+            "outside the horizon 2022-02..2030-12",
+        ],
         id="schedule-date-after-horizon",
     ),
     pytest.param(
-        SCHEDULE_HEAD + '[[losses.schedule]]\nfrom = "2024-13"\nconfirmed_per_month = 50\n',
-        ["losses.schedule[1].from", '= "2024-13"', "must be a month as YYYY-MM"],
+        SCHEDULE + '"2024-13" = 50\n',
+        ["losses.confirmed_per_month.2024-13", '= "2024-13"', "must be a month as YYYY-MM"],
         id="schedule-date-bad-month",
     ),
     pytest.param(
-        SCHEDULE_HEAD + '[[losses.schedule]]\nfrom = "2022-02"\nconfirmed_per_month = 50\n',
-        ["losses.schedule[1].from", '= "2022-02"', "schedule dates must increase"],
-        id="schedule-dates-not-increasing",
+        "[losses]\nconfirmed_per_month = 100\n",
+        ["losses.confirmed_per_month", "= 100", 'must be a table of "YYYY-MM" = value entries'],
+        id="schedule-not-a-table",
     ),
     pytest.param(
         SUPPLY.format(start="2019-06"),
@@ -257,7 +261,7 @@ def test_extends_must_be_a_string(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("extends = 3\n")
     out = tmp_path / "out"
-    assert_one_line_error(run_bad(bad, out), str(bad), "extends = 3", "file path string")
+    assert_one_line_error(run_bad(bad, out), str(bad), "extends = 3", "must be a file path or a list of them")
     assert not out.exists()
 
 
