@@ -104,6 +104,8 @@ def validate(scenario) -> None:
     (loaded,) = _load((scenario,))
     facts = load_facts()
     click.echo(f"{loaded.name}: valid ({' <- '.join(reversed(loaded.files))})")
+    if loaded.description:
+        click.echo(f"description: {loaded.description}")
     click.echo(f"families: {', '.join(loaded.family_names)}")
     click.echo(f"priority: {', '.join(f'{f}:{c}' for f, c in loaded.priority)}")
     for name, param in loaded.params().items():
