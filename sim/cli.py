@@ -12,12 +12,24 @@ from pathlib import Path
 import click
 
 from sim import __version__
+from sim.calendar import format_month, parse_month
+from sim.compare import COMPARE_COLUMNS, compare_rows, compare_runs
 from sim.facts import FactsError, format_facts, load_facts
 from sim.loader import ScenarioError, load_scenario
-from sim.output import OutputExistsError, check_target, write_results
+from sim.output import (
+    OutputExistsError,
+    check_target,
+    write_csv,
+    write_folder,
+    write_json,
+    write_results,
+)
+from sim.plots import comparison_chart
 from sim.run import DEFAULT_CHUNK, DEFAULT_REPS, DEFAULT_SEED, run_scenario
 from sim.streams import BLOCK
 from sim.summary import summary
+from sim.supply_needed import SupplyNeededError, supply_needed
+from sim.tables import compare_table, headline_table, supply_text
 
 USAGE_ERROR = 2
 RESULTS_ROOT = Path("results")
@@ -36,22 +48,6 @@ def _targets(names: list[str], out: str | None) -> list[Path]:
     if len(names) == 1:
         return [Path(out)]
     return [Path(out) / n for n in names]
-
-
-def headline_table(summaries: list[dict]) -> str:
-    """A short plain-text table of the headline metrics, one block per scenario."""
-    lines = []
-    for s in summaries:
-        lines.append(
-            f"{s['scenario']}  ({s['start']}..{s['end']}, {s['reps']:,} reps, seed {s['seed']})"
-        )
-        lines.append(f"  {'metric':<22}{'mean':>10}{'p05':>10}{'p50':>10}{'p95':>10}{'never':>8}")
-        for name, m in s["metrics"].items():
-            cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else f"{m[k]:,.0f}"
-                     for k in ("mean", "p05", "p50", "p95")]  # fmt: skip
-            never = f"{m['never_share']:.0%}" if "never_share" in m else ""
-            lines.append(f"  {name:<22}" + "".join(f"{c:>10}" for c in cells) + f"{never:>8}")
-    return "\n".join(lines)
 
 
 @click.group()
@@ -97,6 +93,96 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
         click.echo(headline_table(summaries))
 
 
+def _month_option(value: str, option: str) -> int:
+    try:
+        return parse_month(value)
+    except ValueError:
+        raise click.UsageError(f"{option} = {value!r}: must be YYYY-MM") from None
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--reps", default=DEFAULT_REPS, show_default=True, type=click.IntRange(min=2))
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
+@click.option("--at", "dates", multiple=True, help="Dates (YYYY-MM) for the paired gains; "
+              "default: each December from 2026 and the horizon end.")  # fmt: skip
+@click.option("--threshold", type=float, default=None,
+              help="Active-fleet level for P(stays above); default 75% of the reference's "
+              "mean first-month fleet.")  # fmt: skip
+@click.option("--out", default=None, type=click.Path(file_okay=False), help="Results folder.")
+@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print compare.json only, to stdout.")
+def compare(scenarios, reps, seed, dates, threshold, out, force, as_json) -> None:
+    """Run SCENARIOS with the same seed; paired differences against the first."""
+    if len(scenarios) < 2:
+        raise click.UsageError("compare needs at least two scenarios")
+    loaded = _load(scenarios)
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise click.UsageError(f"two scenarios share a name: {', '.join(names)}")
+    first = loaded[0]
+    if any((s.start, s.end) != (first.start, first.end) for s in loaded):
+        raise click.UsageError("compared scenarios need the same horizon")
+    target = Path(out) if out else RESULTS_ROOT / ("compare-" + "-".join(names))
+    check_target(target, force)
+    at = [_month_option(d, "--at") for d in dates] or default_dates(first.start, first.end)
+    for month in at:
+        if not first.start <= month <= first.end:
+            raise click.UsageError(f"--at {format_month(month)}: outside the horizon")
+    results = [run_scenario(s, reps=reps, seed=seed, keep_paths=True) for s in loaded]
+    if threshold is None:
+        threshold = round(0.75 * float(results[0].active_paths[0].mean()))
+    data = compare_runs(results, at, threshold)
+
+    def write(folder: Path) -> None:
+        write_json(folder / "compare.json", data)
+        write_csv(folder / "compare.csv", COMPARE_COLUMNS, compare_rows(data))
+        comparison_chart(results, threshold).savefig(
+            folder / "compare.png", dpi=150, bbox_inches="tight"
+        )
+
+    write_folder(target, write, force=force)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(f"wrote {target}/", err=True)
+        click.echo(compare_table(data))
+
+
+def default_dates(start: int, end: int) -> list[int]:
+    """Each December from 2026 on, and the horizon end."""
+    decembers = [y * 12 + 11 for y in range(2026, end // 12 + 1) if start <= y * 12 + 11 <= end]
+    return sorted({*decembers, end})
+
+
+@cli.command(name="supply-needed")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--keep-active", required=True, type=click.FloatRange(min=0),
+              help="Active-fleet level (tanks) to stay at or above.")  # fmt: skip
+@click.option("--until", required=True, help="Last month (YYYY-MM) it must hold.")
+@click.option("--prob", required=True, type=click.FloatRange(0, 1), help="Required probability.")
+@click.option("--family", default=None, help="Foreign family whose supply rate is searched.")
+@click.option("--reps", default=1000, show_default=True, type=click.IntRange(min=10))
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
+@click.option("--max-rate", default=100.0, show_default=True, type=click.FloatRange(min=0),
+              help="Highest monthly rate searched (tanks/month).")  # fmt: skip
+@click.option("--grid", default=21, show_default=True, type=click.IntRange(min=3),
+              help="Rates evaluated between 0 and --max-rate.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON only.")
+def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed, max_rate,
+                          grid, as_json) -> None:  # fmt: skip
+    """Smallest monthly supply keeping the active fleet >= N until a date with probability P."""
+    (loaded,) = _load((scenario,))
+    answer = supply_needed(
+        loaded, keep_active=keep_active, until=_month_option(until, "--until"), prob=prob,
+        family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
+    )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    click.echo(supply_text(answer))
+
+
 @cli.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 def validate(scenario) -> None:
@@ -126,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the click group, turning input errors into one line and exit 2."""
     try:
         cli.main(args=argv, prog_name="tanksim", standalone_mode=False)
-    except (ScenarioError, FactsError, OutputExistsError) as err:
+    except (ScenarioError, FactsError, OutputExistsError, SupplyNeededError) as err:
         click.echo(f"tanksim: error: {err}", err=True)
         sys.exit(USAGE_ERROR)
     except click.ClickException as err:

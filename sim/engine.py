@@ -147,7 +147,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
 
         # 6. Foreign supply, from its first delivery month until its cap.
         if len(inputs.supply_family):
-            arriving = flows.poisson("supply", inputs.supply_rate, supplies)
+            arriving = flows.poisson_by_inversion("supply", inputs.supply_rate, supplies)
             arriving = (arriving + inputs.supply_batch * (inputs.supply_first == t)) * (
                 inputs.supply_first <= t
             )

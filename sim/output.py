@@ -35,27 +35,15 @@ def cited_sources(result: RunResult, facts: dict) -> list[str]:
     return sorted(seen)
 
 
-def write_results(result: RunResult, target: Path, facts: dict, *, force: bool = False) -> Path:
-    """Write manifest.json, summary.json, trajectories.csv and fan_chart.png into ``target``.
-
-    Nothing appears at ``target`` until every file is complete; with ``force`` an existing
-    folder is replaced only after the new one is ready.
-    """
+def write_folder(target: Path, write, *, force: bool = False) -> Path:
+    """Call ``write(folder)`` on a fresh staging folder beside ``target``, then rename it
+    into place. Nothing appears at ``target`` until ``write`` has finished; with ``force``
+    an existing folder is replaced only after the new one is ready."""
     check_target(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        with (staging / "manifest.json").open("w") as handle:
-            json.dump(manifest(result, facts), handle, indent=2)
-        with (staging / "summary.json").open("w") as handle:
-            json.dump(summary(result), handle, indent=2)
-        with (staging / "trajectories.csv").open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(TRAJECTORY_COLUMNS)
-            writer.writerows(trajectory_rows(result))
-        fan_chart(result, cited_sources(result, facts)).savefig(
-            staging / "fan_chart.png", dpi=150, bbox_inches="tight"
-        )
+        write(staging)
         os.chmod(staging, 0o755)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
@@ -68,3 +56,28 @@ def write_results(result: RunResult, target: Path, facts: dict, *, force: bool =
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def write_json(path: Path, data) -> None:
+    with path.open("w") as handle:
+        json.dump(data, handle, indent=2)
+
+
+def write_csv(path: Path, header, rows) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_results(result: RunResult, target: Path, facts: dict, *, force: bool = False) -> Path:
+    """Write manifest.json, summary.json, trajectories.csv and fan_chart.png into ``target``."""
+
+    def write(folder: Path) -> None:
+        write_json(folder / "manifest.json", manifest(result, facts))
+        write_json(folder / "summary.json", summary(result))
+        write_csv(folder / "trajectories.csv", TRAJECTORY_COLUMNS, trajectory_rows(result))
+        figure = fan_chart(result, cited_sources(result, facts))
+        figure.savefig(folder / "fan_chart.png", dpi=150, bbox_inches="tight")
+
+    return write_folder(target, write, force=force)

@@ -62,3 +62,52 @@ def fan_chart(result: RunResult, sources: list[str]) -> Figure:
     )
     fig.text(0.01, -0.01, textwrap.fill(caption, 190), fontsize=6.5, va="top", ha="left")
     return fig
+
+
+LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)))
+LINE_GREYS = ("black", "0.35", "black", "0.35", "black", "0.5")
+
+
+def comparison_chart(results: list[RunResult], threshold: float) -> Figure:
+    """Median active fleet per scenario, and each scenario's paired gain over the first.
+
+    Needs runs made with ``keep_paths``; the right panel shows the median and the 5-95%
+    range of the per-replication difference.
+    """
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2, sharex=True)
+    dates = _dates(results[0])
+    ref = results[0]
+    for i, res in enumerate(results):
+        style = {"ls": LINE_STYLES[i % 6], "color": LINE_GREYS[i % 6], "lw": 1.5}
+        left.plot(dates, np.median(res.active_paths, axis=1), label=res.scenario.name, **style)
+        if i == 0:
+            continue
+        diff = res.active_paths.astype(float) - ref.active_paths
+        lo, mid, hi = np.quantile(diff, [0.05, 0.5, 0.95], axis=1, method="inverted_cdf")
+        right.plot(dates, mid, label=f"{res.scenario.name}: median", **style)
+        right.plot(dates, lo, **(style | {"lw": 0.7}), label=f"{res.scenario.name}: 5% / 95%")
+        right.plot(dates, hi, **(style | {"lw": 0.7}))
+    left.axhline(threshold, color="0.6", lw=0.8)
+    left.annotate(f"threshold {threshold:,.0f}", (dates[0], threshold), fontsize=7,
+                  xytext=(2, 3), textcoords="offset points", color="0.4")  # fmt: skip
+    left.set_title("Active fleet, median of replications", fontsize=10)
+    left.set_ylabel("tanks")
+    left.set_ylim(bottom=0)
+    right.axhline(0, color="0.6", lw=0.8)
+    right.set_title(f"Paired gain over '{ref.scenario.name}', same replications", fontsize=10)
+    right.set_ylabel("tanks (scenario minus reference)")
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(YearLocator())
+        ax.xaxis.set_major_formatter(DateFormatter("%Y"))
+        ax.set_xlabel("year (monthly steps)")
+        ax.grid(True, color="0.9", lw=0.5)
+        ax.legend(fontsize=7, frameon=False, loc="best")
+    fig.suptitle(
+        f"Scenario comparison with common random numbers: {ref.reps:,} replications, "
+        f"seed {ref.seed}"
+    )
+    fig.text(0.01, -0.01, "Inputs and their sources: see each scenario's manifest "
+             "(tanksim validate SCENARIO). North Korean supply rates are stated assumptions.",
+             fontsize=7, va="top")  # fmt: skip
+    return fig

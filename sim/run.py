@@ -29,7 +29,8 @@ class RunResult:
     """Statistics of one scenario run.
 
     ``stats`` is (T, V, F + 1, 6): mean, p05, p25, p50, p75, p95 of each trajectory;
-    ``metrics`` holds per-replication headline metrics, each shape (reps,).
+    ``metrics`` holds per-replication headline metrics, each shape (reps,);
+    ``active_paths`` the total active fleet per month and replication, (T, reps), when asked.
     """
 
     scenario: Scenario
@@ -40,6 +41,7 @@ class RunResult:
     stats: np.ndarray
     metrics: dict[str, np.ndarray]
     seconds: float
+    active_paths: np.ndarray | None = None
 
 
 def run_scenario(
@@ -49,11 +51,13 @@ def run_scenario(
     seed: int = DEFAULT_SEED,
     deterministic: bool = False,
     chunk: int = DEFAULT_CHUNK,
+    keep_paths: bool = False,
 ) -> RunResult:
     """Simulate ``reps`` replications (one expected-value path if ``deterministic``).
 
     ``chunk`` (a multiple of the random-number block) bounds memory; it does not change
-    any number in the result.
+    any number in the result. ``keep_paths`` keeps every replication's total active fleet
+    by month, for paired comparisons.
     """
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")
@@ -70,9 +74,10 @@ def run_scenario(
         reducer = ExactReducer()
         reducer.add(series.reshape(-1, 1))
         metric_parts = [headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_from)]
+        paths = [series[:, 0, -1]]
     else:
         reducer = HistogramReducer()
-        metric_parts = []
+        metric_parts, paths = [], []
         for first in range(0, reps, chunk):
             size = min(chunk, reps - first)
             values = draw_params(scenario, seed=seed, first_rep=first, reps=size)
@@ -80,6 +85,8 @@ def run_scenario(
             trace = simulate(inputs, RandomFlows(seed, first, size))
             series = trajectory_series(trace, inputs)
             reducer.add(series.reshape(-1, size))
+            if keep_paths:
+                paths.append(series[:, 0, -1].astype(np.int32))
             metric_parts.append(
                 headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_from)
             )
@@ -94,4 +101,5 @@ def run_scenario(
         stats=stats,
         metrics=metrics,
         seconds=time.perf_counter() - began,
+        active_paths=np.concatenate(paths, axis=1) if keep_paths else None,
     )

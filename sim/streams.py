@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from scipy import special
 
 #: Replications per random-number block. Structural: changing it changes every draw.
 BLOCK = 1024
@@ -33,6 +34,36 @@ def block_slices(first_rep: int, reps: int) -> list[tuple[int, slice]]:
     for offset in range(0, reps, BLOCK):
         out.append(((first_rep + offset) // BLOCK, slice(offset, min(offset + BLOCK, reps))))
     return out
+
+
+#: Above this mean, :func:`poisson_inverse_cdf` uses the normal approximation.
+POISSON_NORMAL_ABOVE = 400.0
+
+
+def poisson_inverse_cdf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """The smallest k with Poisson(lam) CDF(k) >= u, elementwise (non-decreasing in lam and u).
+
+    Exact summation of the probability mass up to :data:`POISSON_NORMAL_ABOVE`, a rounded
+    normal approximation beyond (where exp(-lam) would underflow).
+    """
+    lam = np.broadcast_to(lam, u.shape)
+    small = np.minimum(lam, POISSON_NORMAL_ABOVE)
+    mass = np.exp(-small)
+    cdf = mass.copy()
+    count = (u > cdf).astype(np.int64)
+    top = float(small.max(initial=0.0))
+    for k in range(1, int(top + 12 * np.sqrt(top) + 30)):
+        mass = mass * small / k
+        cdf = cdf + mass
+        above = u > cdf
+        if not above.any():
+            break
+        count += above
+    big = lam > POISSON_NORMAL_ABOVE
+    if big.any():
+        normal = np.rint(lam + np.sqrt(lam) * special.ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+        count = np.where(big, np.maximum(normal, 0).astype(np.int64), count)
+    return count
 
 
 class RandomFlows:
@@ -75,6 +106,16 @@ class RandomFlows:
         """Poisson counts with mean ``lam``."""
         return self._draw(purpose, "poisson", lam, rows=rows)
 
+    def poisson_by_inversion(self, purpose: str, lam, rows: tuple[str, ...]) -> np.ndarray:
+        """Poisson counts from one uniform each, by inverting the CDF: with the same stream,
+        the count never falls when ``lam`` rises (used where a search over rates needs it)."""
+        lam = np.asarray(lam, dtype=float)
+        u = np.empty(lam.shape)
+        for i, name in enumerate(rows):
+            for gen, (_, part) in zip(self._gens(f"{purpose}:{name}"), self.blocks):
+                u[i, part] = gen.random(part.stop - part.start)
+        return poisson_inverse_cdf(u, lam)
+
     def noise(self, purpose: str, cv: np.ndarray) -> np.ndarray:
         """Gamma multipliers with mean 1 and coefficient of variation ``cv``, shape (reps,)."""
         cv = np.broadcast_to(np.asarray(cv, dtype=float), (self.reps,))
@@ -105,6 +146,8 @@ class ExpectedFlows:
     @staticmethod
     def poisson(purpose: str, lam, rows=None) -> np.ndarray:
         return np.asarray(lam, dtype=float)
+
+    poisson_by_inversion = poisson
 
     def noise(self, purpose: str, cv: np.ndarray) -> np.ndarray:
         return np.ones(self.reps)

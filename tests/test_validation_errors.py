@@ -261,7 +261,9 @@ def test_extends_must_be_a_string(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("extends = 3\n")
     out = tmp_path / "out"
-    assert_one_line_error(run_bad(bad, out), str(bad), "extends = 3", "must be a file path or a list of them")
+    assert_one_line_error(
+        run_bad(bad, out), str(bad), "extends = 3", "must be a file path or a list of them"
+    )
     assert not out.exists()
 
 

@@ -1,0 +1,58 @@
+"""The inverse question: monotone in its thresholds, and confirmed by a forward run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.calendar import parse_month
+from sim.loader import load_scenario
+from sim.run import run_scenario
+from sim.supply_needed import SupplyNeededError, supply_needed, with_rate
+
+REPO = Path(__file__).resolve().parents[1]
+UNTIL = parse_month("2027-06")
+ARGS = {"until": UNTIL, "reps": 300, "seed": 3, "max_rate": 60.0, "grid": 13}
+
+
+@pytest.fixture(scope="module")
+def nk():
+    return load_scenario(REPO / "scenarios" / "nk-t62.toml")
+
+
+def test_more_demanding_questions_need_at_least_as_much_supply(nk):
+    low = supply_needed(nk, keep_active=2200, prob=0.72, **ARGS)
+    higher_level = supply_needed(nk, keep_active=2400, prob=0.72, **ARGS)
+    higher_prob = supply_needed(nk, keep_active=2200, prob=0.75, **ARGS)
+    assert low["reachable"] and low["rate"] > 0
+    for harder in (higher_level, higher_prob):
+        assert not harder["reachable"] or harder["rate"] >= low["rate"]
+    estimates = [g["monotone_estimate"] for g in low["grid"]]
+    assert estimates == sorted(estimates)
+
+
+def test_returned_rate_is_confirmed_by_a_forward_run(nk):
+    answer = supply_needed(nk, keep_active=2200, prob=0.72, **ARGS)
+    assert answer["rate"] > 0
+    supply = nk.supplies[0]
+    forward = run_scenario(
+        with_rate(nk, supply, answer["rate"], UNTIL), reps=300, seed=3, keep_paths=True
+    )
+    first = supply.start - nk.start
+    achieved = (forward.active_paths[first:].min(axis=0) >= 2200).mean()
+    grid_probs = [g["probability"] for g in answer["grid"]]
+    step = max(np.diff(grid_probs).max(), 0)  # interpolation can miss by one grid step
+    assert abs(achieved - 0.72) <= 3 * np.sqrt(0.72 * 0.28 / 300) + step
+
+
+def test_unreachable_target_is_said_plainly(nk):
+    answer = supply_needed(nk, keep_active=50_000, prob=0.5, **ARGS)
+    assert not answer["reachable"] and answer["rate"] is None
+    assert answer["message"].startswith("not reachable: even at 60 tanks/month")
+
+
+def test_scenario_without_that_supply_is_an_error(nk):
+    with pytest.raises(SupplyNeededError, match="supplied families: NK-T62"):
+        supply_needed(nk, keep_active=1000, prob=0.5, family="Chonma-2", **ARGS)
