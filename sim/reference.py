@@ -280,7 +280,12 @@ class TankModel:
 
 
 def simulate_reference(
-    scenario: Scenario, *, reps: int, seed: int, pass_leftover: bool = False
+    scenario: Scenario,
+    *,
+    reps: int,
+    seed: int,
+    values: dict[str, np.ndarray] | None = None,
+    pass_leftover: bool = False,
 ) -> dict[str, np.ndarray]:
     """Run ``reps`` replications of the reference model; per-replication arrays.
 
@@ -290,9 +295,14 @@ def simulate_reference(
     is at most ``exhausted_share`` of its start, -1 if never), ``active_path``,
     ``storage_path`` and ``good_fair_path`` (reps, T), and ``conserved`` (bool: every family
     balanced in every month).
+
+    ``values`` (name -> (reps,) array, e.g. from :func:`sim.sampling.draw_params`) replaces
+    the model's own parameter draws, for paired comparisons. ``pass_leftover=True`` lets
+    effort an entry cannot use (less than one hull's cost) pass down the priority list; the
+    default mirrors the engine, where it is lost for that month.
     """
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x5E1])))
-    values = draw_values(scenario, reps, rng)
+    values = draw_values(scenario, reps, rng) if values is None else values
     T = scenario.months
     out = {k: np.zeros((reps, T), np.int64) for k in ("active_path", "storage_path")}
     out["good_fair_path"] = np.zeros((reps, T), np.int64)
