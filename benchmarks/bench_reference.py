@@ -59,8 +59,8 @@ def plain_replication(scenario, v: dict[str, float], rng: np.random.Generator) -
     for s in scenario.supplies:
         b = f"supply.{s.name}"
         first = s.start - start + int(round(v[f"{b}.delivery_lag_months"]))
-        sups.append([index[s.family], first, v[f"{b}.tanks_per_month"],
-                     int(round(v[f"{b}.total_cap"])), int(round(v[f"{b}.first_batch"])), 0])  # fmt: skip
+        cap, batch = int(round(v[f"{b}.total_cap"])), int(round(v[f"{b}.first_batch"]))
+        sups.append([index[s.family], first, v[f"{b}.tanks_per_month"], cap, batch, 0])
     cv = v["losses.monthly_cv"]
     shape = 1.0 / max(cv, 1e-6) ** 2
     for t in range(T):

@@ -1,12 +1,12 @@
 """An independent, tank-by-tank discrete-event reference model, built on SimPy.
 
 It shares nothing with :mod:`sim.engine` but the scenario: each replication is a SimPy
-``Environment`` in which one time unit is one month; stored hulls are :class:`Hull` objects in
-one ``simpy.Store`` per (family, condition); the refurbishment plant is a process that takes
-hulls off those stores down the priority list and ships each month's batch of repaired hulls
-through a timeout of the lead time; the active fleet is a ``simpy.Container`` per family.
-Every random event is drawn per tank (a Bernoulli trial per hull or per active tank) from one
-numpy ``Generator``, so results agree with the engine in distribution, not draw for draw.
+``Environment``, one time unit a month; stored hulls are :class:`Hull` objects in one
+:class:`HullStore` (a ``simpy.Store``) per (family, condition); the refurbishment plant is a
+process that takes hulls off those stores down the priority list and ships each month's
+repaired hulls through a timeout of the lead time; the active fleet is a ``simpy.Container``
+per family. Every random event is a Bernoulli trial per hull or per active tank, from one
+numpy ``Generator``: results agree with the engine in distribution, not draw for draw.
 
 Within month ``t`` the processes run at fixed offsets (exact binary fractions):
 
@@ -15,8 +15,6 @@ Within month ``t`` the processes run at fixed offsets (exact binary fractions):
 - ``t + 1/2``: deliveries due this month (a batch started at ``s`` arrives at ``s + lead``);
 - ``t + 3/4``: production and foreign supply;
 - ``t + 7/8``: record, and check conservation family by family.
-
-It is slow (a Python loop over events) and meant for cross-validation, not production runs.
 """
 
 from __future__ import annotations
@@ -101,8 +99,8 @@ class TankModel:
 
     def __init__(self, env, scenario: Scenario, v: dict[str, float], rng, pass_leftover=False):
         self.env, self.sc, self.v, self.rng = env, scenario, v, rng
-        self.pass_leftover = pass_leftover  # True: leftover effort of a partly served entry
-        names = scenario.family_names  # goes on down the list (the engine drops it)
+        self.pass_leftover = pass_leftover  # see simulate_reference
+        names = scenario.family_names
         self.F, self.T = len(names), scenario.months
         self.index = {n: i for i, n in enumerate(names)}
         fam = [f"families.{n}" for n in names]
@@ -131,9 +129,7 @@ class TankModel:
         self.lead = int(np.rint(v["refurbishment.lead_time_months"]))
         for key in ("lost", "scrapped", "refurbished", "produced", "imported", "in_transit"):
             setattr(self, key, np.zeros(self.F, dtype=np.int64))
-        self.active_path = np.zeros(self.T, dtype=np.int64)
-        self.storage_path = np.zeros(self.T, dtype=np.int64)
-        self.good_fair_path = np.zeros(self.T, dtype=np.int64)
+        self.paths = {k: np.zeros(self.T, np.int64) for k in ("active", "storage", "good_fair")}
         self.conserved = True
         for proc in (self.front, self.plant, self.production, self.recorder):
             env.process(proc())
@@ -203,7 +199,7 @@ class TankModel:
         for t in range(self.T):
             yield self.at(t, PLANT)
             capacity = self.schedule(CAPACITY, self.sc.capacity_schedule, t)
-            before = 0.0  # effort claimed by entries above (their full demand, as the engine)
+            before = 0.0  # claimed above: full demands (as the engine), or spent (pass_leftover)
             batch: list[Hull] = []
             for k, (f, cond) in enumerate(self.entries):
                 store, cost, d = self.stores[f][cond], self.cost[k], self.donor_share[k]
@@ -270,9 +266,9 @@ class TankModel:
             yield self.at(t, RECORD)
             active = np.array([c.level for c in self.active], dtype=np.int64)
             stored = np.array([sum(len(s.items) for s in fam) for fam in self.stores])
-            self.active_path[t] = active.sum()
-            self.storage_path[t] = stored.sum()
-            self.good_fair_path[t] = self._good_fair()
+            self.paths["active"][t] = active.sum()
+            self.paths["storage"][t] = stored.sum()
+            self.paths["good_fair"][t] = self._good_fair()
             held = active + stored + self.in_transit + self.lost + self.scrapped
             came = self.start_total + self.produced + self.imported
             fine = (held == came).all() and (active >= 0).all() and (self.in_transit >= 0).all()
@@ -303,31 +299,25 @@ def simulate_reference(
     """
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x5E1])))
     values = draw_values(scenario, reps, rng) if values is None else values
-    T = scenario.months
-    out = {k: np.zeros((reps, T), np.int64) for k in ("active_path", "storage_path")}
-    out["good_fair_path"] = np.zeros((reps, T), np.int64)
-    ends = ("lost", "refurbished", "scrapped", "produced", "imported")
-    for k in ("active_end", "storage_end", "pipeline_end", "storage_exhausted"):
+    T, share = scenario.months, scenario.thresholds.exhausted_share
+    out = {f"{k}_path": np.zeros((reps, T), np.int64) for k in ("active", "storage", "good_fair")}
+    counts = ("lost", "refurbished", "scrapped", "produced", "imported", "in_transit")
+    for k in ("active_end", "storage_end", "storage_exhausted", *(f"{c}_end" for c in counts)):
         out[k] = np.zeros(reps, np.int64)
-    for k in ends:
-        out[f"{k}_end"] = np.zeros(reps, np.int64)
     out["conserved"] = np.zeros(reps, bool)
-    share = scenario.thresholds.exhausted_share
     for r in range(reps):
         env = simpy.Environment()
-        model = TankModel(
-            env, scenario, {k: float(a[r]) for k, a in values.items()}, rng, pass_leftover
-        )
+        v = {k: float(a[r]) for k, a in values.items()}
+        model = TankModel(env, scenario, v, rng, pass_leftover)
         env.run(until=T)
-        out["active_path"][r] = model.active_path
-        out["storage_path"][r] = model.storage_path
-        out["good_fair_path"][r] = model.good_fair_path
-        out["active_end"][r] = model.active_path[-1]
-        out["storage_end"][r] = model.storage_path[-1]
-        out["pipeline_end"][r] = model.in_transit.sum()
-        for k in ends:
+        for k, path in model.paths.items():
+            out[f"{k}_path"][r] = path
+        out["active_end"][r] = model.paths["active"][-1]
+        out["storage_end"][r] = model.paths["storage"][-1]
+        for k in counts:
             out[f"{k}_end"][r] = getattr(model, k).sum()
-        hit = np.flatnonzero(model.good_fair_path <= share * model.good_fair0)
+        hit = np.flatnonzero(model.paths["good_fair"] <= share * model.good_fair0)
         out["storage_exhausted"][r] = hit[0] if hit.size else -1
         out["conserved"][r] = model.conserved
+    out["pipeline_end"] = out.pop("in_transit_end")
     return out

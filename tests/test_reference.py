@@ -105,12 +105,22 @@ PRIORITY = ["B:good", "A:good", "A:fair", "B:fair", "B:poor", "A:poor"]
 def tiny(g2f, f2p, lead, donors, failure, capacity, priority=PRIORITY):
     raw = scenario_dict(
         families={
-            "A": {"active": 40, "storage": 30, "vulnerability": 1.0, "quality_weight": 1.0,
-                  "refurb_effort": 1.0},
-            "B": {"active": 25, "storage": 21, "vulnerability": 2.0, "quality_weight": 0.5,
-                  "refurb_effort": 0.5},
+            "A": {
+                "active": 40,
+                "storage": 30,
+                "vulnerability": 1.0,
+                "quality_weight": 1.0,
+                "refurb_effort": 1.0,
+            },
+            "B": {
+                "active": 25,
+                "storage": 21,
+                "vulnerability": 2.0,
+                "quality_weight": 0.5,
+                "refurb_effort": 0.5,
+            },
             "NK": {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0},
-        },  # fmt: skip
+        },
         end="2022-10",
         losses=0.0,
         capacity=capacity,
@@ -125,9 +135,15 @@ def tiny(g2f, f2p, lead, donors, failure, capacity, priority=PRIORITY):
         production_per_year=0.0,
         priority=list(priority),
         supply={
-            "nk": {"family": "NK", "start": "2022-03", "tanks_per_month": 0, "total_cap": 5,
-                   "delivery_lag_months": 1, "first_batch": 7},
-        },  # fmt: skip
+            "nk": {
+                "family": "NK",
+                "start": "2022-03",
+                "tanks_per_month": 0,
+                "total_cap": 5,
+                "delivery_lag_months": 1,
+                "first_batch": 7,
+            },
+        },
     )
     raw["losses"]["confirmed_per_month"]["2022-06"] = 1e6  # every active tank lost
     raw["losses"]["confirmed_per_month"]["2022-07"] = 0.0
