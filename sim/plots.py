@@ -60,6 +60,8 @@ def fan_chart(result: RunResult, sources: list[str]) -> Figure:
     caption = (
         "Sources (via seeds/): " + "; ".join(sources) + ". Unsourced inputs are stated assumptions."
     )
+    if scen.description:
+        caption = f"Scenario: {scen.description}. {caption}"
     fig.text(0.01, -0.01, textwrap.fill(caption, 190), fontsize=6.5, va="top", ha="left")
     return fig
 
