@@ -46,7 +46,9 @@ def _loss_probability(active, vulnerability, expected_losses):
     exposure = vulnerability * active
     total = exposure.sum(axis=0)
     safe = np.where(total > 0, total, 1.0)
-    return np.minimum(1.0, expected_losses * vulnerability / safe) * (total > 0)
+    with np.errstate(over="ignore"):  # a vanishing exposure means every tank is at risk
+        share = expected_losses * vulnerability / safe
+    return np.minimum(1.0, share) * (total > 0)
 
 
 def _refurbishment_starts(storage, capacity, cost, inputs: Inputs, flows):

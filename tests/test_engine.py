@@ -115,6 +115,17 @@ def test_expected_value_run_conserves_stocks(scenario):
     assert trace.active.min() >= -1e-9 and trace.storage.min() >= -1e-9
 
 
+def test_vanishing_exposure_loses_everything_without_overflow_warning():
+    # Expected-value mode can carry a denormal active stock (found by hypothesis in CI).
+    families = {"A": {"active": 0, "storage": 0, "vulnerability": 1.0, "quality_weight": 1.0,
+                      "refurb_effort": 1.0}}  # fmt: skip
+    scenario = make_scenario(families=families, losses=1.0, capacity=0.0,
+                             production_per_year=12 * 2.225073858507e-311)  # fmt: skip
+    inputs = build_inputs(scenario, expected_params(scenario), integer=False)
+    trace = simulate(inputs, ExpectedFlows(1))  # pytest turns any RuntimeWarning into an error
+    assert np.isfinite(trace.lost).all() and trace.active.max() <= 2.3e-311
+
+
 def test_losses_never_exceed_active_stock_even_when_intensity_does():
     scenario = make_scenario(losses=10_000, capacity=0, production_per_year=0)
     result = run_scenario(scenario, reps=64, seed=3)
