@@ -1,0 +1,65 @@
+"""The house style shared by every figure: legible in black and white first, with a
+colour-blind-safe palette (Okabe and Ito, 2008) as a second cue, never the only one."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+
+from matplotlib.axes import Axes
+from matplotlib.dates import DateFormatter, YearLocator
+from matplotlib.figure import Figure
+
+#: Fan-chart bands: outer (5-95%) and inner (25-75%) greys.
+BAND_OUTER, BAND_INNER = "0.85", "0.6"
+#: Okabe-Ito colours, ordered so neighbours differ in lightness as well as hue.
+PALETTE = ("#000000", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+           "#F0E442")  # fmt: skip
+LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)))
+HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "oo", "++")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+CAPTION_FONTSIZE = 6.5
+
+
+def line_style(i: int) -> dict:
+    """Colour, dash pattern and marker for the i-th series (cycling)."""
+    return {"color": PALETTE[i % len(PALETTE)], "ls": LINE_STYLES[i % len(LINE_STYLES)]}
+
+
+def new_figure(width: float = 10.0, height: float = 4.8) -> Figure:
+    """A figure with constrained layout, inches."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def figure_and_ax(ax: Axes | None, width: float = 7.0, height: float = 4.5) -> tuple[Figure, Axes]:
+    """The figure of ``ax``, or a new figure with one axes when ``ax`` is None."""
+    if ax is not None:
+        return ax.get_figure(), ax
+    fig = new_figure(width, height)
+    return fig, fig.add_subplot()
+
+
+def month_dates(start: int, months: int) -> list[date]:
+    """First days of ``months`` consecutive months from ``start`` (year * 12 + month - 1)."""
+    return [date((start + t) // 12, (start + t) % 12 + 1, 1) for t in range(months)]
+
+
+def year_axis(ax: Axes) -> None:
+    """Yearly ticks on a date x axis, labelled as such, with a light grid."""
+    ax.xaxis.set_major_locator(YearLocator())
+    ax.xaxis.set_major_formatter(DateFormatter("%Y"))
+    ax.set_xlabel("year (monthly steps)")
+    ax.grid(True, color="0.9", lw=0.5)
+
+
+def add_caption(fig: Figure, text: str, width: int = 190) -> None:
+    """A small caption under the axes: scenario, sources, assumptions."""
+    fig.text(0.01, -0.01, textwrap.fill(text, width), fontsize=CAPTION_FONTSIZE, va="top",
+             ha="left")  # fmt: skip
+
+
+def sources_caption(sources: list[str], description: str = "") -> str:
+    """'Scenario: ... Sources (via seeds/): ...' for a caption."""
+    text = "Sources (via seeds/): " + ("; ".join(sources) or "none") + "."
+    text += " Unsourced inputs are stated assumptions (seeds/assumptions.toml)."
+    return f"Scenario: {description}. {text}" if description else text
