@@ -36,6 +36,7 @@ class Inputs:
     good_to_fair: np.ndarray  # (R,) share of good hulls turning fair each month
     fair_to_poor: np.ndarray  # (R,) share of fair hulls turning poor each month
     true_losses: np.ndarray  # (T, R) expected true losses per month, tanks
+    detection_share: np.ndarray  # (R,) share of true losses that are visually confirmed
     loss_cv: np.ndarray  # (R,) month-to-month coefficient of variation of losses
     capacity: np.ndarray  # (T, R) refurbishment effort units per month
     lead_time: np.ndarray  # (R,) int months from start of work to delivery
@@ -123,6 +124,7 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         good_to_fair=values["storage.good_to_fair"],
         fair_to_poor=values["storage.fair_to_poor"],
         true_losses=losses / values["losses.detection_share"],
+        detection_share=values["losses.detection_share"],
         loss_cv=values["losses.monthly_cv"],
         capacity=schedule(CAPACITY, scenario.capacity_schedule),
         lead_time=np.rint(values["refurbishment.lead_time_months"]).astype(np.int64),

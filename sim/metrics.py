@@ -8,10 +8,13 @@ from sim.engine import Trace
 from sim.inputs import Inputs
 from sim.params import Thresholds
 
-#: Trajectory variables, in output order. lost..imported are cumulative since the start.
+#: Trajectory variables, in output order. lost..imported and lost_confirmed are cumulative
+#: since the start; lost_confirmed is the model's counterpart of Oryx's visually confirmed
+#: count (true losses times the replication's detection share).
 VARIABLES = (
     "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",
     "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
+    "lost_confirmed",
 )  # fmt: skip
 COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
 MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", "active_rebuilt")
@@ -21,11 +24,13 @@ NEVER = -1
 def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
     """Every trajectory as one array (T, V, F + 1, R); the last family slot is ``all``.
 
-    ``active_weighted`` is rounded to whole T-90M equivalents in integer runs.
+    ``active_weighted`` (whole T-90M equivalents) and ``lost_confirmed`` are rounded in
+    integer runs.
     """
     weighted = trace.active * inputs.quality_weight[None]
+    confirmed = trace.lost * inputs.detection_share
     if np.issubdtype(trace.active.dtype, np.integer):
-        weighted = np.rint(weighted)
+        weighted, confirmed = np.rint(weighted), np.rint(confirmed)
     by_family = np.stack(
         [
             trace.active,
@@ -40,6 +45,7 @@ def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
             trace.produced,
             trace.imported,
             weighted.astype(trace.active.dtype),
+            confirmed.astype(trace.active.dtype),
         ],
         axis=1,
     ).astype(np.int64 if np.issubdtype(trace.active.dtype, np.integer) else np.float64)

@@ -75,6 +75,26 @@ class HistogramReducer:
         self.sums += values.sum(axis=1)
         self.n += values.shape[1]
 
+    def merge(self, other: HistogramReducer) -> None:
+        """Add ``other``'s counts (same N series) to this one; the result is the same as if
+        every replication had been added here, in any order."""
+        if other.counts is None:
+            return
+        if self.counts is None:
+            self.n, self.lo, self.width = other.n, other.lo.copy(), other.width.copy()
+            self.offset, self.counts = other.offset.copy(), other.counts.copy()
+            self.sums = other.sums.copy()
+            return
+        new_lo = np.minimum(self.lo, other.lo)
+        new_width = np.maximum(self.lo + self.width, other.lo + other.width) - new_lo
+        if (new_lo != self.lo).any() or (new_width != self.width).any():
+            self._relayout(new_lo, new_width)
+        rows = np.repeat(np.arange(len(other.lo)), other.width)
+        within = np.arange(len(other.counts)) - np.repeat(other.offset, other.width)
+        self.counts[self.offset[rows] + (other.lo - self.lo)[rows] + within] += other.counts
+        self.sums += other.sums
+        self.n += other.n
+
     def result(self) -> np.ndarray:
         """(N, 6): mean then the percentiles of :data:`QUANTILES`."""
         cumulative = np.cumsum(self.counts)

@@ -7,10 +7,13 @@ returns a :class:`RunResult` and touches no files.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from sim.chunks import map_chunks, plan_chunks
 from sim.engine import simulate
 from sim.inputs import build_inputs
 from sim.metrics import headline_metrics, trajectory_series
@@ -44,6 +47,37 @@ class RunResult:
     active_paths: np.ndarray | None = None
 
 
+@dataclass
+class ChunkOutput:
+    """What one chunk of replications reduces to: histograms, headline metrics, paths."""
+
+    reducer: HistogramReducer
+    metrics: dict[str, np.ndarray]
+    paths: np.ndarray | None
+    shape: tuple[int, ...]
+
+
+def run_chunk(
+    scenario: Scenario, seed: int, keep_paths: bool, first: int, size: int
+) -> ChunkOutput:
+    """Simulate replications ``first .. first + size - 1`` and reduce them (a pure function)."""
+    values = draw_params(scenario, seed=seed, first_rep=first, reps=size)
+    inputs = build_inputs(scenario, values, integer=True)
+    trace = simulate(inputs, RandomFlows(seed, first, size))
+    series = trajectory_series(trace, inputs)
+    reducer = HistogramReducer()
+    reducer.add(series.reshape(-1, size))
+    metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
+    paths = series[:, 0, -1].astype(np.int32) if keep_paths else None
+    return ChunkOutput(reducer, metrics, paths, series.shape[:3])
+
+
+def rebuild_month(scenario: Scenario) -> int | None:
+    """Month index from which ``active_rebuilt`` is measured, or None."""
+    rebuild = scenario.thresholds.rebuild_after
+    return None if rebuild is None else rebuild - scenario.start
+
+
 def run_scenario(
     scenario: Scenario,
     *,
@@ -52,20 +86,16 @@ def run_scenario(
     deterministic: bool = False,
     chunk: int = DEFAULT_CHUNK,
     keep_paths: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Simulate ``reps`` replications (one expected-value path if ``deterministic``).
 
     ``chunk`` (a multiple of the random-number block) bounds memory; it does not change
     any number in the result. ``keep_paths`` keeps every replication's total active fleet
-    by month, for paired comparisons.
+    by month, for paired comparisons. ``progress`` is called with each finished chunk's size.
     """
-    if reps < 1:
-        raise ValueError(f"reps must be at least 1, got {reps}")
-    if chunk < 1 or chunk % BLOCK:
-        raise ValueError(f"chunk must be a positive multiple of {BLOCK}, got {chunk}")
+    chunks = plan_chunks(reps, chunk)
     began = time.perf_counter()
-    rebuild = scenario.thresholds.rebuild_after
-    rebuild_from = None if rebuild is None else rebuild - scenario.start
     if deterministic:
         reps = 1
         inputs = build_inputs(scenario, expected_params(scenario), integer=False)
@@ -73,24 +103,21 @@ def run_scenario(
         series = trajectory_series(trace, inputs)
         reducer = ExactReducer()
         reducer.add(series.reshape(-1, 1))
-        metric_parts = [headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_from)]
+        metric_parts = [
+            headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
+        ]
         paths = [series[:, 0, -1]]
+        shape = series.shape[:3]
     else:
         reducer = HistogramReducer()
         metric_parts, paths = [], []
-        for first in range(0, reps, chunk):
-            size = min(chunk, reps - first)
-            values = draw_params(scenario, seed=seed, first_rep=first, reps=size)
-            inputs = build_inputs(scenario, values, integer=True)
-            trace = simulate(inputs, RandomFlows(seed, first, size))
-            series = trajectory_series(trace, inputs)
-            reducer.add(series.reshape(-1, size))
-            if keep_paths:
-                paths.append(series[:, 0, -1].astype(np.int32))
-            metric_parts.append(
-                headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_from)
-            )
-    stats = reducer.result().reshape(*series.shape[:3], -1)
+        task = partial(run_chunk, scenario, seed, keep_paths)
+        for out in map_chunks(task, chunks, progress=progress):
+            reducer.merge(out.reducer)
+            metric_parts.append(out.metrics)
+            paths.append(out.paths)
+            shape = out.shape
+    stats = reducer.result().reshape(*shape, -1)
     metrics = {k: np.concatenate([m[k] for m in metric_parts]) for k in metric_parts[0]}
     return RunResult(
         scenario=scenario,

@@ -23,6 +23,7 @@ HEADER = "date,family,variable,mean,p05,p25,p50,p75,p95"
 VARIABLES = {
     "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",
     "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
+    "lost_confirmed",
 }  # fmt: skip
 STATS = ("mean", "p05", "p25", "p50", "p75", "p95")
 COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")

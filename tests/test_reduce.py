@@ -29,3 +29,28 @@ def test_histogram_reducer_equals_numpy_inverted_cdf_for_any_chunking(data, cuts
     np.testing.assert_array_equal(hist.result()[:, 1:], expected[:, 1:])
     np.testing.assert_allclose(hist.result()[:, 0], expected[:, 0], rtol=1e-12)
     np.testing.assert_array_equal(exact.result()[:, 1:], expected[:, 1:])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=arrays(
+        np.int64, st.tuples(st.integers(1, 4), st.integers(2, 50)), elements=st.integers(-20, 900)
+    ),  # fmt: skip
+    cuts=st.lists(st.integers(1, 49), max_size=5),
+    order=st.randoms(use_true_random=False),
+)
+def test_merged_chunk_histograms_equal_one_histogram_in_any_merge_order(data, cuts, order):
+    whole = HistogramReducer()
+    whole.add(data)
+    bounds = sorted({0, data.shape[1], *[c for c in cuts if c < data.shape[1]]})
+    parts = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        part = HistogramReducer()
+        part.add(data[:, lo:hi])
+        parts.append(part)
+    order.shuffle(parts)
+    merged = HistogramReducer()
+    for part in parts:
+        merged.merge(part)
+    np.testing.assert_array_equal(merged.result(), whole.result())
+    assert merged.n == data.shape[1]
