@@ -21,8 +21,8 @@ def test_ensemble_of_prior_draws_reproduces_the_runs_metrics_and_trajectories():
     reps, seed = 2500, 7
     values = draw_params(SCENARIO, seed=seed, first_rep=0, reps=reps)
     month = parse_month("2023-06")
-    ensemble = run_ensemble(SCENARIO, values, seed=seed, chunk=1024,
-                            probes=(Probe("active", month), Probe("lost_confirmed", month)))  # fmt: skip
+    probes = (Probe("active", month), Probe("lost_confirmed", month))
+    ensemble = run_ensemble(SCENARIO, values, seed=seed, chunk=1024, probes=probes)
     run = run_scenario(SCENARIO, reps=reps, seed=seed, chunk=2048)
     for name, per_rep in run.metrics.items():
         np.testing.assert_array_equal(ensemble.metrics[name], per_rep, err_msg=name)
