@@ -8,7 +8,7 @@ replications are chunked, and where each chunk runs, changes no number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sim.streams import BLOCK
 
@@ -25,17 +25,35 @@ def plan_chunks(reps: int, chunk: int) -> list[Chunk]:
     return [(first, min(chunk, reps - first)) for first in range(0, reps, chunk)]
 
 
+class ChunkExecutor(Protocol):
+    """Runs chunk tasks somewhere else (e.g. on Dask workers)."""
+
+    def map(
+        self,
+        task: Callable[[int, int], T],
+        chunks: list[Chunk],
+        progress: Callable[[int], None] | None,
+    ) -> Iterator[T]:
+        """Yield ``task(first, size)`` for each chunk, in chunk order."""
+        ...
+
+
 def map_chunks(
     task: Callable[[int, int], T],
     chunks: list[Chunk],
     *,
     progress: Callable[[int], None] | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> Iterator[T]:
     """Yield ``task(first, size)`` for each chunk, in chunk order, one at a time.
 
     ``task`` must be a pure function of its chunk (so it may run anywhere); ``progress``,
-    if given, is called with the number of replications each finished chunk held.
+    if given, is called with the number of replications each finished chunk held. Without an
+    ``executor`` the chunks run here, one after another.
     """
+    if executor is not None:
+        yield from executor.map(task, chunks, progress)
+        return
     for first, size in chunks:
         result = task(first, size)
         if progress is not None:

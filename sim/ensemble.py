@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.chunks import map_chunks, plan_chunks
+from sim.chunks import ChunkExecutor, map_chunks, plan_chunks
 from sim.engine import simulate
 from sim.inputs import build_inputs
 from sim.metrics import VARIABLES, headline_metrics, trajectory_series
@@ -113,6 +113,7 @@ def run_ensemble(
     probes: tuple[Probe, ...] = (),
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> Ensemble:
     """Simulate one replication per parameter set in ``values`` (name -> (N,) array).
 
@@ -123,7 +124,7 @@ def run_ensemble(
     n = len(next(iter(full.values())))
     index = probe_index(scenario, probes)
     task = partial(ensemble_chunk, scenario, full, seed, index)
-    parts = list(map_chunks(task, plan_chunks(n, chunk), progress=progress))
+    parts = list(map_chunks(task, plan_chunks(n, chunk), progress=progress, executor=executor))
     return Ensemble(
         probes=np.concatenate([p.probes for p in parts], axis=0),
         metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in parts[0].metrics},

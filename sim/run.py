@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.chunks import map_chunks, plan_chunks
+from sim.chunks import ChunkExecutor, map_chunks, plan_chunks
 from sim.engine import simulate
 from sim.inputs import build_inputs
 from sim.metrics import headline_metrics, trajectory_series
@@ -87,6 +87,7 @@ def run_scenario(
     chunk: int = DEFAULT_CHUNK,
     keep_paths: bool = False,
     progress: Callable[[int], None] | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> RunResult:
     """Simulate ``reps`` replications (one expected-value path if ``deterministic``).
 
@@ -112,7 +113,7 @@ def run_scenario(
         reducer = HistogramReducer()
         metric_parts, paths = [], []
         task = partial(run_chunk, scenario, seed, keep_paths)
-        for out in map_chunks(task, chunks, progress=progress):
+        for out in map_chunks(task, chunks, progress=progress, executor=executor):
             reducer.merge(out.reducer)
             metric_parts.append(out.metrics)
             paths.append(out.paths)
