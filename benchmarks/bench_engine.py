@@ -1,7 +1,9 @@
 """Benchmark: replications per second of the baseline, and where the time goes.
 
-Run: ``python benchmarks/bench_engine.py [--reps 10000 100000] [--profile-reps 4096]``.
-Prints figures; asserts nothing. Timings vary with machine load: compare ratios from one run.
+Run: ``python benchmarks/bench_engine.py [--reps 10000 100000] [--profile-reps 8192]``.
+Prints wall and processor seconds and a profile (processor time per function); asserts
+nothing. ``benchmarks/bench.py`` prints every figure of issue 8 (speed against the reference
+implementations, the million-replication run, the machine's limit) in one run.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from sim.run import run_scenario
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
-def time_run(scenario, reps: int) -> float:
-    began = time.perf_counter()
+def time_run(scenario, reps: int) -> tuple[float, float]:
+    began, cpu = time.perf_counter(), time.process_time()
     run_scenario(scenario, reps=reps, seed=1)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
 def profile_run(scenario, reps: int, top: int) -> None:
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     run_scenario(scenario, reps=reps, seed=1)
     profiler.disable()
@@ -45,7 +47,7 @@ def profile_run(scenario, reps: int, top: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--profile-reps", type=int, default=4096)
+    parser.add_argument("--profile-reps", type=int, default=8192)
     parser.add_argument("--top", type=int, default=14)
     args = parser.parse_args()
     scenario = load_scenario(BASELINE)
@@ -55,8 +57,9 @@ def main() -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}, cpus {os.cpu_count()}")
     time_run(scenario, 1024)  # warm-up: imports, scipy distribution set-up
     for reps in args.reps:
-        seconds = time_run(scenario, reps)
-        print(f"{reps:>9,} replications: {seconds:8.1f} s  {reps / seconds:10,.0f} replications/s")
+        wall, cpu = time_run(scenario, reps)
+        print(f"{reps:>9,} replications: {wall:8.1f} s wall {cpu:8.1f} s cpu "
+              f"{reps / cpu:10,.0f} replications/s (cpu)")  # fmt: skip
     if args.profile_reps:
         profile_run(scenario, args.profile_reps, args.top)
 

@@ -13,7 +13,11 @@ import click
 
 from sim import __version__
 from sim.calendar import format_month, parse_month
+from sim.cli_calibrate import calibrate_command
+from sim.cli_explore import discover_command, sensitivity_command, sweep_command
+from sim.cli_report import plot, report
 from sim.compare import COMPARE_COLUMNS, compare_rows, compare_runs
+from sim.designs import SAMPLINGS, sobol_points_used
 from sim.facts import FactsError, format_facts, load_facts
 from sim.loader import ScenarioError, load_scenario
 from sim.output import (
@@ -24,7 +28,9 @@ from sim.output import (
     write_json,
     write_results,
 )
+from sim.parallel import parallel_options
 from sim.plots import comparison_chart
+from sim.progress import progress_bar
 from sim.run import DEFAULT_CHUNK, DEFAULT_REPS, DEFAULT_SEED, run_scenario
 from sim.streams import BLOCK
 from sim.summary import summary
@@ -68,10 +74,17 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json only, to stdout.")
 @click.option("--chunk", default=DEFAULT_CHUNK, show_default=True, type=click.IntRange(min=1),
               help="Replications per chunk (memory bound); does not change results.")  # fmt: skip
-def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, chunk) -> None:
+@click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
+              help="How parameters are drawn: independent, Latin hypercube or Sobol'.")  # fmt: skip
+@parallel_options
+def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, chunk,
+        sampling, executor) -> None:  # fmt: skip
     """Run SCENARIO files and write results (default: results/<scenario>/)."""
     if chunk % BLOCK:
         raise click.UsageError(f"--chunk = {chunk}: must be a multiple of {BLOCK}")
+    if deterministic and sampling != "random":
+        raise click.UsageError(f"--sampling {sampling}: a --deterministic run draws nothing")
+    _sobol_note(sampling, reps, as_json or deterministic)
     loaded = _load(scenarios, start, end)
     targets = _targets([s.name for s in loaded], out)
     for target in targets:
@@ -79,9 +92,11 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
     facts = load_facts()
     summaries = []
     for scenario, target in zip(loaded, targets):
-        result = run_scenario(
-            scenario, reps=reps, seed=seed, deterministic=deterministic, chunk=chunk
-        )
+        with progress_bar(reps, scenario.name, enabled=not (as_json or deterministic)) as step:
+            result = run_scenario(
+                scenario, reps=reps, seed=seed, deterministic=deterministic, chunk=chunk,
+                executor=executor, sampling=sampling, progress=step,
+            )  # fmt: skip
         write_results(result, target, facts, force=force)
         summaries.append(summary(result))
         if not as_json:
@@ -91,6 +106,14 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(headline_table(summaries))
+
+
+def _sobol_note(sampling: str, reps: int, quiet: bool) -> None:
+    """Say so when Sobol' points are cut short of a power of two."""
+    if sampling == "sobol" and sobol_points_used(reps) != reps and not quiet:
+        click.echo(f"note: --sampling sobol uses the first {reps:,} of "
+                   f"{sobol_points_used(reps):,} Sobol' points; a power of two keeps "
+                   "their balance properties", err=True)  # fmt: skip
 
 
 def _month_option(value: str, option: str) -> int:
@@ -112,10 +135,15 @@ def _month_option(value: str, option: str) -> int:
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Results folder.")
 @click.option("--force", is_flag=True, help="Replace an existing results folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json only, to stdout.")
-def compare(scenarios, reps, seed, dates, threshold, out, force, as_json) -> None:
+@click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
+              help="How parameters are drawn: independent, Latin hypercube or Sobol'.")  # fmt: skip
+@parallel_options
+def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampling,
+            executor) -> None:  # fmt: skip
     """Run SCENARIOS with the same seed; paired differences against the first."""
     if len(scenarios) < 2:
         raise click.UsageError("compare needs at least two scenarios")
+    _sobol_note(sampling, reps, as_json)
     loaded = _load(scenarios)
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
@@ -129,7 +157,13 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json) -> Non
     for month in at:
         if not first.start <= month <= first.end:
             raise click.UsageError(f"--at {format_month(month)}: outside the horizon")
-    results = [run_scenario(s, reps=reps, seed=seed, keep_paths=True) for s in loaded]
+    total = reps * len(loaded)
+    with progress_bar(total, "compare", enabled=not as_json) as step:
+        results = [
+            run_scenario(s, reps=reps, seed=seed, keep_paths=True, executor=executor,
+                         sampling=sampling, progress=step)
+            for s in loaded
+        ]  # fmt: skip
     if threshold is None:
         threshold = round(0.75 * float(results[0].active_paths[0].mean()))
     data = compare_runs(results, at, threshold)
@@ -169,13 +203,14 @@ def default_dates(start: int, end: int) -> list[int]:
 @click.option("--grid", default=21, show_default=True, type=click.IntRange(min=3),
               help="Rates evaluated between 0 and --max-rate.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON only.")
+@parallel_options
 def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed, max_rate,
-                          grid, as_json) -> None:  # fmt: skip
+                          grid, as_json, executor) -> None:  # fmt: skip
     """Smallest monthly supply keeping the active fleet >= N until a date with probability P."""
     (loaded,) = _load((scenario,))
     answer = supply_needed(
         loaded, keep_active=keep_active, until=_month_option(until, "--until"), prob=prob,
-        family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
+        family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid, executor=executor,
     )  # fmt: skip
     if as_json:
         click.echo(json.dumps(answer, indent=2))
@@ -194,8 +229,17 @@ def validate(scenario) -> None:
         click.echo(f"description: {loaded.description}")
     click.echo(f"families: {', '.join(loaded.family_names)}")
     click.echo(f"priority: {', '.join(f'{f}:{c}' for f, c in loaded.priority)}")
+    if loaded.posterior is not None:
+        post = loaded.posterior
+        targets = len(post.meta.get("targets", []))
+        click.echo(f"posterior: {post.path} ({len(post.values):,} calibrated sets, {targets} "
+                   f"targets); {len(post.names)} parameters marked [calibrated] drawn "
+                   "jointly")  # fmt: skip
+        if post.overridden:
+            click.echo(f"    overridden here, own distribution: {', '.join(post.overridden)}")
     for name, param in loaded.params().items():
-        click.echo(f"{name} = {param.describe()}")
+        calibrated = loaded.posterior is not None and name in loaded.posterior.names
+        click.echo(f"{name} = {param.describe()}" + (" [calibrated]" if calibrated else ""))
         for fact_id in param.facts:
             click.echo(f"    {fact_id}: {facts[fact_id].figure()} {facts[fact_id].unit}, "
                        f"{facts[fact_id].citation()}")  # fmt: skip
@@ -206,6 +250,16 @@ def validate(scenario) -> None:
 def facts_command(kind) -> None:
     """List the sourced facts in seeds/."""
     click.echo(format_facts(load_facts(), kind))
+
+
+cli.add_command(sweep_command)
+cli.add_command(sensitivity_command)
+cli.add_command(discover_command)
+
+
+cli.add_command(calibrate_command, name="calibrate")
+cli.add_command(plot)
+cli.add_command(report)
 
 
 def main(argv: list[str] | None = None) -> None:

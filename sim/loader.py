@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from sim.params import (
     Supply,
     Thresholds,
 )  # fmt: skip
+from sim.posterior import Posterior, PosteriorError, read_posterior
 
 
 class ScenarioError(ValueError):
@@ -243,7 +245,7 @@ class _Checker:
 
 TOP = (
     "description", "horizon", "families", "storage", "losses", "refurbishment",
-    "production", "supply", "parts", "metrics",
+    "production", "supply", "parts", "metrics", "posterior",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 STORAGE_KEYS = ("good_share", "fair_share", "good_to_fair", "fair_to_poor")
@@ -398,7 +400,7 @@ def build_scenario(
     description = raw.get("description", "")
     if not isinstance(description, str):
         check.fail("description", description, "must be a string")
-    return Scenario(
+    scenario = Scenario(
         name=name,
         files=files,
         start=first,
@@ -428,6 +430,22 @@ def build_scenario(
         ),
         description=description,
     )
+    if "posterior" not in raw:
+        return scenario
+    return replace(scenario, posterior=_posterior(check, raw["posterior"], scenario))
+
+
+def _posterior(check: _Checker, value: Any, scenario: Scenario) -> Posterior:
+    """The calibrated sets named by ``posterior``, a CSV path relative to the file setting it."""
+    if not isinstance(value, str) or not value.endswith(".csv"):
+        check.fail("posterior", value, "must be the path of a posterior .csv file")
+    path = Path(value)
+    if not path.is_absolute():
+        path = Path(check.origins["posterior"]).parent / path
+    try:
+        return read_posterior(path, scenario.params())
+    except PosteriorError as err:
+        check.fail("posterior", value, str(err))
 
 
 def load_scenario(

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import Trace
+from sim.engine import RECORDED, Trace
+from sim.engine import VARIABLES as VARIABLES  # re-exported: the output order
 from sim.inputs import Inputs
 from sim.params import Thresholds
 
-#: Trajectory variables, in output order. lost..imported and lost_confirmed are cumulative
-#: since the start; lost_confirmed is the model's counterpart of Oryx's visually confirmed
-#: count (true losses times the replication's detection share).
-VARIABLES = (
-    "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",
-    "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
-    "lost_confirmed",
-)  # fmt: skip
 COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
 MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", "active_rebuilt")
 NEVER = -1
@@ -25,31 +18,29 @@ def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
     """Every trajectory as one array (T, V, F + 1, R); the last family slot is ``all``.
 
     ``active_weighted`` (whole T-90M equivalents) and ``lost_confirmed`` are rounded in
-    integer runs.
+    integer runs. The array is the trace's own ``series``: the engine recorded the first
+    variables, this fills in the derived ones (so calling it twice changes nothing).
     """
-    weighted = trace.active * inputs.quality_weight[None]
-    confirmed = trace.lost * inputs.detection_share
-    if np.issubdtype(trace.active.dtype, np.integer):
-        weighted, confirmed = np.rint(weighted), np.rint(confirmed)
-    by_family = np.stack(
-        [
-            trace.active,
-            trace.storage.sum(axis=1),
-            trace.storage[:, 0],
-            trace.storage[:, 1],
-            trace.storage[:, 2],
-            trace.pipeline,
-            trace.lost,
-            trace.scrapped,
-            trace.refurbished,
-            trace.produced,
-            trace.imported,
-            weighted.astype(trace.active.dtype),
-            confirmed.astype(trace.active.dtype),
-        ],
-        axis=1,
-    ).astype(np.int64 if np.issubdtype(trace.active.dtype, np.integer) else np.float64)
-    return np.concatenate([by_family, by_family.sum(axis=2, keepdims=True)], axis=2)
+    series = trace.series
+    families = series.shape[2] - 1
+    derived = series[:, RECORDED:]
+    rounded = np.issubdtype(series.dtype, np.integer)
+    scratch = np.multiply(trace.active, inputs.quality_weight[None])  # (T, F, R) float64
+    if rounded:
+        np.rint(scratch, out=scratch)
+    derived[:, 0, :families] = scratch
+    np.multiply(trace.lost, inputs.detection_share, out=scratch)  # the same memory again
+    if rounded:
+        np.rint(scratch, out=scratch)
+    derived[:, 1, :families] = scratch
+    derived[:, :, :families].sum(axis=2, out=derived[:, :, families])
+    return series
+
+
+def _owned(values: np.ndarray) -> np.ndarray:
+    """A copy (int64 for counts, as the series once were): a view would keep the chunk's
+    whole series alive for as long as the metric is kept."""
+    return values.astype(np.int64 if np.issubdtype(values.dtype, np.integer) else np.float64)
 
 
 def first_month(mask: np.ndarray) -> np.ndarray:
@@ -84,9 +75,9 @@ def headline_metrics(
         after = np.arange(len(active))[:, None] >= rebuild_from
         out["active_rebuilt"] = first_month(after & (active >= initial_active))
     return out | {
-        "active_end": active[-1],
-        "active_weighted_end": series[-1, 11, -1],
-        "lost_end": series[-1, 6, -1],
+        "active_end": _owned(active[-1]),
+        "active_weighted_end": _owned(series[-1, 11, -1]),
+        "lost_end": _owned(series[-1, 6, -1]),
         "storage_exhausted": first_month(
             good_fair <= thresholds.exhausted_share * initial_good_fair
         ),

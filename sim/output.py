@@ -9,9 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sim.plots import fan_chart
+from sim.report import METRICS_FILE, fan_chart_figure, metrics_header, metrics_rows, run_data
 from sim.run import RunResult
-from sim.summary import TRAJECTORY_COLUMNS, manifest, summary, trajectory_rows
+from sim.summary import TRAJECTORY_COLUMNS, trajectory_rows
 
 
 class OutputExistsError(FileExistsError):
@@ -70,14 +70,19 @@ def write_csv(path: Path, header, rows) -> None:
         writer.writerows(rows)
 
 
+def write_run_files(folder: Path, result: RunResult, facts: dict) -> None:
+    """Write a run's files into an existing ``folder``: manifest.json, summary.json,
+    trajectories.csv, metrics.csv (one row per replication) and fan_chart.png."""
+    data = run_data(result, facts)
+    write_json(folder / "manifest.json", data.manifest)
+    write_json(folder / "summary.json", data.summary)
+    write_csv(folder / "trajectories.csv", TRAJECTORY_COLUMNS, trajectory_rows(result))
+    write_csv(folder / METRICS_FILE, metrics_header(result.metrics),
+              metrics_rows(result.metrics, result.scenario.start))  # fmt: skip
+    figure = fan_chart_figure(data, facts)
+    figure.savefig(folder / "fan_chart.png", dpi=150, bbox_inches="tight")
+
+
 def write_results(result: RunResult, target: Path, facts: dict, *, force: bool = False) -> Path:
-    """Write manifest.json, summary.json, trajectories.csv and fan_chart.png into ``target``."""
-
-    def write(folder: Path) -> None:
-        write_json(folder / "manifest.json", manifest(result, facts))
-        write_json(folder / "summary.json", summary(result))
-        write_csv(folder / "trajectories.csv", TRAJECTORY_COLUMNS, trajectory_rows(result))
-        figure = fan_chart(result, cited_sources(result, facts))
-        figure.savefig(folder / "fan_chart.png", dpi=150, bbox_inches="tight")
-
-    return write_folder(target, write, force=force)
+    """Write a run's results folder (see :func:`write_run_files`) into ``target``, atomically."""
+    return write_folder(target, lambda folder: write_run_files(folder, result, facts), force=force)

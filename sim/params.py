@@ -7,6 +7,7 @@ unless the name says otherwise. Condition classes are always ordered good, fair,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sim.calendar import format_month
 from sim.distributions import Param
@@ -114,6 +115,7 @@ class Scenario:
     parts: tuple[Parts, ...] = field(default_factory=tuple)
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
+    posterior: Any = None  # sim.posterior.Posterior: calibrated sets drawn jointly, or None
 
     @property
     def months(self) -> int:

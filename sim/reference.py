@@ -32,6 +32,10 @@ FRONT, PLANT, DELIVER, INFLOW, RECORD = 0.0, 0.25, 0.5, 0.75, 0.875
 TOLERANCE = 1e-9  # whole hulls: floor with a tolerance for float error, as the engine does
 
 
+#: Order in which entries strip their donor hulls (as the vectorised engine).
+DONOR_ORDER = {POOR: 0, GOOD: 1, FAIR: 2}
+
+
 class Hull:
     """One stored tank hull: its family index and condition (GOOD, FAIR or POOR)."""
 
@@ -69,11 +73,17 @@ class HullStore(simpy.Store):
 
 
 def draw_values(scenario: Scenario, reps: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every parameter once per replication by inverse CDF, clipped into its domain."""
-    return {
+    """Every parameter once per replication by inverse CDF, clipped into its domain; with a
+    calibrated posterior, each replication takes one whole row of it for its columns."""
+    values = {
         name: clip_to_domain(param.dist.quantile(rng.random(reps)), param.domain)
         for name, param in scenario.params().items()
     }
+    post = scenario.posterior
+    if post is not None:
+        rows = rng.integers(len(post.values), size=reps)
+        values |= {name: post.values[rows, d] for d, name in enumerate(post.names)}
+    return values
 
 
 def step_value(steps: tuple[Step, ...], values: list[float], month: int) -> float:
@@ -201,9 +211,12 @@ class TankModel:
             capacity = self.schedule(CAPACITY, self.sc.capacity_schedule, t)
             before = 0.0  # claimed above: full demands (as the engine), or spent (pass_leftover)
             batch: list[Hull] = []
+            poor_now = [len(self.stores[f][POOR].items) for f in range(self.F)]
+            wanted: list[tuple[int, int, int]] = []  # (family, condition, donors wanted)
             for k, (f, cond) in enumerate(self.entries):
                 store, cost, d = self.stores[f][cond], self.cost[k], self.donor_share[k]
-                available = math.floor(len(store.items) / (1.0 + d) + TOLERANCE)
+                pool = len(store.items) + (poor_now[f] if cond != POOR else 0)
+                available = min(math.floor(pool / (1.0 + d) + TOLERANCE), len(store.items))
                 demand = available * cost
                 effort = min(max(capacity - before, 0.0), demand)
                 n = min(math.floor(effort / cost + TOLERANCE), available)
@@ -211,15 +224,22 @@ class TankModel:
                 if n == 0:
                     continue
                 started = yield store.take(n)
-                # each started hull consumes a donor of its own kind with the donor share,
-                # while any remains; donors and failures are scrapped
-                wants = int((rng.random(n) < d).sum())
-                donors = min(wants, len(store.items))
-                if donors:
-                    yield store.take(donors)
+                wanted.append((f, cond, int((rng.random(n) < d).sum())))
                 fails = rng.random(n) < self.failure[k]
-                self.scrapped[f] += donors + int(fails.sum())
+                self.scrapped[f] += int(fails.sum())
                 batch.extend(h for h, bad in zip(started, fails) if not bad)
+            # Donor hulls are stripped for parts once every entry has started its hulls,
+            # worst first: a poor entry's from its own stock; a good or fair entry's from
+            # its family's poor hulls, then its own. Poor entries first, then good, then fair.
+            for f, cond, want in sorted(wanted, key=lambda w: DONOR_ORDER[w[1]]):
+                sources = [cond] if cond == POOR else [POOR, cond]
+                for source in sources:
+                    store = self.stores[f][source]
+                    take = min(want, len(store.items))
+                    if take:
+                        yield store.take(take)
+                        self.scrapped[f] += take
+                        want -= take
             if batch:
                 for hull in batch:
                     self.in_transit[hull.family] += 1

@@ -10,6 +10,7 @@ import numpy as np
 
 import sim
 from sim.calendar import format_month
+from sim.convergence import convergence_summary
 from sim.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, VARIABLES
 from sim.reduce import QUANTILES, STAT_NAMES
 from sim.run import RunResult
@@ -59,9 +60,20 @@ def summary(result: RunResult) -> dict:
         "reps": result.reps,
         "seed": result.seed,
         "deterministic": result.deterministic,
+        "sampling": result.sampling,
         "description": scen.description,
         "metrics": metrics,
+        "convergence": None if result.deterministic else _convergence(result),
     }
+
+
+def _convergence(result: RunResult) -> dict | None:
+    """How p05/p50/p95 of each headline metric move as replications grow."""
+    scen = result.scenario
+    return convergence_summary(
+        result.metrics, scen.months, lambda t: format_month(scen.start + t),
+        count_metrics=COUNT_METRICS, month_metrics=MONTH_METRICS,
+    )  # fmt: skip
 
 
 def trajectory_rows(result: RunResult):
@@ -94,6 +106,21 @@ def git_revision() -> str | None:
     return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+def posterior_manifest(posterior) -> dict | None:
+    """Which calibrated file a run drew from, its checksum, and which parameters it set."""
+    if posterior is None:
+        return None
+    return {
+        "file": posterior.path,
+        "sha256": posterior.sha256,
+        "sets": len(posterior.values),
+        "drawn_jointly": list(posterior.names),
+        "overridden_by_scenario": list(posterior.overridden),
+        "targets": posterior.meta.get("targets", []),
+        "calibration_seed": posterior.meta.get("seed"),
+    }
+
+
 def manifest(result: RunResult, facts: dict) -> dict:
     """Everything needed to reproduce the run and trace each parameter to its sources."""
     scen = result.scenario
@@ -117,10 +144,12 @@ def manifest(result: RunResult, facts: dict) -> dict:
         "seed_sequence_entropy": result.seed,
         "chunk": result.chunk,
         "deterministic": result.deterministic,
+        "sampling": result.sampling,
         "families": list(scen.family_names),
         "priority": [f"{f}:{c}" for f, c in scen.priority],
         "thresholds": vars(scen.thresholds),
         "parameters": params,
+        "posterior": posterior_manifest(scen.posterior),
         "tanksim_version": sim.__version__,
         "git_revision": git_revision(),
         "python": platform.python_version(),

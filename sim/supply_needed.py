@@ -16,6 +16,7 @@ import dataclasses
 import numpy as np
 
 from sim.calendar import format_month
+from sim.chunks import ChunkExecutor
 from sim.distributions import Dist, Param
 from sim.params import Scenario, Supply
 from sim.run import run_scenario
@@ -78,8 +79,12 @@ def supply_needed(
     seed: int,
     max_rate: float = 100.0,
     grid: int = 21,
+    executor: ChunkExecutor | None = None,
 ) -> dict:
-    """Answer the inverse question; returns JSON-ready data (see module docstring)."""
+    """Answer the inverse question; returns JSON-ready data (see module docstring).
+
+    ``executor`` runs each rate's chunks elsewhere (see :mod:`sim.parallel`).
+    """
     if not scenario.start <= until <= scenario.end:
         raise SupplyNeededError(f"--until {format_month(until)} is outside the horizon")
     supply = pick_supply(scenario, family)
@@ -91,8 +96,9 @@ def supply_needed(
     fam = scenario.family_names.index(supply.family)
     for rate in rates:
         result = run_scenario(
-            with_rate(scenario, supply, rate, until), reps=reps, seed=seed, keep_paths=True
-        )
+            with_rate(scenario, supply, rate, until), reps=reps, seed=seed, keep_paths=True,
+            executor=executor,
+        )  # fmt: skip
         kept = result.active_paths[first:].min(axis=0) >= keep_active
         successes.append(int(kept.sum()))
         delivered.append(float(result.stats[-1, 10, fam, 0]))  # imported, mean

@@ -16,7 +16,39 @@ def headline_table(summaries: list[dict]) -> str:
                      for k in ("mean", "p05", "p50", "p95")]  # fmt: skip
             never = f"{m['never_share']:.0%}" if "never_share" in m else ""
             lines.append(f"  {name:<22}" + "".join(f"{c:>10}" for c in cells) + f"{never:>8}")
+        lines.extend(convergence_lines(s.get("convergence")))
     return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    """A count with thousands separators, a month string as is, None as 'never'."""
+    if value is None:
+        return "never"
+    return value if isinstance(value, str) else f"{value:,.0f}"
+
+
+def convergence_lines(conv: dict | None) -> list[str]:
+    """The median of each headline metric as replications grow, its 95% interval at N,
+    the widest interval of p05, p50, p95 as a share of their spread, and whether that is
+    small enough to call the metric settled (see :mod:`sim.convergence`)."""
+    if not conv or not conv["metrics"]:
+        return []
+    reps = next(iter(conv["metrics"].values()))["reps"]
+    lines = [
+        "  convergence: median over the first n replications and its 95% interval at N; "
+        "width: widest",
+        "  95% interval of p05, p50, p95 as a share of p95 - p05 (settled: at most 5%)",
+        f"  {'metric':<22}" + "".join(f"{f'n={n:,}':>10}" for n in reps)
+        + f"{'interval':>22}{'width':>7}{'settled':>9}",
+    ]  # fmt: skip
+    for name, m in conv["metrics"].items():
+        low, high = m["p50"]["ci95"][-1]
+        cells = "".join(f"{_cell(v):>10}" for v in m["p50"]["value"])
+        interval = f"[{_cell(low)}, {_cell(high)}]"
+        width = "-" if m["width"] is None else f"{m['width']:.0%}"
+        settled = "yes" if m["settled"] else "no"
+        lines.append(f"  {name:<22}{cells}{interval:>22}{width:>7}{settled:>9}")
+    return lines
 
 
 def compare_table(data: dict) -> str:

@@ -67,3 +67,65 @@ def scenario_dict(
 
 def make_scenario(**kwargs):
     return build_scenario(scenario_dict(**kwargs), {}, name="test", files=("test",))
+
+
+def toy_toml(
+    *,
+    end: str = "2022-12",
+    active: int = 2000,
+    good_share: str = '{dist = "uniform", low = 0.2, high = 0.5}',
+    failure_good: str = "0.0",
+    description: str | None = None,
+) -> str:
+    """A one-family scenario file with a few uncertain inputs, for command-line tests;
+    each keyword is pasted into the TOML as written."""
+    head = f'description = "{description}"\n' if description else ""
+    return (
+        head
+        + f"""[horizon]
+start = "2022-02"
+end = "{end}"
+[families.A]
+active = {active}
+storage = {{dist = "uniform", low = 300, high = 600}}
+vulnerability = 1.0
+quality_weight = 1.0
+refurb_effort = 1.0
+[storage]
+good_share = {good_share}
+fair_share = 0.3
+good_to_fair = 0.01
+fair_to_poor = 0.01
+[losses]
+detection_share = 1.0
+monthly_cv = 0.2
+confirmed_per_month = {{"2022-02" = {{dist = "uniform", low = 20, high = 80}}}}
+[refurbishment]
+lead_time_months = 1
+priority = ["A:good", "A:fair", "A:poor"]
+effort = {{good = 1.0, fair = 2.0, poor = 4.0}}
+donors = {{good = 0.0, fair = 0.5, poor = 1.0}}
+failure = {{good = {failure_good}, fair = 0.1, poor = 0.5}}
+capacity_per_month = {{"2022-02" = 30}}
+[production]
+family = "A"
+tanks_per_year = {{"2022-02" = 12}}
+[metrics]
+exhausted_share = 0.1
+refurb_low_share = 0.5
+active_drop_share = 0.25
+"""
+    )
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run ``tanksim ARGS`` in-process: (exit code, stdout, stderr)."""
+    from sim.cli import main
+
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as stop:
+        code = stop.code
+    out, err = capsys.readouterr()
+    return code, out, err

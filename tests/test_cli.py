@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 NK_T62 = REPO / "scenarios" / "nk-t62.toml"
-RESULT_FILES = {"manifest.json", "summary.json", "trajectories.csv", "fan_chart.png"}
+RESULT_FILES = {"manifest.json", "summary.json", "trajectories.csv", "fan_chart.png", "metrics.csv"}
 HEADER = "date,family,variable,mean,p05,p25,p50,p75,p95"
 VARIABLES = {
     "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from factories import make_scenario
+from factories import make_scenario, scenario_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.engine import simulate
 from sim.inputs import build_inputs
+from sim.loader import build_scenario
+from sim.metrics import headline_metrics, trajectory_series
 from sim.run import run_scenario
 from sim.sampling import draw_params, expected_params
 from sim.streams import ExpectedFlows, RandomFlows
@@ -190,3 +192,71 @@ def test_deterministic_run_matches_mean_of_stochastic_runs_within_sampling_error
     tolerance = 5 * sd / np.sqrt(reps) + 0.5
     gap = np.abs(sto.stats[..., 0] - det.stats[..., 0])
     assert (gap <= tolerance).all(), float((gap - tolerance).max())
+
+
+def busy_scenario():
+    """Every flow at once: uncertain parameters, counts large enough for the Cornish-Fisher
+    draws, a foreign supply and spare parts."""
+    family = {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0}
+    raw = scenario_dict(
+        families={
+            "A": {**family, "active": 2000, "storage": 3000},
+            "B": {
+                **family,
+                "active": 300,
+                "storage": {"dist": "pert", "low": 200, "mode": 400, "high": 900},
+            },
+            "NK": dict(family),
+        },
+        end="2023-06",
+        cv=0.3,
+        losses={"dist": "pert", "low": 60, "mode": 120, "high": 200},
+        capacity=80,
+        production_per_year=600,
+        supply={
+            "nk": {
+                "family": "NK",
+                "start": "2022-05",
+                "tanks_per_month": 30,
+                "total_cap": 400,
+                "delivery_lag_months": 1,
+            }
+        },
+        priority=[f"{f}:{c}" for c in ("good", "fair", "poor") for f in ("A", "B")],
+    )
+    raw["parts"] = {
+        "p": {"start": "2022-09", "families": ["B"], "effort_factor": 0.8, "failure_factor": 0.5}
+    }
+    return build_scenario(raw, {}, name="busy", files=("busy",))
+
+
+def test_one_chunk_or_many_give_the_same_numbers_with_every_flow():
+    scenario = busy_scenario()
+    runs = [run_scenario(scenario, reps=3000, seed=8, chunk=c) for c in (1024, 4096)]
+    np.testing.assert_array_equal(runs[0].stats, runs[1].stats)
+    for key in runs[0].metrics:
+        np.testing.assert_array_equal(runs[0].metrics[key], runs[1].metrics[key])
+    assert runs[0].stats[-1, 10, -1, 0] > 0  # the supply delivered
+
+
+def test_busy_scenario_conserves_stocks_exactly():
+    scenario = busy_scenario()
+    values = draw_params(scenario, seed=4, first_rep=0, reps=2048)
+    inputs = build_inputs(scenario, values, integer=True)
+    trace = simulate(inputs, RandomFlows(4, 0, 2048))
+    inflow, stocks = balance(trace, inputs)
+    np.testing.assert_array_equal(inflow, stocks)
+    families = trace.series.shape[2] - 1
+    np.testing.assert_array_equal(
+        trace.series[:, :11, families], trace.series[:, :11, :families].sum(axis=2)
+    )
+
+
+def test_headline_metrics_do_not_keep_the_chunks_trajectories_alive():
+    # A view would hold each chunk's whole (T, V, F + 1, R) array until the run ends.
+    scenario = busy_scenario()
+    inputs = build_inputs(scenario, draw_params(scenario, seed=1, first_rep=0, reps=64), True)
+    trace = simulate(inputs, RandomFlows(1, 0, 64))
+    series = trajectory_series(trace, inputs)
+    metrics = headline_metrics(series, trace, inputs, scenario.thresholds)
+    assert not any(np.shares_memory(series, m) for m in metrics.values())

@@ -55,15 +55,16 @@ active_drop_share = 0.25
 # Month 2: 1.5 turn fair (good 13.5, fair 14.5); 20 lost (61); 12 good start (good 1.5);
 #   month-1 starts delivered (+12 -> 73, refurbished 12); 1 produced -> 74.
 # Month 3: 0.15 turn fair (good 1.35, fair 14.65); 20 lost (54); all 1.35 good start
-#   (1.35 units); 10.65 units left buy 5.325 fair hulls at 2 units, which consume
-#   5.325 x 0.5 = 2.6625 donors (fair 14.65 - 5.325 - 2.6625 = 6.6625); 10% of the fair
-#   starts fail (0.5325), so scrapped = 2.6625 + 0.5325 = 3.195 and 1.35 + 4.7925 = 6.1425
+#   (1.35 units); 10.65 units left buy 5.325 fair hulls at 2 units (fair 14.65 - 5.325 =
+#   9.325), which strip 5.325 x 0.5 = 2.6625 donors from the poor hulls (poor 10 - 2.6625 =
+#   7.3375); 10% of the fair starts fail (0.5325), so scrapped = 2.6625 + 0.5325 = 3.195 and
+#   1.35 + 4.7925 = 6.1425
 #   enter the pipeline; month-2 starts delivered (+12 -> 66, refurbished 24); 1 produced -> 67.
 EXPECTED = {
     "active": [81, 74, 67],
     "storage_good": [15, 1.5, 0],
-    "storage_fair": [13, 14.5, 6.6625],
-    "storage_poor": [10, 10, 10],
+    "storage_fair": [13, 14.5, 9.325],
+    "storage_poor": [10, 10, 7.3375],
     "storage": [38, 26, 16.6625],
     "pipeline": [12, 12, 6.1425],
     "lost": [20, 40, 60],
@@ -91,7 +92,7 @@ def test_deterministic_tiny_scenario_matches_hand_calculation(tiny):
 
 def test_tiny_scenario_headline_months(tiny):
     result = run_scenario(tiny, deterministic=True)
-    # Good+fair storage 40 -> 28, 16, 6.66: at or below 10% (4) never within three months.
+    # Good+fair storage 40 -> 28, 16, 9.325: at or below 10% (4) never within three months.
     assert result.metrics["storage_exhausted"][0] == -1
     # Month 3 spends all 12 units on good or fair hulls, so output never falls below half.
     assert result.metrics["refurb_below_half"][0] == -1

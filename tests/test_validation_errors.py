@@ -15,6 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
+PRIOR = REPO / "scenarios" / "prior.toml"  # the file holding every table of the baseline
 EXTENDS = f'extends = "{BASELINE.as_posix()}"\n'
 
 
@@ -360,7 +361,7 @@ def test_non_finite_number_is_rejected(tmp_path, body):
 
 def test_error_in_root_file_names_root_even_when_child_touches_same_table(tmp_path):
     root = tmp_path / "root.toml"
-    text = BASELINE.read_text()
+    text = PRIOR.read_text()
     assert "exhausted_share = 0.1 " in text
     root.write_text(text.replace("exhausted_share = 0.1 ", "exhausted_share = 1.5 "))
     child = tmp_path / "child.toml"

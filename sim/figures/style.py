@@ -9,6 +9,7 @@ from datetime import date
 from matplotlib.axes import Axes
 from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 #: Fan-chart bands: outer (5-95%) and inner (25-75%) greys.
 BAND_OUTER, BAND_INNER = "0.85", "0.6"
@@ -63,3 +64,19 @@ def sources_caption(sources: list[str], description: str = "") -> str:
     text = "Sources (via seeds/): " + ("; ".join(sources) or "none") + "."
     text += " Unsourced inputs are stated assumptions (seeds/assumptions.toml)."
     return f"Scenario: {description}. {text}" if description else text
+
+
+#: Column order of a statistics array's last axis, as in trajectories.csv.
+STATS = ("mean", "p05", "p25", "p50", "p75", "p95")
+MEAN, P05, P25, P50, P75, P95 = range(6)
+
+
+def title(ax: Axes, text: str) -> None:
+    """An axes title in the house size."""
+    ax.set_title(text, fontsize=10)
+
+
+def thousands(ax: Axes, axis: str = "y") -> None:
+    """Tick labels with thousands separators (2,000 rather than 2000)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(StrMethodFormatter("{x:,.0f}"))

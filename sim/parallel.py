@@ -1,0 +1,356 @@
+"""Run chunks of replications on Dask: local worker processes or an existing cluster.
+
+The model never sees Dask. :func:`sim.chunks.map_chunks` hands a pure chunk task and the
+list of chunks to a :class:`~sim.chunks.ChunkExecutor`; :class:`DaskExecutor` is one that
+submits the chunks to a ``dask.distributed`` cluster and yields their reductions back in
+chunk order. Random streams are keyed by replication block, never by chunk or worker, so the
+results are bit-identical to a single-process run with the same seed, however many workers
+run them and whichever worker runs (or re-runs) each chunk.
+
+For commands, :func:`parallel_options` adds ``--workers N`` and ``--scheduler ADDRESS`` and
+turns them into one ``executor`` keyword argument. Dask is imported only when one of them is
+given: single-process runs import nothing of it, and it is an optional dependency
+(``pip install 'tanksim[dask]'``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import re
+import signal
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, TypeVar
+
+import click
+
+from sim.chunks import Chunk, ChunkExecutor
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+T = TypeVar("T")
+
+#: Seconds to wait for a scheduler to answer before giving up (structural: fail fast).
+CONNECT_TIMEOUT = 5.0
+#: Chunks submitted and not yet handed back, per worker thread: enough to keep every worker
+#: busy while results travel, few enough that the client holds a bounded number of results.
+IN_FLIGHT_PER_THREAD = 2
+#: Worker deaths a chunk may live through before Dask gives up on it (Dask's default).
+ALLOWED_FAILURES = 3
+#: Re-runs of a chunk whose task raised. Chunk tasks are pure, so an error raised by one
+#: repeats; one retry only covers a transient failure of its worker (e.g. memory).
+RETRIES = 1
+#: Dask's setting for worker processes that we undo: Dask sets ``MALLOC_TRIM_THRESHOLD_`` in
+#: them to hand freed memory back to the system at once, which also turns off glibc's
+#: adaptive mmap threshold, so each of the engine's large temporary arrays costs fresh pages:
+#: a chunk of the baseline took 2x the time with it (benchmarks/bench_parallel.py).
+WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
+class SchedulerUnreachable(ConnectionError):
+    """No Dask scheduler answered at the given address."""
+
+
+def dask_setup(worker: object) -> None:
+    """Run by each local worker process as it starts (Dask's preload hook): ignore Ctrl-C.
+
+    The terminal sends Ctrl-C to every process of the command; the command then shuts its
+    cluster down, so the workers need not (and would only print tracebacks).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _call_chunk(task: Callable[[int, int], T], first: int, size: int) -> T:
+    """Run one chunk on a worker (module level, so workers import it by name)."""
+    return task(first, size)
+
+
+class DaskExecutor:
+    """Runs chunk tasks on a ``dask.distributed`` cluster through ``client``.
+
+    The task (which may hold large arrays, e.g. an ensemble's parameter values) is sent to
+    the workers once per :meth:`map`, not with every chunk. At most ``in_flight`` chunks are
+    submitted and not yet handed back (default: :data:`IN_FLIGHT_PER_THREAD` per worker
+    thread, re-read as workers come and go), which bounds the results the client holds.
+    A worker that dies takes its chunks with it; the scheduler runs them again elsewhere (up
+    to :data:`ALLOWED_FAILURES` times on a cluster this module starts), and since a chunk is
+    a pure function of its replications, the results do not change.
+    """
+
+    def __init__(self, client: Client, *, in_flight: int | None = None) -> None:
+        if in_flight is not None and in_flight < 1:
+            raise ValueError(f"in_flight must be at least 1, got {in_flight}")
+        self.client = client
+        self.in_flight = in_flight
+
+    def _window(self) -> int:
+        if self.in_flight is not None:
+            return self.in_flight
+        threads = sum(self.client.nthreads().values())
+        return IN_FLIGHT_PER_THREAD * max(threads, 1)
+
+    def map(
+        self,
+        task: Callable[[int, int], T],
+        chunks: list[Chunk],
+        progress: Callable[[int], None] | None,
+    ) -> Iterator[T]:
+        """Yield ``task(first, size)`` for each chunk, in chunk order.
+
+        Chunks finish in any order; early finishers wait here until their turn. ``progress``
+        is called with a chunk's size as soon as it finishes.
+        """
+        from distributed import as_completed
+
+        client = self.client
+        run_id = uuid.uuid4().hex[:12]
+        (shared_task,) = client.scatter([task], broadcast=True, hash=False)
+        finished = as_completed(loop=client.loop)
+        pending = {}  # chunk index -> future
+        buffered: dict[int, T] = {}
+        next_submit = next_yield = 0
+        try:
+            while next_yield < len(chunks):
+                limit = min(len(chunks), next_yield + self._window())
+                while next_submit < limit:
+                    first, size = chunks[next_submit]
+                    pending[next_submit] = client.submit(
+                        _call_chunk, shared_task, first, size,
+                        key=f"tanksim-chunk-{run_id}-{next_submit}", pure=False,
+                        priority=-next_submit, retries=RETRIES,
+                    )  # fmt: skip
+                    finished.add(pending[next_submit])
+                    next_submit += 1
+                if next_yield in buffered:
+                    yield buffered.pop(next_yield)
+                    next_yield += 1
+                    continue
+                future = next(finished)
+                index = int(future.key.rsplit("-", 1)[1])
+                buffered[index] = future.result()
+                del pending[index]
+                future.release()
+                if progress is not None:
+                    progress(chunks[index][1])
+        finally:
+            finished.clear()
+            if pending:
+                client.cancel(list(pending.values()))
+            shared_task.release()
+
+
+def _reason(err: BaseException) -> str:
+    """The innermost cause of a connection error, on one line."""
+    while err.__cause__ is not None:
+        err = err.__cause__
+    text = re.sub(r"^in <[^>]*>: ", "", str(err))  # distributed's "in <Connector ...>: "
+    text = " ".join(text.split())
+    return text or type(err).__name__
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Open and close one connection to the scheduler at ``address``.
+
+    Raises :class:`SchedulerUnreachable` after at most ``timeout`` seconds. (Done apart from
+    creating the ``Client``, which on failure leaves a half-made client that stalls the
+    interpreter's exit.)
+    """
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def probe() -> None:
+        args = Security().get_connection_args("client")
+        comm = await connect(address, timeout=timeout, **args)
+        await comm.close()
+
+    try:
+        asyncio.run(probe())
+    except OSError as err:
+        reason = " ".join(str(err).split())
+        if err.__cause__ is not None:  # distributed's timeout, caused by the real failure
+            reason = f"no connection in {timeout:g} s ({_reason(err)})"
+    except (ValueError, TypeError) as err:  # a malformed address, a missing TLS setup
+        reason = _reason(err)
+    else:
+        return
+    raise SchedulerUnreachable(f"cannot reach Dask scheduler at {address}: {reason}")
+
+
+@contextlib.contextmanager
+def dask_executor(
+    *, workers: int | None = None, scheduler: str | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
+) -> Iterator[DaskExecutor]:  # fmt: skip
+    """A :class:`DaskExecutor` on ``workers`` local processes or on the cluster whose
+    scheduler is at ``scheduler`` (e.g. ``"tcp://10.0.0.5:8786"``); give exactly one.
+
+    A local cluster (one single-threaded worker process each, on loopback, no dashboard) is
+    shut down on leaving the block, also after an error or Ctrl-C; an existing cluster is
+    only disconnected from. Raises :class:`SchedulerUnreachable` when ``scheduler`` does not
+    answer within ``connect_timeout`` seconds.
+    """
+    if (workers is None) == (scheduler is None):
+        raise ValueError("give exactly one of workers and scheduler")
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        check_scheduler(scheduler, connect_timeout)
+        try:
+            client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
+        except OSError as err:
+            raise SchedulerUnreachable(
+                f"cannot reach Dask scheduler at {scheduler}: {_reason(err)}"
+            ) from None
+        with client:
+            yield DaskExecutor(client)
+        return
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    with contextlib.ExitStack() as stack:
+        with interrupts_ignored(), dask.config.set(WORKER_ENVIRON):
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, silence_logs=logging.ERROR, preload=[__name__],
+                # No dashboard; the scheduler's plain HTTP routes on a free port, not 8787.
+                scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES, "dashboard_address": ":0"},
+            )  # fmt: skip
+            stack.enter_context(cluster)
+            client = stack.enter_context(Client(cluster, set_as_default=False))
+        yield DaskExecutor(client)
+
+
+@contextlib.contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while local worker processes start (they inherit the setting).
+
+    The terminal sends Ctrl-C to every process of the command, and a worker interrupted
+    before :func:`dask_setup` has run fails its start with a traceback. So a Ctrl-C in the
+    few seconds the workers take to start is dropped; one after stops the command cleanly.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield  # signals are set from the main thread only; None: set outside Python
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class OnDemandDaskExecutor:
+    """A :class:`DaskExecutor` made by :func:`dask_executor` on the first :meth:`map` and
+    kept open on ``stack``, so a command that stops early (bad input, an expected-value run)
+    starts no cluster. Closing ``stack`` closes the cluster or the connection."""
+
+    def __init__(
+        self, stack: contextlib.ExitStack, *, workers: int | None, scheduler: str | None
+    ) -> None:
+        self.stack = stack
+        self.workers = workers
+        self.scheduler = scheduler
+        self.executor: DaskExecutor | None = None
+
+    def map(
+        self,
+        task: Callable[[int, int], T],
+        chunks: list[Chunk],
+        progress: Callable[[int], None] | None,
+    ) -> Iterator[T]:
+        """Start (or reuse) the Dask executor and map ``task`` over ``chunks`` on it."""
+        if self.executor is None:
+            self.executor = self.stack.enter_context(
+                dask_executor(workers=self.workers, scheduler=self.scheduler)
+            )
+        return self.executor.map(task, chunks, progress)
+
+
+class ProgressBarExecutor:
+    """Draws a progress bar (replications done, as chunks finish anywhere) over another
+    executor's chunks, on ``file`` (default stderr) when it is a terminal.
+
+    A caller that follows progress itself (passes a ``progress`` callable, e.g. a command
+    with its own bar from :mod:`sim.progress`) gets no second bar: its callable is called
+    as chunks finish on the cluster.
+    """
+
+    def __init__(self, inner: ChunkExecutor, file: IO[str] | None = None) -> None:
+        self.inner = inner
+        self.file = file
+
+    def map(
+        self,
+        task: Callable[[int, int], T],
+        chunks: list[Chunk],
+        progress: Callable[[int], None] | None,
+    ) -> Iterator[T]:
+        """The inner executor's results, with the bar advancing per finished chunk."""
+        file = self.file if self.file is not None else click.get_text_stream("stderr")
+        if progress is not None or not file.isatty():
+            yield from self.inner.map(task, chunks, progress)
+            return
+        total = sum(size for _, size in chunks)
+        label = f"{total:,} replications, {len(chunks)} chunks"
+        with click.progressbar(length=total, label=label, file=file) as bar:
+            yield from self.inner.map(task, chunks, bar.update)
+
+
+def parallel_options(command: Callable) -> Callable:
+    """Click decorator: ``--workers N`` and ``--scheduler ADDRESS`` become ``executor=``.
+
+    Put it between ``@cli.command()`` (or ``@click.command()``) and the function; the
+    function takes an ``executor`` keyword argument and passes it on to the library
+    (``run_scenario``, ``run_ensemble`` and what builds on them)::
+
+        @cli.command()
+        @click.argument("scenario")
+        @parallel_options
+        def sweep(scenario, executor):
+            run_ensemble(..., executor=executor)
+
+    ``executor`` is None when neither option is given (and Dask is not imported). With
+    ``--workers N`` a local Dask cluster of N single-threaded worker processes runs the
+    chunks; with ``--scheduler ADDRESS`` an existing cluster does. The cluster is started
+    (or the scheduler reached) when the first chunks are mapped, so input errors come first
+    and cost nothing; it serves every later map of the command and is closed when the
+    command ends, also on an error or Ctrl-C. A progress bar on stderr follows the chunks,
+    unless the command passes its own ``progress`` callable (then called as chunks finish
+    anywhere on the cluster). An unreachable scheduler is a :class:`click.ClickException`,
+    one line: ``cannot reach Dask scheduler at ADDRESS: ...``.
+    """
+    if isinstance(command, click.Command):
+        raise TypeError("apply @parallel_options below @cli.command(), next to the function")
+
+    @functools.wraps(command)
+    def with_executor(*args, workers: int | None, scheduler: str | None, **kwargs):
+        if workers is not None and scheduler is not None:
+            raise click.UsageError("--workers and --scheduler cannot be used together")
+        if workers is None and scheduler is None:
+            return command(*args, executor=None, **kwargs)
+        with contextlib.ExitStack() as stack:
+            on_demand = OnDemandDaskExecutor(stack, workers=workers, scheduler=scheduler)
+            try:
+                return command(*args, executor=ProgressBarExecutor(on_demand), **kwargs)
+            except SchedulerUnreachable as err:
+                raise click.ClickException(str(err)) from None
+
+    options = [
+        click.Option(
+            ["--scheduler"], metavar="ADDRESS", default=None,
+            help="Run chunks on the Dask cluster whose scheduler is at ADDRESS "
+            "(e.g. tcp://10.0.0.5:8786); does not change results.",
+        ),
+        click.Option(
+            ["--workers"], metavar="N", default=None, type=click.IntRange(min=1),
+            help="Run chunks on N local Dask worker processes; does not change results.",
+        ),
+    ]  # fmt: skip
+    # click lists options in the reverse of this list: after those of the command.
+    with_executor.__click_params__ = [*options, *getattr(command, "__click_params__", [])]
+    return with_executor

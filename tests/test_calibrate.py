@@ -1,0 +1,197 @@
+"""Calibration: targets, ABC-SMC, posterior files, and the shipped calibrated baseline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from factories import make_scenario
+
+from sim.calendar import parse_month
+from sim.calibrate import calibrate
+from sim.calibration_outputs import fit_rows, posterior_predictive
+from sim.facts import load_facts
+from sim.loader import ScenarioError, load_scenario
+from sim.posterior import write_posterior
+from sim.run import run_scenario
+from sim.sampling import draw_params
+from sim.targets import Target, TargetsError, load_targets
+
+REPO = Path(__file__).resolve().parents[1]
+TRUTH = {"storage": 400.0, "capacity": 12.0}
+FAMILY = {"active": 100, "vulnerability": 1.0, "quality_weight": 1.0, "refurb_effort": 1.0}
+
+
+def synthetic(storage, capacity):
+    return make_scenario(families={"A": FAMILY | {"storage": storage}}, capacity=capacity,
+                         losses=10.0, end="2023-06", production_per_year=0.0)  # fmt: skip
+
+
+def pseudo_observations() -> list[Target]:
+    """Targets from the true model's medians, with +-10% intervals."""
+    truth = run_scenario(synthetic(TRUTH["storage"], TRUTH["capacity"]), reps=2000, seed=99)
+    start = parse_month("2022-02")
+    targets = []
+    points = (("storage", 1, "2022-08"), ("storage", 1, "2023-06"), ("refurbished", 8, "2023-06"),
+              ("active", 0, "2023-06"))  # fmt: skip
+    for variable, v, month in points:
+        median = float(truth.stats[parse_month(month) - start, v, -1, 3])
+        targets.append(Target(
+            id=f"{variable}-{month}", fact="synthetic", variables=(variable,), family="all",
+            month=parse_month(month), observed=median, low=0.9 * median, high=1.1 * median,
+            uncertainty="+-10%"))  # fmt: skip
+    return targets
+
+
+PRIOR = synthetic({"dist": "uniform", "low": 100, "high": 800},
+                  {"dist": "uniform", "low": 2, "high": 30})  # fmt: skip
+
+
+def small_calibration(seed=5):
+    return calibrate(PRIOR, pseudo_observations(), draws=3000, particles=300, seed=seed)
+
+
+def test_calibration_recovers_known_parameters_within_the_posterior_90_percent_interval():
+    cal = small_calibration()
+    assert cal.converged
+    rows = cal.resample(1000)
+    for name, key in (("families.A.storage", "storage"),
+                      ("refurbishment.capacity_per_month.2022-02", "capacity")):  # fmt: skip
+        column = rows[:, cal.names.index(name)]
+        low, high = np.quantile(column, [0.05, 0.95])
+        assert low <= TRUTH[key] <= high, (name, low, high)
+        prior_width = {"storage": 700, "capacity": 28}[key] * 0.9
+        assert high - low < 0.5 * prior_width, f"{name}: the record should narrow it"
+
+
+def test_same_seed_gives_the_same_posterior_and_another_seed_a_different_one():
+    a, b, c = small_calibration(5), small_calibration(5), small_calibration(6)
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.resample(), c.resample())
+
+
+def test_every_accepted_set_lies_inside_every_target_interval():
+    cal = small_calibration()
+    targets = pseudo_observations()
+    for k, target in enumerate(targets):
+        assert (cal.model[:, k] >= target.low).all() and (cal.model[:, k] <= target.high).all()
+
+
+def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
+    targets = load_targets(fact_ids=set(load_facts()))
+    last = max(t.month for t in targets)
+    baseline = load_scenario(
+        REPO / "scenarios" / "baseline.toml", end=f"{last // 12}-{last % 12 + 1:02d}"
+    )
+    assert baseline.posterior is not None and len(baseline.posterior.names) > 20
+    fit = fit_rows(targets, posterior_predictive(baseline, targets, reps=3000, seed=11))
+    outside = [(r["target"], r["observed"], r["p05"], r["p95"]) for r in fit if not r["inside_90"]]
+    assert not outside
+
+
+def test_posterior_columns_apply_only_while_the_scenario_keeps_the_calibrated_prior(tmp_path):
+    names = ("families.A.storage", "refurbishment.capacity_per_month.2022-02")
+    rows = np.array([[300.0, 5.0], [700.0, 25.0]])
+    priors = {n: PRIOR.params()[n].describe() for n in names}
+    write_posterior(tmp_path / "post.csv", names, rows, {"priors": priors})
+    base = load_scenario(_write_scenario(tmp_path, "base", 'posterior = "post.csv"'))
+    assert base.posterior.names == names
+    values = draw_params(base, seed=1, first_rep=0, reps=2048)
+    pairs = set(zip(values[names[0]], values[names[1]]))
+    assert pairs == {(300.0, 5.0), (700.0, 25.0)}, "sets are drawn jointly, whole rows"
+    child = load_scenario(_write_scenario(tmp_path, "child", 'extends = "base.toml"\n'
+                                          '[families.A]\nstorage = 555'))  # fmt: skip
+    assert child.posterior.overridden == (names[0],)
+    child_values = draw_params(child, seed=1, first_rep=0, reps=2048)
+    assert (child_values[names[0]] == 555).all()
+    np.testing.assert_array_equal(child_values[names[1]], values[names[1]])  # same rows: CRN
+
+
+def test_missing_posterior_file_is_a_one_line_scenario_error(tmp_path):
+    path = _write_scenario(tmp_path, "base", 'posterior = "nowhere.csv"')
+    with pytest.raises(ScenarioError, match=r"posterior = \"nowhere.csv\": cannot read"):
+        load_scenario(path)
+
+
+def test_targets_file_with_an_unknown_variable_names_file_key_and_value(tmp_path):
+    bad = tmp_path / "targets.toml"
+    bad.write_text('[[target]]\nid = "x"\nfact = "f"\nvariable = "tanks"\nmonth = "2023-01"\n'
+                   'observed = 5\nlow = 4\nhigh = 6\nuncertainty = "u"\n')  # fmt: skip
+    with pytest.raises(TargetsError, match=r"targets.toml: target\[0\].variable = 'tanks'"):
+        load_targets(bad)
+
+
+def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        '[[target]]\nid = "confirmed"\nfact = "oryx-tank-losses-2022-09"\n'
+        'variable = "lost_confirmed"\nmonth = "2022-09"\nobserved = 1002\nlow = 800\n'
+        'high = 1250\nuncertainty = "wide, for a quick test"\n'
+    )
+    out = tmp_path / "cal"
+    args = [sys.executable, "-m", "sim", "calibrate", str(REPO / "scenarios" / "prior.toml"),
+            "--targets", str(targets), "--draws", "1024", "--particles", "100",
+            "--check-reps", "500", "--out", str(out)]  # fmt: skip
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "every observed value inside the calibrated 90% band" in done.stdout
+    expected = {
+        "posterior.csv",
+        "posterior.json",
+        "calibrated.toml",
+        "fit.csv",
+        "fit.png",
+        "prior_posterior.csv",
+        "prior_posterior.png",
+        "generations.csv",
+        "manifest.json",
+    }
+    assert {p.name for p in out.iterdir()} == expected
+    calibrated = load_scenario(out / "calibrated.toml")
+    assert calibrated.posterior is not None and calibrated.end == parse_month("2030-12")
+    again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def _write_scenario(folder: Path, name: str, extra: str) -> Path:
+    import tomllib  # noqa: F401  (the file below must parse as TOML)
+
+    from factories import scenario_dict
+
+    path = folder / f"{name}.toml"
+    if "extends" in extra:
+        path.write_text(extra + "\n")
+        return path
+    raw = scenario_dict(families={"A": FAMILY | {"storage": {"dist": "uniform", "low": 100,
+                                                             "high": 800}}},
+                        capacity={"dist": "uniform", "low": 2, "high": 30}, losses=10.0,
+                        end="2023-06", production_per_year=0.0)  # fmt: skip
+    path.write_text(extra + "\n" + _to_toml(raw))
+    return path
+
+
+def _to_toml(data: dict, prefix: str = "") -> str:
+    """A minimal TOML writer for the factories' plain tables."""
+    scalars, tables = [], []
+    for key, value in data.items():
+        quoted = f'"{key}"' if not key.replace("_", "").isalnum() else key
+        if isinstance(value, dict) and not ({"dist", "value"} & value.keys()):
+            tables.append(_to_toml(value, f"{prefix}{quoted}."))
+        else:
+            scalars.append(f"{quoted} = {_value(value)}")
+    head = f"[{prefix[:-1]}]\n" if prefix and scalars else ""
+    return head + "\n".join(scalars) + ("\n" if scalars else "") + "".join(tables)
+
+
+def _value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return repr(value)
