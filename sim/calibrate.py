@@ -38,6 +38,10 @@ FINAL_BATCHES = 20
 STALL = 0.98
 
 
+class CalibrationError(ValueError):
+    """Calibration found nothing consistent with the targets (message: one line)."""
+
+
 @dataclass(frozen=True)
 class Generation:
     """One ABC-SMC generation: its tolerance, how many proposals met it, and how many met
@@ -206,6 +210,11 @@ def calibrate(
             if final and fit_all >= particles:
                 break
         u_new = np.concatenate(kept_u)
+        if not len(u_new):
+            raise CalibrationError(
+                f"no parameter set fits every target after {proposed:,} proposals in the last "
+                "generation; widen the target intervals or the priors, or raise --draws"
+            )
         if parents is None:
             new_weights = np.ones(len(u_new))
         else:

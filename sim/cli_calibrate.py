@@ -14,6 +14,7 @@ from sim.calibrate import (
     DEFAULT_GENERATIONS,
     DEFAULT_PARTICLES,
     POSTERIOR_ROWS,
+    CalibrationError,
     calibrate,
 )
 from sim.calibration_outputs import (
@@ -94,9 +95,12 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
         click.echo(f"calibrating {full.name} on {len(targets)} targets "
                    f"({format_month(prior.start)}..{format_month(last)})", err=True)  # fmt: skip
     with progress_bar(draws * generations, "ABC-SMC", enabled=not as_json) as progress:
-        cal = calibrate(prior, targets, draws=draws, particles=particles,
-                        generations=generations, seed=seed, progress=progress,
-                        executor=executor, report=report)  # fmt: skip
+        try:
+            cal = calibrate(prior, targets, draws=draws, particles=particles,
+                            generations=generations, seed=seed, progress=progress,
+                            executor=executor, report=report)  # fmt: skip
+        except CalibrationError as err:
+            raise click.ClickException(f"{scenario}: {err}") from None
     rows = cal.resample(POSTERIOR_ROWS)
     calibrated = with_posterior(prior, cal, rows, "posterior.csv")
     predictive = posterior_predictive(calibrated, targets, reps=check_reps, seed=seed + 1)

@@ -11,7 +11,7 @@ import pytest
 from factories import make_scenario
 
 from sim.calendar import parse_month
-from sim.calibrate import calibrate
+from sim.calibrate import CalibrationError, calibrate
 from sim.calibration_outputs import fit_rows, posterior_predictive
 from sim.facts import load_facts
 from sim.loader import ScenarioError, load_scenario
@@ -195,3 +195,11 @@ def _value(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     return repr(value)
+
+
+def test_targets_nothing_can_meet_give_a_clear_calibration_error():
+    impossible = [Target(id="x", fact="synthetic", variables=("active",), family="all",
+                         month=parse_month("2023-06"), observed=1e6, low=9e5, high=1.1e6,
+                         uncertainty="impossible")]  # fmt: skip
+    with pytest.raises(CalibrationError, match="no parameter set fits every target"):
+        calibrate(PRIOR, impossible, draws=1024, particles=10, generations=1, seed=1)
