@@ -21,6 +21,7 @@ import functools
 import logging
 import re
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -291,7 +292,7 @@ class ProgressBarExecutor:
         progress: Callable[[int], None] | None,
     ) -> Iterator[T]:
         """The inner executor's results, with the bar advancing per finished chunk."""
-        file = self.file if self.file is not None else click.get_text_stream("stderr")
+        file = self.file if self.file is not None else sys.stderr
         if progress is not None or not file.isatty():
             yield from self.inner.map(task, chunks, progress)
             return

@@ -235,18 +235,20 @@ def test_unreachable_scheduler_fails_fast_with_one_line(tmp_path):
     assert seconds < 30  # a 5 s connection timeout plus start-up, on a busy machine
 
 
-def test_malformed_scheduler_address_is_one_line(capsys):
+def test_malformed_scheduler_address_is_one_line(capsys, tmp_path):
     with pytest.raises(SystemExit) as stop:
-        main(["run", str(BASELINE), "--reps", "100", "--end", END, "--scheduler", "nowhere"])
+        main(["run", str(BASELINE), "--reps", "100", "--end", END, "--scheduler", "nowhere",
+              "--out", str(tmp_path / "out")])  # fmt: skip
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err == "tanksim: error: cannot reach Dask scheduler at nowhere: missing port number " \
         "in address 'nowhere'\n"  # fmt: skip
 
 
-def test_workers_and_scheduler_together_are_a_usage_error(capsys):
+def test_workers_and_scheduler_together_are_a_usage_error(capsys, tmp_path):
     with pytest.raises(SystemExit) as stop:
-        main(["run", str(BASELINE), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+        main(["run", str(BASELINE), "--workers", "2", "--scheduler", "tcp://127.0.0.1:1",
+              "--out", str(tmp_path / "out")])  # fmt: skip
     assert stop.value.code == 2
     assert capsys.readouterr().err == (
         "tanksim: error: --workers and --scheduler cannot be used together\n"
