@@ -12,6 +12,10 @@
    stocks, the priority entries, the uniforms, the recorded series and its reading back),
    and one ``bincount`` per recorded value (exact percentiles need each value counted
    once); then engine time / limit time.
+4. What the draws cost: the binomial counts the engine draws (n > 0) in one chunk are
+   captured, then inverted again as the engine does (numpy passes) and drawn by numpy's
+   compiled exact sampler, both timed on that same mix; scaled to ``--big-reps``, and
+   against the time a replication may take at 1,000x the SimPy reference.
 
 Run: ``python benchmarks/bench.py [--engine-reps 100000] [--big-reps 1000000]
 [--workers 2] [--chunk N] [--scenario scenarios/baseline.toml]``. Prints figures; asserts
@@ -39,12 +43,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_reference import plain_replication  # noqa: E402
 
-from sim.engine import RECORDED, VARIABLES  # noqa: E402
+from sim.engine import RECORDED, VARIABLES, simulate  # noqa: E402
+from sim.inputs import build_inputs  # noqa: E402
 from sim.loader import load_scenario  # noqa: E402
 from sim.reference import draw_values, simulate_reference  # noqa: E402
 from sim.run import DEFAULT_CHUNK, run_scenario  # noqa: E402
+from sim.sampling import draw_params  # noqa: E402
+from sim.streams import RandomFlows, _binomial_quantile_1d  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+#: Replications whose draws are captured and timed in part 4 (one default chunk).
+DRAW_REPS = DEFAULT_CHUNK
 
 
 class ProcessExecutor:
@@ -148,8 +157,6 @@ def machine_limit(scenario, reps: int) -> dict[str, float]:
     uniform = per_second(lambda: rng.random(out=out32, dtype=np.float32), block)
     shape = np.full(block, 16.0)
     gamma = per_second(lambda: rng.standard_gamma(shape), block)
-    n, p = rng.integers(0, 2000, block), rng.random(block) * 0.05
-    numpy_binomial = per_second(lambda: rng.binomial(n, p), block)
     # One pass: read two arrays, write one (np.add), per byte moved; in cache and from memory.
     small = np.ones(families * 8192, np.int32)
     cached = per_second(lambda: np.add(small, small, out=small), 3 * small.nbytes, repeat=20)
@@ -168,9 +175,53 @@ def machine_limit(scenario, reps: int) -> dict[str, float]:
         "histogram_counting": rep_months * series_values * counting,
     }
     limit["total"] = sum(limit.values())
-    limit["numpy_binomial_ns"] = numpy_binomial * 1e9
     limit["rows"] = rows
     return limit
+
+
+class _CapturingFlows(RandomFlows):
+    """RandomFlows that keep n and p of every batch of binomial counts the engine draws
+    (those with n > 0), to time drawing them apart from the model."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.batches: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def binomials(self, *requests):
+        out = super().binomials(*requests)
+        n, p = [], []
+        for (_, count, prob, _), draws in zip(requests, out):
+            drawn = np.broadcast_to(count, draws.shape) > 0
+            n.append(np.broadcast_to(count, draws.shape)[drawn].astype(np.float64))
+            p.append(np.broadcast_to(prob, draws.shape)[drawn].astype(np.float64))
+        self.batches.append((np.concatenate(n), np.concatenate(p)))
+        return out
+
+
+def draw_cost(scenario, reps: int) -> dict[str, float]:
+    """What the binomial draws cost, on the engine's own mix of (n, p) in one run of
+    ``reps`` replications: draws with n > 0 per replication-month, and nanoseconds a draw
+    for the engine's inversion (numpy passes) and for numpy's compiled exact sampler."""
+    values = draw_params(scenario, seed=1, first_rep=0, reps=reps)
+    flows = _CapturingFlows(1, 0, reps)
+    simulate(build_inputs(scenario, values, integer=True), flows)
+    rng = np.random.default_rng(0)
+    batches = [(rng.random(len(n)), n, p) for n, p in flows.batches]
+    draws = sum(len(n) for _, n, _ in batches)
+
+    def invert():
+        for u, n, p in batches:
+            _binomial_quantile_1d(u, n, p)
+
+    def sample():
+        for _, n, p in batches:
+            rng.binomial(n.astype(np.int64), p)
+
+    return {
+        "per_rep_month": draws / (reps * scenario.months),
+        "inversion_ns": per_second(invert, draws) * 1e9,
+        "numpy_sampler_ns": per_second(sample, draws) * 1e9,
+    }
 
 
 def main() -> None:
@@ -253,10 +304,22 @@ def main() -> None:
     for key, label in names.items():
         print(f"  {label:<46}{limit[key]:8.2f} s")
     print(f"  {'limit':<46}{limit['total']:8.2f} s")
-    print(
-        f"engine cpu time / limit: {eng_cpu / limit['total']:.1f}  "
-        f"(numpy's exact binomial sampler: {limit['numpy_binomial_ns']:.0f} ns a draw)"
-    )
+    print(f"engine cpu time / limit: {eng_cpu / limit['total']:.1f}")
+
+    print(f"\n4. the draws, on the engine's own mix of binomial counts ({DRAW_REPS:,} replications)")
+    cost = draw_cost(scenario, DRAW_REPS)
+    count = cost["per_rep_month"] * scenario.months * args.big_reps
+    print(f"  {cost['per_rep_month']:.1f} counts with n > 0 per replication-month; "
+          f"{count / 1e9:.2f} billion for {args.big_reps:,} replications")  # fmt: skip
+    for key, label in (("inversion_ns", "the engine's inversion (numpy passes)"),
+                       ("numpy_sampler_ns", "numpy's compiled exact sampler")):  # fmt: skip
+        seconds = count * cost[key] * 1e-9
+        print(f"  {label:<40}{cost[key]:6.0f} ns a draw: {seconds:6.1f} cpu s, "
+              f"{seconds / args.workers:6.1f} s on {args.workers} cores")  # fmt: skip
+    budget = 1e9 / (1000 * rate["SimPy reference"])
+    per_rep = cost["per_rep_month"] * scenario.months * cost["inversion_ns"]
+    print(f"  1,000x the SimPy reference allows {budget / 1e3:,.0f} us a replication; "
+          f"its draws alone take {per_rep / 1e3:,.0f} us")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ replications are chunked, and where each chunk runs, changes no number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sim.streams import BLOCK
 
@@ -59,3 +59,13 @@ def map_chunks(
         if progress is not None:
             progress(size)
         yield result
+
+
+def describe_executor(executor: ChunkExecutor | None) -> dict[str, Any]:
+    """Where chunks ran, for a run's manifest (it changes no number, but explains timings):
+    ``{"executor": "this process"}`` without an executor, else the executor's own
+    ``describe()`` when it has one, else its class name."""
+    if executor is None:
+        return {"executor": "this process"}
+    describe = getattr(executor, "describe", None)
+    return describe() if callable(describe) else {"executor": type(executor).__name__}

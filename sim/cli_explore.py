@@ -297,7 +297,7 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
 def _sensitivity_figure(scenario: Scenario, result, facts: dict, seed: int):
     return indices_figure(
         scenario, result, seed=seed, top=15, all_hint="all in indices.csv", noun="parameter",
-        all_shown=False, caption_for=lambda names, lead: _caption(scenario, names, facts, lead),
+        caption_for=lambda names, lead: _caption(scenario, names, facts, lead),
     )  # fmt: skip
 
 

@@ -248,6 +248,8 @@ TOP = (
     "production", "supply", "parts", "metrics", "posterior",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
+#: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
+ABSENT = {"value": 0, "facts": ["assumption-absent-means-none"]}
 STORAGE_KEYS = ("good_share", "fair_share", "good_to_fair", "fair_to_poor")
 FAMILY_REQUIRED = ("vulnerability", "quality_weight", "refurb_effort")
 
@@ -278,8 +280,8 @@ def _family(check: _Checker, name: str, raw: Any) -> Family:
     check.table(key, raw, FAMILY_KEYS, FAMILY_REQUIRED)
     return Family(
         name=name,
-        active=check.param(f"{key}.active", raw.get("active", 0), "count"),
-        storage=check.param(f"{key}.storage", raw.get("storage", 0), "count"),
+        active=check.param(f"{key}.active", raw.get("active", ABSENT), "count"),
+        storage=check.param(f"{key}.storage", raw.get("storage", ABSENT), "count"),
         vulnerability=check.param(f"{key}.vulnerability", raw["vulnerability"], "positive"),
         quality_weight=check.param(f"{key}.quality_weight", raw["quality_weight"], "count"),
         refurb_effort=check.param(f"{key}.refurb_effort", raw["refurb_effort"], "positive"),
@@ -329,7 +331,7 @@ def _supply(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> 
         delivery_lag_months=check.param(
             f"{key}.delivery_lag_months", raw["delivery_lag_months"], "months"
         ),
-        first_batch=check.param(f"{key}.first_batch", raw.get("first_batch", 0), "count"),
+        first_batch=check.param(f"{key}.first_batch", raw.get("first_batch", ABSENT), "count"),
     )
 
 

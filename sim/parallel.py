@@ -25,11 +25,11 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from sim.chunks import Chunk, ChunkExecutor
+from sim.chunks import Chunk, ChunkExecutor, describe_executor
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -88,6 +88,12 @@ class DaskExecutor:
             raise ValueError(f"in_flight must be at least 1, got {in_flight}")
         self.client = client
         self.in_flight = in_flight
+
+    def describe(self) -> dict[str, Any]:
+        """The scheduler's address and its workers and threads now, for a manifest."""
+        threads = self.client.nthreads()
+        return {"executor": "dask", "scheduler": self.client.scheduler.address,
+                "workers": len(threads), "threads": sum(threads.values())}  # fmt: skip
 
     def _window(self) -> int:
         if self.in_flight is not None:
@@ -258,6 +264,12 @@ class OnDemandDaskExecutor:
         self.scheduler = scheduler
         self.executor: DaskExecutor | None = None
 
+    def describe(self) -> dict[str, Any]:
+        """The cluster's description once started; until then what was asked for."""
+        if self.executor is not None:
+            return self.executor.describe()
+        return {"executor": "dask", "scheduler": self.scheduler, "workers": self.workers}
+
     def map(
         self,
         task: Callable[[int, int], T],
@@ -284,6 +296,10 @@ class ProgressBarExecutor:
     def __init__(self, inner: ChunkExecutor, file: IO[str] | None = None) -> None:
         self.inner = inner
         self.file = file
+
+    def describe(self) -> dict[str, Any]:
+        """The inner executor's description."""
+        return describe_executor(self.inner)
 
     def map(
         self,

@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.chunks import ChunkExecutor, map_chunks, plan_chunks
+from sim.chunks import ChunkExecutor, describe_executor, map_chunks, plan_chunks
 from sim.designs import Design
 from sim.engine import simulate
 from sim.inputs import build_inputs
@@ -47,6 +47,7 @@ class RunResult:
     seconds: float
     active_paths: np.ndarray | None = None
     sampling: str = "random"
+    execution: dict | None = None  # where the chunks ran (:func:`sim.chunks.describe_executor`)
 
 
 @dataclass
@@ -143,4 +144,5 @@ def run_scenario(
         seconds=time.perf_counter() - began,
         active_paths=np.concatenate(paths, axis=1) if keep_paths else None,
         sampling="deterministic" if deterministic else sampling,
+        execution=describe_executor(None if deterministic else executor),
     )

@@ -143,6 +143,7 @@ def manifest(result: RunResult, facts: dict) -> dict:
         "seed": result.seed,
         "seed_sequence_entropy": result.seed,
         "chunk": result.chunk,
+        "execution": result.execution,
         "deterministic": result.deterministic,
         "sampling": result.sampling,
         "families": list(scen.family_names),

@@ -132,6 +132,13 @@ def test_a_calibrated_scenario_has_one_input_for_its_calibrated_set():
     result = api.morris(baseline, ["lost_end"], trajectories=2, seed=1)
     assert CALIBRATED in result.indices.parameters
     assert len(result.indices.parameters) < len(baseline.posterior.names)
+    # The caption cites the publications behind the calibrated set's priors, and says that
+    # every input is shown when there are no more than the chart's top.
+    fig = api.plot_sensitivity(result, top=len(result.indices.parameters))
+    caption = " ".join(t.get_text() for t in fig.texts)
+    assert "Oryx" in caption and "none (assumptions only)" not in caption
+    assert f"all {len(result.indices.parameters)} shown" in caption
+    assert "most influential" not in caption
 
 
 @pytest.fixture(scope="module")

@@ -150,6 +150,7 @@ def test_manifest_records_seed_reps_version_timing_and_parameter_facts(baseline_
     assert isinstance(manifest["tanksim_version"], str) and manifest["tanksim_version"]
     assert isinstance(manifest["wall_time_seconds"], int | float)
     assert manifest["wall_time_seconds"] >= 0
+    assert manifest["execution"] == {"executor": "this process"}
     params = manifest["parameters"]
     assert params and all(isinstance(p["facts"], list) for p in params.values())
     assert "oryx-tank-losses-2023-02" in params["losses.detection_share"]["facts"]
@@ -253,3 +254,12 @@ def test_validate_prints_resolved_parameters_with_their_facts():
     (i,) = [i for i, line in enumerate(lines) if line.startswith("supply.nk-t62.total_cap = ")]
     assert "nk-t62-class-tanks" in lines[i]
     assert lines[i + 1].strip().startswith("nk-t62-class-tanks:")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_bundled_scenario_parameter_cites_a_fact(path):
+    from sim.loader import load_scenario
+
+    scenario = load_scenario(path)  # the loader refuses fact ids that are not in seeds/
+    unsourced = [name for name, param in scenario.params().items() if not param.facts]
+    assert unsourced == []

@@ -19,7 +19,7 @@ from sim.figures.discovery import Limit, discovery_chart
 from sim.figures.sensitivity import IndexPanel, sensitivity_chart
 from sim.figures.tornado import TornadoPanel, tornado_chart
 from sim.params import Scenario
-from sim.sensitivity import MorrisIndices, SobolIndices
+from sim.sensitivity import CALIBRATED, MorrisIndices, SobolIndices
 from sim.sweep import TORNADO_METRICS, SweepResult, tornado_bars
 
 if TYPE_CHECKING:
@@ -33,8 +33,13 @@ CaptionFor = Callable[[Sequence[str], str], str]
 
 
 def sources(scenario: Scenario, names: Sequence[str], facts: dict[str, Fact]) -> list[str]:
-    """Distinct publications behind the parameters ``names``, assumptions left out."""
+    """Distinct publications behind the parameters ``names``, assumptions left out; the
+    calibrated set (:data:`sim.sensitivity.CALIBRATED`) stands for its posterior's parameters,
+    whose prior distributions cite their facts."""
     params = scenario.params()
+    posterior = getattr(scenario, "posterior", None)
+    if CALIBRATED in names and posterior is not None:
+        names = [n for n in names if n != CALIBRATED] + list(posterior.names)
     seen: dict[str, None] = {}
     for name in names:
         for fact_id in params[name].facts if name in params else ():
@@ -102,11 +107,10 @@ def indices_figure(
     caption_for: CaptionFor,
     all_hint: str,
     noun: str = "input",
-    all_shown: bool = True,
 ) -> Figure:
     """Bar chart of Sobol' indices or Morris effects, one panel per outcome, the ``top`` most
     influential inputs on top. ``all_hint``: where all of them are (in the lead, in
-    parentheses); ``all_shown``: say "all inputs shown" when there are no more than ``top``.
+    parentheses, when there are more than ``top``).
     """
     sobol_ = isinstance(result, SobolIndices)
     panels, shown = [], {}
@@ -151,10 +155,10 @@ def indices_figure(
     else:
         method, size = "morris", f"{result.trajectories} trajectories"
         heading = f"Morris screening, scenario '{scenario.name}'"
-    if d > top or not all_shown:
+    if d > top:
         shown_note = f"the {top} most influential {noun}s per outcome are shown ({all_hint})"
     else:
-        shown_note = f"all {noun}s shown"
+        shown_note = f"all {d} shown"
     lead = (
         f"{d} uncertain {noun}s, {size}, {result.evaluations:,} replications, seed {seed}; "
         f"{shown_note}."
