@@ -306,7 +306,7 @@ def main() -> None:
     print(f"  {'limit':<46}{limit['total']:8.2f} s")
     print(f"engine cpu time / limit: {eng_cpu / limit['total']:.1f}")
 
-    print(f"\n4. the draws, on the engine's own mix of binomial counts ({DRAW_REPS:,} replications)")
+    print(f"\n4. the draws, on the engine's own mix of counts ({DRAW_REPS:,} replications)")
     cost = draw_cost(scenario, DRAW_REPS)
     count = cost["per_rep_month"] * scenario.months * args.big_reps
     print(f"  {cost['per_rep_month']:.1f} counts with n > 0 per replication-month; "

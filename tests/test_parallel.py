@@ -218,10 +218,10 @@ def test_run_on_workers_or_a_cluster_writes_the_serial_results(two_workers, tmp_
         assert (tmp_path / "cluster" / name).read_bytes() == alone, name
     assert json.loads((tmp_path / "alone" / "summary.json").read_bytes())["reps"] == 2048
     # The manifests say where the chunks ran (which changes no number).
-    for name, address in (("local", None), ("cluster", address)):
+    for name, scheduler in (("local", None), ("cluster", address)):
         execution = json.loads((tmp_path / name / "manifest.json").read_text())["execution"]
         assert execution["executor"] == "dask" and execution["workers"] == 2, execution
-        assert address is None or execution["scheduler"] == address
+        assert scheduler is None or execution["scheduler"] == scheduler
 
 
 def test_unreachable_scheduler_fails_fast_with_one_line(tmp_path):
