@@ -1,0 +1,34 @@
+"""Every bundled scenario's outputs are byte-identical to the recorded golden files.
+
+A refactor must not move a number. A model change that is meant to move numbers
+regenerates them on purpose (``python tests/golden/regenerate.py``) and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "golden"
+sys.path.insert(0, str(HERE))
+import regenerate  # noqa: E402
+
+HASHES = json.loads((HERE / "hashes.json").read_text())
+
+
+@pytest.mark.parametrize("mode", sorted(regenerate.MODES))
+@pytest.mark.parametrize("scenario", regenerate.SCENARIOS, ids=lambda p: p.stem)
+def test_bundled_scenario_outputs_match_the_golden_files(scenario, mode, tmp_path):
+    hashes = regenerate.run_outputs(scenario, mode, tmp_path / "out")
+    if hashes != HASHES[scenario.stem][mode]:
+        golden = json.loads((HERE / f"{scenario.stem}-{mode}.summary.json").read_text())
+        now = json.loads((tmp_path / "out" / "summary.json").read_text())
+        assert now == golden, f"{scenario.stem} ({mode}): summary.json moved"
+        assert hashes == HASHES[scenario.stem][mode], f"{scenario.stem} ({mode}): files moved"
+
+
+def test_every_bundled_scenario_has_golden_outputs():
+    assert sorted(HASHES) == sorted(p.stem for p in regenerate.SCENARIOS)
