@@ -43,13 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_reference import plain_replication  # noqa: E402
 
-from sim.engine import RECORDED, VARIABLES, simulate  # noqa: E402
-from sim.inputs import build_inputs  # noqa: E402
-from sim.loader import load_scenario  # noqa: E402
+from sim.engine.inputs import build_inputs  # noqa: E402
+from sim.engine.simulate import RECORDED, VARIABLES, simulate  # noqa: E402
+from sim.engine.streams import RandomFlows, _binomial_quantile_1d  # noqa: E402
+from sim.model.loader import load_scenario  # noqa: E402
 from sim.reference import draw_values, simulate_reference  # noqa: E402
-from sim.run import DEFAULT_CHUNK, run_scenario  # noqa: E402
-from sim.sampling import draw_params  # noqa: E402
-from sim.streams import RandomFlows, _binomial_quantile_1d  # noqa: E402
+from sim.runs.run import DEFAULT_CHUNK, run_scenario  # noqa: E402
+from sim.runs.sampling import draw_params  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 #: Replications whose draws are captured and timed in part 4 (one default chunk).
@@ -57,7 +57,7 @@ DRAW_REPS = DEFAULT_CHUNK
 
 
 class ProcessExecutor:
-    """A :class:`sim.chunks.ChunkExecutor` on local worker processes: one chunk per worker
+    """A :class:`sim.runs.chunks.ChunkExecutor` on local worker processes: one chunk per worker
     plus one in flight, results handed back in chunk order (so few wait in memory)."""
 
     def __init__(self, workers: int):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.loader import load_scenario
-from sim.run import run_scenario
+from sim.model.loader import load_scenario
+from sim.runs.run import run_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

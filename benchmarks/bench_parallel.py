@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.loader import load_scenario
+from sim.model.loader import load_scenario
 from sim.parallel import DaskExecutor, dask_executor
-from sim.run import DEFAULT_CHUNK, run_chunk, run_scenario
+from sim.runs.run import DEFAULT_CHUNK, run_chunk, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20220224
@@ -32,7 +32,7 @@ NETWORKS = {"1 Gbit/s": 117e6, "10 Gbit/s": 1.17e9}
 
 def import_model() -> None:
     """Import the model on a worker, as its first chunk would."""
-    import sim.run  # noqa: F401
+    import sim.runs.run  # noqa: F401
 
 
 def empty_chunk(first: int, size: int) -> int:

@@ -1,6 +1,6 @@
 """Benchmark: replications per second of three implementations of the same model.
 
-1. the vectorised engine (``sim.run.run_scenario``), all replications at once;
+1. the vectorised engine (``sim.runs.run.run_scenario``), all replications at once;
 2. the SimPy tank-by-tank reference (``sim.reference.simulate_reference``);
 3. a plain-Python loop over replications and months with counts and scalar numpy draws
    (below, in this file: the model as one would first write it, no arrays).
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.loader import load_scenario
-from sim.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, step_name
+from sim.model.loader import load_scenario
+from sim.model.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, step_name
 from sim.reference import draw_values, simulate_reference, step_value
-from sim.run import run_scenario
+from sim.runs.run import run_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

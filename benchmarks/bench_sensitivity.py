@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.facts import load_facts
-from sim.loader import load_scenario
-from sim.sensitivity import factors, parse_outcome, run_sobol
+from sim.analysis.sensitivity import factors, parse_outcome, run_sobol
+from sim.model.facts import load_facts
+from sim.model.loader import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

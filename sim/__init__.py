@@ -3,9 +3,7 @@
 The public API lives in :mod:`sim.api` (``from sim import api``): ``api.load_scenario``,
 ``api.run``, ``api.summarise``, ``api.compare``, ``api.plot_*`` and ``api.report``. Most of it
 is also importable from here (``sim.load_scenario``, ``sim.plot_fan``, ...), loaded on first
-use so that ``import sim`` stays cheap. ``run``, ``compare``, ``sweep`` and ``discover`` are
-only in ``sim.api``: ``sim.run``, ``sim.compare``, ``sim.sweep`` and ``sim.discover`` are
-modules of this package (as is ``sim.sensitivity``).
+use so that ``import sim`` stays cheap.
 """
 
 __version__ = "0.1.0"
@@ -13,7 +11,8 @@ __version__ = "0.1.0"
 _API = (
     "compare_table", "facts", "headline_table", "load_scenario", "plot_comparison",
     "plot_fan", "plot_months", "plot_storage", "report", "results", "save_results", "summarise",
-    # sweeps, sensitivity and discovery (sweep and discover only as api.sweep, api.discover)
+    "run", "compare", "sweep", "discover",
+    # sweeps, sensitivity and discovery
     "box_rows", "discovery_table", "morris", "plot_discovery", "plot_sensitivity",
     "plot_tornado", "sensitivity_rows", "sensitivity_table", "sobol", "sweep_table",
 )  # fmt: skip

@@ -1,7 +1,7 @@
 """Run chunks of replications on Dask: local worker processes or an existing cluster.
 
-The model never sees Dask. :func:`sim.chunks.map_chunks` hands a pure chunk task and the
-list of chunks to a :class:`~sim.chunks.ChunkExecutor`; :class:`DaskExecutor` is one that
+The model never sees Dask. :func:`sim.runs.chunks.map_chunks` hands a pure chunk task and the
+list of chunks to a :class:`~sim.runs.chunks.ChunkExecutor`; :class:`DaskExecutor` is one that
 submits the chunks to a ``dask.distributed`` cluster and yields their reductions back in
 chunk order. Random streams are keyed by replication block, never by chunk or worker, so the
 results are bit-identical to a single-process run with the same seed, however many workers
@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from sim.chunks import Chunk, ChunkExecutor, describe_executor
+from sim.runs.chunks import Chunk, ChunkExecutor, describe_executor
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -289,7 +289,7 @@ class ProgressBarExecutor:
     executor's chunks, on ``file`` (default stderr) when it is a terminal.
 
     A caller that follows progress itself (passes a ``progress`` callable, e.g. a command
-    with its own bar from :mod:`sim.progress`) gets no second bar: its callable is called
+    with its own bar from :mod:`sim.cli.progress`) gets no second bar: its callable is called
     as chunks finish on the cluster.
     """
 

@@ -1,6 +1,6 @@
 """An independent, tank-by-tank discrete-event reference model, built on SimPy.
 
-It shares nothing with :mod:`sim.engine` but the scenario: each replication is a SimPy
+It shares nothing with :mod:`sim.engine.simulate` but the scenario: each replication is a SimPy
 ``Environment``, one time unit a month; stored hulls are :class:`Hull` objects in one
 :class:`HullStore` (a ``simpy.Store``) per (family, condition); the refurbishment plant is a
 process that takes hulls off those stores down the priority list and ships each month's
@@ -24,8 +24,8 @@ import math
 import numpy as np
 import simpy
 
-from sim.distributions import clip_to_domain
-from sim.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, Scenario, Step, step_name
+from sim.model.distributions import clip_to_domain
+from sim.model.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, Scenario, Step, step_name
 
 GOOD, FAIR, POOR = 0, 1, 2
 FRONT, PLANT, DELIVER, INFLOW, RECORD = 0.0, 0.25, 0.5, 0.75, 0.875
@@ -312,7 +312,7 @@ def simulate_reference(
     ``storage_path`` and ``good_fair_path`` (reps, T), and ``conserved`` (bool: every family
     balanced in every month).
 
-    ``values`` (name -> (reps,) array, e.g. from :func:`sim.sampling.draw_params`) replaces
+    ``values`` (name -> (reps,) array, e.g. from :func:`sim.runs.sampling.draw_params`) replaces
     the model's own parameter draws, for paired comparisons. ``pass_leftover=True`` lets
     effort an entry cannot use (less than one hull's cost) pass down the priority list; the
     default mirrors the engine, where it is lost for that month.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.loader import build_scenario
+from sim.model.loader import build_scenario
 
 
 def scenario_dict(

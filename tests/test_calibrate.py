@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from factories import make_scenario
 
-from sim.calendar import parse_month
-from sim.calibrate import CalibrationError, calibrate
-from sim.calibration_outputs import fit_rows, posterior_predictive
-from sim.facts import load_facts
-from sim.loader import ScenarioError, load_scenario
-from sim.posterior import write_posterior
-from sim.run import run_scenario
-from sim.sampling import draw_params
-from sim.targets import Target, TargetsError, load_targets
+from sim.analysis.calibrate import CalibrationError, calibrate
+from sim.analysis.targets import Target, TargetsError, load_targets
+from sim.io.calibration_outputs import fit_rows, posterior_predictive
+from sim.model.calendar import parse_month
+from sim.model.facts import load_facts
+from sim.model.loader import ScenarioError, load_scenario
+from sim.model.posterior import write_posterior
+from sim.runs.run import run_scenario
+from sim.runs.sampling import draw_params
 
 REPO = Path(__file__).resolve().parents[1]
 TRUTH = {"storage": 400.0, "capacity": 12.0}

@@ -258,7 +258,7 @@ def test_validate_prints_resolved_parameters_with_their_facts():
 
 @pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*.toml")), ids=lambda p: p.stem)
 def test_every_bundled_scenario_parameter_cites_a_fact(path):
-    from sim.loader import load_scenario
+    from sim.model.loader import load_scenario
 
     scenario = load_scenario(path)  # the loader refuses fact ids that are not in seeds/
     unsourced = [name for name, param in scenario.params().items() if not param.facts]

@@ -12,13 +12,13 @@ import numpy as np
 from factories import make_scenario
 from scipy import stats
 
-from sim.compare import compare_runs
-from sim.engine import simulate
-from sim.inputs import build_inputs
-from sim.loader import load_scenario
-from sim.run import run_scenario
-from sim.sampling import draw_params
-from sim.streams import RandomFlows, poisson_inverse_cdf
+from sim.analysis.compare import compare_runs
+from sim.engine.inputs import build_inputs
+from sim.engine.simulate import simulate
+from sim.engine.streams import RandomFlows, poisson_inverse_cdf
+from sim.model.loader import load_scenario
+from sim.runs.run import run_scenario
+from sim.runs.sampling import draw_params
 
 REPO = Path(__file__).resolve().parents[1]
 FAMILY = {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0}

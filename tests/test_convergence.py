@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 from factories import make_scenario
 
-from sim.calendar import format_month
-from sim.convergence import convergence, metric_convergence, prefix_sizes, quantile_interval
-from sim.metrics import NEVER
-from sim.run import run_scenario
-from sim.summary import summary
-from sim.tables import headline_table
+from sim.analysis.convergence import (
+    convergence,
+    metric_convergence,
+    prefix_sizes,
+    quantile_interval,
+)
+from sim.analysis.summary import summary
+from sim.engine.metrics import NEVER
+from sim.model.calendar import format_month
+from sim.present.tables import headline_table
+from sim.runs.run import run_scenario
 
 
 def test_median_interval_of_ten_values_is_the_second_to_ninth_order_statistic():

@@ -10,10 +10,10 @@ from factories import make_scenario, toy_toml
 from scipy import stats
 
 from sim.cli import main
-from sim.designs import Design, sobol_points_used, unit_cube
-from sim.distributions import clip_to_domain
-from sim.run import run_scenario
-from sim.sampling import draw_params
+from sim.model.distributions import clip_to_domain
+from sim.runs.designs import Design, sobol_points_used, unit_cube
+from sim.runs.run import run_scenario
+from sim.runs.sampling import draw_params
 
 LOSSES = "losses.confirmed_per_month.2022-02"
 SCENARIO = make_scenario(

@@ -10,7 +10,7 @@ import pytest
 from factories import make_scenario, run_cli, toy_toml
 from matplotlib.figure import Figure
 
-from sim.discover import (
+from sim.analysis.discover import (
     ExpressionError,
     choose_box,
     discover,

@@ -7,13 +7,13 @@ from factories import make_scenario, scenario_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine import simulate
-from sim.inputs import build_inputs
-from sim.loader import build_scenario
-from sim.metrics import headline_metrics, trajectory_series
-from sim.run import run_scenario
-from sim.sampling import draw_params, expected_params
-from sim.streams import ExpectedFlows, RandomFlows
+from sim.engine.inputs import build_inputs
+from sim.engine.metrics import headline_metrics, trajectory_series
+from sim.engine.simulate import simulate
+from sim.engine.streams import ExpectedFlows, RandomFlows
+from sim.model.loader import build_scenario
+from sim.runs.run import run_scenario
+from sim.runs.sampling import draw_params, expected_params
 
 share = st.floats(0.0, 1.0)
 count = st.integers(0, 400)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from factories import make_scenario
 
-from sim.calendar import parse_month
-from sim.ensemble import Probe, run_ensemble
-from sim.metrics import VARIABLES
-from sim.run import run_scenario
-from sim.sampling import draw_params
+from sim.engine.metrics import VARIABLES
+from sim.model.calendar import parse_month
+from sim.runs.ensemble import Probe, run_ensemble
+from sim.runs.run import run_scenario
+from sim.runs.sampling import draw_params
 
 SCENARIO = make_scenario(
     end="2023-06", cv=0.3, losses={"dist": "pert", "low": 5, "mode": 10, "high": 20}

@@ -17,14 +17,12 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from sim.cli import main
-from sim.facts import load_facts
+from sim.engine.metrics import NEVER
 from sim.figures import Observed, active_fan, comparison_chart, months_ecdf, storage_chart
 from sim.figures.months import ecdf, never_share
 from sim.figures.style import month_dates
-from sim.loader import build_scenario
-from sim.metrics import NEVER
-from sim.output import write_results
-from sim.report import (
+from sim.io.output import write_results
+from sim.io.report import (
     NotResultsFolder,
     compare_data,
     read_run,
@@ -32,7 +30,9 @@ from sim.report import (
     run_data,
     storage_layers,
 )
-from sim.run import run_scenario
+from sim.model.facts import load_facts
+from sim.model.loader import build_scenario
+from sim.runs.run import run_scenario
 
 REPS = 256
 
@@ -135,7 +135,7 @@ def test_fan_rejects_statistics_of_the_wrong_shape(data):
 
 
 def test_results_fan_chart_names_scenario_and_sources(data, facts):
-    from sim.report import fan_chart_figure
+    from sim.io.report import fan_chart_figure
 
     fig = fan_chart_figure(data, facts)
     left, right = fig.axes

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.loader import load_scenario
-from sim.metrics import VARIABLES
-from sim.run import run_scenario
+from sim.engine.metrics import VARIABLES
+from sim.model.loader import load_scenario
+from sim.runs.run import run_scenario
 
 TINY = """
 [horizon]

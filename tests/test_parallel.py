@@ -24,10 +24,8 @@ import pytest
 from click.testing import CliRunner
 from factories import make_scenario
 
-from sim.calendar import parse_month
-from sim.chunks import map_chunks, plan_chunks
 from sim.cli import main
-from sim.ensemble import Probe, run_ensemble
+from sim.model.calendar import parse_month
 from sim.parallel import (
     IN_FLIGHT_PER_THREAD,
     DaskExecutor,
@@ -35,8 +33,10 @@ from sim.parallel import (
     dask_executor,
     parallel_options,
 )
-from sim.run import RunResult, run_scenario
-from sim.sampling import draw_params
+from sim.runs.chunks import map_chunks, plan_chunks
+from sim.runs.ensemble import Probe, run_ensemble
+from sim.runs.run import RunResult, run_scenario
+from sim.runs.sampling import draw_params
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.reduce import QUANTILES, ExactReducer, HistogramReducer
+from sim.runs.reduce import QUANTILES, ExactReducer, HistogramReducer
 
 
 @settings(max_examples=80, deadline=None)

@@ -16,11 +16,11 @@ import pytest
 from factories import scenario_dict
 from scipy import stats
 
-from sim.loader import build_scenario, load_scenario
-from sim.metrics import VARIABLES
+from sim.engine.metrics import VARIABLES
+from sim.model.loader import build_scenario, load_scenario
 from sim.reference import simulate_reference
-from sim.run import run_scenario
-from sim.sampling import draw_params
+from sim.runs.run import run_scenario
+from sim.runs.sampling import draw_params
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 END = "2026-12"

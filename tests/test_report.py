@@ -15,9 +15,9 @@ from test_figures import small_scenario
 
 from sim import api
 from sim.cli import main
-from sim.output import OutputExistsError
-from sim.report import read_compare, read_run, redraw
-from sim.report_html import SECTIONS, markdown_html, readme_limits
+from sim.io.output import OutputExistsError
+from sim.io.report import read_compare, read_run, redraw
+from sim.io.report_html import SECTIONS, markdown_html, readme_limits
 
 REPS = 200
 

@@ -12,8 +12,7 @@ import pytest
 from factories import make_scenario, run_cli, toy_toml
 from matplotlib.figure import Figure
 
-from sim.figures.sensitivity import IndexPanel, draw_indices
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     OutcomeError,
     _saltelli_statistic,
     morris_effects,
@@ -25,6 +24,7 @@ from sim.sensitivity import (
     saltelli_matrices,
     sobol_from_outputs,
 )
+from sim.figures.sensitivity import IndexPanel, draw_indices
 
 U = {"dist": "uniform"}
 LOSSES = "losses.confirmed_per_month.2022-02"

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import streams
-from sim.distributions import Dist
-from sim.streams import (
+from sim.engine import streams
+from sim.engine.streams import (
     EXACT_BELOW_VARIANCE,
     HALF_STEP,
     RandomFlows,
     binomial_quantile,
     poisson_quantile,
 )
+from sim.model.distributions import Dist
 
 GRID = 2**24  # the float32 uniforms are multiples of 2**-24
 #: Largest CDF error of the Cornish-Fisher quantile at or above EXACT_BELOW_VARIANCE.

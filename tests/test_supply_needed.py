@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.calendar import parse_month
-from sim.loader import load_scenario
-from sim.run import run_scenario
-from sim.supply_needed import SupplyNeededError, supply_needed, with_rate
+from sim.analysis.supply_needed import SupplyNeededError, supply_needed, with_rate
+from sim.model.calendar import parse_month
+from sim.model.loader import load_scenario
+from sim.runs.run import run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 UNTIL = parse_month("2027-06")

@@ -19,11 +19,7 @@ import pytest
 from factories import make_scenario, run_cli, toy_toml
 from matplotlib.figure import Figure
 
-from sim.ensemble import run_ensemble
-from sim.figures.tornado import TornadoPanel, draw_tornado
-from sim.output import write_folder
-from sim.sampling import draw_params
-from sim.sweep import (
+from sim.analysis.sweep import (
     SweepError,
     SweepParam,
     parse_sweep,
@@ -32,6 +28,10 @@ from sim.sweep import (
     sweep_points,
     tornado_bars,
 )
+from sim.figures.tornado import TornadoPanel, draw_tornado
+from sim.io.output import write_folder
+from sim.runs.ensemble import run_ensemble
+from sim.runs.sampling import draw_params
 
 REPO = Path(__file__).resolve().parents[1]
 U = {"dist": "uniform"}

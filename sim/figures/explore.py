@@ -1,5 +1,5 @@
 """The tornado, sensitivity and discovery figures built from the library's results, shared by
-``tanksim sweep``/``sensitivity``/``discover`` (:mod:`sim.cli_explore`) and :mod:`sim.api`.
+``tanksim sweep``/``sensitivity``/``discover`` (:mod:`sim.cli.explore`) and :mod:`sim.api`.
 
 Each builder writes the figure's lead (what was run) and asks the caller's ``caption_for(names,
 lead)`` for the caption, given the inputs shown: the command line points readers to
@@ -14,19 +14,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.calendar import format_month
+from sim.analysis.sensitivity import CALIBRATED, MorrisIndices, SobolIndices
+from sim.analysis.sweep import TORNADO_METRICS, SweepResult, tornado_bars
 from sim.figures.discovery import Limit, discovery_chart
 from sim.figures.sensitivity import IndexPanel, sensitivity_chart
 from sim.figures.tornado import TornadoPanel, tornado_chart
-from sim.params import Scenario
-from sim.sensitivity import CALIBRATED, MorrisIndices, SobolIndices
-from sim.sweep import TORNADO_METRICS, SweepResult, tornado_bars
+from sim.model.calendar import format_month
+from sim.model.params import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.discover import Discovery
-    from sim.facts import Fact
+    from sim.analysis.discover import Discovery
+    from sim.model.facts import Fact
 
 #: ``caption_for(names, lead)``: the caption of a figure showing the inputs ``names``.
 CaptionFor = Callable[[Sequence[str], str], str]
@@ -34,8 +34,8 @@ CaptionFor = Callable[[Sequence[str], str], str]
 
 def sources(scenario: Scenario, names: Sequence[str], facts: dict[str, Fact]) -> list[str]:
     """Distinct publications behind the parameters ``names``, assumptions left out; the
-    calibrated set (:data:`sim.sensitivity.CALIBRATED`) stands for its posterior's parameters,
-    whose prior distributions cite their facts."""
+    calibrated set (:data:`sim.analysis.sensitivity.CALIBRATED`) stands for its posterior's
+    parameters, whose prior distributions cite their facts."""
     params = scenario.params()
     posterior = getattr(scenario, "posterior", None)
     if CALIBRATED in names and posterior is not None:
@@ -72,7 +72,7 @@ def explore_caption(
 def sweep_figure(result: SweepResult, caption_for: CaptionFor, *, span: str = "from") -> Figure:
     """Tornado chart of a one-at-a-time sweep: the mean active fleet at the horizon end and
     the mean month good+fair storage is exhausted. ``span``: "from" or "over" LOW to HIGH in
-    the lead. Raises :class:`sim.sweep.SweepError` for a grid sweep."""
+    the lead. Raises :class:`sim.analysis.sweep.SweepError` for a grid sweep."""
     scen = result.scenario
     panels = []
     for metric, stat in TORNADO_METRICS:

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from sim.calendar import format_month
 from sim.figures.style import add_caption, new_figure, thousands, title
+from sim.model.calendar import format_month
 
 LEGEND_INCHES = 0.3
 
@@ -30,7 +30,7 @@ class TornadoPanel:
     """One outcome's tornado.
 
     ``bars`` are objects with ``name``, ``low_input``, ``high_input``, ``at_low``,
-    ``at_high``, ``least`` and ``most`` (see :class:`sim.sweep.TornadoBar`), sorted;
+    ``at_high``, ``least`` and ``most`` (see :class:`sim.analysis.sweep.TornadoBar`), sorted;
     ``base`` is the outcome with nothing fixed. With ``month_origin`` (a month index) the
     values are months from it and the axis is labelled YYYY-MM.
     """

@@ -1,0 +1,2 @@
+"""Analyses over runs: summaries, convergence, compare, supply needed, sweeps, sensitivity,
+discovery, targets, calibration."""

@@ -1,0 +1,248 @@
+"""History matching by approximate Bayesian computation (ABC-SMC) on the dated record.
+
+Every uncertain parameter is a coordinate u of the unit cube (its inverse CDF maps u to a
+value), so the prior is uniform on the cube and an importance weight is 1 / proposal
+density. Generation 0 draws from the prior; each later generation perturbs particles of the
+previous one with a normal kernel truncated to the cube (diagonal, twice the weighted
+variance; Beaumont et al. 2009; in 40-odd dimensions a full-covariance kernel in logit space
+collapsed the weights to one particle), and keeps the best ``particles`` proposals, so the
+tolerance falls adaptively (Del Moral et al. 2012). The last generation keeps only sets
+that fit every target (distance <= 1: inside every observed interval). One replication =
+one parameter set, with its own random streams: the engine runs a generation at once.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp, ndtr, ndtri
+
+from sim.analysis.targets import Target, distances, model_values, target_probes
+from sim.model.distributions import clip_to_domain
+from sim.model.params import Scenario
+from sim.runs.chunks import ChunkExecutor
+from sim.runs.ensemble import run_ensemble
+from sim.runs.run import DEFAULT_CHUNK
+from sim.runs.sampling import draw_params
+
+DEFAULT_DRAWS = 20_000
+DEFAULT_PARTICLES = 1_000
+DEFAULT_GENERATIONS = 10
+POSTERIOR_ROWS = 1_000
+#: Batches the last generation may propose to collect ``particles`` sets that fit every target.
+FINAL_BATCHES = 20
+#: A generation whose tolerance is above this share of the previous one's has stalled.
+STALL = 0.98
+
+
+class CalibrationError(ValueError):
+    """Calibration found nothing consistent with the targets (message: one line)."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One ABC-SMC generation: its tolerance, how many proposals met it, and how many met
+    every target outright (distance <= 1)."""
+
+    epsilon: float
+    proposed: int
+    accepted: int
+    fit_all: int
+    ess: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Weighted particles of the final generation (all within every target's interval).
+
+    ``values`` (N, D) are parameter values for ``names``; ``u`` (N, D) their unit-cube
+    coordinates; ``weights`` (N,) sum to 1; ``model`` (N, K) the targets' model values.
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    u: np.ndarray
+    weights: np.ndarray
+    model: np.ndarray
+    generations: tuple[Generation, ...]
+    converged: bool
+    seed: int
+    draws: int
+    targets: tuple[Target, ...] = field(default=())
+
+    def resample(self, rows: int = POSTERIOR_ROWS) -> np.ndarray:
+        """(rows, D) equal-weight posterior sample by systematic resampling (deterministic
+        given the seed)."""
+        rng = _rng(self.seed, "resample", 0)
+        positions = (rng.random() + np.arange(rows)) / rows
+        index = np.searchsorted(np.cumsum(self.weights), positions, side="left")
+        return self.values[np.minimum(index, len(self.values) - 1)]
+
+
+def _rng(seed: int, purpose: str, generation: int) -> np.random.Generator:
+    key = (zlib.crc32(f"calibrate:{purpose}".encode()), generation)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def calibrated_names(scenario: Scenario, last_month: int) -> tuple[str, ...]:
+    """Uncertain parameters that can affect months up to ``last_month``: every non-fixed
+    parameter except schedule steps that begin later (those keep their prior)."""
+    names = []
+    for name, param in scenario.params().items():
+        if param.dist.kind == "fixed":
+            continue
+        date = name.rsplit(".", 1)[-1]
+        if len(date) == 7 and date[4] == "-" and date[:4].isdigit():
+            year, month = int(date[:4]), int(date[5:])
+            if year * 12 + month - 1 > last_month:
+                continue
+        names.append(name)
+    return tuple(names)
+
+
+def to_values(scenario: Scenario, names: tuple[str, ...], u: np.ndarray) -> dict[str, np.ndarray]:
+    """Parameter values for unit-cube points ``u`` (N, D)."""
+    params = scenario.params()
+    return {
+        name: clip_to_domain(params[name].dist.quantile(u[:, d]), params[name].domain)
+        for d, name in enumerate(names)
+    }
+
+
+def _kernel_scale(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per-dimension kernel standard deviation: sqrt(2 x weighted variance), floored."""
+    mean = weights @ u
+    variance = weights @ (u - mean) ** 2
+    return np.sqrt(np.maximum(2.0 * variance, 1e-8))
+
+
+def _propose(rng, parents: np.ndarray, weights: np.ndarray, sigma: np.ndarray, n: int):
+    """``n`` points: a parent drawn by weight, moved by a normal kernel truncated to (0, 1)."""
+    mu = parents[rng.choice(len(parents), size=n, p=weights)]
+    lo, hi = ndtr((0.0 - mu) / sigma), ndtr((1.0 - mu) / sigma)
+    r = lo + rng.random(mu.shape) * (hi - lo)
+    out = mu + sigma * ndtri(np.clip(r, 1e-15, 1 - 1e-15))
+    return np.clip(out, 1e-12, 1 - 1e-12)
+
+
+def _log_proposal_density(u: np.ndarray, parents, weights, sigma) -> np.ndarray:
+    """log q(u) (N,) of the truncated-normal mixture proposal, computed blockwise."""
+    scaled_p = parents / sigma
+    log_z = np.log(ndtr((1.0 - parents) / sigma) - ndtr(-parents / sigma)).sum(axis=1)
+    const = -0.5 * u.shape[1] * np.log(2 * np.pi) - np.log(sigma).sum()
+    base = np.log(weights) - log_z - 0.5 * (scaled_p**2).sum(axis=1)
+    out = np.empty(len(u))
+    for start in range(0, len(u), 2048):
+        block = u[start : start + 2048] / sigma
+        cross = block @ scaled_p.T - 0.5 * (block**2).sum(axis=1, keepdims=True)
+        out[start : start + 2048] = logsumexp(cross + base, axis=1) + const
+    return out
+
+
+def calibrate(
+    scenario: Scenario,
+    targets: list[Target],
+    *,
+    draws: int = DEFAULT_DRAWS,
+    particles: int = DEFAULT_PARTICLES,
+    generations: int = DEFAULT_GENERATIONS,
+    seed: int,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int], None] | None = None,
+    executor: ChunkExecutor | None = None,
+    report: Callable[[Generation], None] | None = None,
+) -> Calibration:
+    """ABC-SMC over ``scenario``'s uncertain parameters against ``targets``.
+
+    ``scenario`` should end at the last target month (later months cost time and inform
+    nothing). Each generation simulates ``draws`` parameter sets and keeps the best
+    ``particles``. Once enough fit every target outright (or the tolerance stalls), the
+    last generation proposes up to :data:`FINAL_BATCHES` batches from one proposal and
+    keeps every set that fits every target; ``converged`` is False if that yields fewer
+    than ``particles`` sets.
+    """
+    if particles > draws:
+        raise ValueError(f"particles ({particles}) cannot exceed draws ({draws})")
+    names = calibrated_names(scenario, max(t.month for t in targets))
+    probes, slices = target_probes(targets)
+
+    def simulate_batch(u: np.ndarray, key: int) -> tuple[np.ndarray, np.ndarray]:
+        noise_seed = int(_rng(seed, "noise", key).integers(2**63))
+        values = draw_params(scenario, seed=noise_seed, first_rep=0, reps=len(u))
+        values |= to_values(scenario, names, u)  # the rest keep their prior draws
+        ensemble = run_ensemble(
+            scenario, values, seed=noise_seed, probes=probes,
+            chunk=chunk, progress=progress, executor=executor,
+        )  # fmt: skip
+        model = model_values(targets, slices, ensemble.probes)
+        return model, distances(targets, model).max(axis=1)
+
+    history: list[Generation] = []
+    parents = weights = sigma = None
+    final = False
+    for gen in range(generations):
+        final = final or gen == generations - 1
+        batches = FINAL_BATCHES if final else 1
+        kept_u, kept_model, kept_logq, proposed = [], [], [], 0
+        for batch in range(batches):
+            key = gen * FINAL_BATCHES + batch
+            rng = _rng(seed, "propose", key)
+            if parents is None:
+                u = rng.random((draws, len(names)))
+            else:
+                u = _propose(rng, parents, weights, sigma, draws)
+            model, worst = simulate_batch(u, key)
+            proposed += draws
+            if final:
+                epsilon = 1.0
+                fit_all = int((worst <= 1.0).sum()) + sum(len(k) for k in kept_u)
+            else:
+                epsilon = max(1.0, float(np.partition(worst, particles - 1)[particles - 1]))
+                fit_all = int((worst <= 1.0).sum())
+            keep = worst <= epsilon
+            kept_u.append(u[keep])
+            kept_model.append(model[keep])
+            if parents is not None:
+                kept_logq.append(_log_proposal_density(u[keep], parents, weights, sigma))
+            if final and fit_all >= particles:
+                break
+        u_new = np.concatenate(kept_u)
+        if not len(u_new):
+            raise CalibrationError(
+                f"no parameter set fits every target after {proposed:,} proposals in the last "
+                "generation; widen the target intervals or the priors, or raise --draws"
+            )
+        if parents is None:
+            new_weights = np.ones(len(u_new))
+        else:
+            log_q = np.concatenate(kept_logq)  # the prior is uniform: weight = 1 / q
+            new_weights = np.exp(log_q.min() - log_q)
+        new_weights /= new_weights.sum()
+        ess = float(1.0 / (new_weights**2).sum())
+        step = Generation(epsilon, proposed, len(u_new), fit_all, ess)
+        history.append(step)
+        if report is not None:
+            report(step)
+        stalled = len(history) > 1 and epsilon > STALL * history[-2].epsilon
+        parents, weights, model_kept = u_new, new_weights, np.concatenate(kept_model)
+        sigma = _kernel_scale(parents, weights)
+        if final:
+            break
+        # The last generation comes once enough of a generation fits every target outright,
+        # or once the tolerance stops falling (replication noise then dominates the distance).
+        final = epsilon <= 1.0 or fit_all * FINAL_BATCHES >= particles or stalled
+    return Calibration(
+        names=names,
+        values=np.column_stack(list(to_values(scenario, names, parents).values())),
+        u=parents,
+        weights=weights,
+        model=model_kept,
+        generations=tuple(history),
+        converged=len(parents) >= particles,
+        seed=seed,
+        draws=draws,
+        targets=tuple(targets),
+    )

@@ -1,0 +1,57 @@
+"""``tanksim plot`` and ``tanksim report``: redraw a results folder's figures, and write a
+self-contained report folder. Thin shells over :mod:`sim.io.report` and :mod:`sim.api`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim import api
+from sim.io.report import NotResultsFolder, redraw
+from sim.model.facts import load_facts
+from sim.runs.run import DEFAULT_REPS, DEFAULT_SEED
+
+
+@click.command()
+@click.argument("results_dir", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="File format of the figures.")  # fmt: skip
+def plot(results_dir, fmt) -> None:
+    """Redraw the figures of RESULTS_DIR (a tanksim run or report folder) without re-running.
+
+    A run folder gets fan_chart, storage and months; a report's runs/compare folder gets
+    compare. Each file is written beside the data and renamed into place.
+    """
+    try:
+        written = redraw(Path(results_dir), load_facts(), fmt)
+    except NotResultsFolder as err:
+        raise click.ClickException(str(err)) from None
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path())
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help=f"Report folder (default: {api.DEFAULT_REPORT}/).")  # fmt: skip
+@click.option("--reps", default=DEFAULT_REPS, show_default=True, type=click.IntRange(min=2))
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
+@click.option("--force", is_flag=True, help="Replace an existing report folder.")
+def report(scenarios, out, reps, seed, force) -> None:
+    """Run SCENARIO files (or read results folders) and write a report folder.
+
+    report.html (figures, headline metrics with intervals, the paired comparison against
+    the first scenario, every parameter with its sources, the model's limits), the figures
+    as PNG and PDF, and the CSV behind each; it works offline from the folder.
+    """
+    target = Path(out) if out else api.DEFAULT_REPORT
+    try:
+        written = api.report(scenarios, target, reps=reps, seed=seed, force=force)
+    except NotResultsFolder as err:
+        raise click.ClickException(str(err)) from None
+    except ValueError as err:
+        if type(err) is not ValueError:  # ScenarioError and the like: main() reports them
+            raise
+        raise click.UsageError(str(err)) from None
+    click.echo(f"wrote {written}/report.html", err=True)

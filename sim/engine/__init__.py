@@ -1,0 +1,1 @@
+"""The month step: keyed random streams, engine inputs, simulate, named series, metrics."""

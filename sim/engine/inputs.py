@@ -1,0 +1,155 @@
+"""Turn a scenario plus per-replication parameter values into the engine's arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, Scenario, Step, step_name
+
+MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True)
+class PartsEffect:
+    """From month ``start`` (counted from the run's start), priority entries in ``entries``
+    cost ``effort_factor`` times as much and fail ``failure_factor`` times as often."""
+
+    start: int
+    entries: np.ndarray  # (K,) bool
+    effort_factor: np.ndarray  # (R,)
+    failure_factor: np.ndarray  # (R,)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Engine inputs for R replications, F families, T months, K priority entries, S supplies.
+
+    Counts are int64 in integer (stochastic) mode and float64 in expected-value mode.
+    """
+
+    active0: np.ndarray  # (F, R) tanks in service at the start
+    storage0: np.ndarray  # (3, F, R) hulls in storage at the start, good/fair/poor
+    vulnerability: np.ndarray  # (F, R) relative loss exposure per active tank
+    quality_weight: np.ndarray  # (F, R) value of one tank in the weighted fleet
+    good_to_fair: np.ndarray  # (R,) share of good hulls turning fair each month
+    fair_to_poor: np.ndarray  # (R,) share of fair hulls turning poor each month
+    true_losses: np.ndarray  # (T, R) expected true losses per month, tanks
+    detection_share: np.ndarray  # (R,) share of true losses that are visually confirmed
+    loss_cv: np.ndarray  # (R,) month-to-month coefficient of variation of losses
+    capacity: np.ndarray  # (T, R) refurbishment effort units per month
+    lead_time: np.ndarray  # (R,) int months from start of work to delivery
+    entry_family: np.ndarray  # (K,) int family index of each priority entry
+    entry_condition: np.ndarray  # (K,) int condition index of each priority entry
+    entry_cost: np.ndarray  # (K, R) effort units per hull started
+    entry_donors: np.ndarray  # (K, R) donor hulls consumed per hull started
+    entry_failure: np.ndarray  # (K, R) share of started hulls that fail (scrapped)
+    production_family: int
+    production: np.ndarray  # (T, R) expected new tanks per month
+    supply_family: np.ndarray  # (S,) int
+    supply_rate: np.ndarray  # (S, R) expected tanks per month once deliveries run
+    supply_cap: np.ndarray  # (S, R) total tanks deliverable
+    supply_first: np.ndarray  # (S, R) int first delivery month, counted from the start
+    supply_batch: np.ndarray  # (S, R) extra tanks delivered in the first delivery month
+    parts: tuple[PartsEffect, ...]
+    family_names: tuple[str, ...]  # (F,) keys of the per-family random streams
+    entry_names: tuple[str, ...]  # (K,) "family:condition"
+    supply_names: tuple[str, ...]  # (S,)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(T months, F families, R replications)."""
+        return self.true_losses.shape[0], self.active0.shape[0], self.active0.shape[1]
+
+
+def step_series(steps: tuple[Step, ...], values: list[np.ndarray], start: int, months: int):
+    """A dated step schedule as a (T, R) array; zero before its first step."""
+    reps = values[0].shape[0]
+    out = np.zeros((months, reps))
+    for step, value in zip(steps, values):
+        first = max(step.month - start, 0)
+        out[first:] = value
+    return out
+
+
+def split_storage(total: np.ndarray, values: dict[str, np.ndarray], count) -> np.ndarray:
+    """Split (F, R) storage totals into (3, F, R) good/fair/poor; poor takes the remainder.
+
+    The fair share is capped at ``1 - good_share`` so the split never exceeds the total.
+    """
+    good_share = values["storage.good_share"]
+    fair_share = np.minimum(values["storage.fair_share"], 1.0 - good_share)
+    good = count(total * good_share)
+    fair = np.minimum(count(total * fair_share), total - good)
+    return np.stack([good, fair, total - good - fair])
+
+
+def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: bool) -> Inputs:
+    """Arrays for the engine from per-replication parameter ``values`` (each shape (R,))."""
+    count = (lambda x: np.rint(x).astype(np.int64)) if integer else (lambda x: x)
+    names = scenario.family_names
+    fams = [f"families.{n}" for n in names]
+    start, months = scenario.start, scenario.months
+
+    def stack(suffix: str) -> np.ndarray:
+        return np.stack([values[f"{f}.{suffix}"] for f in fams])
+
+    def per_condition(table: str) -> np.ndarray:
+        return np.stack([values[f"refurbishment.{table}.{c}"] for c in CONDITIONS])
+
+    def schedule(name: str, steps: tuple[Step, ...]) -> np.ndarray:
+        vals = [values[step_name(name, step)] for step in steps]
+        return step_series(steps, vals, start, months)
+
+    fam_index = {n: i for i, n in enumerate(names)}
+    cond_index = {c: i for i, c in enumerate(CONDITIONS)}
+    entry_family = np.array([fam_index[f] for f, _ in scenario.priority], dtype=np.intp)
+    entry_condition = np.array([cond_index[c] for _, c in scenario.priority], dtype=np.intp)
+    effort, donors, failure = (per_condition(t) for t in ("effort", "donors", "failure"))
+    losses = schedule(LOSSES, scenario.loss_schedule)
+    sups = [f"supply.{s.name}" for s in scenario.supplies]
+    reps = values[f"{fams[0]}.active"].shape[0]
+
+    def supply(suffix: str) -> np.ndarray:
+        return np.stack([values[f"{s}.{suffix}"] for s in sups]) if sups else np.zeros((0, reps))
+
+    lag = np.rint(supply("delivery_lag_months")).astype(np.int64)
+    starts = np.array([[s.start - start] for s in scenario.supplies], dtype=np.int64)
+    return Inputs(
+        active0=count(stack("active")),
+        storage0=split_storage(count(stack("storage")), values, count),
+        vulnerability=stack("vulnerability"),
+        quality_weight=stack("quality_weight"),
+        good_to_fair=values["storage.good_to_fair"],
+        fair_to_poor=values["storage.fair_to_poor"],
+        true_losses=losses / values["losses.detection_share"],
+        detection_share=values["losses.detection_share"],
+        loss_cv=values["losses.monthly_cv"],
+        capacity=schedule(CAPACITY, scenario.capacity_schedule),
+        lead_time=np.rint(values["refurbishment.lead_time_months"]).astype(np.int64),
+        entry_family=entry_family,
+        entry_condition=entry_condition,
+        entry_cost=stack("refurb_effort")[entry_family] * effort[entry_condition],
+        entry_donors=donors[entry_condition],
+        entry_failure=failure[entry_condition],
+        production_family=fam_index[scenario.production_family],
+        production=schedule(PRODUCTION, scenario.production_schedule) / MONTHS_PER_YEAR,
+        supply_family=np.array([fam_index[s.family] for s in scenario.supplies], dtype=np.intp),
+        supply_rate=supply("tanks_per_month"),
+        supply_cap=count(supply("total_cap")),
+        supply_first=(starts + lag).reshape(len(sups), reps) if sups else np.zeros((0, reps), int),
+        supply_batch=count(supply("first_batch")),
+        parts=tuple(
+            PartsEffect(
+                start=max(part.start - start, 0),
+                entries=np.isin(entry_family, [fam_index[f] for f in part.families]),
+                effort_factor=values[f"parts.{part.name}.effort_factor"],
+                failure_factor=values[f"parts.{part.name}.failure_factor"],
+            )
+            for part in scenario.parts
+        ),
+        family_names=names,
+        entry_names=tuple(f"{f}:{c}" for f, c in scenario.priority),
+        supply_names=tuple(s.name for s in scenario.supplies),
+    )

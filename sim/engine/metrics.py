@@ -1,0 +1,88 @@
+"""From a chunk's :class:`Trace` to trajectory series and per-replication headline metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.inputs import Inputs
+from sim.engine.simulate import RECORDED, Trace
+from sim.engine.simulate import VARIABLES as VARIABLES  # re-exported: the output order
+from sim.model.params import Thresholds
+
+COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
+MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", "active_rebuilt")
+NEVER = -1
+
+
+def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
+    """Every trajectory as one array (T, V, F + 1, R); the last family slot is ``all``.
+
+    ``active_weighted`` (whole T-90M equivalents) and ``lost_confirmed`` are rounded in
+    integer runs. The array is the trace's own ``series``: the engine recorded the first
+    variables, this fills in the derived ones (so calling it twice changes nothing).
+    """
+    series = trace.series
+    families = series.shape[2] - 1
+    derived = series[:, RECORDED:]
+    rounded = np.issubdtype(series.dtype, np.integer)
+    scratch = np.multiply(trace.active, inputs.quality_weight[None])  # (T, F, R) float64
+    if rounded:
+        np.rint(scratch, out=scratch)
+    derived[:, 0, :families] = scratch
+    np.multiply(trace.lost, inputs.detection_share, out=scratch)  # the same memory again
+    if rounded:
+        np.rint(scratch, out=scratch)
+    derived[:, 1, :families] = scratch
+    derived[:, :, :families].sum(axis=2, out=derived[:, :, families])
+    return series
+
+
+def _owned(values: np.ndarray) -> np.ndarray:
+    """A copy (int64 for counts, as the series once were): a view would keep the chunk's
+    whole series alive for as long as the metric is kept."""
+    return values.astype(np.int64 if np.issubdtype(values.dtype, np.integer) else np.float64)
+
+
+def first_month(mask: np.ndarray) -> np.ndarray:
+    """Index of the first True along axis 0 of a (T, R) mask, or :data:`NEVER`; shape (R,)."""
+    return np.where(mask.any(axis=0), mask.argmax(axis=0), NEVER)
+
+
+def headline_metrics(
+    series: np.ndarray,
+    trace: Trace,
+    inputs: Inputs,
+    thresholds: Thresholds,
+    rebuild_from: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-replication headline metrics, each shape (R,); months are indices from the start.
+
+    - ``storage_exhausted``: good+fair storage, all families, at or below
+      ``exhausted_share`` of its initial level;
+    - ``refurb_below_half``: effort spent on good or fair hulls below ``refurb_low_share`` of
+      the month's capacity (the rest idle or sunk into poor hulls, for lack of better ones);
+    - ``active_down_25``: active fleet below ``1 - active_drop_share`` of its initial level;
+    - ``active_rebuilt`` (only with ``rebuild_from``, a month index): the first month from
+      ``rebuild_from`` on in which the active fleet is back at its initial level.
+    """
+    active = series[:, 0, -1]
+    good_fair = series[:, 2, -1] + series[:, 3, -1]
+    initial_good_fair = inputs.storage0[:2].sum(axis=(0, 1))
+    initial_active = inputs.active0.sum(axis=0)
+    capacity = trace.capacity
+    out = {}
+    if rebuild_from is not None:
+        after = np.arange(len(active))[:, None] >= rebuild_from
+        out["active_rebuilt"] = first_month(after & (active >= initial_active))
+    return out | {
+        "active_end": _owned(active[-1]),
+        "active_weighted_end": _owned(series[-1, 11, -1]),
+        "lost_end": _owned(series[-1, 6, -1]),
+        "storage_exhausted": first_month(
+            good_fair <= thresholds.exhausted_share * initial_good_fair
+        ),
+        "refurb_below_half": first_month(
+            (capacity > 0) & (trace.effort_refurbishable < thresholds.refurb_low_share * capacity)
+        ),
+        "active_down_25": first_month(active < (1 - thresholds.active_drop_share) * initial_active),
+    }

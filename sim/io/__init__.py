@@ -1,0 +1,1 @@
+"""Files: the results writer and reader, figures saved, the HTML report."""

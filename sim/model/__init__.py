@@ -1,0 +1,1 @@
+"""The scenario: calendar, distributions, typed parameters, TOML reading, posterior, facts."""

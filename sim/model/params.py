@@ -1,0 +1,168 @@
+"""The scenario as frozen, typed objects, built and validated once by :mod:`sim.model.loader`.
+
+Months are integer indices (see :mod:`sim.model.calendar`); counts are tanks; rates are per month
+unless the name says otherwise. Condition classes are always ordered good, fair, poor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.model.calendar import format_month
+from sim.model.distributions import Param
+
+CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
+LOSSES = "losses.confirmed_per_month"
+CAPACITY = "refurbishment.capacity_per_month"
+PRODUCTION = "production.tanks_per_year"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A tank family (T-72, NK-T62, ...) with its initial stocks and weights.
+
+    ``storage`` is the initial count of hulls in storage, all conditions together.
+    ``refurb_effort`` is the effort to return one hull, relative to a good reference hull,
+    before the condition multiplier.
+    """
+
+    name: str
+    active: Param
+    storage: Param
+    vulnerability: Param
+    quality_weight: Param
+    refurb_effort: Param
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of a dated schedule: ``value`` applies from ``month`` until the next step."""
+
+    month: int
+    value: Param
+
+
+def step_name(schedule: str, step: Step) -> str:
+    """Dotted name of a schedule step, e.g. ``losses.confirmed_per_month.2023-03``."""
+    return f"{schedule}.{format_month(step.month)}"
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Deliveries of a foreign family: a Poisson monthly rate, a total cap, and a lag.
+
+    Deliveries begin ``delivery_lag_months`` after ``start`` with ``first_batch`` tanks on
+    top of the month's Poisson draw, and stop once ``total_cap`` tanks have arrived.
+    """
+
+    name: str
+    family: str
+    start: int
+    tanks_per_month: Param
+    total_cap: Param
+    delivery_lag_months: Param
+    first_batch: Param
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Foreign spare parts: from ``start``, refurbishing ``families`` costs
+    ``effort_factor`` times the effort and fails ``failure_factor`` times as often."""
+
+    name: str
+    start: int
+    families: tuple[str, ...]
+    effort_factor: Param
+    failure_factor: Param
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Definitions of the headline month metrics (shares, not uncertain)."""
+
+    exhausted_share: float
+    refurb_low_share: float
+    active_drop_share: float
+    rebuild_after: int | None = None  # month from which to time the rebuild to pre-war level
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: everything the engine needs, nothing it does not."""
+
+    name: str
+    files: tuple[str, ...]
+    start: int
+    end: int
+    families: tuple[Family, ...]
+    good_share: Param
+    fair_share: Param
+    good_to_fair: Param
+    fair_to_poor: Param
+    loss_schedule: tuple[Step, ...]
+    detection_share: Param
+    loss_cv: Param
+    capacity_schedule: tuple[Step, ...]
+    lead_time_months: Param
+    condition_effort: tuple[Param, Param, Param]
+    condition_donors: tuple[Param, Param, Param]
+    condition_failure: tuple[Param, Param, Param]
+    priority: tuple[tuple[str, str], ...]
+    production_family: str
+    production_schedule: tuple[Step, ...]
+    supplies: tuple[Supply, ...] = field(default_factory=tuple)
+    parts: tuple[Parts, ...] = field(default_factory=tuple)
+    thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
+    description: str = ""
+    posterior: Any = None  # sim.model.posterior.Posterior: calibrated sets drawn jointly, or None
+
+    @property
+    def months(self) -> int:
+        """Number of simulated months, start and end included."""
+        return self.end - self.start + 1
+
+    @property
+    def family_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.families)
+
+    def params(self) -> dict[str, Param]:
+        """Every uncertain parameter under a stable dotted name (used to key its draws)."""
+        out: dict[str, Param] = {}
+        for fam in self.families:
+            base = f"families.{fam.name}"
+            out[f"{base}.active"] = fam.active
+            out[f"{base}.storage"] = fam.storage
+            out[f"{base}.vulnerability"] = fam.vulnerability
+            out[f"{base}.quality_weight"] = fam.quality_weight
+            out[f"{base}.refurb_effort"] = fam.refurb_effort
+        out["storage.good_share"] = self.good_share
+        out["storage.fair_share"] = self.fair_share
+        out["storage.good_to_fair"] = self.good_to_fair
+        out["storage.fair_to_poor"] = self.fair_to_poor
+        out["losses.detection_share"] = self.detection_share
+        out["losses.monthly_cv"] = self.loss_cv
+        for step in self.loss_schedule:
+            out[step_name(LOSSES, step)] = step.value
+        out["refurbishment.lead_time_months"] = self.lead_time_months
+        for step in self.capacity_schedule:
+            out[step_name(CAPACITY, step)] = step.value
+        for table, triple in (
+            ("effort", self.condition_effort),
+            ("donors", self.condition_donors),
+            ("failure", self.condition_failure),
+        ):
+            for cond, param in zip(CONDITIONS, triple):
+                out[f"refurbishment.{table}.{cond}"] = param
+        for step in self.production_schedule:
+            out[step_name(PRODUCTION, step)] = step.value
+        for sup in self.supplies:
+            base = f"supply.{sup.name}"
+            out[f"{base}.tanks_per_month"] = sup.tanks_per_month
+            out[f"{base}.total_cap"] = sup.total_cap
+            out[f"{base}.delivery_lag_months"] = sup.delivery_lag_months
+            out[f"{base}.first_batch"] = sup.first_batch
+        for part in self.parts:
+            out[f"parts.{part.name}.effort_factor"] = part.effort_factor
+            out[f"parts.{part.name}.failure_factor"] = part.failure_factor
+        return out

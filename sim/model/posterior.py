@@ -1,0 +1,120 @@
+"""Calibrated parameter sets (``posterior.csv`` + ``posterior.json``) and drawing from them.
+
+A scenario with ``posterior = "FILE.csv"`` draws its calibrated parameters jointly: each
+replication picks one row (uniformly, from the keyed stream ``posterior:row``, so every
+scenario extending the same calibrated file picks the same rows: common random numbers) and
+takes every column from it. A column applies only while the scenario's parameter is still
+the prior it was calibrated under (recorded in the JSON sidecar); a scenario that overrides a
+calibrated parameter draws that one from its own distribution instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.engine.streams import block_slices, stream
+from sim.model.params import Param
+
+ROW_STREAM = "posterior:row"
+
+
+class PosteriorError(ValueError):
+    """A posterior file that cannot be used (message: what, where)."""
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Equal-weight calibrated parameter sets: ``values`` (N, D) for ``names``."""
+
+    path: str
+    names: tuple[str, ...]
+    values: np.ndarray = field(compare=False, repr=False)
+    overridden: tuple[str, ...]
+    sha256: str
+    meta: dict = field(compare=False, repr=False, default_factory=dict)
+
+
+def sidecar(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def write_posterior(path: Path, names: tuple[str, ...], rows: np.ndarray, meta: dict) -> None:
+    """Write ``rows`` (N, D) as CSV (7 significant digits) and ``meta`` as the JSON sidecar.
+
+    ``meta`` must hold ``priors``: {name: the prior's description} for every column.
+    """
+    missing = set(names) - set(meta.get("priors", {}))
+    if missing:
+        raise ValueError(f"meta['priors'] lacks {sorted(missing)}")
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        writer.writerows([[f"{x:.7g}" for x in row] for row in rows])
+    sidecar(path).write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def read_posterior(path: Path, params: dict[str, Param]) -> Posterior:
+    """Read a posterior for a scenario whose parameters are ``params``.
+
+    Raises :class:`PosteriorError` for a missing or malformed file or an unknown column.
+    """
+    try:
+        data = path.read_bytes()
+        meta = json.loads(sidecar(path).read_text())
+    except OSError as err:
+        raise PosteriorError(f"cannot read {err.filename}: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise PosteriorError(f"{sidecar(path)}: not JSON ({err.msg})") from None
+    lines = data.decode("utf-8").splitlines()
+    header = next(csv.reader(lines[:1]), [])
+    if not header or len(lines) < 2:
+        raise PosteriorError(f"{path}: needs a header row and at least one parameter set")
+    try:
+        values = np.loadtxt(lines[1:], delimiter=",", ndmin=2, dtype=np.float64)
+    except ValueError as err:
+        raise PosteriorError(f"{path}: {err}") from None
+    if values.shape[1] != len(header) or not np.isfinite(values).all():
+        raise PosteriorError(f"{path}: every row needs {len(header)} finite numbers")
+    priors = meta.get("priors", {})
+    keep, overridden = [], []
+    for d, name in enumerate(header):
+        if name not in params:
+            raise PosteriorError(f"{path}: column {name!r} is not a parameter of the scenario")
+        if name not in priors:
+            raise PosteriorError(f"{sidecar(path)}: no recorded prior for column {name!r}")
+        (keep if params[name].describe() == priors[name] else overridden).append(d)
+    return Posterior(
+        path=str(path),
+        names=tuple(header[d] for d in keep),
+        values=values[:, keep],
+        overridden=tuple(header[d] for d in overridden),
+        sha256=hashlib.sha256(data).hexdigest(),
+        meta=meta,
+    )
+
+
+def posterior_rows(seed: int, first_rep: int, reps: int, n_rows: int) -> np.ndarray:
+    """Row index (reps,) of each replication: uniform over ``n_rows``, keyed per block."""
+    u = np.empty(reps)
+    for block, part in block_slices(first_rep, reps):
+        u[part] = stream(seed, block, ROW_STREAM).random(part.stop - part.start)
+    return np.minimum((u * n_rows).astype(np.int64), n_rows - 1)
+
+
+def posterior_values(
+    posterior: Posterior, *, seed: int, first_rep: int, reps: int
+) -> dict[str, np.ndarray]:
+    """Calibrated values (reps,) per applied column, one posterior row per replication."""
+    rows = posterior_rows(seed, first_rep, reps, len(posterior.values))
+    return {name: posterior.values[rows, d] for d, name in enumerate(posterior.names)}
+
+
+def posterior_means(posterior: Posterior) -> dict[str, np.ndarray]:
+    """Posterior mean (1,) of each applied column, for expected-value runs."""
+    return {n: posterior.values[:, d].mean(keepdims=True) for d, n in enumerate(posterior.names)}

@@ -1,0 +1,1 @@
+"""Plain text and rows: tables for the terminal, rows for CSV, the manifest."""

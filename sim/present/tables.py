@@ -1,0 +1,92 @@
+"""Plain-text tables for the terminal: headline metrics, comparisons, supply answers."""
+
+from __future__ import annotations
+
+
+def headline_table(summaries: list[dict]) -> str:
+    """A short plain-text table of the headline metrics, one block per scenario."""
+    lines = []
+    for s in summaries:
+        lines.append(
+            f"{s['scenario']}  ({s['start']}..{s['end']}, {s['reps']:,} reps, seed {s['seed']})"
+        )
+        lines.append(f"  {'metric':<22}{'mean':>10}{'p05':>10}{'p50':>10}{'p95':>10}{'never':>8}")
+        for name, m in s["metrics"].items():
+            cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else f"{m[k]:,.0f}"
+                     for k in ("mean", "p05", "p50", "p95")]  # fmt: skip
+            never = f"{m['never_share']:.0%}" if "never_share" in m else ""
+            lines.append(f"  {name:<22}" + "".join(f"{c:>10}" for c in cells) + f"{never:>8}")
+        lines.extend(convergence_lines(s.get("convergence")))
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    """A count with thousands separators, a month string as is, None as 'never'."""
+    if value is None:
+        return "never"
+    return value if isinstance(value, str) else f"{value:,.0f}"
+
+
+def convergence_lines(conv: dict | None) -> list[str]:
+    """The median of each headline metric as replications grow, its 95% interval at N,
+    the widest interval of p05, p50, p95 as a share of their spread, and whether that is
+    small enough to call the metric settled (see :mod:`sim.analysis.convergence`)."""
+    if not conv or not conv["metrics"]:
+        return []
+    reps = next(iter(conv["metrics"].values()))["reps"]
+    lines = [
+        "  convergence: median over the first n replications and its 95% interval at N; "
+        "width: widest",
+        "  95% interval of p05, p50, p95 as a share of p95 - p05 (settled: at most 5%)",
+        f"  {'metric':<22}" + "".join(f"{f'n={n:,}':>10}" for n in reps)
+        + f"{'interval':>22}{'width':>7}{'settled':>9}",
+    ]  # fmt: skip
+    for name, m in conv["metrics"].items():
+        low, high = m["p50"]["ci95"][-1]
+        cells = "".join(f"{_cell(v):>10}" for v in m["p50"]["value"])
+        interval = f"[{_cell(low)}, {_cell(high)}]"
+        width = "-" if m["width"] is None else f"{m['width']:.0%}"
+        settled = "yes" if m["settled"] else "no"
+        lines.append(f"  {name:<22}{cells}{interval:>22}{width:>7}{settled:>9}")
+    return lines
+
+
+def compare_table(data: dict) -> str:
+    """Headline metrics side by side, then the paired differences with 95% intervals."""
+    lines = [headline_table(list(data["summaries"].values())), ""]
+    lines.append(f"paired differences against {data['reference']} "
+                 f"(mean [95% interval]; se paired vs unpaired):")  # fmt: skip
+    for name, p in data["paired"].items():
+        lines.append(f"  {name}")
+        for date, s in p["active_gain"].items():
+            lines.append(f"    active fleet gain {date}: {s['mean']:+,.0f} "
+                         f"[{s['ci95'][0]:+,.0f}, {s['ci95'][1]:+,.0f}]; "
+                         f"se {s['se_paired']:.1f} vs {s['se_unpaired']:.1f}")  # fmt: skip
+        d = p["exhaustion_delay_months"]
+        lines.append(f"    exhaustion delayed by {d['mean']:+.1f} months "
+                     f"[{d['ci95'][0]:+.1f}, {d['ci95'][1]:+.1f}]")  # fmt: skip
+        for date, s in p["p_stays_above"].items():
+            change = f"{s['mean']:+.3f} [{s['ci95'][0]:+.3f}, {s['ci95'][1]:+.3f}]"
+            lines.append(
+                f"    P(active >= {data['threshold']:,.0f} to {date}): "
+                f"{s['reference']:.2f} -> {s['scenario']:.2f} ({change})"
+            )
+    return "\n".join(lines)
+
+
+def supply_text(answer: dict) -> str:
+    """The answer of ``tanksim supply-needed`` in two lines."""
+    first = (
+        f"{answer['family']} supply needed to keep the active fleet >= "
+        f"{answer['keep_active']:,.0f} from {answer['from']} to {answer['until']} "
+        f"with probability >= {answer['prob']:g}"
+    )
+    if not answer["reachable"]:
+        return f"{first}\n  {answer['message']}"
+    lo, hi = answer["rate_interval"]
+    lo_text = f"{lo:.1f}" if lo is not None else "?"
+    hi_text = f"{hi:.1f}" if hi is not None else f"above {answer['grid'][-1]['rate']:g}"
+    return (
+        f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval {lo_text} to {hi_text}), "
+        f"about {answer['tanks_implied']:,.0f} tanks delivered by {answer['until']}"
+    )

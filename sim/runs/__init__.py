@@ -1,0 +1,1 @@
+"""Replications: sampling designs, chunks, reducers, run, ensembles."""

@@ -1,0 +1,53 @@
+"""Parameter values per replication: each drawn once, by inverse CDF, from a keyed stream."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.streams import block_slices, stream
+from sim.model.distributions import clip_to_domain
+from sim.model.params import Scenario
+from sim.model.posterior import posterior_means, posterior_values
+from sim.runs.designs import Design
+
+
+def draw_params(
+    scenario: Scenario, *, seed: int, first_rep: int, reps: int, design: Design | None = None
+) -> dict[str, np.ndarray]:
+    """One value per replication for every parameter, shape (reps,) each.
+
+    Parameter ``name`` in block ``b`` uses the stream keyed ``(b, "param:" + name)``, so a
+    parameter shared by two scenarios gets the same draws in both. A ``design`` (Latin
+    hypercube or Sobol', :mod:`sim.runs.designs`) supplies the uniforms instead.
+    """
+    values = {}
+    blocks = block_slices(first_rep, reps)
+    params = scenario.params()
+    uncertain = tuple(n for n, p in params.items() if p.dist.kind != "fixed")
+    cube = None if design is None else design.unit(uncertain, seed=seed, first=first_rep, reps=reps)
+    for name, param in params.items():
+        if param.dist.kind == "fixed":
+            values[name] = np.full(reps, param.dist.arg("value"))
+            continue
+        if cube is not None:
+            u = cube[name]
+        else:
+            u = np.empty(reps)
+            for block, part in blocks:
+                u[part] = stream(seed, block, f"param:{name}").random(part.stop - part.start)
+        values[name] = clip_to_domain(param.dist.quantile(u), param.domain)
+    if scenario.posterior is not None:
+        values |= posterior_values(scenario.posterior, seed=seed, first_rep=first_rep, reps=reps)
+    return values
+
+
+def expected_params(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Each parameter at its mean (clipped into its domain; calibrated parameters at their
+    posterior mean), shape (1,) each."""
+    values = {
+        name: clip_to_domain(np.array([param.dist.mean()]), param.domain)
+        for name, param in scenario.params().items()
+    }
+    if scenario.posterior is not None:
+        values |= posterior_means(scenario.posterior)
+    return values
