@@ -1,0 +1,247 @@
+"""The public API for single runs and comparisons: load, run, summarise, compare, plot,
+report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.analysis.compare import compare_runs
+from sim.analysis.summary import summary
+from sim.io.output import check_target, write_results
+from sim.io.report import (
+    RunData,
+    active_figure,
+    compare_data,
+    compare_figure,
+    months_figure,
+    read_run,
+    run_data,
+    storage_figure,
+)
+from sim.io.report_html import Comparison, write_report
+from sim.model import loader
+from sim.model.calendar import format_month, parse_month
+from sim.model.facts import Fact, load_facts
+from sim.model.params import Scenario
+from sim.present.tables import compare_table as _compare_table
+from sim.present.tables import headline_table as _headline_table
+from sim.runs.run import DEFAULT_CHUNK, DEFAULT_REPS, DEFAULT_SEED, RunResult, run_scenario
+
+DEFAULT_REPORT = Path("results") / "report"
+
+
+def facts() -> dict[str, Fact]:
+    """Every sourced fact in ``seeds/`` (or ``$TANKSIM_SEEDS``), keyed by id."""
+    return load_facts()
+
+
+def load_scenario(
+    path: str | Path, *, start: str | None = None, end: str | None = None
+) -> Scenario:
+    """Read and validate a scenario file, checking that every cited fact id exists.
+
+    ``start``/``end`` (``"YYYY-MM"``) override its horizon. Raises
+    :class:`sim.model.loader.ScenarioError` naming the file, key and value on bad input.
+    """
+    return loader.load_scenario(path, fact_ids=set(load_facts()), start=start, end=end)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    *,
+    reps: int = DEFAULT_REPS,
+    seed: int = DEFAULT_SEED,
+    deterministic: bool = False,
+    keep_paths: bool = True,
+    chunk: int = DEFAULT_CHUNK,
+) -> RunResult:
+    """Simulate a scenario (or a scenario file) ``reps`` times.
+
+    Returns a :class:`~sim.runs.run.RunResult`: ``stats`` (T, V, F + 1, 6) holds mean, p05, p25,
+    p50, p75, p95 over replications of each trajectory (variables in
+    :data:`sim.engine.metrics.VARIABLES`, families in ``scenario.family_names`` then ``all``),
+    tanks at each month's end; ``metrics`` the per-replication headline metrics, (reps,)
+    each (months as indices from the start, -1 for never); ``active_paths`` the total
+    active fleet (T, reps) when ``keep_paths`` (needed by :func:`compare`). Runs with the
+    same ``seed`` share their random numbers (common random numbers).
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
+                        chunk=chunk, keep_paths=keep_paths)  # fmt: skip
+
+
+def summarise(result: RunResult) -> dict:
+    """The headline metrics as plain data (what ``summary.json`` holds).
+
+    ``metrics`` maps ``active_end``, ``active_weighted_end`` and ``lost_end`` (tanks, or
+    T-90M equivalents) to ``{mean, p05, p25, p50, p75, p95}``, and each event month
+    (``storage_exhausted``, ``refurb_below_half``, ``active_down_25``) to the same keys as
+    ``"YYYY-MM"`` (``None`` past the horizon) plus ``never_share``.
+    """
+    return summary(result)
+
+
+def _month(value: str | int) -> int:
+    return parse_month(value) if isinstance(value, str) else int(value)
+
+
+def default_dates(start: int, end: int) -> list[int]:
+    """Each December from 2026 within the horizon, and the horizon's last month."""
+    decembers = [y * 12 + 11 for y in range(2026, end // 12 + 1) if start <= y * 12 + 11 <= end]
+    return sorted({*decembers, end})
+
+
+def default_threshold(result: RunResult) -> float:
+    """75% of the mean first-month active fleet, rounded to whole tanks."""
+    return float(round(0.75 * float(result.active_paths[0].mean())))
+
+
+def compare(
+    results: Sequence[RunResult],
+    *,
+    at: Sequence[str | int] | None = None,
+    threshold: float | None = None,
+) -> dict:
+    """Paired differences of each run against the first (what ``compare.json`` holds).
+
+    The runs need ``keep_paths`` and the same seed, replications and horizon. ``at``:
+    dates (``"YYYY-MM"``) for the active-fleet gains (default each December from 2026 and
+    the horizon end); ``threshold``: tanks for P(active fleet stays at or above it every
+    month), default 75% of the reference's mean first-month fleet. Each difference has its
+    mean, 95% confidence interval, p05/p50/p95 and both standard errors.
+    """
+    ref = results[0]
+    if ref.active_paths is None:
+        raise ValueError(f"{ref.scenario.name}: run with keep_paths=True to compare")
+    scen = ref.scenario
+    dates = [_month(d) for d in at] if at else default_dates(scen.start, scen.end)
+    for month in dates:
+        if not scen.start <= month <= scen.end:
+            raise ValueError(f"at {format_month(month)}: outside the horizon")
+    if threshold is None:
+        threshold = default_threshold(ref)
+    return compare_runs(list(results), dates, threshold)
+
+
+def results(source: RunResult | RunData | str | Path) -> RunData:
+    """Figure data of a run in memory, or read back from a results folder."""
+    if isinstance(source, RunData):
+        return source
+    if isinstance(source, RunResult):
+        return run_data(source, load_facts())
+    return read_run(source)
+
+
+def plot_fan(source: RunResult | RunData | str | Path, *, ax: Axes | None = None) -> Figure:
+    """Fan chart of the active fleet (tanks, p05-p95, p25-p75, median, mean) with published
+    estimates of the fleet as observed points; on ``ax`` if given."""
+    return active_figure(results(source), load_facts(), ax=ax)
+
+
+def plot_storage(
+    source: RunResult | RunData | str | Path, *, axes: Sequence[Axes] | None = None
+) -> Figure:
+    """Mean hulls in storage stacked by family and by condition (tanks); two panels."""
+    return storage_figure(results(source), load_facts(), axes=axes)
+
+
+def plot_months(source: RunResult | RunData | str | Path, *, ax: Axes | None = None) -> Figure:
+    """ECDFs of the months storage is exhausted, refurbishment falls below half of capacity
+    and the active fleet falls 25%, with the share never within the horizon."""
+    figure = months_figure(results(source), load_facts(), ax=ax)
+    if figure is None:
+        raise ValueError("no per-replication metrics (metrics.csv) in this results folder")
+    return figure
+
+
+def plot_comparison(
+    runs: Sequence[RunResult],
+    *,
+    threshold: float | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """Median active fleets and each run's paired-gain fan against the first (tanks).
+
+    The runs need ``keep_paths`` (the default of :func:`run`) and one seed.
+    """
+    if threshold is None and runs[0].active_paths is not None:
+        threshold = default_threshold(runs[0])
+    return compare_figure(compare_data(list(runs), threshold), axes=axes)
+
+
+def save_results(result: RunResult, folder: str | Path, *, force: bool = False) -> Path:
+    """Write a results folder (as ``tanksim run`` does); refuses an existing one unless
+    ``force``."""
+    return write_results(result, Path(folder), load_facts(), force=force)
+
+
+def headline_table(runs: Sequence[RunResult | dict]) -> str:
+    """A plain-text table of the headline metrics (runs or their summaries)."""
+    return _headline_table([r if isinstance(r, dict) else summary(r) for r in runs])
+
+
+def compare_table(comparison: dict) -> str:
+    """A plain-text table of a :func:`compare` result."""
+    return _compare_table(comparison)
+
+
+def report(
+    sources: Sequence[RunResult | Scenario | str | Path],
+    out: str | Path = DEFAULT_REPORT,
+    *,
+    reps: int = DEFAULT_REPS,
+    seed: int = DEFAULT_SEED,
+    force: bool = False,
+) -> Path:
+    """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
+
+    ``sources`` are runs, scenarios or scenario files (run here with ``reps`` and ``seed``),
+    or results folders (read, not re-run). With several, the report compares each against
+    the first when all are runs or scenarios with one seed, replication count and horizon.
+    Refuses an existing ``out`` unless ``force``; nothing appears there until it is done.
+    """
+    target = Path(out)
+    check_target(target, force)
+    known = load_facts()
+    fact_ids = set(known)
+    loaded: list[RunResult | RunData | Scenario] = []
+    for src in sources:
+        if isinstance(src, RunResult | Scenario):
+            loaded.append(src)
+        elif Path(src).is_dir():
+            loaded.append(read_run(src))
+        else:
+            loaded.append(loader.load_scenario(src, fact_ids=fact_ids))
+    names = [x.name if isinstance(x, RunData | Scenario) else x.scenario.name for x in loaded]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two scenarios share a name: {', '.join(names)}")
+    runs = [
+        run_scenario(x, reps=reps, seed=seed, keep_paths=True) if isinstance(x, Scenario) else x
+        for x in loaded
+    ]
+    comparison, notes = paired_comparison(runs)
+    data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
+    return write_report(target, data, known, comparison=comparison, notes=notes, force=force)
+
+
+def paired_comparison(runs: list) -> tuple[Comparison | None, tuple[str, ...]]:
+    """The report's comparison of runs against the first, or None and the reason why not."""
+    if len(runs) < 2:
+        return None, ()
+    if not all(isinstance(r, RunResult) and r.active_paths is not None for r in runs):
+        return None, (
+            "No paired comparison: it needs every replication's path, which results "
+            "folders do not keep; give scenario files instead to run them together.",
+        )
+    ref = runs[0]
+    key = (ref.reps, ref.seed, ref.scenario.start, ref.scenario.end)
+    if any((r.reps, r.seed, r.scenario.start, r.scenario.end) != key for r in runs):
+        return None, ("No paired comparison: the runs differ in seed, replications or horizon.",)
+    threshold = default_threshold(ref)
+    table = compare(runs, threshold=threshold)
+    return Comparison(compare_data(runs, threshold), table), ()
