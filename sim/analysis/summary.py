@@ -10,47 +10,27 @@ import numpy as np
 
 import sim
 from sim.analysis.convergence import convergence_summary
-from sim.engine.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, VARIABLES
+from sim.analysis.stats import count_stats, month_stats
+from sim.engine.metrics import COUNT_METRICS, MONTH_METRICS, VARIABLES
 from sim.model.calendar import format_month
-from sim.runs.reduce import QUANTILES, STAT_NAMES
+from sim.runs.reduce import STAT_NAMES
 from sim.runs.run import RunResult
 
 TRAJECTORY_COLUMNS = ("date", "family", "variable") + STAT_NAMES
 
 
-def _count_summary(values: np.ndarray) -> dict[str, float]:
-    qs = np.quantile(values, QUANTILES, method="inverted_cdf")
-    return {"mean": float(values.mean()), **{n: float(q) for n, q in zip(STAT_NAMES[1:], qs)}}
-
-
-def _month_summary(values: np.ndarray, months: int, label) -> dict:
-    """Month indices summarised; "never" counts as later than every month, so a percentile
-    that falls among those replications is null. ``label`` turns an index into output.
-
-    ``mean`` is over the replications in which the event happens (null if none).
-    """
-    happened = values != NEVER
-    later = np.where(happened, values, months + 1)
-    qs = np.quantile(later, QUANTILES, method="inverted_cdf")
-    out = {"mean": label(round(values[happened].mean())) if happened.any() else None}
-    for name, q in zip(STAT_NAMES[1:], qs):
-        out[name] = label(int(q)) if q < months else None
-    out["never_share"] = float(1 - happened.mean())
-    return out
-
-
 def summary(result: RunResult) -> dict:
     """The headline metrics as JSON-ready data."""
     scen = result.scenario
-    metrics = {k: _count_summary(result.metrics[k]) for k in COUNT_METRICS}
+    metrics = {k: count_stats(result.metrics[k]) for k in COUNT_METRICS}
     for k in MONTH_METRICS:
         if k in result.metrics:
-            metrics[k] = _month_summary(
+            metrics[k] = month_stats(
                 result.metrics[k], scen.months, lambda t: format_month(scen.start + t)
             )
     if "active_rebuilt" in result.metrics:
         origin = scen.thresholds.rebuild_after - scen.start
-        metrics["months_to_rebuild"] = _month_summary(
+        metrics["months_to_rebuild"] = month_stats(
             result.metrics["active_rebuilt"], scen.months, lambda t: t - origin
         )
     return {
