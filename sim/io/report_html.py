@@ -468,8 +468,15 @@ def _sources(runs: list[RunData], facts: dict[str, Fact]) -> str:
 
 
 def readme_limits(readme: Path | None = None) -> str | None:
-    """The README's section "What the model is, and is not", as Markdown (None if absent)."""
-    readme = readme or Path(sim.__file__).resolve().parent.parent / "README.md"
+    """The README's section "What the model is, and is not", as Markdown (None if absent).
+
+    By default the copy packaged as ``sim/data/limits.md`` (identical to the README's,
+    checked by tests/test_packaging.py), so an installed copy has it too.
+    """
+    if readme is None:
+        from sim.data import limits_text
+
+        return limits_text()
     try:
         text = readme.read_text(encoding="utf-8")
     except OSError:

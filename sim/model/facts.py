@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 REQUIRED = ("id", "unit", "date", "counts", "source", "kind")
@@ -47,9 +48,20 @@ class Fact:
 
 
 def seeds_dir() -> Path:
-    """The seeds folder: ``$TANKSIM_SEEDS`` if set, else ``seeds/`` beside the package."""
+    """The seeds folder: ``$TANKSIM_SEEDS`` if set, else the installed package ``sim.seeds``.
+
+    ``sim.seeds`` is the repository's ``seeds/`` folder, installed as package data (a wheel
+    copies it; an editable install maps it). A source tree on ``PYTHONPATH`` without any
+    install has no ``sim.seeds``: then ``seeds/`` beside the ``sim`` folder.
+    """
     env = os.environ.get("TANKSIM_SEEDS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "seeds"
+    if env:
+        return Path(env)
+    try:
+        root = resources.files("sim.seeds")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "seeds"
+    return root if isinstance(root, Path) else Path(str(root))
 
 
 def _fact(raw: dict, file: Path) -> Fact:
