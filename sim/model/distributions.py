@@ -2,7 +2,12 @@
 
 Every numeric scenario parameter is a :class:`Param`. Replications draw it once each, by
 mapping a uniform number through the distribution's inverse CDF (``ppf``), so the sampling
-design (plain random here; Latin hypercube or Sobol later) stays apart from the distributions.
+design (random, Latin hypercube or Sobol) stays apart from the distributions.
+
+A :class:`Dist` and a :class:`Param` check themselves when built and raise
+:class:`~sim.model.errors.ScenarioError` (without a file: the loader adds it). Checking needs
+no ``scipy.stats``: it is imported only to draw (``quantile``) or take a mean, so that reading
+and validating a scenario stays fast.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
+
+from sim.model.errors import ScenarioError
 
 #: Arguments each distribution kind takes; ``pert`` also accepts an optional ``shape`` (default 4).
 DIST_ARGS: dict[str, tuple[str, ...]] = {
@@ -27,9 +34,14 @@ DIST_ARGS: dict[str, tuple[str, ...]] = {
 OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"pert": ("shape",)}
 PERT_DEFAULT_SHAPE = 4.0  # the classical PERT weight on the mode (Vose, Risk Analysis, 2008)
 
+#: The largest value of a count parameter (a stock, a monthly or yearly flow, a cap): the
+#: engine keeps counts as int32 (at most 2,147,483,647), and a scenario's counts are summed
+#: over families, supplies and months (see ``MAX_TOTAL_TANKS`` in :mod:`sim.model.params`).
+#: Ten million is about a thousand times the largest real stock (seeds/README.md).
+MAX_COUNT = 10_000_000
 #: Domains: (lowest, highest, lowest is allowed). Draws are clipped into the domain.
 DOMAINS: dict[str, tuple[float, float, bool]] = {
-    "count": (0.0, math.inf, True),
+    "count": (0.0, float(MAX_COUNT), True),
     "share": (0.0, 1.0, True),
     "positive": (0.0, math.inf, False),
     "months": (0.0, 120.0, True),
@@ -52,11 +64,34 @@ class Dist:
     kind: str
     args: tuple[tuple[str, float], ...]
 
+    def __post_init__(self) -> None:
+        if self.kind not in DIST_ARGS:
+            raise ScenarioError(None, "dist", self.kind, "unknown distribution")
+        names = [name for name, _ in self.args]
+        allowed = DIST_ARGS[self.kind] + OPTIONAL_ARGS.get(self.kind, ())
+        for name, value in self.args:
+            if name not in allowed or names.count(name) > 1:
+                why = "given twice" if name in allowed else f"not an argument of {self.kind}"
+                raise ScenarioError(None, name, value, why)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ScenarioError(None, name, value, "must be a number")
+            if not math.isfinite(value):
+                raise ScenarioError(None, name, value, "must be a finite number")
+        for name in DIST_ARGS[self.kind]:
+            if name not in names:
+                raise ScenarioError(None, name, "(missing)", "required key is missing")
+        problem = dist_problem(self.kind, dict(self.args))
+        if problem:
+            table = {"dist": self.kind, **dict(self.args)}
+            raise ScenarioError(None, "", table, f"impossible {self.kind} distribution: {problem}")
+
     def arg(self, name: str, default: float | None = None) -> float:
         return dict(self.args).get(name, default)
 
     def frozen(self):
         """The scipy frozen distribution (not defined for ``fixed``)."""
+        from scipy import stats
+
         a = dict(self.args)
         if self.kind == "uniform":
             return stats.uniform(loc=a["low"], scale=a["high"] - a["low"])
@@ -108,6 +143,64 @@ class Dist:
             return np.full(np.shape(u), float(self.arg("value")))
         return self.frozen().ppf(u)
 
+    def tail_quantiles(self) -> tuple[float, float]:
+        """The :data:`TAIL` and 1 - :data:`TAIL` quantiles, without ``scipy.stats``.
+
+        Closed forms (the standard normal's from :class:`statistics.NormalDist`), and the
+        incomplete beta inverse from ``scipy.special`` for ``pert``; used to check a
+        distribution against its domain, where a last-digit difference from scipy.stats
+        does not matter.
+        """
+        a = dict(self.args)
+        if self.kind == "fixed":
+            return a["value"], a["value"]
+        if self.kind in ("uniform", "triangular", "pert"):
+            width = a["high"] - a["low"]
+            if self.kind == "uniform":
+                unit = (TAIL, 1 - TAIL)
+            elif self.kind == "triangular":
+                c = (a["mode"] - a["low"]) / width
+                unit = tuple(
+                    math.sqrt(u * c) if u < c else 1 - math.sqrt((1 - u) * (1 - c))
+                    for u in (TAIL, 1 - TAIL)
+                )
+            else:
+                from scipy import special
+
+                shape = a.get("shape", PERT_DEFAULT_SHAPE)
+                alpha = 1 + shape * (a["mode"] - a["low"]) / width
+                beta = 1 + shape * (a["high"] - a["mode"]) / width
+                unit = tuple(float(special.betaincinv(alpha, beta, u)) for u in (TAIL, 1 - TAIL))
+            return a["low"] + width * unit[0], a["low"] + width * unit[1]
+        z = NormalDist().inv_cdf(1 - TAIL)
+        if self.kind == "normal":
+            return a["mean"] - z * a["sd"], a["mean"] + z * a["sd"]
+        if self.kind == "lognormal":
+            return a["median"] * math.exp(-z * a["sigma"]), a["median"] * math.exp(z * a["sigma"])
+        # truncnormal: invert the normal CDF between the bounds, on the side where it is precise
+        std = NormalDist()
+        lo, hi = ((a[k] - a["mean"]) / a["sd"] for k in ("low", "high"))
+        flip = lo > 0  # work in the lower tail, where the CDF keeps its digits
+        if flip:
+            lo, hi = -hi, -lo
+        p_lo, p_hi = (0.5 * math.erfc(-x / math.sqrt(2)) for x in (lo, hi))
+        if not p_hi > p_lo:  # too far in the tail to tell apart: the support itself
+            return a["low"], a["high"]
+        qs = sorted(
+            (-1 if flip else 1) * std.inv_cdf(min(max(p_lo + u * (p_hi - p_lo), 1e-300), 1 - 1e-16))
+            for u in (TAIL, 1 - TAIL)
+        )
+        return tuple(min(max(a["mean"] + a["sd"] * q, a["low"]), a["high"]) for q in qs)
+
+    def highest(self) -> float:
+        """The largest value a draw can take before clipping: the support's upper end for a
+        bounded distribution, else its 1 - :data:`TAIL` quantile."""
+        if self.kind == "fixed":
+            return self.arg("value")
+        if self.kind in ("uniform", "triangular", "pert", "truncnormal"):
+            return self.arg("high")
+        return self.tail_quantiles()[1]
+
     def describe(self) -> str:
         if self.kind == "fixed":
             return f"{self.arg('value'):g}"
@@ -122,6 +215,8 @@ def _beta_table(alpha: float, beta: float) -> tuple[float, float, np.ndarray, np
     edge = math.log(PERT_TABLE_TAIL) - math.log1p(-PERT_TABLE_TAIL)
     s = np.linspace(edge, -edge, PERT_TABLE_NODES)
     u, v = 1.0 / (1.0 + np.exp(-s)), 1.0 / (1.0 + np.exp(s))  # v = 1 - u, both to full precision
+    from scipy import stats
+
     dist = stats.beta(alpha, beta)
     q = np.where(s <= 0, dist.ppf(u), dist.isf(v))
     slope = u * v / dist.pdf(q)
@@ -148,6 +243,8 @@ def _beta_quantile(u: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     out += (t3 - 2 * t2 + t) * spacing * slope[i]
     out += (t3 - t2) * spacing * slope[i + 1]
     if outside.any():
+        from scipy import stats
+
         out[outside] = stats.beta(alpha, beta).ppf(u[outside])
     return out
 
@@ -179,18 +276,30 @@ def domain_problem(dist: Dist, domain: str) -> str | None:
     """Why ``dist`` puts real weight outside ``domain``, or ``None``.
 
     The 0.1 % and 99.9 % quantiles must lie in the domain; draws beyond them are clipped.
+    A count's bounded distribution must also end within :data:`MAX_COUNT` (a PERT with a high
+    of 1e300 is refused, not clipped).
     """
     low, high, closed = DOMAINS[domain]
-    if dist.kind == "fixed":
-        lo_q = hi_q = dist.arg("value")
-    else:
-        lo_q, hi_q = (float(q) for q in dist.exact_quantile(np.array([TAIL, 1 - TAIL])))
+    lo_q, hi_q = dist.tail_quantiles()
+    tail = "" if dist.kind == "fixed" else " (0.1%-99.9% range)"
     below = lo_q < low if closed else lo_q <= low
+    if domain == "count":  # no upper bound but the engine's: say which
+        if below:
+            return f"must be >= {low:g}{tail}"
+        if hi_q > high or dist.highest() > high:
+            return (f"must be at most {_number(high)}, the largest count tanksim holds "
+                    f"(int32 counts; see seeds/README.md)")  # fmt: skip
+        return None
     if below or hi_q > high:
         bound = f">= {low:g}" if closed else f"> {low:g}"
         where = f"in [{low:g}, {high:g}]" if high < math.inf else bound
-        return f"must be {where}" + ("" if dist.kind == "fixed" else " (0.1%-99.9% range)")
+        return f"must be {where}{tail}"
     return None
+
+
+def _number(x: float) -> str:
+    """``10,000,000`` for large whole numbers, else ``%g``."""
+    return f"{x:,.0f}" if abs(x) >= 1e5 and x == int(x) else f"{x:g}"
 
 
 def clip_to_domain(values: np.ndarray, domain: str) -> np.ndarray:
@@ -209,7 +318,25 @@ class Param:
     facts: tuple[str, ...] = ()
     note: str = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.dist, Dist):
+            raise ScenarioError(None, "", self.dist, "must be a distribution (Dist)")
+        if self.domain not in DOMAINS:
+            raise ScenarioError(None, "domain", self.domain, f"one of {', '.join(DOMAINS)}")
+        if not isinstance(self.facts, tuple) or not all(isinstance(f, str) for f in self.facts):
+            raise ScenarioError(None, "facts", self.facts, "must be a tuple of fact id strings")
+        if not isinstance(self.note, str):
+            raise ScenarioError(None, "note", self.note, "must be a string")
+        problem = domain_problem(self.dist, self.domain)
+        if problem:
+            raise ScenarioError(None, "", _raw(self.dist), problem)
+
     def describe(self) -> str:
         cite = ", ".join(self.facts) if self.facts else "no source given"
         text = f"{self.dist.describe()}  [{cite}]"
         return f"{text}  ({self.note})" if self.note else text
+
+
+def _raw(dist: Dist) -> float | dict:
+    """The value as a scenario file writes it (a number, or a distribution table)."""
+    return dist.arg("value") if dist.kind == "fixed" else {"dist": dist.kind, **dict(dist.args)}

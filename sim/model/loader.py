@@ -1,27 +1,22 @@
-"""Read scenario TOML files (with ``extends``), validate them once, build a :class:`Scenario`.
+"""Read scenario TOML files (with ``extends``), check them, build a :class:`Scenario`.
 
 Every problem raises :class:`ScenarioError`, whose text is one line naming the file, the
-key and the bad value. Nothing here prints or exits; the CLI does that.
+key and the bad value. Nothing here prints or exits; the CLI does that. Reading and merging
+files is :mod:`sim.model.chain`; checking tables is :mod:`sim.model.checker`; the values'
+own rules are on the types (:mod:`sim.model.params`).
 """
 
 from __future__ import annotations
 
 import difflib
-import math
-import tomllib
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sim.model.calendar import format_month, parse_month
-from sim.model.distributions import (
-    DIST_ARGS,
-    OPTIONAL_ARGS,
-    Dist,
-    Param,
-    dist_problem,
-    domain_problem,
-)
+from sim.model.chain import merge_chain, read_chain
+from sim.model.checker import Checker
+from sim.model.distributions import Param
+from sim.model.errors import ScenarioError, show
 from sim.model.params import (
     CAPACITY,
     CONDITIONS,
@@ -30,224 +25,12 @@ from sim.model.params import (
     Family,
     Parts,
     Scenario,
-    Step,
     Supply,
     Thresholds,
 )  # fmt: skip
 from sim.model.posterior import Posterior, PosteriorError, read_posterior
 
-
-class ScenarioError(ValueError):
-    """A bad scenario input: ``file: key = value: message``."""
-
-    def __init__(self, file: str | Path, key: str, value: Any, message: str):
-        self.file, self.key, self.value, self.message = str(file), key, value, message
-        super().__init__(f"{file}: {key} = {show(value)}: {message}")
-
-
-def show(value: Any) -> str:
-    """A compact one-line, TOML-like rendering of a value for error messages."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# ---------------------------------------------------------------------------------------------
-# Files and `extends`
-
-
-def _read_toml(path: Path, referrer: Path | None) -> dict:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        if referrer is None:
-            raise ScenarioError(path, "(file)", str(path), "no such scenario file") from None
-        raise ScenarioError(referrer, "extends", str(path), "no such file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(path, "(syntax)", str(path), f"not valid TOML: {err}") from None
-    except OSError as err:
-        raise ScenarioError(path, "(file)", str(path), err.strerror or str(err)) from None
-
-
-def read_chain(path: Path) -> list[tuple[Path, dict]]:
-    """The file and every file it extends, most basic first; cycles are an error.
-
-    ``extends`` is a path or a list of paths (relative to the file's folder, or absolute),
-    merged in order so later ones win; a file reached twice is read once.
-    """
-    order: list[tuple[Path, dict]] = []
-    done: set[Path] = set()
-
-    def visit(current: Path, referrer: Path | None, stack: tuple[Path, ...]) -> None:
-        resolved = current.resolve()
-        if resolved in stack:
-            raise ScenarioError(referrer, "extends", str(current), "cyclic extends")
-        if resolved in done:
-            return
-        data = _read_toml(current, referrer)
-        parents = data.pop("extends", [])
-        parents = [parents] if isinstance(parents, str) else parents
-        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-            message = "must be a file path or a list of them"
-            raise ScenarioError(current, "extends", parents, message)
-        for parent in parents:
-            visit(current.parent / parent, current, (*stack, resolved))
-        done.add(resolved)
-        order.append((current, data))
-
-    visit(Path(path), None, ())
-    return order
-
-
-def _is_param_table(value: Any) -> bool:
-    """A distribution or cited-value table: replaced whole by a child, never merged."""
-    return isinstance(value, dict) and ("dist" in value or "value" in value)
-
-
-def merge_chain(chain: list[tuple[Path, dict]]) -> tuple[dict, dict[str, Path]]:
-    """Merge a chain of files, most basic first, noting which file set each key.
-
-    Tables merge key by key (later files win); arrays and parameter tables (those with
-    ``dist`` or ``value``) replace what they override as a whole.
-    """
-    merged: dict = {}
-    origins: dict[str, Path] = {}
-
-    def merge(into: dict, data: dict, prefix: str, file: Path) -> None:
-        for key, value in data.items():
-            dotted = f"{prefix}{key}"
-            origins[dotted] = file
-            if isinstance(value, dict) and not _is_param_table(value):
-                if not isinstance(into.get(key), dict) or _is_param_table(into[key]):
-                    into[key] = {}
-                merge(into[key], value, dotted + ".", file)
-            else:
-                into[key] = value
-                if isinstance(value, dict):
-                    for inner in value:
-                        origins[f"{dotted}.{inner}"] = file
-
-    for file, data in chain:
-        merge(merged, data, "", file)
-    return merged, origins
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation
-
-
-class _Checker:
-    """Walks the merged tables; every error names the file that set the offending key."""
-
-    def __init__(self, origins: dict[str, Path], fact_ids: set[str] | None, start: int, end: int):
-        self.origins, self.fact_ids, self.start, self.end = origins, fact_ids, start, end
-
-    def fail(self, key: str, value: Any, message: str) -> None:
-        probe = key
-        while probe and probe not in self.origins:
-            cut = max(probe.rfind("."), probe.rfind("["))
-            probe = probe[:cut] if cut > 0 else ""
-        file = self.origins.get(probe) or next(iter(self.origins.values()), "(scenario)")
-        raise ScenarioError(file, key, value, message)
-
-    def table(self, key: str, raw: Any, allowed: tuple[str, ...], required=()) -> dict:
-        if not isinstance(raw, dict):
-            self.fail(key, raw, "must be a table")
-        for name, value in raw.items():
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.fail(f"{key}.{name}".lstrip("."), value, f"unknown key{hint}")
-        for name in required:
-            if name not in raw:
-                self.fail(f"{key}.{name}".lstrip("."), "(missing)", "required key is missing")
-        return raw
-
-    def text(self, key: str, raw: Any) -> str:
-        if not isinstance(raw, str) or not raw:
-            self.fail(key, raw, "must be a non-empty string")
-        return raw
-
-    def month(self, key: str, raw: Any) -> int:
-        try:
-            month = parse_month(raw)
-        except ValueError:
-            self.fail(key, raw, "must be a month as YYYY-MM")
-        if not self.start <= month <= self.end:
-            span = f"{format_month(self.start)}..{format_month(self.end)}"
-            self.fail(key, raw, f"outside the horizon {span}")
-        return month
-
-    def number(self, key: str, raw: Any) -> float:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            self.fail(key, raw, "must be a number")
-        if not math.isfinite(raw):
-            self.fail(key, raw, "must be a finite number")
-        return float(raw)
-
-    def share(self, key: str, raw: Any) -> float:
-        self.number(key, raw)
-        if not 0 <= raw <= 1:
-            self.fail(key, raw, "a share must be in [0, 1]")
-        return float(raw)
-
-    def param(self, key: str, raw: Any, domain: str) -> Param:
-        facts: tuple[str, ...] = ()
-        note = ""
-        if isinstance(raw, bool) or not isinstance(raw, int | float | dict):
-            self.fail(key, raw, "must be a number or a distribution table")
-        if isinstance(raw, dict):
-            kind = raw.get("dist", "fixed" if "value" in raw else None)
-            if kind is None:
-                self.fail(key, raw, "a distribution table needs dist = ... (or value = ...)")
-            if kind not in DIST_ARGS:
-                close = difflib.get_close_matches(str(kind), DIST_ARGS, n=1, cutoff=0.5)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.fail(f"{key}.dist", kind, f"unknown distribution{hint}")
-            names = DIST_ARGS[kind] + OPTIONAL_ARGS.get(kind, ())
-            self.table(key, raw, ("dist", "facts", "note") + names, required=DIST_ARGS[kind])
-            args = {name: self.number(f"{key}.{name}", raw[name]) for name in names if name in raw}
-            problem = dist_problem(kind, args)
-            if problem:
-                self.fail(key, raw, f"impossible {kind} distribution: {problem}")
-            facts = self._facts(f"{key}.facts", raw.get("facts", []))
-            note = raw.get("note", "")
-            if not isinstance(note, str):
-                self.fail(f"{key}.note", note, "must be a string")
-            dist = Dist(kind, tuple(args.items()))
-        else:
-            dist = Dist("fixed", (("value", self.number(key, raw)),))
-        problem = domain_problem(dist, domain)
-        if problem:
-            self.fail(key, raw, problem)
-        return Param(dist, domain, facts, note)
-
-    def _facts(self, key: str, raw: Any) -> tuple[str, ...]:
-        if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
-            self.fail(key, raw, "must be a list of fact id strings")
-        for fact_id in raw:
-            if self.fact_ids is not None and fact_id not in self.fact_ids:
-                close = difflib.get_close_matches(fact_id, self.fact_ids, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.fail(key, fact_id, f"no such fact in seeds/{hint}")
-        return tuple(raw)
-
-    def schedule(self, key: str, raw: Any, domain: str) -> tuple[Step, ...]:
-        """A table of ``"YYYY-MM" = value`` steps; each value holds until the next date."""
-        if not isinstance(raw, dict) or not raw or _is_param_table(raw):
-            self.fail(key, raw, 'must be a table of "YYYY-MM" = value entries')
-        steps = [
-            Step(self.month(f"{key}.{date}", date), self.param(f"{key}.{date}", value, domain))
-            for date, value in raw.items()
-        ]
-        return tuple(sorted(steps, key=lambda step: step.month))
+__all__ = ["ScenarioError", "build_scenario", "load_scenario", "merge_chain", "read_chain", "show"]
 
 
 TOP = (
@@ -261,7 +44,12 @@ STORAGE_KEYS = ("good_share", "fair_share", "good_to_fair", "fair_to_poor")
 FAMILY_REQUIRED = ("vulnerability", "quality_weight", "refurb_effort")
 
 
-def _horizon(check: _Checker, raw: dict, start: str | None, end: str | None) -> tuple[int, int]:
+def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> tuple[int, int]:
+    """The scenario's start month and the last month simulated.
+
+    The stocks describe the scenario's own start month, so the simulation always starts
+    there: ``start`` may only repeat it. ``end`` moves the horizon's end (earlier or later).
+    """
     horizon = check.table("horizon", raw.get("horizon", {}), ("start", "end"), ("start", "end"))
     months = []
     for name, override in (("start", start), ("end", end)):
@@ -271,18 +59,28 @@ def _horizon(check: _Checker, raw: dict, start: str | None, end: str | None) -> 
             check.fail(f"horizon.{name}", horizon[name], "must be a month as YYYY-MM")
         if override is not None:
             try:
-                months[-1] = parse_month(override)
+                months.append(parse_month(override))
             except ValueError:
                 raise ScenarioError(
                     "(command line)", f"--{name}", override, "must be YYYY-MM"
                 ) from None
-    if months[0] > months[1]:
-        span = f"{format_month(months[0])}..{format_month(months[1])}"
+        else:
+            months.append(months[-1])
+    declared, first, _, last = months
+    if first > last:
+        span = f"{format_month(first)}..{format_month(last)}"
         raise ScenarioError("(command line)", "--start/--end", span, "start must not be after end")
-    return months[0], months[1]
+    if first != declared:
+        stocks = format_month(declared)
+        raise ScenarioError(
+            "(command line)", "--start", start,
+            f"the scenario's stocks describe {stocks} and the simulation starts there "
+            f"(--end sets the horizon's end)",
+        )  # fmt: skip
+    return first, last
 
 
-def _family(check: _Checker, name: str, raw: Any) -> Family:
+def _family(check: Checker, name: str, raw: Any) -> Family:
     key = f"families.{name}"
     check.table(key, raw, FAMILY_KEYS, FAMILY_REQUIRED)
     return Family(
@@ -295,12 +93,12 @@ def _family(check: _Checker, name: str, raw: Any) -> Family:
     )
 
 
-def _conditions(check: _Checker, key: str, raw: Any, domain: str) -> tuple[Param, Param, Param]:
+def _conditions(check: Checker, key: str, raw: Any, domain: str) -> tuple[Param, Param, Param]:
     check.table(key, raw, CONDITIONS, CONDITIONS)
     return tuple(check.param(f"{key}.{c}", raw[c], domain) for c in CONDITIONS)
 
 
-def _priority(check: _Checker, raw: Any, families: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _priority(check: Checker, raw: Any, families: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     key = "refurbishment.priority"
     if not isinstance(raw, list) or not raw:
         check.fail(key, raw, 'must be a non-empty list like ["T-62:good", ...]')
@@ -317,7 +115,7 @@ def _priority(check: _Checker, raw: Any, families: tuple[str, ...]) -> tuple[tup
     return tuple(entries)
 
 
-def _family_ref(check: _Checker, key: str, raw: Any, families: tuple[str, ...]) -> str:
+def _family_ref(check: Checker, key: str, raw: Any, families: tuple[str, ...]) -> str:
     if raw not in families:
         close = difflib.get_close_matches(str(raw), families, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -325,7 +123,7 @@ def _family_ref(check: _Checker, key: str, raw: Any, families: tuple[str, ...]) 
     return raw
 
 
-def _supply(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> Supply:
+def _supply(check: Checker, name: str, raw: Any, families: tuple[str, ...]) -> Supply:
     key = f"supply.{name}"
     fields = ("family", "start", "tanks_per_month", "total_cap", "delivery_lag_months")
     check.table(key, raw, (*fields, "first_batch"), fields)
@@ -342,7 +140,7 @@ def _supply(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> 
     )
 
 
-def _parts(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> Parts:
+def _parts(check: Checker, name: str, raw: Any, families: tuple[str, ...]) -> Parts:
     key = f"parts.{name}"
     fields = ("start", "families", "effort_factor", "failure_factor")
     check.table(key, raw, fields, fields)
@@ -376,12 +174,12 @@ def build_scenario(
     end: str | None = None,
 ) -> Scenario:
     """Validate merged scenario tables and build the frozen :class:`Scenario`."""
-    boot = _Checker(origins, fact_ids, 0, 10**9)
+    boot = Checker(origins, fact_ids, 0, 10**9, files[-1] if files else None)
     required = ("horizon", "families", "storage", "losses", "refurbishment", "production")
     boot.table("", raw, TOP, required + ("metrics",))
     first, last = _horizon(boot, raw, start, end)
     declared = (parse_month(raw["horizon"]["start"]), parse_month(raw["horizon"]["end"]))
-    check = _Checker(origins, fact_ids, *declared)
+    check = Checker(origins, fact_ids, *declared, files[-1] if files else None)
     fam_raw = check.table("families", raw["families"], _keys(raw["families"]))
     if not fam_raw:
         check.fail("families", fam_raw, "needs at least one family")
@@ -409,7 +207,8 @@ def build_scenario(
     description = raw.get("description", "")
     if not isinstance(description, str):
         check.fail("description", description, "must be a string")
-    scenario = Scenario(
+    scenario = _built(
+        check,
         name=name,
         files=files,
         start=first,
@@ -441,10 +240,19 @@ def build_scenario(
     )
     if "posterior" not in raw:
         return scenario
-    return replace(scenario, posterior=_posterior(check, raw["posterior"], scenario))
+    posterior = _posterior(check, raw["posterior"], scenario)
+    return _built(check, **{**vars(scenario), "posterior": posterior})
 
 
-def _posterior(check: _Checker, value: Any, scenario: Scenario) -> Posterior:
+def _built(check: Checker, **fields: Any) -> Scenario:
+    """The :class:`Scenario`, or the rule it breaks, named with the file that set the key."""
+    try:
+        return Scenario(**fields)
+    except ScenarioError as err:
+        check.fail(err.key, err.value, err.message)
+
+
+def _posterior(check: Checker, value: Any, scenario: Scenario) -> Posterior:
     """The calibrated sets named by ``posterior``, a CSV path relative to the file setting it."""
     if not isinstance(value, str) or not value.endswith(".csv"):
         check.fail("posterior", value, "must be the path of a posterior .csv file")

@@ -1,21 +1,53 @@
-"""The scenario as frozen, typed objects, built and validated once by :mod:`sim.model.loader`.
+"""The scenario as frozen, typed objects that check their values when built.
 
 Months are integer indices (see :mod:`sim.model.calendar`); counts are tanks; rates are per month
 unless the name says otherwise. Condition classes are always ordered good, fair, poor.
+
+However a :class:`Scenario` is built (by :mod:`sim.model.loader`, or by
+``dataclasses.replace``), ``__post_init__`` checks it and raises
+:class:`~sim.model.errors.ScenarioError` naming the key and value; the loader adds the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sim.model.calendar import format_month
-from sim.model.distributions import Param
+from sim.model.distributions import MAX_COUNT, Param
+from sim.model.errors import ScenarioError
+from sim.model.posterior import Posterior
 
 CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
 LOSSES = "losses.confirmed_per_month"
 CAPACITY = "refurbishment.capacity_per_month"
 PRODUCTION = "production.tanks_per_year"
+#: The most tanks a scenario may ever hold (initial stocks, supply caps and first batches, and
+#: production over the horizon, each at its largest): the engine counts in int32 (at most
+#: 2,147,483,647) and sums counts over families, so this leaves a factor of two.
+MAX_TOTAL_TANKS = 1_000_000_000
+#: The longest horizon in months (a century): memory grows with the months simulated.
+MAX_MONTHS = 1200
+
+
+def _check_params(obj, domains: dict[str, str]) -> None:
+    """Each field named in ``domains`` is a :class:`Param` of that domain."""
+    for name, domain in domains.items():
+        param = getattr(obj, name)
+        if not isinstance(param, Param):
+            raise ScenarioError(None, name, param, "must be a parameter (Param)")
+        if param.domain != domain:
+            raise ScenarioError(None, name, param.describe(), f"must be a {domain} parameter, "
+                                f"not {param.domain}")  # fmt: skip
+
+
+def _check_month(key: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(None, key, value, "must be a month index (int)")
+
+
+def _check_name(key: str, value) -> None:
+    if not isinstance(value, str) or not value:
+        raise ScenarioError(None, key, value, "must be a non-empty string")
 
 
 @dataclass(frozen=True)
@@ -34,6 +66,16 @@ class Family:
     quality_weight: Param
     refurb_effort: Param
 
+    DOMAINS = {"active": "count", "storage": "count", "vulnerability": "positive",
+               "quality_weight": "count", "refurb_effort": "positive"}  # fmt: skip
+
+    def __post_init__(self) -> None:
+        _check_name("name", self.name)
+        try:
+            _check_params(self, self.DOMAINS)
+        except ScenarioError as err:
+            raise err.under(f"families.{self.name}") from None
+
 
 @dataclass(frozen=True)
 class Step:
@@ -41,6 +83,11 @@ class Step:
 
     month: int
     value: Param
+
+    def __post_init__(self) -> None:
+        _check_month("month", self.month)
+        if not isinstance(self.value, Param):
+            raise ScenarioError(None, format_month(self.month), self.value, "must be a Param")
 
 
 def step_name(schedule: str, step: Step) -> str:
@@ -64,6 +111,18 @@ class Supply:
     delivery_lag_months: Param
     first_batch: Param
 
+    DOMAINS = {"tanks_per_month": "count", "total_cap": "count",
+               "delivery_lag_months": "months", "first_batch": "count"}  # fmt: skip
+
+    def __post_init__(self) -> None:
+        _check_name("name", self.name)
+        try:
+            _check_name("family", self.family)
+            _check_month("start", self.start)
+            _check_params(self, self.DOMAINS)
+        except ScenarioError as err:
+            raise err.under(f"supply.{self.name}") from None
+
 
 @dataclass(frozen=True)
 class Parts:
@@ -76,6 +135,20 @@ class Parts:
     effort_factor: Param
     failure_factor: Param
 
+    DOMAINS = {"effort_factor": "positive", "failure_factor": "count"}
+
+    def __post_init__(self) -> None:
+        _check_name("name", self.name)
+        try:
+            _check_month("start", self.start)
+            if not isinstance(self.families, tuple) or not self.families:
+                raise ScenarioError(None, "families", self.families, "must be a non-empty tuple")
+            for family in self.families:
+                _check_name("families", family)
+            _check_params(self, self.DOMAINS)
+        except ScenarioError as err:
+            raise err.under(f"parts.{self.name}") from None
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -85,6 +158,16 @@ class Thresholds:
     refurb_low_share: float
     active_drop_share: float
     rebuild_after: int | None = None  # month from which to time the rebuild to pre-war level
+
+    def __post_init__(self) -> None:
+        for name in ("exhausted_share", "refurb_low_share", "active_drop_share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ScenarioError(None, f"metrics.{name}", value, "must be a number")
+            if not 0 <= value <= 1:  # also NaN
+                raise ScenarioError(None, f"metrics.{name}", value, "a share must be in [0, 1]")
+        if self.rebuild_after is not None:
+            _check_month("metrics.rebuild_after", self.rebuild_after)
 
 
 @dataclass(frozen=True)
@@ -115,7 +198,14 @@ class Scenario:
     parts: tuple[Parts, ...] = field(default_factory=tuple)
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
-    posterior: Any = None  # sim.model.posterior.Posterior: calibrated sets drawn jointly, or None
+    posterior: Posterior | None = None  # calibrated sets drawn jointly, or None
+
+    def __post_init__(self) -> None:
+        try:
+            check_scenario(self)
+        except ScenarioError as err:
+            file = err.file or (self.files[-1] if self.files else f"(scenario {self.name})")
+            raise ScenarioError(file, err.key, err.value, err.message) from None
 
     @property
     def months(self) -> int:
@@ -166,3 +256,134 @@ class Scenario:
             out[f"parts.{part.name}.effort_factor"] = part.effort_factor
             out[f"parts.{part.name}.failure_factor"] = part.failure_factor
         return out
+
+
+#: Scenario fields holding one parameter, and the domain of each.
+SCENARIO_DOMAINS = {
+    "good_share": "share", "fair_share": "share", "good_to_fair": "share",
+    "fair_to_poor": "share", "detection_share": "positive", "loss_cv": "count",
+    "lead_time_months": "months",
+}  # fmt: skip
+#: Scenario fields holding a dated schedule, their dotted name and domain.
+SCHEDULES = {
+    "loss_schedule": (LOSSES, "count"),
+    "capacity_schedule": (CAPACITY, "count"),
+    "production_schedule": (PRODUCTION, "count"),
+}
+SCENARIO_KEYS = {
+    "good_share": "storage.good_share", "fair_share": "storage.fair_share",
+    "good_to_fair": "storage.good_to_fair", "fair_to_poor": "storage.fair_to_poor",
+    "detection_share": "losses.detection_share", "loss_cv": "losses.monthly_cv",
+    "lead_time_months": "refurbishment.lead_time_months",
+}  # fmt: skip
+
+
+def check_scenario(s: Scenario) -> None:
+    """Every rule a :class:`Scenario`'s values must keep; raises :class:`ScenarioError`
+    (without a file) naming the first broken one."""
+    _check_name("name", s.name)
+    _check_month("horizon.start", s.start)
+    _check_month("horizon.end", s.end)
+    if s.start > s.end:
+        span = f"{format_month(s.start)}..{format_month(s.end)}"
+        raise ScenarioError(None, "horizon", span, "start must not be after end")
+    if s.months > MAX_MONTHS:
+        span = f"{format_month(s.start)}..{format_month(s.end)}"
+        raise ScenarioError(None, "horizon", span, f"longer than {MAX_MONTHS} months")
+    if not s.families or not all(isinstance(f, Family) for f in s.families):
+        raise ScenarioError(None, "families", s.families, "needs at least one Family")
+    names = s.family_names
+    if len(set(names)) != len(names):
+        raise ScenarioError(None, "families", list(names), "a family is listed twice")
+    try:
+        _check_params(s, SCENARIO_DOMAINS)
+    except ScenarioError as err:
+        raise ScenarioError(None, SCENARIO_KEYS[err.key], err.value, err.message) from None
+    for attr, (key, domain) in SCHEDULES.items():
+        steps = getattr(s, attr)
+        if not steps or not all(isinstance(step, Step) for step in steps):
+            raise ScenarioError(None, key, steps, "must be a non-empty tuple of Step")
+        months = [step.month for step in steps]
+        if months != sorted(set(months)):
+            raise ScenarioError(None, key, [format_month(m) for m in months],
+                                "steps must be in month order, each month once")  # fmt: skip
+        for step in steps:
+            if step.value.domain != domain:
+                raise ScenarioError(None, step_name(key, step), step.value.describe(),
+                                    f"must be a {domain} parameter")  # fmt: skip
+    for table, triple, domain in (
+        ("effort", s.condition_effort, "positive"),
+        ("donors", s.condition_donors, "share"),
+        ("failure", s.condition_failure, "share"),
+    ):
+        if len(triple) != len(CONDITIONS):
+            raise ScenarioError(None, f"refurbishment.{table}", triple, "needs good, fair, poor")
+        for cond, param in zip(CONDITIONS, triple):
+            if not isinstance(param, Param) or param.domain != domain:
+                raise ScenarioError(None, f"refurbishment.{table}.{cond}", param,
+                                    f"must be a {domain} parameter")  # fmt: skip
+    if not s.priority:
+        raise ScenarioError(None, "refurbishment.priority", s.priority, "must not be empty")
+    for i, entry in enumerate(s.priority):
+        if entry[0] not in names or entry[1] not in CONDITIONS or entry in s.priority[:i]:
+            why = "must be FAMILY:CONDITION, a known family, listed once"
+            raise ScenarioError(None, f"refurbishment.priority[{i}]", ":".join(entry), why)
+    if s.production_family not in names:
+        raise ScenarioError(None, "production.family", s.production_family,
+                            "not a family defined under [families]")  # fmt: skip
+    for sup in s.supplies:
+        if not isinstance(sup, Supply) or sup.family not in names:
+            key = f"supply.{getattr(sup, 'name', '?')}.family"
+            why = "not a family defined under [families]"
+            raise ScenarioError(None, key, getattr(sup, "family", sup), why)
+    for part in s.parts:
+        for i, fam in enumerate(getattr(part, "families", ())):
+            if fam not in names:
+                raise ScenarioError(None, f"parts.{part.name}.families[{i}]", fam,
+                                    "not a family defined under [families]")  # fmt: skip
+    if not isinstance(s.thresholds, Thresholds):
+        raise ScenarioError(None, "metrics", s.thresholds, "must be Thresholds")
+    if not isinstance(s.description, str):
+        raise ScenarioError(None, "description", s.description, "must be a string")
+    _check_shares(s)
+    _check_total(s)
+    if s.posterior is not None:
+        _check_posterior(s)
+
+
+def _check_shares(s: Scenario) -> None:
+    """Good and fair storage shares may not add up to more than all of storage, even at the
+    high ends of their distributions (the engine would cut the fair share silently)."""
+    good, fair = s.good_share.dist.highest(), s.fair_share.dist.highest()
+    if good + fair > 1:
+        value = f"{fair:g} (good_share up to {good:g})"
+        raise ScenarioError(None, "storage.fair_share", value,
+                            "good_share + fair_share must be at most 1 at the high ends of "
+                            "their ranges: the rest of storage is poor")  # fmt: skip
+
+
+def _check_total(s: Scenario) -> None:
+    """The most tanks the scenario can hold stays within :data:`MAX_TOTAL_TANKS`."""
+    years = s.months / 12
+    total = sum(f.active.dist.highest() + f.storage.dist.highest() for f in s.families)
+    total += sum(sup.total_cap.dist.highest() + sup.first_batch.dist.highest()
+                 for sup in s.supplies)  # fmt: skip
+    total += max(step.value.dist.highest() for step in s.production_schedule) * years
+    if total > MAX_TOTAL_TANKS:
+        raise ScenarioError(None, "(all counts)", f"{total:,.0f} tanks",
+                            f"stocks, supply caps and production over the horizon may hold at "
+                            f"most {MAX_TOTAL_TANKS:,} tanks (each count at most "
+                            f"{MAX_COUNT:,}; see seeds/README.md)")  # fmt: skip
+
+
+def _check_posterior(s: Scenario) -> None:
+    post = s.posterior
+    if not isinstance(post, Posterior):
+        raise ScenarioError(None, "posterior", post, "must be a Posterior or None")
+    params = s.params()
+    unknown = [n for n in (*post.names, *post.overridden) if n not in params]
+    if unknown:
+        raise ScenarioError(None, "posterior", post.path,
+                            f"column {unknown[0]!r} is not a parameter of the scenario")
+    if post.values.ndim != 2 or post.values.shape[1] != len(post.names) or not len(post.values):
+        raise ScenarioError(None, "posterior", post.path, "values must be (rows, columns)")

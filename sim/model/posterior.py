@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.engine.streams import block_slices, stream
-from sim.model.params import Param
+from sim.model.distributions import DOMAINS, Param
+from sim.model.files import MAX_POSTERIOR_BYTES, FileProblem, read_text
 
 ROW_STREAM = "posterior:row"
 
@@ -65,13 +65,19 @@ def read_posterior(path: Path, params: dict[str, Param]) -> Posterior:
     Raises :class:`PosteriorError` for a missing or malformed file or an unknown column.
     """
     try:
-        data = path.read_bytes()
-        meta = json.loads(sidecar(path).read_text())
-    except OSError as err:
-        raise PosteriorError(f"cannot read {err.filename}: {err.strerror}") from None
+        text = read_text(path, MAX_POSTERIOR_BYTES)
+    except FileProblem as err:
+        raise PosteriorError(f"cannot read {path}: {err}") from None
+    try:
+        meta = json.loads(read_text(sidecar(path), MAX_POSTERIOR_BYTES))
+    except FileProblem as err:
+        raise PosteriorError(f"cannot read {sidecar(path)}: {err}") from None
     except json.JSONDecodeError as err:
         raise PosteriorError(f"{sidecar(path)}: not JSON ({err.msg})") from None
-    lines = data.decode("utf-8").splitlines()
+    if not isinstance(meta, dict):
+        raise PosteriorError(f"{sidecar(path)}: not a JSON object")
+    data = text.encode("utf-8")
+    lines = text.splitlines()
     header = next(csv.reader(lines[:1]), [])
     if not header or len(lines) < 2:
         raise PosteriorError(f"{path}: needs a header row and at least one parameter set")
@@ -89,6 +95,15 @@ def read_posterior(path: Path, params: dict[str, Param]) -> Posterior:
         if name not in priors:
             raise PosteriorError(f"{sidecar(path)}: no recorded prior for column {name!r}")
         (keep if params[name].describe() == priors[name] else overridden).append(d)
+        low, high, closed = DOMAINS[params[name].domain]
+        column = values[:, d]
+        bad = (column < low if closed else column <= low) | (column > high)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise PosteriorError(
+                f"{path}: row {row + 2}, column {name!r} = {column[row]:g}: outside the "
+                f"parameter's domain {params[name].domain} [{low:g}, {high:g}]"
+            )
     return Posterior(
         path=str(path),
         names=tuple(header[d] for d in keep),
@@ -101,6 +116,8 @@ def read_posterior(path: Path, params: dict[str, Param]) -> Posterior:
 
 def posterior_rows(seed: int, first_rep: int, reps: int, n_rows: int) -> np.ndarray:
     """Row index (reps,) of each replication: uniform over ``n_rows``, keyed per block."""
+    from sim.engine.streams import block_slices, stream
+
     u = np.empty(reps)
     for block, part in block_slices(first_rep, reps):
         u[part] = stream(seed, block, ROW_STREAM).random(part.stop - part.start)

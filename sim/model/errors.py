@@ -1,0 +1,40 @@
+"""The one error type for bad scenario values, whoever builds the scenario.
+
+:class:`ScenarioError` reads ``file: key = value: message`` on one line. The scenario types
+(:mod:`sim.model.params`, :mod:`sim.model.distributions`) raise it when built with bad values;
+they do not know the file, so ``file`` is ``None`` there and the loader, which does, raises it
+again with the file that set the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class ScenarioError(ValueError):
+    """A bad scenario input: ``file: key = value: message`` (``file`` may be ``None``)."""
+
+    def __init__(self, file: str | Path | None, key: str, value: Any, message: str):
+        self.file = None if file is None else str(file)
+        self.key, self.value, self.message = key, value, message
+        where = "" if file is None else f"{file}: "
+        super().__init__(f"{where}{key} = {show(value)}: {message}")
+
+    def under(self, prefix: str) -> ScenarioError:
+        """The same error with ``prefix.`` before its key (for a value inside a table)."""
+        key = f"{prefix}.{self.key}" if self.key else prefix
+        return ScenarioError(self.file, key, self.value, self.message)
+
+
+def show(value: Any) -> str:
+    """A compact one-line, TOML-like rendering of a value for error messages."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
