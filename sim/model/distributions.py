@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from sim.model.errors import ScenarioError
+from sim.model.errors import PARAMETER, ScenarioError
 
 #: Arguments each distribution kind takes; ``pert`` also accepts an optional ``shape`` (default 4).
 DIST_ARGS: dict[str, tuple[str, ...]] = {
@@ -83,7 +83,7 @@ class Dist:
         problem = dist_problem(self.kind, dict(self.args))
         if problem:
             table = {"dist": self.kind, **dict(self.args)}
-            raise ScenarioError(None, "", table, f"impossible {self.kind} distribution: {problem}")
+            raise ScenarioError(None, PARAMETER, table, f"impossible {self.kind} distribution: {problem}")
 
     def arg(self, name: str, default: float | None = None) -> float:
         return dict(self.args).get(name, default)
@@ -320,7 +320,7 @@ class Param:
 
     def __post_init__(self) -> None:
         if not isinstance(self.dist, Dist):
-            raise ScenarioError(None, "", self.dist, "must be a distribution (Dist)")
+            raise ScenarioError(None, PARAMETER, self.dist, "must be a distribution (Dist)")
         if self.domain not in DOMAINS:
             raise ScenarioError(None, "domain", self.domain, f"one of {', '.join(DOMAINS)}")
         if not isinstance(self.facts, tuple) or not all(isinstance(f, str) for f in self.facts):
@@ -329,7 +329,7 @@ class Param:
             raise ScenarioError(None, "note", self.note, "must be a string")
         problem = domain_problem(self.dist, self.domain)
         if problem:
-            raise ScenarioError(None, "", _raw(self.dist), problem)
+            raise ScenarioError(None, PARAMETER, _raw(self.dist), problem)
 
     def describe(self) -> str:
         cite = ", ".join(self.facts) if self.facts else "no source given"

@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 
+#: The key of an error about a parameter as a whole, before the loader names it.
+PARAMETER = "(parameter)"
+
+
 class ScenarioError(ValueError):
     """A bad scenario input: ``file: key = value: message`` (``file`` may be ``None``)."""
 
@@ -23,7 +27,7 @@ class ScenarioError(ValueError):
 
     def under(self, prefix: str) -> ScenarioError:
         """The same error with ``prefix.`` before its key (for a value inside a table)."""
-        key = f"{prefix}.{self.key}" if self.key else prefix
+        key = f"{prefix}.{self.key}" if self.key not in ("", PARAMETER) else prefix
         return ScenarioError(self.file, key, self.value, self.message)
 
 

@@ -38,7 +38,7 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
         raise FileProblem("is a folder, not a file") from None
     except OSError as err:
         raise FileProblem(err.strerror or str(err)) from None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise FileProblem("is a folder, not a file")
@@ -46,6 +46,10 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
             raise FileProblem("not a regular file (a device, pipe or socket)")
         if info.st_size > limit:
             raise FileProblem(f"larger than the {limit:,}-byte limit for this file")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise FileProblem(f"larger than the {limit:,}-byte limit for this file")
