@@ -83,7 +83,8 @@ class Dist:
         problem = dist_problem(self.kind, dict(self.args))
         if problem:
             table = {"dist": self.kind, **dict(self.args)}
-            raise ScenarioError(None, PARAMETER, table, f"impossible {self.kind} distribution: {problem}")
+            why = f"impossible {self.kind} distribution: {problem}"
+            raise ScenarioError(None, PARAMETER, table, why)
 
     def arg(self, name: str, default: float | None = None) -> float:
         return dict(self.args).get(name, default)

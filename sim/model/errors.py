@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 #: The key of an error about a parameter as a whole, before the loader names it.
 PARAMETER = "(parameter)"
 
