@@ -249,3 +249,17 @@ def test_reading_and_checking_a_scenario_imports_no_scipy_stats_or_matplotlib():
                           timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_domain_checks_use_the_same_tail_quantiles_as_scipy_for_every_bundled_parameter():
+    import numpy as np
+
+    from sim.model.distributions import TAIL
+
+    for path in sorted((REPO / "scenarios").glob("*.toml")):
+        for name, param in load_scenario(path).params().items():
+            if param.dist.kind == "fixed":
+                continue
+            ours = param.dist.tail_quantiles()
+            exact = param.dist.exact_quantile(np.array([TAIL, 1 - TAIL]))
+            np.testing.assert_allclose(ours, exact, rtol=1e-6, atol=1e-9, err_msg=name)

@@ -51,11 +51,6 @@ class Checker:
                 self.fail(f"{key}.{name}".lstrip("."), "(missing)", "required key is missing")
         return raw
 
-    def text(self, key: str, raw: Any) -> str:
-        if not isinstance(raw, str) or not raw:
-            self.fail(key, raw, "must be a non-empty string")
-        return raw
-
     def month(self, key: str, raw: Any) -> int:
         try:
             month = parse_month(raw)
