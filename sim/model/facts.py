@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sim.model.files import FileProblem, read_text
+
 REQUIRED = ("id", "unit", "date", "counts", "source", "kind")
+#: The largest seeds file read (the largest today is about 40 KB).
+MAX_FACTS_BYTES = 16 << 20
 
 
 class FactsError(ValueError):
@@ -96,9 +100,8 @@ def load_facts(folder: Path | None = None) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     for file in sorted(folder.glob("*.toml")):
         try:
-            with file.open("rb") as handle:
-                data = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as err:
+            data = tomllib.loads(read_text(file, MAX_FACTS_BYTES))
+        except (FileProblem, tomllib.TOMLDecodeError) as err:
             raise FactsError(f"{file}: {err}") from None
         for raw in data.get("fact", []):
             fact = _fact(raw, file)
