@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.analysis.summary import TRAJECTORY_COLUMNS, manifest, summary
+from sim.analysis.summary import TRAJECTORY_COLUMNS, summary
 from sim.engine.metrics import MONTH_METRICS, NEVER, VARIABLES
 from sim.figures.compare import comparison_chart
 from sim.figures.fan import Observed, active_fan, run_fan
@@ -30,6 +30,7 @@ from sim.figures.storage import storage_chart
 from sim.figures.style import STATS, month_dates, sources_caption
 from sim.model.calendar import format_month, parse_month
 from sim.model.facts import Fact
+from sim.present.manifest import run_manifest
 from sim.runs.reduce import QUANTILES
 from sim.runs.run import RunResult
 
@@ -119,7 +120,7 @@ def run_data(result: RunResult, facts: dict[str, Fact]) -> RunData:
         variables=tuple(VARIABLES),
         stats=np.asarray(result.stats, dtype=float),
         summary=summary(result),
-        manifest=manifest(result, facts),
+        manifest=run_manifest(result, facts),
         metrics=dict(result.metrics),
     )
 
