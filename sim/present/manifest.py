@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import sys
 from collections import Counter
 from importlib import metadata
@@ -24,7 +25,7 @@ import numpy as np
 
 import sim
 from sim.analysis.summary import git_revision, posterior_manifest
-from sim.model.calendar import format_month
+from sim.model.calendar import format_month, parse_month
 from sim.model.distributions import Param
 from sim.model.facts import Fact
 from sim.model.params import Scenario
@@ -178,3 +179,59 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
         "numpy": vers["numpy"],
         "wall_time_seconds": round(result.seconds, 3),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Read back for figures: dated events and short source names
+
+
+def _month_of(value) -> int | None:
+    if value is None:
+        return None
+    return parse_month(value) if isinstance(value, str) else int(value)
+
+
+def event_months(man: dict) -> list[tuple[int, str]]:
+    """(month, label) of the dated events a run's figures mark: each supply's start and the
+    ceasefire (``rebuild_after``), from a manifest's settings; sorted by month."""
+    settings = man.get("settings") or {}
+    supplies: dict[int, list[str]] = {}
+    for sup in settings.get("supplies", ()):
+        supplies.setdefault(_month_of(sup["start"]), []).append(sup["name"])
+    events = [(m, f"{', '.join(names)} supply from {format_month(m)}")
+              for m, names in supplies.items()]  # fmt: skip
+    rebuild = _month_of((man.get("thresholds") or {}).get("rebuild_after"))
+    if rebuild is not None:
+        events.append((rebuild, f"ceasefire {format_month(rebuild)}"))
+    return sorted(events)
+
+
+def short_source(author: str, source: str) -> str:
+    """A source named once: the publication without its relays ("via ..."), quotations and
+    parentheses, after its author when the author is not the publication."""
+    publication = re.split(r",? via |,? citing | citing |,? quoting | as summarised by |"
+                           r", interview with ", source)[0]  # fmt: skip
+    publication = re.sub(r"\s*\([^)]*\)", "", publication).strip(" ,")
+    if not author or author in publication:
+        return publication
+    if publication in author:
+        return author
+    return f"{author}, {publication}"
+
+
+def caption_sources(man: dict, facts: dict[str, Fact]) -> list[str]:
+    """The distinct sources of a run, each named once (:func:`short_source`), the most cited
+    first; from the manifest's ``sources``, or its parameters' facts for older manifests."""
+    ranked = man.get("sources")
+    if ranked is None:
+        counts: Counter[tuple[str, str]] = Counter()
+        for param in man.get("parameters", {}).values():
+            for fact_id in param.get("facts", ()):
+                fact = facts.get(fact_id)
+                if fact is not None and fact.kind != "assumption":
+                    counts[(fact.author, fact.source)] += 1
+        ranked = [{"author": a, "source": s, "parameters": n} for (a, s), n in counts.items()]
+    merged: Counter[str] = Counter()
+    for entry in ranked:
+        merged[short_source(entry["author"], entry["source"])] += entry["parameters"]
+    return sorted(merged, key=lambda name: (-merged[name], name))
