@@ -88,11 +88,13 @@ def settings_sha256(settings: dict) -> str:
 
 def scenario_files(scenario: Scenario) -> list[dict]:
     """Each file the scenario was read from, most basic first: the path as given, the
-    absolute path and its SHA-256; the posterior CSV and its JSON sidecar last."""
+    absolute path and its SHA-256 (None for a scenario built in code, with no file); the
+    posterior CSV and its JSON sidecar last."""
     paths = [Path(p) for p in scenario.files]
     if scenario.posterior is not None:
         paths += [Path(scenario.posterior.path), sidecar(Path(scenario.posterior.path))]
-    return [{"path": str(p), "resolved": str(p.resolve()), "sha256": sha256_file(p)}
+    return [{"path": str(p), "resolved": str(p.resolve()),
+             "sha256": sha256_file(p) if p.is_file() else None}
             for p in paths]  # fmt: skip
 
 
