@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,29 @@ def test_an_interrupted_write_leaves_neither_staging_nor_lock(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         write_folder(tmp_path / "out", write)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_of_two_forced_runs_on_one_target_the_later_writer_is_refused(tmp_path):
+    out = tmp_path / "out"
+    check_target(out, force=True)  # this run looks: nothing there yet
+    write_folder(out, write_files("theirs.csv"), force=True)  # another run finishes first
+    assert out.resolve() not in folders._claims  # the first write used its claim up
+    folders._claims[out.resolve()] = None  # this run's claim: nothing there when it started
+    with pytest.raises(OutputBusyError, match="written by another process"):
+        write_folder(out, write_files("mine.csv"), force=True)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "theirs.csv"]
+
+
+def test_two_concurrent_cli_runs_to_one_out_never_both_succeed(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    args = [sys.executable, "-m", "sim", "run", str(repo / "scenarios" / "baseline.toml"),
+            "--reps", "4096", "--end", "2024-12", "--out", str(tmp_path / "out")]  # fmt: skip
+    procs = [subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]  # fmt: skip
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], errors
+    (refusal,) = [e for p, e in zip(procs, errors) if p.returncode == 2]
+    lines = refusal.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tanksim: error: "), refusal
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

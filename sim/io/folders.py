@@ -7,9 +7,11 @@ or a **tanksim results folder**: one whose ``manifest.json`` carries ``"tool": "
 (stamped by :func:`write_folder` on every folder it writes, with the list of files it wrote)
 and holds nothing else. Anything else is refused with one line naming what is there. A lock
 file ``.<name>.lock`` beside the target, created exclusively and holding the writer's pid,
-keeps two writers off one target; it is taken by :func:`check_target` where the parent
-exists (so a second run fails at once), checked again just before the rename, removed at
-the end, and counts as stale once its pid is gone.
+keeps two writers off one target while one writes, is checked again just before the rename,
+removed at the end, and counts as stale once its pid is gone. And what was at the target
+when :func:`check_target` looked (before a run) must still be there at the rename, so of two
+runs started on one target, the one that finishes second is refused rather than replacing
+the first's results.
 """
 
 from __future__ import annotations
@@ -102,13 +104,23 @@ def _place_refusal(target: Path) -> str | None:
 
 def check_target(target: Path, force: bool) -> None:
     """Refuse a target no results folder may be written to, an existing folder unless
-    ``force``, and, with ``force``, anything but an empty or tanksim results folder; take
-    the target's lock where its parent exists (released by :func:`write_folder` or at exit).
+    ``force``, with ``force`` anything but an empty or tanksim results folder, and a target
+    a live process is writing. Remembers what is at the target now: :func:`write_folder`
+    refuses to rename over it if it has changed by then (another run wrote it meanwhile).
 
-    Raises :class:`OutputExistsError` (:class:`OutputBusyError` for a live writer), whose
+    Raises :class:`OutputExistsError` (:class:`OutputBusyError` for another writer), whose
     message is one line naming ``target``.
     """
     target = Path(target)
+    _refuse(target, force)
+    lock = _lock_path(target)
+    owner = _owner(lock) if lock.exists() and lock not in _held else None
+    if owner is not None and owner != os.getpid() and _alive(owner):
+        raise OutputBusyError(_busy(target, owner, lock))
+    _claims[target.resolve()] = _fingerprint(target)
+
+
+def _refuse(target: Path, force: bool) -> None:
     why = _place_refusal(target)
     if why is None and target.exists():
         why = replace_refusal(target) if force else None
@@ -116,8 +128,23 @@ def check_target(target: Path, force: bool) -> None:
             why = "results folder exists; use --force to replace it"
     if why is not None:
         raise OutputExistsError(f"{target}: {why}")
-    if target.resolve().parent.is_dir():
-        _lock(target)
+
+
+#: What was at each target when :func:`check_target` looked (None: nothing).
+_claims: dict[Path, tuple[int, int] | None] = {}
+
+
+def _fingerprint(target: Path) -> tuple[int, int] | None:
+    try:
+        st = target.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _busy(target: Path, owner: int, lock: Path) -> str:
+    return (f"{target}: another tanksim process (pid {owner}) is writing it; wait for it to "
+            f"finish (lock file {lock})")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,10 +183,7 @@ def _lock(target: Path) -> None:
         except FileExistsError:
             owner = _owner(path)
             if owner is not None and owner != os.getpid() and _alive(owner):
-                raise OutputBusyError(
-                    f"{target}: another tanksim process (pid {owner}) is writing it; wait for "
-                    f"it to finish (lock file {path})"
-                ) from None
+                raise OutputBusyError(_busy(target, owner, path)) from None
             path.unlink(missing_ok=True)  # stale: its writer is gone
             continue
         except OSError as err:
@@ -238,8 +262,11 @@ def write_folder(target: Path, write, *, force: bool = False) -> Path:
     on any error or interrupt the staging folder and lock are removed.
     """
     target = Path(target)
-    check_target(target, force)
     resolved = target.resolve()
+    if resolved not in _claims:
+        check_target(target, force)
+    claimed = _claims.pop(resolved)
+    _refuse(target, force)
     try:
         resolved.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -252,7 +279,10 @@ def write_folder(target: Path, write, *, force: bool = False) -> Path:
             stamp(staging)
             os.chmod(staging, 0o755)
             _still_ours(target)
-            check_target(target, force)  # the target as it is now, just before the rename
+            _refuse(target, force)  # the target as it is now, just before the rename
+            if _fingerprint(target) != claimed:
+                raise OutputBusyError(f"{target}: written by another process while this one "
+                                      "was running; nothing replaced")  # fmt: skip
             _rename_into_place(staging, resolved)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
