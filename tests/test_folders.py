@@ -185,3 +185,10 @@ def test_two_concurrent_cli_runs_to_one_out_never_both_succeed(tmp_path):
     lines = refusal.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("tanksim: error: "), refusal
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_figures_redrawn_by_tanksim_plot_do_not_block_force(tmp_path):
+    out = write_folder(tmp_path / "out", write_files("summary.json"))
+    (out / "storage.pdf").write_bytes(b"%PDF")  # tanksim plot --format pdf
+    write_folder(out, write_files("summary.json"), force=True)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "summary.json"]

@@ -115,10 +115,22 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bo
     return compare_folders(target, original)
 
 
+def _contents(folder: Path) -> set[str] | None:
+    try:
+        written = json.loads((folder / "manifest.json").read_text()).get("contents")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return set(written) if isinstance(written, list) else None
+
+
 def compare_folders(new: Path, original: Path) -> Rerun:
-    """Compare every file of ``original`` (manifest.json aside) with ``new``, byte for byte."""
+    """Compare every file the run wrote into ``original`` (its manifest's ``contents``;
+    manifest.json aside) with the same file in ``new``, byte for byte."""
     names = sorted(p.relative_to(original).as_posix() for p in original.rglob("*")
                    if p.is_file() and p.name not in RECORDS)  # fmt: skip
+    written = _contents(original)
+    if written is not None:  # only what the run wrote, not figures redrawn later
+        names = [n for n in names if n in written]
     if not names:
         return Rerun(new, None, (), (), ())
     missing = tuple(n for n in names if not (new / n).is_file())

@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +27,8 @@ from pathlib import Path
 #: The marker that makes a manifest.json a tanksim one.
 TOOL = "tanksim"
 MANIFEST = "manifest.json"
+#: Figures ``tanksim plot`` redraws into a results folder after it was written.
+REDRAWN = re.compile(r"(fan_chart|storage|months|compare)\.(png|pdf|svg)")
 #: Trees no results folder may be written into.
 SYSTEM_TREES = (Path("/proc"), Path("/sys"))
 
@@ -77,7 +80,8 @@ def replace_refusal(folder: Path) -> str | None:
         return f"not a tanksim results folder (holds {_names(folder)}); refusing to replace it"
     written = manifest.get("contents")
     if isinstance(written, list):
-        extra = sorted(_files(folder) - set(written) - {MANIFEST})
+        extra = sorted(n for n in _files(folder) - set(written) - {MANIFEST}
+                       if not REDRAWN.fullmatch(n))  # fmt: skip
         if extra:
             shown = ", ".join(extra[:3]) + (", ..." if len(extra) > 3 else "")
             return (f"holds files tanksim did not write ({shown}); refusing to replace it; "
