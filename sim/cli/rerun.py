@@ -7,8 +7,6 @@ import sys
 
 import click
 
-from sim.api.rerun import rerun
-
 
 @click.command(name="rerun")
 @click.argument("manifest", type=click.Path(dir_okay=False))
@@ -23,6 +21,8 @@ def rerun_command(manifest, out, force, allow_changed) -> None:
 
     Exit 0 when every output file is identical, 1 when some differ or are missing.
     """
+    from sim.api.rerun import rerun  # imports matplotlib: only when the command runs
+
     done = rerun(manifest, out, force=force, allow_changed=allow_changed)
     click.echo(f"wrote {done.folder}/", err=True)
     if done.original is None:
