@@ -71,15 +71,14 @@ def _locate(entry: dict, manifest_path: Path, cwd: str | None) -> Path:
     raise ManifestError(manifest_path, "scenario_files", entry["path"], "no such file now")
 
 
-def changed_files(data: dict, manifest_path: Path) -> list[tuple[Path, str]]:
-    """(file, why) for each recorded scenario file whose SHA-256 no longer matches."""
+def changed_files(data: dict, manifest_path: Path) -> list[tuple[Path, str, str]]:
+    """(file, SHA-256 recorded, SHA-256 now) for each recorded scenario file that changed."""
     changed = []
     for entry in data["scenario_files"]:
         found = _locate(entry, manifest_path, data.get("cwd"))
         now = sha256_file(found)
         if now != entry["sha256"]:
-            changed.append((found, f"changed since the run (sha256 {entry['sha256'][:12]}... "
-                                   f"then, {now[:12]}... now)"))  # fmt: skip
+            changed.append((found, entry["sha256"], now))
     return changed
 
 
@@ -95,9 +94,9 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bo
     data = read_manifest(manifest_path)
     changed = changed_files(data, manifest_path)
     if changed and not allow_changed:
-        file, why = changed[0]
-        raise ManifestError(file, "sha256", data["scenario"],
-                            f"{why}; use --allow-changed to rerun with it as it is")  # fmt: skip
+        file, then, now = changed[0]
+        raise ManifestError(file, "sha256", now, f"changed since the run (the manifest has "
+                            f"{then}); use --allow-changed to rerun with it as it is")  # fmt: skip
     scenario_file = _locate(data["scenario_files"][len(data["files"]) - 1], manifest_path,
                             data.get("cwd"))  # fmt: skip
     scenario = loader.load_scenario(scenario_file, fact_ids=set(load_facts()))
