@@ -7,6 +7,7 @@ so the file stays quick and does not depend on the shipped scenarios' calibratio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from sim.cli import main
 from sim.engine.metrics import NEVER
 from sim.figures import Observed, active_fan, comparison_chart, months_ecdf, storage_chart
 from sim.figures.months import ecdf, never_share
-from sim.figures.style import month_dates
+from sim.figures.style import month_dates, sources_caption
 from sim.io.output import write_results
 from sim.io.report import (
     NotResultsFolder,
@@ -30,6 +31,7 @@ from sim.io.report import (
     run_data,
     storage_layers,
 )
+from sim.model.calendar import parse_month
 from sim.model.facts import load_facts
 from sim.model.loader import build_scenario
 from sim.runs.run import run_scenario
@@ -143,11 +145,70 @@ def test_results_fan_chart_names_scenario_and_sources(data, facts):
     (caption,) = [t.get_text() for t in fig.texts if t.get_text().startswith("Scenario:")]
     assert caption.startswith("Scenario: baseline (test scenario baseline)")
     assert "Sources (via seeds/)" in caption and "IISS" in caption
-    np.testing.assert_array_equal(ys(line_by_label(right, "median")), data.series("storage")[:, 3])
-    assert right.get_ylabel() == "tanks in storage"
     # observed points: the sourced pre-war and 2022-11 active-fleet estimates
     labels = [t.get_text() for t in left.get_legend().get_texts()]
     assert any("2,927" in x for x in labels) and any("1,800" in x for x in labels)
+
+
+def test_fan_chart_storage_panel_shows_what_storage_exhausted_counts(data, facts):
+    from sim.io.report import exhausted_level, fan_chart_figure
+
+    _, right = fan_chart_figure(data, facts).axes
+    good, fair = data.series("storage_good")[:, 0], data.series("storage_fair")[:, 0]
+    counted = line_by_label(right, "good + fair (refurbishable)")
+    np.testing.assert_allclose(ys(counted), good + fair)
+    assert right.get_ylabel() == "tanks in storage (mean of replications)"
+    assert "good + fair" in right.get_title()
+    fills = [c.get_label() for c in right.collections if isinstance(c, PolyCollection)]
+    assert fills == ["good", "fair", "poor (not counted)"]
+    level = exhausted_level(data)
+    assert any(ln.get_label().startswith("'exhausted' level") and ys(ln)[0] == level
+               for ln in right.get_lines())  # fmt: skip
+    median = data.summary["metrics"]["storage_exhausted"]["p50"]
+    if median is not None:
+        diamond = line_by_label(right, f"exhausted, median: {median}")
+        assert ys(diamond).tolist() == [level]
+
+
+def test_fan_chart_marks_each_supply_start_on_both_panels(results, facts):
+    from sim.io.report import fan_chart_figure
+
+    fig = fan_chart_figure(run_data(results[1], facts), facts)
+    for ax in fig.axes:
+        marks = [t.get_text().strip() for t in ax.texts]
+        assert marks == ["nk supply from 2022-08"]
+        verticals = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
+        assert len(verticals) == 1
+
+
+def test_fan_chart_marks_the_ceasefire_of_a_rebuild_scenario(facts):
+    from sim.io.report import fan_chart_figure
+
+    raw_scenario = small_scenario("ceasefire")
+    thresholds = replace(raw_scenario.thresholds, rebuild_after=parse_month("2023-06"))
+    result = run_scenario(replace(raw_scenario, thresholds=thresholds), reps=128, seed=1)
+    left, right = fan_chart_figure(run_data(result, facts), facts).axes
+    assert [t.get_text().strip() for t in right.texts] == ["ceasefire 2023-06"]
+
+
+def test_caption_names_each_source_once_and_counts_the_rest():
+    from sim.present.manifest import caption_sources, short_source
+
+    assert short_source("Oleksandr Kovalenko",
+                        "Oleksandr Kovalenko (Telegram), via TXTReport") == "Oleksandr Kovalenko"
+    assert short_source("David Axe", "Forbes (David Axe), via time.news") == "David Axe, Forbes"
+    assert short_source("David Axe", "Forbes") == "David Axe, Forbes"
+    assert short_source("", "The Defense Post (Oryx)") == "The Defense Post"
+    man = {"sources": [
+        {"author": "David Axe", "source": "Forbes (David Axe), via time.news", "parameters": 2},
+        {"author": "David Axe", "source": "Forbes", "parameters": 1},
+        {"author": "", "source": "tech.wp.pl (citing Kovalenko)", "parameters": 4},
+    ] + [{"author": "", "source": f"Outlet {i}", "parameters": 1} for i in range(8)]}  # fmt: skip
+    names = caption_sources(man, {})
+    assert names[:2] == ["tech.wp.pl", "David Axe, Forbes"] and len(names) == 10
+    text = sources_caption(names, "x", limit=5)
+    assert "; and 5 more (10 sources; the full list is in manifest.json)" in text
+    assert text.count("David Axe") == 1
 
 
 # ---------------------------------------------------------------------------------------------

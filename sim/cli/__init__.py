@@ -19,6 +19,7 @@ from sim.cli.calibrate import calibrate_command
 from sim.cli.explore import discover_command, sensitivity_command, sweep_command
 from sim.cli.progress import progress_bar
 from sim.cli.report import plot, report
+from sim.cli.rerun import rerun_command
 from sim.engine.streams import BLOCK
 from sim.io.output import (
     OutputExistsError,
@@ -260,6 +261,7 @@ cli.add_command(discover_command)
 cli.add_command(calibrate_command, name="calibrate")
 cli.add_command(plot)
 cli.add_command(report)
+cli.add_command(rerun_command)
 
 
 def main(argv: list[str] | None = None) -> None:

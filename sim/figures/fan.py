@@ -8,7 +8,7 @@ own marker shape, and with error bars where the source gives a range.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.figures.storage import draw_refurbishable
 from sim.figures.style import (
     BAND_INNER,
     BAND_OUTER,
@@ -28,6 +29,7 @@ from sim.figures.style import (
     P95,
     PALETTE,
     add_caption,
+    draw_events,
     figure_and_ax,
     new_figure,
     thousands,
@@ -129,39 +131,59 @@ def active_fan(
 def run_fan(
     dates: Sequence[date],
     active: np.ndarray,
-    storage: np.ndarray,
+    storage: Mapping[str, np.ndarray],
     *,
+    exhausted_level: float | None = None,
+    exhausted_months: tuple[date | None, date | None, date | None] | None = None,
+    events: Sequence[tuple[date, str]] = (),
     observed: Sequence[Observed] = (),
     heading: str = "",
     caption: str = "",
 ) -> Figure:
-    """Two fans side by side: the active fleet (with observed points) and hulls in storage.
+    """The ``fan_chart.png`` of a results folder: the active fleet's fan (with observed
+    points) and the storage that the headline "storage exhausted" counts.
 
-    ``active`` and ``storage`` are (T, 6) arrays of tanks (mean, p05, p25, p50, p75, p95);
-    this is the ``fan_chart.png`` of a results folder.
+    Parameters
+    ----------
+    dates : T month dates.
+    active : (T, 6) tanks: mean, p05, p25, p50, p75, p95 of the active fleet.
+    storage : good, fair and poor -> (T,) mean tanks in storage, all families
+        (:func:`sim.figures.storage.draw_refurbishable`).
+    exhausted_level, exhausted_months : the "exhausted" level (tanks) and the p05, p50, p95
+        months it is reached (None: not within the horizon).
+    events : ``(date, label)`` pairs (supply starts, a ceasefire) marked on both panels.
+    observed, heading, caption : observed estimates, figure title and caption line.
     """
-    fig = new_figure(10.0, 4.8)
+    fig = new_figure(10.0, 6.0)
     left, right = fig.subplots(1, 2, sharex=True)
     draw_fan(left, dates, active)
     draw_observed(left, observed, dates)
-    _finish(left, "Active fleet, all families", "tanks in the active fleet")
-    draw_fan(right, dates, storage)
-    _finish(right, "Hulls in storage, all families and conditions", "tanks in storage",
-            legend=False)  # fmt: skip
+    _finish(left, "Active fleet, all families", "tanks in the active fleet", legend="below")
+    draw_refurbishable(right, dates, storage, exhausted_level=exhausted_level,
+                       exhausted_months=exhausted_months)  # fmt: skip
+    _finish(right, "Storage: good + fair is what 'exhausted' counts",
+            "tanks in storage (mean of replications)", legend="below")  # fmt: skip
+    for ax in (left, right):
+        draw_events(ax, events)
     if heading:
         fig.suptitle(heading)
     if caption:
-        add_caption(fig, caption)
+        add_caption(fig, caption, width=150, fontsize=8)
     return fig
 
 
-def _finish(ax: Axes, heading: str, ylabel: str, *, legend: bool = True) -> None:
+def _finish(ax: Axes, heading: str, ylabel: str, *, legend: bool | str = True) -> None:
+    """Title, labels, axes from zero; the legend inside at the top right (with headroom), or
+    under the axes when ``legend == "below"``."""
     title(ax, heading)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     year_axis(ax)
     thousands(ax)
-    if legend:
+    if legend == "below":
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13),
+                  ncol=2, columnspacing=1.0, handlelength=1.8)  # fmt: skip
+    elif legend:
         # headroom above the highest band so the legend covers no data
         ax.set_ylim(0, ax.get_ylim()[1] * LEGEND_HEADROOM)
         ax.legend(fontsize=7, frameon=False, loc="upper right", ncol=2)

@@ -24,6 +24,7 @@ from sim.figures.style import (
     year_axis,
 )
 
+CONDITIONS = ("good", "fair", "poor")
 #: Colours for the conditions: good is light, poor dark, so the order survives greyscale.
 CONDITION_COLOURS = {"good": "#56B4E9", "fair": "#E69F00", "poor": "#555555"}
 
@@ -55,6 +56,47 @@ def draw_stack(
         base = base + values
         drawn.append(name)
     return drawn
+
+
+def draw_refurbishable(
+    ax: Axes,
+    dates: Sequence[date],
+    by_condition: Mapping[str, np.ndarray],
+    *,
+    exhausted_level: float | None = None,
+    exhausted_months: tuple[date | None, date | None, date | None] | None = None,
+) -> None:
+    """Mean storage stacked good, fair, poor, with good + fair (what "storage exhausted"
+    counts) as a solid line, the "exhausted" level dashed and, on it, the months storage
+    is exhausted (p05 to p95 as a bar, the median as a diamond).
+
+    ``by_condition`` maps good, fair and poor to (T,) mean tanks in storage, all families;
+    ``exhausted_level`` is tanks; ``exhausted_months`` the p05, p50 and p95 dates (None for
+    "not within the horizon").
+    """
+    good, fair, poor = (np.asarray(by_condition[c], dtype=float) for c in CONDITIONS)
+    refurbishable = good + fair
+    ax.fill_between(dates, 0, good, facecolor=CONDITION_COLOURS["good"], edgecolor="0.15",
+                    lw=0.5, alpha=0.85, label="good")  # fmt: skip
+    ax.fill_between(dates, good, refurbishable, facecolor=CONDITION_COLOURS["fair"],
+                    edgecolor="0.15", hatch="///", lw=0.5, alpha=0.85, label="fair")  # fmt: skip
+    ax.fill_between(dates, refurbishable, refurbishable + poor, facecolor="white",
+                    edgecolor="0.5", hatch="...", lw=0.5, label="poor (not counted)")  # fmt: skip
+    ax.plot(dates, refurbishable, color="black", lw=2.0, label="good + fair (refurbishable)")
+    if exhausted_level is None:
+        return
+    ax.axhline(exhausted_level, color="black", ls="--", lw=1.0,
+               label=f"'exhausted' level ({exhausted_level:,.0f})")  # fmt: skip
+    if exhausted_months is None or exhausted_months[1] is None:
+        return
+    p05, p50, p95 = exhausted_months
+    span = [p05 or dates[0], p95 or dates[-1]]
+    late = f"{p95:%Y-%m}" if p95 is not None else "beyond"
+    early = f"{p05:%Y-%m}" if p05 is not None else "?"
+    ax.plot(span, [exhausted_level] * 2, color="0.35", lw=5, solid_capstyle="butt", zorder=5,
+            label=f"exhausted, 5-95%: {early} to {late}")  # fmt: skip
+    ax.plot([p50], [exhausted_level], marker="D", ms=8, mfc="white", mec="black", mew=1.6,
+            ls="none", zorder=6, label=f"exhausted, median: {p50:%Y-%m}")  # fmt: skip
 
 
 def storage_chart(

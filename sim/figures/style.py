@@ -7,7 +7,7 @@ import textwrap
 from datetime import date
 
 from matplotlib.axes import Axes
-from matplotlib.dates import DateFormatter, YearLocator
+from matplotlib.dates import DateFormatter, YearLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
@@ -20,6 +20,8 @@ LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)))
 HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "oo", "++")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 CAPTION_FONTSIZE = 6.5
+#: A white box behind text drawn over data.
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1}
 
 
 def line_style(i: int) -> dict:
@@ -53,17 +55,49 @@ def year_axis(ax: Axes) -> None:
     ax.grid(True, color="0.9", lw=0.5)
 
 
-def add_caption(fig: Figure, text: str, width: int = 190) -> None:
-    """A small caption under the axes: scenario, sources, assumptions."""
-    fig.text(0.01, -0.01, textwrap.fill(text, width), fontsize=CAPTION_FONTSIZE, va="top",
+def add_caption(
+    fig: Figure, text: str, width: int = 190, fontsize: float = CAPTION_FONTSIZE
+) -> None:
+    """A small caption under the axes: scenario, sources, assumptions (``width`` characters
+    a line, ``fontsize`` points)."""
+    fig.text(0.01, -0.01, textwrap.fill(text, width), fontsize=fontsize, va="top",
              ha="left")  # fmt: skip
 
 
-def sources_caption(sources: list[str], description: str = "") -> str:
-    """'Scenario: ... Sources (via seeds/): ...' for a caption."""
-    text = "Sources (via seeds/): " + ("; ".join(sources) or "none") + "."
-    text += " Unsourced inputs are stated assumptions (seeds/assumptions.toml)."
+#: Sources named in a caption before "and N more".
+CAPTION_SOURCES = 5
+
+
+def sources_caption(
+    sources: list[str], description: str = "", *, limit: int | None = None,
+    full_list: str = "manifest.json",
+) -> str:  # fmt: skip
+    """'Scenario: ... Sources (via seeds/): ...' for a caption.
+
+    With ``limit``, only the first ``limit`` sources are named, then "and N more (M
+    sources; the full list is in <full_list>)".
+    """
+    named = sources if limit is None else sources[:limit]
+    text = "Sources (via seeds/): " + ("; ".join(named) or "none")
+    if len(named) < len(sources):
+        text += (f"; and {len(sources) - len(named)} more ({len(sources)} sources; the full "
+                 f"list is in {full_list})")  # fmt: skip
+    text += ". Unsourced inputs are stated assumptions (seeds/assumptions.toml)."
     return f"Scenario: {description}. {text}" if description else text
+
+
+def draw_events(ax: Axes, events, *, labels: bool = True) -> None:
+    """Dated events (``(date, label)`` pairs) as dotted vertical lines, each labelled along
+    the line at the top of the axes; events outside the x range are left out."""
+    low, high = ax.get_xlim()
+    for when, label in events:
+        x = date2num(when)
+        if not low <= x <= high:
+            continue
+        ax.axvline(when, color="black", ls=":", lw=1.2, zorder=4)
+        if labels:
+            ax.text(when, 0.98, f" {label}", transform=ax.get_xaxis_transform(), rotation=90,
+                    va="top", ha="right", fontsize=7, bbox=LABEL_BOX)  # fmt: skip
 
 
 #: Column order of a statistics array's last axis, as in trajectories.csv.

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from sim.analysis.summary import TRAJECTORY_COLUMNS, trajectory_rows
+from sim.io.folders import OutputExistsError, check_target, write_folder  # noqa: F401
 from sim.io.report import METRICS_FILE, fan_chart_figure, metrics_header, metrics_rows, run_data
 from sim.runs.run import RunResult
-
-
-class OutputExistsError(FileExistsError):
-    """The results folder exists and --force was not given."""
-
-
-def check_target(target: Path, force: bool) -> None:
-    """Refuse an existing results folder unless ``force``."""
-    if target.exists() and not force:
-        raise OutputExistsError(f"{target}: results folder exists; use --force to replace it")
 
 
 def cited_sources(result: RunResult, facts: dict) -> list[str]:
@@ -33,29 +21,6 @@ def cited_sources(result: RunResult, facts: dict) -> list[str]:
             if fact is not None and fact.kind != "assumption":
                 seen.setdefault(fact.citation(), None)
     return sorted(seen)
-
-
-def write_folder(target: Path, write, *, force: bool = False) -> Path:
-    """Call ``write(folder)`` on a fresh staging folder beside ``target``, then rename it
-    into place. Nothing appears at ``target`` until ``write`` has finished; with ``force``
-    an existing folder is replaced only after the new one is ready."""
-    check_target(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        write(staging)
-        os.chmod(staging, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / target.name)
-            os.replace(staging, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
 
 
 def write_json(path: Path, data) -> None:

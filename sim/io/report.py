@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.analysis.summary import TRAJECTORY_COLUMNS, manifest, summary
+from sim.analysis.summary import TRAJECTORY_COLUMNS, summary
 from sim.engine.metrics import MONTH_METRICS, NEVER, VARIABLES
 from sim.figures.compare import comparison_chart
 from sim.figures.fan import Observed, active_fan, run_fan
@@ -30,6 +30,7 @@ from sim.figures.storage import storage_chart
 from sim.figures.style import STATS, month_dates, sources_caption
 from sim.model.calendar import format_month, parse_month
 from sim.model.facts import Fact
+from sim.present.manifest import caption_sources, event_months, run_manifest
 from sim.runs.reduce import QUANTILES
 from sim.runs.run import RunResult
 
@@ -119,7 +120,7 @@ def run_data(result: RunResult, facts: dict[str, Fact]) -> RunData:
         variables=tuple(VARIABLES),
         stats=np.asarray(result.stats, dtype=float),
         summary=summary(result),
-        manifest=manifest(result, facts),
+        manifest=run_manifest(result, facts),
         metrics=dict(result.metrics),
     )
 
@@ -248,7 +249,7 @@ def cited_sources(man: dict, facts: dict[str, Fact]) -> list[str]:
 def run_caption(data: RunData, facts: dict[str, Fact]) -> str:
     """'Scenario: <name> (<description>). Sources (via seeds/): ...' for a run's figures."""
     described = f"{data.name}" + (f" ({data.description})" if data.description else "")
-    return sources_caption(cited_sources(data.manifest, facts), described)
+    return sources_caption(caption_sources(data.manifest, facts), described, limit=5)
 
 
 def run_label(data: RunData) -> str:
@@ -283,9 +284,15 @@ def observed_points(facts: dict[str, Fact], ids=OBSERVED_ACTIVE_FACTS) -> list[O
 
 
 def fan_chart_figure(data: RunData, facts: dict[str, Fact]) -> Figure:
-    """fan_chart.png of a results folder: active fleet (with observed points) and storage."""
+    """fan_chart.png of a results folder: active fleet (with observed points) and the good +
+    fair storage that "storage exhausted" counts, with supply and ceasefire dates marked."""
+    months = data.summary.get("metrics", {}).get("storage_exhausted", {})
+    when = [month_dates(parse_month(months[k]), 1)[0] if months.get(k) else None
+            for k in ("p05", "p50", "p95")]  # fmt: skip
     return run_fan(
-        data.dates, data.series("active"), data.series("storage"),
+        data.dates, data.series("active"), storage_layers(data)[1],
+        exhausted_level=exhausted_level(data), exhausted_months=tuple(when),
+        events=[(month_dates(m, 1)[0], label) for m, label in event_months(data.manifest)],
         observed=observed_points(facts), heading=f"Russian tank inventory, {run_label(data)}",
         caption=run_caption(data, facts),
     )  # fmt: skip

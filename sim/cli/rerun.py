@@ -1,0 +1,39 @@
+"""``tanksim rerun MANIFEST``: run a results folder's scenario again, as its manifest records,
+and say whether every output file is byte for byte the same."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command(name="rerun")
+@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Results folder (default: the original folder's name + '-rerun').")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace an existing results folder.")
+@click.option("--allow-changed", is_flag=True,
+              help="Rerun even if a scenario file changed since the run.")  # fmt: skip
+def rerun_command(manifest, out, force, allow_changed) -> None:
+    """Rerun MANIFEST (a run's manifest.json) with the same scenario files, seed,
+    replications, chunk, sampling and horizon; compare the outputs with the original's.
+
+    Exit 0 when every output file is identical, 1 when some differ or are missing.
+    """
+    from sim.api.rerun import rerun  # imports matplotlib: only when the command runs
+
+    done = rerun(manifest, out, force=force, allow_changed=allow_changed)
+    click.echo(f"wrote {done.folder}/", err=True)
+    if done.original is None:
+        click.echo("no original outputs beside the manifest; nothing compared")
+        return
+    if done.identical:
+        click.echo(f"identical: {len(done.compared)} files ({', '.join(done.compared)}) "
+                   f"match {done.original}/")  # fmt: skip
+        return
+    if done.differ:
+        click.echo(f"differ: {', '.join(done.differ)}")
+    if done.missing:
+        click.echo(f"missing from the rerun: {', '.join(done.missing)}")
+    sys.exit(1)
