@@ -319,3 +319,24 @@ def test_ctrl_c_during_a_run_says_aborted_and_writes_nothing(tmp_path):
     assert [line for line in stderr.splitlines() if line.strip()] == ["tanksim: aborted"]
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_deterministic_reps_runs_one_expected_path_per_drawn_parameter_set(tmp_path):
+    out = tmp_path / "out"
+    ok(tanksim("run", BASELINE, "--deterministic", "--reps", "16", "--sampling", "lhs",
+               "--seed", SEED, "--end", END, "--out", out))  # fmt: skip
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["deterministic"], summary["reps"], summary["sampling"]) == (True, 16, "lhs")
+    active = summary["metrics"]["active_end"]
+    assert active["p05"] < active["p95"]  # parameter uncertainty spreads the paths
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["reps"], manifest["deterministic"]) == (16, True)
+
+
+def test_deterministic_sampling_without_reps_is_one_line_error(tmp_path):
+    out = tmp_path / "o"
+    proc = tanksim("run", BASELINE, "--deterministic", "--sampling", "sobol", "--out", out)
+    assert proc.returncode == 2
+    (line,) = error_lines(proc)
+    assert line.startswith("tanksim: error: --sampling sobol") and "--reps" in line
+    assert not out.exists()

@@ -32,9 +32,13 @@ class ExactReducer:
     def add(self, values: np.ndarray) -> None:
         self._parts.append(np.asarray(values, dtype=np.float64))
 
+    def values(self) -> np.ndarray:
+        """(N, R) every value added, replications in the order they were added."""
+        return np.concatenate(self._parts, axis=1)
+
     def result(self) -> np.ndarray:
         """(N, 6): mean then the percentiles of :data:`QUANTILES`."""
-        data = np.concatenate(self._parts, axis=1)
+        data = self.values()
         quantiles = np.quantile(data, QUANTILES, axis=1, method="inverted_cdf").T
         return np.column_stack([data.mean(axis=1), quantiles])
 
