@@ -83,11 +83,14 @@ def assert_one_line_error(outcome: Outcome, *needles: str, code: int = 2) -> str
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every path under ``folder`` (relative) with its size and modification time in ns,
-    to check that a command changed nothing outside its target."""
+    """Every path under ``folder`` (relative): a file with its size and modification time
+    in ns, a folder or link as (-1, 0); to check that a command changed nothing outside
+    its target."""
     out = {}
     for path in sorted(folder.rglob("*")):
-        stat = path.lstat()
-        out[str(path.relative_to(folder))] = (stat.st_size if path.is_file() else -1,
-                                              stat.st_mtime_ns)  # fmt: skip
+        if path.is_file() and not path.is_symlink():
+            stat = path.stat()
+            out[str(path.relative_to(folder))] = (stat.st_size, stat.st_mtime_ns)
+        else:
+            out[str(path.relative_to(folder))] = (-1, 0)
     return out
