@@ -188,11 +188,11 @@ CASES = [
     ),
     pytest.param(
         Case(("run", BASELINE, "--reps", "10000000000", "--out", "{out}"), ("--reps",),
-             process=True, timeout=12),
+             process=True, timeout=8),
         id="reps-ten-billion", marks=xfail(CLI_OPTIONS),
     ),
     pytest.param(
-        Case((*SUPPLY_NEEDED[:-1], "1000000000"), ("--grid",), process=True, timeout=12),
+        Case((*SUPPLY_NEEDED[:-1], "1000000000"), ("--grid",), process=True, timeout=8),
         id="supply-needed-grid-huge", marks=xfail(CLI_OPTIONS),
     ),
     pytest.param(
