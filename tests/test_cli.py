@@ -1,6 +1,9 @@
 """The ``tanksim`` command end to end: files written, their shape, reproducibility, errors.
 
 Runs are small (a few hundred replications, a shortened horizon) so the file stays quick.
+Commands run in this process through :func:`sim.cli.main` (``cli_helpers.tanksim``), which
+is what the installed command calls; the last section starts real processes, for what only
+a process shows: the exit code and stderr of the installed ``tanksim`` script, and Ctrl-C.
 """
 
 from __future__ import annotations
@@ -8,14 +11,16 @@ from __future__ import annotations
 import csv
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
 import pytest
+from cli_helpers import REPO, Outcome, error_lines, tanksim, tanksim_subprocess
 
-REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 NK_T62 = REPO / "scenarios" / "nk-t62.toml"
 RESULT_FILES = {"manifest.json", "summary.json", "trajectories.csv", "fan_chart.png", "metrics.csv"}
@@ -33,14 +38,7 @@ SEED = "7"
 SMALL = ("--reps", "128", "--seed", SEED, "--end", END)
 
 
-def tanksim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *map(str, args)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-
-
-def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+def ok(proc: Outcome) -> Outcome:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     return proc
@@ -220,7 +218,8 @@ def test_same_seed_gives_byte_identical_results(baseline_run, tmp_path):
 
 
 def test_chunk_size_does_not_change_results(tmp_path):
-    args = ("run", BASELINE, "--reps", "2100", "--seed", SEED, "--end", "2022-12")
+    # 1,100 replications: two chunks of at most 1,024 against one of 2,048
+    args = ("run", BASELINE, "--reps", "1100", "--seed", SEED, "--end", "2022-12")
     ok(tanksim(*args, "--chunk", "1024", "--out", tmp_path / "c1024"))
     ok(tanksim(*args, "--chunk", "2048", "--out", tmp_path / "c2048"))
     for name in ("trajectories.csv", "summary.json"):
@@ -263,3 +262,82 @@ def test_every_bundled_scenario_parameter_cites_a_fact(path):
     scenario = load_scenario(path)  # the loader refuses fact ids that are not in seeds/
     unsourced = [name for name, param in scenario.params().items() if not param.facts]
     assert unsourced == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Real processes: what only a process shows
+
+
+def test_installed_command_refuses_existing_folder_with_one_line_and_exit_2(tmp_path):
+    script = Path(sys.executable).with_name("tanksim")
+    if not script.exists():
+        pytest.skip("no installed tanksim script next to this interpreter")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sentinel.txt").write_text("keep me")
+    proc = subprocess.run(
+        [str(script), "run", str(BASELINE), *SMALL, "--out", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("tanksim: error: "), proc.stderr
+    assert (out / "sentinel.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_bad_scenario_in_a_process_is_one_line_and_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'extends = "{BASELINE.as_posix()}"\n[storage]\ngood_share = 1.5\n')
+    proc = tanksim_subprocess("run", bad, "--reps", "8", "--out", tmp_path / "out")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stdout + proc.stderr
+    (line,) = error_lines(proc)
+    assert line.startswith(f"tanksim: error: {bad}: storage.good_share = 1.5")
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_during_a_run_says_aborted_and_writes_nothing(tmp_path):
+    """SIGINT once the run is simulating (Ctrl-C during the imports is issue 15's case)."""
+    out = tmp_path / "out"
+    launcher = (
+        "import sys; import sim.cli; print('ready', file=sys.stderr, flush=True); "
+        "sim.cli.main(sys.argv[1:])"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", launcher, "run", str(BASELINE), "--reps", "1000000",
+         "--out", str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr.readline().strip() == "ready"
+    time.sleep(3)  # loading takes well under a second; a million replications take minutes
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stdout + stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == ["tanksim: aborted"]
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_deterministic_reps_runs_one_expected_path_per_drawn_parameter_set(tmp_path):
+    out = tmp_path / "out"
+    ok(tanksim("run", BASELINE, "--deterministic", "--reps", "16", "--sampling", "lhs",
+               "--seed", SEED, "--end", END, "--out", out))  # fmt: skip
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["deterministic"], summary["reps"], summary["sampling"]) == (True, 16, "lhs")
+    active = summary["metrics"]["active_end"]
+    assert active["p05"] < active["p95"]  # parameter uncertainty spreads the paths
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["reps"], manifest["deterministic"]) == (16, True)
+
+
+def test_deterministic_sampling_without_reps_is_one_line_error(tmp_path):
+    out = tmp_path / "o"
+    proc = tanksim("run", BASELINE, "--deterministic", "--sampling", "sobol", "--out", out)
+    assert proc.returncode == 2
+    (line,) = error_lines(proc)
+    assert line.startswith("tanksim: error: --sampling sobol") and "--reps" in line
+    assert not out.exists()

@@ -140,3 +140,43 @@ def test_run_command_refuses_a_design_for_a_deterministic_run(capsys, tmp_path):
         )
     assert stop.value.code == 2
     assert "--sampling lhs: a --deterministic run draws nothing" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Deterministic runs over drawn parameter sets
+
+
+@pytest.mark.parametrize("kind", ["random", "lhs", "sobol"])
+def test_deterministic_reps_are_expected_paths_of_the_stochastic_runs_parameter_sets(kind):
+    """Path i is the mean path of a scenario whose parameters are fixed at draw i."""
+    from sim.runs.run import expected_chunk
+
+    runs = run_scenario(SCENARIO, reps=2100, seed=4, deterministic=True, sampling=kind,
+                        chunk=1024, keep_paths=True)  # fmt: skip
+    assert (runs.reps, runs.deterministic, runs.sampling) == (2100, True, kind)
+    design = None if kind == "random" else Design(kind, 2100)
+    drawn = draw_params(SCENARIO, seed=4, first_rep=0, reps=2100, design=design)
+    for i in (0, 1500, 2099):
+        one = expected_chunk(SCENARIO, {k: v[i : i + 1] for k, v in drawn.items()}, True)
+        np.testing.assert_array_equal(runs.active_paths[:, i], one.paths[:, 0])
+        for name in runs.metrics:
+            assert runs.metrics[name][i] == one.metrics[name][0], name
+    again = run_scenario(SCENARIO, reps=2100, seed=4, deterministic=True, sampling=kind,
+                         chunk=2048)  # fmt: skip
+    np.testing.assert_array_equal(runs.stats, again.stats)
+    assert runs.stats[-1, 0, -1, 1] < runs.stats[-1, 0, -1, 5]  # p05 < p95 of active
+
+
+def test_deterministic_without_reps_is_one_path_at_the_expected_values():
+    from sim.runs.sampling import WHOLE_MONTHS, expected_params, expected_values
+
+    mean = run_scenario(SCENARIO, deterministic=True)
+    assert (mean.reps, mean.sampling) == (1, "deterministic")
+    values = expected_values(SCENARIO)
+    assert list(values) == list(SCENARIO.params())
+    for name, value in expected_params(SCENARIO).items():
+        if name == WHOLE_MONTHS[0] or name.endswith(WHOLE_MONTHS[1]):
+            assert values[name] == int(np.rint(value[0])) and isinstance(values[name], int)
+        else:
+            assert values[name] == float(value[0]) and isinstance(values[name], float)
+    assert values[LOSSES] == pytest.approx((5 + 4 * 10 + 30) / 6)  # the PERT mean

@@ -1,44 +1,25 @@
 """Bad scenario inputs: one stderr line naming file, key and value; exit 2; nothing written.
 
 Each case is a small TOML file that ``extends`` the real baseline by absolute path and
-overrides one thing. The CLI runs in a subprocess, so what is checked is exactly what a user
-sees: the exit code, stderr, and whether a results folder appeared.
+overrides one thing. The CLI runs in this process through :func:`sim.cli.main`, the
+installed command's entry point, so what is checked is what a user sees: the exit code,
+stderr, and whether a results folder appeared (``test_cli.py`` checks the same in a real
+process).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import REPO, Outcome, assert_one_line_error, tanksim
 
-REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
 PRIOR = REPO / "scenarios" / "prior.toml"  # the file holding every table of the baseline
 EXTENDS = f'extends = "{BASELINE.as_posix()}"\n'
 
 
-def tanksim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    """Exit 2, exactly one non-empty stderr line starting ``tanksim: error:``, no traceback."""
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stdout + proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    line = lines[0]
-    assert line.startswith("tanksim: error: "), line
-    for needle in needles:
-        assert needle in line, f"{needle!r} not in {line!r}"
-    return line
-
-
-def run_bad(path: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+def run_bad(path: Path, out: Path, *extra: str) -> Outcome:
     return tanksim("run", str(path), "--reps", "8", "--out", str(out), *extra)
 
 

@@ -65,11 +65,14 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--reps", default=DEFAULT_REPS, show_default=True, type=click.IntRange(min=1))
+@click.option("--reps", default=None, show_default=str(DEFAULT_REPS), type=click.IntRange(min=1),
+              help="Replications; with --deterministic, expected-value paths, one per drawn "
+              "parameter set (without it, one path at the means).")  # fmt: skip
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
 @click.option("--start", default=None, help="First month, YYYY-MM (default: the scenario's).")
 @click.option("--end", default=None, help="Last month, YYYY-MM (default: the scenario's).")
-@click.option("--deterministic", is_flag=True, help="One expected-value path, no sampling.")
+@click.option("--deterministic", is_flag=True,
+              help="Expected-value paths, no process noise (see --reps).")  # fmt: skip
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Results folder.")
 @click.option("--force", is_flag=True, help="Replace an existing results folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json only, to stdout.")
@@ -83,9 +86,12 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
     """Run SCENARIO files and write results (default: results/<scenario>/)."""
     if chunk % BLOCK:
         raise click.UsageError(f"--chunk = {chunk}: must be a multiple of {BLOCK}")
-    if deterministic and sampling != "random":
-        raise click.UsageError(f"--sampling {sampling}: a --deterministic run draws nothing")
-    _sobol_note(sampling, reps, as_json or deterministic)
+    if deterministic and sampling != "random" and reps is None:
+        raise click.UsageError(f"--sampling {sampling}: a --deterministic run draws nothing "
+                               "without --reps (one path at the means)")  # fmt: skip
+    if reps is None and not deterministic:
+        reps = DEFAULT_REPS
+    _sobol_note(sampling, reps or 1, as_json or deterministic)
     loaded = _load(scenarios, start, end)
     targets = _targets([s.name for s in loaded], out)
     for target in targets:
@@ -93,7 +99,8 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
     facts = load_facts()
     summaries = []
     for scenario, target in zip(loaded, targets):
-        with progress_bar(reps, scenario.name, enabled=not (as_json or deterministic)) as step:
+        quiet = as_json or reps is None  # reps is None: one path at the means
+        with progress_bar(reps or 1, scenario.name, enabled=not quiet) as step:
             result = run_scenario(
                 scenario, reps=reps, seed=seed, deterministic=deterministic, chunk=chunk,
                 executor=executor, sampling=sampling, progress=step,

@@ -2,10 +2,11 @@
 
 Percentiles use the inverted-CDF definition (the smallest value whose empirical CDF reaches
 q; numpy's ``method="inverted_cdf"``). Integer series go through :class:`HistogramReducer`,
-which keeps one ragged histogram per series: exact, bounded in memory by the spread of the
-values rather than the number of replications, and independent of how replications are
-chunked. :class:`ExactReducer` keeps every value; it serves expected-value runs and is the
-oracle the histogram is tested against.
+which keeps one ragged histogram per series, or the series' values themselves once their
+spread is wider than twice the replications: exact, independent of how replications are
+chunked, and bounded in memory by the replications, whatever the size of the counts.
+:class:`ExactReducer` keeps every value; it serves expected-value runs and is the oracle the
+histogram is tested against.
 """
 
 from __future__ import annotations
@@ -31,9 +32,13 @@ class ExactReducer:
     def add(self, values: np.ndarray) -> None:
         self._parts.append(np.asarray(values, dtype=np.float64))
 
+    def values(self) -> np.ndarray:
+        """(N, R) every value added, replications in the order they were added."""
+        return np.concatenate(self._parts, axis=1)
+
     def result(self) -> np.ndarray:
         """(N, 6): mean then the percentiles of :data:`QUANTILES`."""
-        data = np.concatenate(self._parts, axis=1)
+        data = self.values()
         quantiles = np.quantile(data, QUANTILES, axis=1, method="inverted_cdf").T
         return np.column_stack([data.mean(axis=1), quantiles])
 
@@ -47,6 +52,15 @@ COUNT_DTYPE = np.int32
 #: When a row must widen, it widens by this share of its new width more on the side that
 #: grew, so merging many chunks re-lays the counts out rarely (empty bins change nothing).
 SLACK = 0.25
+#: Bins a row may always have, whatever the replications (a memory setting: changes no number).
+MIN_BINS = 1024
+
+
+def max_bins(reps: int) -> int:
+    """Widest histogram row for ``reps`` replications: past it, a row keeps its values
+    (8 bytes each) instead of counts (4 bytes a bin), so memory never grows with the size
+    of the counts themselves."""
+    return 2 * reps + MIN_BINS
 
 
 def _destinations(lo, width, offset, new_lo, new_offset) -> np.ndarray:
@@ -55,20 +69,88 @@ def _destinations(lo, width, offset, new_lo, new_offset) -> np.ndarray:
     return np.repeat(shift, width) + np.arange(int(width.sum()), dtype=np.int64)
 
 
+def _bins(first: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Positions ``first[i] .. first[i] + width[i] - 1`` of every row i, concatenated."""
+    return np.repeat(first - _offsets(width), width) + np.arange(int(width.sum()), dtype=np.int64)
+
+
+def _offsets(width: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(width)[:-1]]).astype(np.int64)
+
+
 class HistogramReducer:
-    """Exact statistics of integer series from per-series histograms.
+    """Exact statistics of integer series from per-series histograms or values.
 
     Row ``i`` holds counts for values ``lo[i] .. lo[i] + width[i] - 1`` at
     ``counts[offset[i] : offset[i] + width[i]]``. Rows widen as new values arrive (with
-    :data:`SLACK`). Sums (for the means) are computed from the counts, exactly, when asked.
+    :data:`SLACK`). A row that would be wider than :func:`max_bins` of the replications
+    instead keeps its values: it is listed in ``raw_rows`` (sorted), its values are the
+    matching rows of the column blocks in ``raw_parts``, and its histogram is one empty bin
+    at 0. Sums (for the means) are computed exactly, when asked.
     """
 
     def __init__(self):
         self.n = 0
         self.lo = self.width = self.offset = self.counts = None
+        self.raw_rows = np.empty(0, dtype=np.int64)
+        self.raw_parts: list[np.ndarray] = []
 
-    def _cover(self, low: np.ndarray, high: np.ndarray) -> None:
-        """Widen rows (re-laying the counts out) so that row i holds low[i] .. high[i]."""
+    # -- values kept as they are -------------------------------------------------------------
+
+    def _raw_values(self) -> np.ndarray:
+        """(len(raw_rows), n) int64: every value of each raw row (in no particular order)."""
+        if not self.raw_parts:
+            return np.empty((len(self.raw_rows), 0), dtype=np.int64)
+        if len(self.raw_parts) > 1:
+            self.raw_parts = [np.concatenate(self.raw_parts, axis=1)]
+        return self.raw_parts[0]
+
+    def _expand(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n) int64: the values counted in the histograms of ``rows``."""
+        out = np.empty((len(rows), self.n), dtype=np.int64)
+        for i, row in enumerate(rows):
+            lo, first = self.lo[row], self.offset[row]
+            counts = self.counts[first : first + self.width[row]]
+            out[i] = np.repeat(np.arange(lo, lo + len(counts), dtype=np.int64), counts)
+        return out
+
+    def _make_raw(self, rows: np.ndarray) -> None:
+        """Move ``rows`` (not yet raw) from histograms to values; their histogram becomes
+        one empty bin at 0."""
+        rows = np.setdiff1d(rows, self.raw_rows)
+        if not len(rows):
+            return
+        moved = self._expand(rows) if self.counts is not None else np.empty((len(rows), 0))
+        all_rows = np.concatenate([self.raw_rows, rows])
+        order = np.argsort(all_rows, kind="stable")
+        moved = moved.astype(np.int64)
+        values = np.concatenate([self._raw_values(), moved]) if len(self.raw_rows) else moved
+        self.raw_rows, self.raw_parts = all_rows[order], [values[order]]
+        if self.counts is not None:
+            new_lo, new_width = self.lo.copy(), self.width.copy()
+            new_lo[rows], new_width[rows] = 0, 1
+            self._relayout(new_lo, new_width, keep=~np.isin(np.arange(len(self.lo)), rows))
+
+    def _relayout(self, new_lo, new_width, keep) -> None:
+        """Lay the counts out as (new_lo, new_width), carrying the bins of rows ``keep``."""
+        new_offset = _offsets(new_width)
+        counts = np.zeros(int(new_width.sum()), dtype=COUNT_DTYPE)
+        rows = np.flatnonzero(keep)
+        if len(rows):
+            width = self.width[rows]
+            source = _bins(self.offset[rows], width)
+            target = _bins(new_offset[rows] + self.lo[rows] - new_lo[rows], width)
+            counts[target] = self.counts[source]
+        self.lo, self.width, self.offset, self.counts = new_lo, new_width, new_offset, counts
+
+    # -- histograms ----------------------------------------------------------------------------
+
+    def _cover(self, low: np.ndarray, high: np.ndarray, reps: int) -> None:
+        """Widen rows so that row i holds low[i] .. high[i], for ``reps`` more replications;
+        rows that would pass :func:`max_bins` become raw instead."""
+        raw = np.zeros(len(low), dtype=bool)
+        raw[self.raw_rows] = True
+        low, high = np.where(raw, self.lo, low), np.where(raw, self.lo, high)
         below, above = low < self.lo, high > self.lo + self.width - 1
         if not (below.any() or above.any()):
             return
@@ -77,36 +159,47 @@ class HistogramReducer:
         margin = (SLACK * (new_hi - new_lo + 1)).astype(np.int64)
         new_lo = np.where(below, new_lo - margin, new_lo)
         new_width = np.where(above, new_hi + margin, new_hi) - new_lo + 1
-        new_offset = np.concatenate([[0], np.cumsum(new_width)[:-1]])
-        counts = np.zeros(int(new_width.sum()), dtype=COUNT_DTYPE)
-        where = _destinations(self.lo, self.width, self.offset, new_lo, new_offset)
-        counts[where] = self.counts
-        self.lo, self.width, self.offset, self.counts = new_lo, new_width, new_offset, counts
+        wide = new_width > max_bins(self.n + reps)
+        if wide.any():
+            self._make_raw(np.flatnonzero(wide))
+            self._cover(low, high, reps)
+            return
+        self._relayout(new_lo, new_width, keep=np.ones(len(low), dtype=bool))
 
     def add(self, values: np.ndarray) -> None:
         """Count (N, R) integer values: N series, R replications."""
         values = np.asarray(values)
         if not np.issubdtype(values.dtype, np.integer):
             values = values.astype(np.int64)
+        reps = values.shape[1]
         low = values.min(axis=1).astype(np.int64)
         high = values.max(axis=1).astype(np.int64)
         if self.counts is None:
-            self.lo, self.width = low, high - low + 1
-            self.offset = np.concatenate([[0], np.cumsum(self.width)[:-1]])
+            width = high - low + 1
+            wide = width > max_bins(reps)
+            self.lo, self.width = np.where(wide, 0, low), np.where(wide, 1, width)
+            self.offset = _offsets(self.width)
             self.counts = np.zeros(int(self.width.sum()), dtype=COUNT_DTYPE)
+            if wide.any():
+                self.raw_rows = np.flatnonzero(wide).astype(np.int64)
+                self.raw_parts = [np.empty((len(self.raw_rows), 0), dtype=np.int64)]
         else:
-            self._cover(low, high)
-        self._count(values, low == high)
-        self.n += values.shape[1]
+            self._cover(low, high, reps)
+        raw = np.zeros(len(low), dtype=bool)
+        raw[self.raw_rows] = True
+        self._count(values, (low == high) & ~raw, ~raw & (low != high))
+        if len(self.raw_rows):
+            self.raw_parts.append(values[self.raw_rows].astype(np.int64))
+        self.n += reps
 
-    def _count(self, values: np.ndarray, constant: np.ndarray) -> None:
-        """Add (N, R) values to the counts. A row whose values are all the same adds R to
-        one bin; the others are counted a slab of rows at a time (a slab's bins lie in one
-        stretch of ``counts``)."""
+    def _count(self, values: np.ndarray, constant: np.ndarray, varied: np.ndarray) -> None:
+        """Add (N, R) values to the counts of the rows ``constant`` (all R values the same:
+        R added to one bin) and ``varied`` (counted a slab of rows at a time; a slab's bins
+        lie in one stretch of ``counts``)."""
         rows, reps = values.shape
         same = np.flatnonzero(constant)
         self.counts[self.offset[same] + values[same, 0] - self.lo[same]] += reps
-        varied = np.flatnonzero(~constant)
+        varied = np.flatnonzero(varied)
         step = max(1, COUNT_BLOCK // max(reps, 1))
         shift = self.offset - self.lo
         end = self.offset + self.width
@@ -121,23 +214,43 @@ class HistogramReducer:
     def sums(self) -> np.ndarray:
         """Exact sum of each series' values, int64 (N,)."""
         weighted = np.multiply(self.counts, np.arange(len(self.counts)), dtype=np.int64)
-        return np.add.reduceat(weighted, self.offset) + (self.lo - self.offset) * self.n
+        sums = np.add.reduceat(weighted, self.offset) + (self.lo - self.offset) * self.n
+        if len(self.raw_rows):
+            sums[self.raw_rows] = self._raw_values().sum(axis=1)
+        return sums
+
+    def _copy(self) -> HistogramReducer:
+        twin = HistogramReducer()
+        twin.n, twin.lo, twin.width = self.n, self.lo.copy(), self.width.copy()
+        twin.offset, twin.counts = self.offset.copy(), self.counts.copy()
+        twin.raw_rows, twin.raw_parts = self.raw_rows.copy(), list(self.raw_parts)
+        return twin
 
     def merge(self, other: HistogramReducer) -> None:
         """Add ``other``'s counts (same N series) to this one; the result is the same as if
-        every replication had been added here, in any order."""
+        every replication had been added here, in any order. ``other`` is left unchanged."""
         if other.counts is None:
             return
         if self.counts is None:
-            self.n, self.lo, self.width = other.n, other.lo.copy(), other.width.copy()
-            self.offset, self.counts = other.offset.copy(), other.counts.copy()
+            twin = other._copy()
+            self.__dict__.update(twin.__dict__)
             return
-        self._cover(other.lo, other.lo + other.width - 1)
+        raw_rows = np.union1d(self.raw_rows, other.raw_rows)
+        self._make_raw(raw_rows)
+        if not np.array_equal(other.raw_rows, raw_rows):
+            other = other._copy()
+            other._make_raw(raw_rows)
+        self._cover(other.lo, other.lo + other.width - 1, other.n)
+        if not np.array_equal(self.raw_rows, other.raw_rows):  # the cover made more rows raw
+            other = other._copy()
+            other._make_raw(self.raw_rows)
         if np.array_equal(self.lo, other.lo) and np.array_equal(self.width, other.width):
             self.counts += other.counts
         else:
             where = _destinations(other.lo, other.width, other.offset, self.lo, self.offset)
             self.counts[where] += other.counts
+        if len(self.raw_rows):
+            self.raw_parts.append(other._raw_values())
         self.n += other.n
 
     def result(self) -> np.ndarray:
@@ -149,4 +262,9 @@ class HistogramReducer:
             target = before + inverted_cdf_rank(q, self.n)
             position = np.searchsorted(cumulative, target, side="left")
             out.append(self.lo + position - self.offset)
-        return np.column_stack(out).astype(np.float64)
+        stats = np.column_stack(out).astype(np.float64)
+        if len(self.raw_rows):
+            ranks = [inverted_cdf_rank(q, self.n) - 1 for q in QUANTILES]
+            chosen = np.partition(self._raw_values(), ranks, axis=1)[:, ranks]
+            stats[self.raw_rows, 1:] = chosen
+        return stats

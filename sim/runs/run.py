@@ -55,7 +55,7 @@ class RunResult:
 class ChunkOutput:
     """What one chunk of replications reduces to: histograms, headline metrics, paths."""
 
-    reducer: HistogramReducer
+    reducer: HistogramReducer | ExactReducer
     metrics: dict[str, np.ndarray]
     paths: np.ndarray | None
     shape: tuple[int, ...]
@@ -91,7 +91,7 @@ def rebuild_month(scenario: Scenario) -> int | None:
 def run_scenario(
     scenario: Scenario,
     *,
-    reps: int = DEFAULT_REPS,
+    reps: int | None = None,
     seed: int = DEFAULT_SEED,
     deterministic: bool = False,
     chunk: int = DEFAULT_CHUNK,
@@ -100,7 +100,12 @@ def run_scenario(
     executor: ChunkExecutor | None = None,
     sampling: str = "random",
 ) -> RunResult:
-    """Simulate ``reps`` replications (one expected-value path if ``deterministic``).
+    """Simulate ``reps`` replications (default :data:`DEFAULT_REPS`).
+
+    ``deterministic`` runs expected-value paths (no process noise): one path at the
+    parameters' means when ``reps`` is None, else ``reps`` paths, one per parameter set
+    drawn as a stochastic run with the same ``seed`` and ``sampling`` draws them (parameter
+    uncertainty alone, as a system-dynamics analyst would sweep it).
 
     ``chunk`` (a multiple of the random-number block) bounds memory; it does not change
     any number in the result. ``keep_paths`` keeps every replication's total active fleet
@@ -108,21 +113,23 @@ def run_scenario(
     ``sampling`` (``random``, ``lhs`` or ``sobol``, :mod:`sim.runs.designs`) is how parameters
     are drawn; ``random`` is the per-block keyed streams.
     """
-    design = None if sampling == "random" or deterministic else Design(sampling, reps)
+    mean_path = deterministic and reps is None
+    reps = 1 if mean_path else DEFAULT_REPS if reps is None else reps
+    design = None if sampling == "random" or mean_path else Design(sampling, reps)
     chunks = plan_chunks(reps, chunk)
     began = time.perf_counter()
-    if deterministic:
-        reps = 1
-        inputs = build_inputs(scenario, expected_params(scenario), integer=False)
-        trace = simulate(inputs, ExpectedFlows(1))
-        series = trajectory_series(trace, inputs)
+    if mean_path:
+        out = expected_chunk(scenario, expected_params(scenario), keep_paths)
+        reducer, metric_parts, paths, shape = out.reducer, [out.metrics], [out.paths], out.shape
+    elif deterministic:
         reducer = ExactReducer()
-        reducer.add(series.reshape(-1, 1))
-        metric_parts = [
-            headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
-        ]
-        paths = [series[:, 0, -1]]
-        shape = series.shape[:3]
+        metric_parts, paths = [], []
+        task = partial(drawn_expected_chunk, scenario, seed, keep_paths, design=design)
+        for out in map_chunks(task, chunks, progress=progress):
+            reducer.add(out.reducer.values())
+            metric_parts.append(out.metrics)
+            paths.append(out.paths)
+            shape = out.shape
     else:
         reducer = HistogramReducer()
         metric_parts, paths = [], []
@@ -144,6 +151,35 @@ def run_scenario(
         metrics=metrics,
         seconds=time.perf_counter() - began,
         active_paths=np.concatenate(paths, axis=1) if keep_paths else None,
-        sampling="deterministic" if deterministic else sampling,
+        sampling="deterministic" if mean_path else sampling,
         execution=describe_executor(None if deterministic else executor),
     )
+
+
+def expected_chunk(scenario: Scenario, values: dict[str, np.ndarray], keep_paths: bool):
+    """Expected-value paths (no process noise) for the parameter sets in ``values``
+    (name -> (R,) array); a :class:`ChunkOutput` whose reducer keeps every value."""
+    reps = len(values[next(iter(values))])
+    inputs = build_inputs(scenario, values, integer=False)
+    trace = simulate(inputs, ExpectedFlows(reps))
+    series = trajectory_series(trace, inputs)
+    reducer = ExactReducer()
+    reducer.add(series.reshape(-1, reps))
+    metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
+    paths = series[:, 0, -1] if keep_paths else None
+    return ChunkOutput(reducer, metrics, paths, series.shape[:3])
+
+
+def drawn_expected_chunk(
+    scenario: Scenario,
+    seed: int,
+    keep_paths: bool,
+    first: int,
+    size: int,
+    *,
+    design: Design | None = None,
+) -> ChunkOutput:
+    """Expected-value paths for parameter sets ``first .. first + size - 1``, drawn as
+    :func:`run_chunk` draws them (a pure function)."""
+    values = draw_params(scenario, seed=seed, first_rep=first, reps=size, design=design)
+    return expected_chunk(scenario, values, keep_paths)

@@ -51,3 +51,21 @@ def expected_params(scenario: Scenario) -> dict[str, np.ndarray]:
     if scenario.posterior is not None:
         values |= posterior_means(scenario.posterior)
     return values
+
+
+#: Parameters the engine rounds to whole months (:func:`sim.engine.inputs.build_inputs`).
+WHOLE_MONTHS = ("refurbishment.lead_time_months", ".delivery_lag_months")
+
+
+def expected_values(scenario: Scenario) -> dict[str, float | int]:
+    """The value of every parameter in a ``--deterministic`` run (one path at the means),
+    as plain numbers: each distribution's mean clipped into its domain, the calibrated
+    parameters at the posterior's column means, and lead times and delivery lags rounded to
+    the whole months (int) the engine uses. Keys are parameter names, in the scenario's
+    order."""
+    out: dict[str, float | int] = {}
+    for name, value in expected_params(scenario).items():
+        number = float(value[0])
+        whole = name == WHOLE_MONTHS[0] or name.endswith(WHOLE_MONTHS[1])
+        out[name] = int(np.rint(number)) if whole else number
+    return out
