@@ -46,9 +46,6 @@ SUPPLY_NEEDED = ("supply-needed", NK_T62, "--keep-active", "1000", "--until", "2
                  "--prob", "0.5", "--reps", "10", "--grid", "3")  # fmt: skip
 
 # Who fixes what (issue 15), for the strict xfail marks.
-RESULTS_FOLDER = "results-folder safety (--force, --out, concurrent writers): helper E"
-LOADER_BOUNDS = "scenario reading and bounds on the type (size cap, text only, count bounds, "\
-    "shares together): helper C"  # fmt: skip
 CLI_OPTIONS = "CLI option checks (NaN/inf, memory estimates for --reps/--grid): helper A"
 CLI_SHELL = "CLI shell (Dask missing, Ctrl-C during the imports): helper A"
 EXPLORE = "explore commands (sensitivity --n, discover --where depth): helper B"
@@ -104,44 +101,42 @@ CASES = [
     pytest.param(
         Case(("run", BASELINE, *TINY, "--out", "{out}", "--force"), ("out",),
              prepare=_user_folder),
-        id="force-on-a-folder-that-is-not-a-results-folder", marks=xfail(RESULTS_FOLDER),
+        id="force-on-a-folder-that-is-not-a-results-folder",
     ),
     pytest.param(
         Case(("run", BASELINE, *TINY, "--out", ".", "--force")),
-        id="out-dot-force", marks=xfail(RESULTS_FOLDER),
+        id="out-dot-force",
     ),
     # --- tracebacks instead of one line
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("bad.toml",),
              files={"bad.toml": bytes(range(256)) * 4}),
-        id="binary-file-as-scenario", marks=xfail(LOADER_BOUNDS),
+        id="binary-file-as-scenario",
     ),
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("families.T-62.storage", "3000000000"),
              files={"bad.toml": EXTENDS + '[families."T-62"]\nstorage = 3000000000\n'}),
-        id="stock-of-three-billion", marks=xfail(LOADER_BOUNDS),
+        id="stock-of-three-billion",
     ),
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("families.T-62.storage",),
              files={"bad.toml": EXTENDS + '[families."T-62"]\nstorage = 1e300\n'}),
-        id="stock-of-1e300", marks=xfail(LOADER_BOUNDS),
+        id="stock-of-1e300",
     ),
     pytest.param(
         Case(("run", "{file}", "--reps", "8", "--out", "{out}"), ("tanks_per_month",),
              files={"bad.toml": EXTENDS + SUPPLY.format(rate="1e300", cap=100)}),
-        id="supply-rate-of-1e300", marks=xfail(LOADER_BOUNDS),
+        id="supply-rate-of-1e300",
     ),
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("quality_weight",),
              files={"bad.toml": EXTENDS + '[families."T-72"]\nquality_weight = 1e8\n'}),
-        id="quality-weight-overflowing-the-weighted-fleet", marks=xfail(LOADER_BOUNDS),
+        id="quality-weight-overflowing-the-weighted-fleet",
     ),
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("horizon.end",),
              files={"bad.toml": EXTENDS + '[horizon]\nend = "2030\\r12"\n'}),
         id="carriage-return-in-a-value-stays-on-one-line",
-        marks=xfail("the loader prints values escaped, so a control character cannot "
-                    "split the one-line message: helper C"),
     ),
     pytest.param(
         Case((*SUPPLY_NEEDED, "--max-rate", "1e300"), ("--max-rate",)),
@@ -149,12 +144,12 @@ CASES = [
     ),
     pytest.param(
         Case(("run", BASELINE, *TINY, "--out", "/proc/tanksim-hostile-test")),
-        id="out-under-proc", marks=xfail(RESULTS_FOLDER),
+        id="out-under-proc",
     ),
     pytest.param(
         Case(("run", BASELINE, *TINY, "--out", "{work}/afile/out"), ("afile",),
              prepare=_a_file_in_the_way),
-        id="out-under-a-file", marks=xfail(RESULTS_FOLDER),
+        id="out-under-a-file",
     ),
     pytest.param(
         Case(("run", BASELINE, *TINY, "--workers", "2", "--out", "{out}"), ("tanksim[dask]",),
@@ -184,7 +179,7 @@ CASES = [
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("/dev/zero",),
              files={"bad.toml": 'extends = "/dev/zero"\n'}, process=True, timeout=20),
-        id="extends-dev-zero", marks=xfail(LOADER_BOUNDS),
+        id="extends-dev-zero",
     ),
     pytest.param(
         Case(("run", BASELINE, "--reps", "10000000000", "--out", "{out}"), ("--reps",),
@@ -198,7 +193,7 @@ CASES = [
     pytest.param(
         Case(("run", "{file}", *TINY, "--out", "{out}"), ("fair_share",),
              files={"bad.toml": EXTENDS + "[storage]\ngood_share = 0.7\nfair_share = 0.7\n"}),
-        id="good-and-fair-shares-over-one", marks=xfail(LOADER_BOUNDS),
+        id="good-and-fair-shares-over-one",
     ),
     pytest.param(
         Case((*SUPPLY_NEEDED[:7], "nan", *SUPPLY_NEEDED[8:]), ("--prob",)),
@@ -243,9 +238,7 @@ CASES = [
     pytest.param(Case(("run", "{work}/nothing.toml", "--out", "{out}"), ("no such",)),
                  id="missing-scenario"),
     pytest.param(Case(("run", "{file}", *TINY, "--out", "{out}"), ("bad.toml",),
-                      files={"bad.toml": ""}), id="empty-scenario-file",
-                 marks=xfail("the loader names the file when a required table is missing "
-                             "(today '(scenario): horizon'): helper C")),
+                      files={"bad.toml": ""}), id="empty-scenario-file"),
     pytest.param(Case(("run", "{file}", *TINY, "--out", "{out}"), ("/etc/passwd",),
                       files={"bad.toml": 'extends = "/etc/passwd"\n'}),
                  id="etc-passwd-as-parent"),
@@ -347,7 +340,6 @@ def test_hostile_input_is_one_line_and_touches_nothing_outside_the_target(
 # Cases that need more than one command, a signal or a measurement
 
 
-@pytest.mark.xfail(strict=True, reason=RESULTS_FOLDER)
 def test_two_runs_writing_the_same_folder_at_once_do_not_both_succeed(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "sim", "run", str(BASELINE), "--reps", "64", "--end",
@@ -385,8 +377,6 @@ def _active_rows(folder: Path, first: str) -> list[str]:
     return [line for line in lines[1:] if line.split(",")[0] >= first and ",all,active," in line]
 
 
-@pytest.mark.xfail(strict=True, reason="--start/--end select the reported window and never "
-                   "move the stocks (issue 15; loader and run command)")  # fmt: skip
 def test_a_later_start_reports_the_same_months_as_a_run_from_the_scenarios_start(tmp_path):
     later = tanksim("run", BASELINE, "--deterministic", "--start", "2024-01", "--end", "2024-06",
                     "--out", tmp_path / "later")  # fmt: skip
@@ -402,8 +392,6 @@ def test_a_later_start_reports_the_same_months_as_a_run_from_the_scenarios_start
     )
 
 
-@pytest.mark.xfail(strict=True, reason="--start before the month the stocks describe is "
-                   "refused (issue 15; loader and run command)")  # fmt: skip
 def test_a_start_before_the_stocks_month_is_refused(tmp_path):
     outcome = tanksim("run", BASELINE, "--deterministic", "--start", "2019-01", "--end",
                       "2022-06", "--out", tmp_path / "out")  # fmt: skip

@@ -22,12 +22,22 @@ class ScenarioError(ValueError):
         self.file = None if file is None else str(file)
         self.key, self.value, self.message = key, value, message
         where = "" if file is None else f"{file}: "
-        super().__init__(f"{where}{key} = {show(value)}: {message}")
+        super().__init__(one_line(f"{where}{key} = {show(value)}: {message}"))
 
     def under(self, prefix: str) -> ScenarioError:
         """The same error with ``prefix.`` before its key (for a value inside a table)."""
         key = f"{prefix}.{self.key}" if self.key not in ("", PARAMETER) else prefix
         return ScenarioError(self.file, key, self.value, self.message)
+
+
+#: Control characters (which could split a one-line message) and their printable escapes.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (``\\r``, ``\\n``, ``\\x00``...), so that an
+    error message stays on one line whatever a file holds."""
+    return text.translate(_CONTROLS)
 
 
 def show(value: Any) -> str:
