@@ -232,9 +232,12 @@ def validate(scenario) -> None:
     if loaded.posterior is not None:
         post = loaded.posterior
         targets = len(post.meta.get("targets", []))
-        click.echo(f"posterior: {post.path} ({len(post.values):,} calibrated sets, {targets} "
-                   f"targets); {len(post.names)} parameters marked [calibrated] drawn "
-                   "jointly")  # fmt: skip
+        held = f"{len(post.values):,} rows"
+        if "distinct_sets" in post.meta:  # written by tanksim calibrate since the ESS fix
+            held += (f": {post.meta['distinct_sets']:,} distinct sets, effective sample size "
+                     f"{post.meta['effective_sample_size']:,.0f}")  # fmt: skip
+        click.echo(f"posterior: {post.path} ({held}, {targets} targets); {len(post.names)} "
+                   "parameters marked [calibrated] drawn jointly")  # fmt: skip
         if post.overridden:
             click.echo(f"    overridden here, own distribution: {', '.join(post.overridden)}")
     for name, param in loaded.params().items():
