@@ -56,6 +56,9 @@ BOOTSTRAP_BATCH = 16
 #: Widest 95% interval of a total index (in index units, shares of the variance) before the
 #: analysis warns that n is too small for the indices to be read.
 MAX_INTERVAL_WIDTH = 0.2
+#: How far (in index units) a first-order index must lie above its total index's 95%
+#: interval before the analysis warns: smaller excesses are estimator noise on indices near 0.
+MIN_EXCESS = 0.02
 SOBOL_STATS = ("first", "first_low", "first_high", "total", "total_low", "total_high")
 
 
@@ -241,19 +244,21 @@ def sobol_warnings(result: SobolIndices) -> list[str]:
     """Why the indices of ``result`` cannot be trusted at its n, one sentence each (empty
     when none applies).
 
-    Warns when a first-order index lies above its total index's 95% interval (first-order
-    can never exceed total; at small n sampling error makes it look so), and when an
-    outcome's widest total-index interval is wider than :data:`MAX_INTERVAL_WIDTH`.
+    Warns when a first-order index lies more than :data:`MIN_EXCESS` above its total
+    index's 95% interval (first-order can never exceed total; at small n sampling error
+    makes it look so), and when an outcome's widest total-index interval is wider than
+    :data:`MAX_INTERVAL_WIDTH`.
     """
     out = []
     more = f"raise --n above {result.n:,}"
     for s, outcome in enumerate(result.outcomes):
-        above = np.flatnonzero(result.first[s] > result.total_high[s])
+        above = np.flatnonzero(result.first[s] > result.total_high[s] + MIN_EXCESS)
         if len(above):
             j = above[np.argmax(result.first[s, above] - result.total_high[s, above])]
             out.append(
                 f"{outcome.name}: {len(above)} first-order index(es) above the total index's "
-                f"95% interval (e.g. {result.parameters[j]}: {result.first[s, j]:.3f} against "
+                f"95% interval by more than {MIN_EXCESS} (e.g. {result.parameters[j]}: "
+                f"{result.first[s, j]:.3f} against "
                 f"{result.total[s, j]:.3f} [{result.total_low[s, j]:.3f}, "
                 f"{result.total_high[s, j]:.3f}]); n is too small, {more}"
             )

@@ -200,7 +200,7 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
                  force=force)  # fmt: skip
     for warning in analysis.warnings:
         click.echo(f"tanksim: warning: {warning}", err=True)
-    _finish(target, seconds, as_json, data, sensitivity_text(data),
+    _finish(target, seconds, as_json, data, sensitivity_text(data, warnings=False),
             f" ({analysis.indices.evaluations:,} replications)")  # fmt: skip
 
 

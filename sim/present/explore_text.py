@@ -48,9 +48,9 @@ def sweep_text(result: SweepResult) -> str:
     return "\n".join(lines)
 
 
-def sensitivity_text(data: dict, top: int = 10) -> str:
+def sensitivity_text(data: dict, top: int = 10, *, warnings: bool = True) -> str:
     """The ``top`` inputs per outcome of indices.json's ``data``, with their indices and
-    intervals, and any warning that n is too small."""
+    intervals, and (``warnings``) any warning that n is too small."""
     lines = [f"{data['method']} sensitivity of {data['scenario']}: {data['parameters']} "
              f"parameters, n = {data['n']:,}, {data['replications']:,} replications, "
              f"seed {data['seed']}"]  # fmt: skip
@@ -70,7 +70,8 @@ def sensitivity_text(data: dict, top: int = 10) -> str:
             for param, s in rows:
                 mu_star = f"{num(s['mu_star'])} [{num(s['mu_star_low'])}, {num(s['mu_star_high'])}]"
                 lines.append(f"    {param:<44}{mu_star:>26}{num(s['mu']):>10}{num(s['sigma']):>10}")
-    lines += [f"warning: {w}" for w in data.get("warnings", [])]
+    if warnings:
+        lines += [f"warning: {w}" for w in data.get("warnings", [])]
     return "\n".join(lines)
 
 
