@@ -60,6 +60,8 @@ class Calibration:
 
     ``values`` (N, D) are parameter values for ``names``; ``u`` (N, D) their unit-cube
     coordinates; ``weights`` (N,) sum to 1; ``model`` (N, K) the targets' model values.
+    ``converged`` says only that the last generation collected the particles asked for;
+    :func:`sim.api.calibration.run_calibration` also asks that the fit hold.
     """
 
     names: tuple[str, ...]

@@ -104,8 +104,24 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
 
 
 def parse_condition(text: str, scenario: Scenario) -> Condition:
-    """Parse a --where expression for ``scenario``; raises :class:`ExpressionError` with a
-    message naming what is wrong and where."""
+    """Parse a --where expression for ``scenario``.
+
+    Parameters
+    ----------
+    text : the expression, at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH`
+        nested parentheses.
+    scenario : gives the outcomes' names and the months' origin.
+
+    Returns
+    -------
+    Condition
+        ``evaluate(values)`` gives a boolean (N,) from outcome values (N,) by name.
+
+    Raises
+    ------
+    ExpressionError
+        One line naming what is wrong and its position.
+    """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"{len(text):,} characters: at most {MAX_LENGTH:,}")
     tokens = tokenize(text)

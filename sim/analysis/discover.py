@@ -161,7 +161,21 @@ def discover(
     mass_min: float = MASS_MIN,
     min_density: float = MIN_DENSITY,
 ) -> Discovery:
-    """PRIM over points ``x`` (N, d) with cases of interest ``y`` (N,)."""
+    """PRIM over sampled inputs and the cases of interest among them.
+
+    Parameters
+    ----------
+    x : (N, d) sampled inputs, column j in parameter ``parameters[j]``'s own units.
+    y : (N,) bool, True where the condition holds.
+    parameters : the d input names.
+    alpha, mass_min, min_density : share peeled per step; smallest box, as a share of N;
+        least density of the box reported (all shares in [0, 1]).
+
+    Returns
+    -------
+    Discovery
+        The peeling trajectory, the chosen box and its restrictions' quasi-p-values.
+    """
     boxes = peel(x, y, alpha=alpha, mass_min=mass_min)
     chosen = choose_box(boxes, min_density)
     ranges = np.column_stack([x.min(axis=0), x.max(axis=0)])

@@ -119,8 +119,21 @@ def run_morris(
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
 ) -> MorrisIndices:
-    """Morris screening of ``outcomes`` over every uncertain parameter: ``trajectories``
-    random trajectories, r (d + 1) replications; trajectory t runs as replication t."""
+    """Morris screening of ``outcomes`` over every uncertain parameter.
+
+    Parameters
+    ----------
+    scenario, outcomes : as :func:`sim.analysis.sensitivity.run_sobol`.
+    trajectories : r, at least 2 (fewer than :data:`MIN_TRAJECTORIES` draw a warning from
+        :func:`morris_warnings`); r (d + 1) replications run, trajectory t as replication t.
+    seed, chunk, progress, executor : as :func:`sim.analysis.sensitivity.run_sobol`.
+
+    Returns
+    -------
+    MorrisIndices
+        ``mu_star`` with 95% bounds, ``mu`` and ``sigma``, each (S, d) in the outcome's units
+        (tanks, or months) per step of half a parameter's probability range.
+    """
     if trajectories < 2:
         raise ValueError(f"Morris screening needs at least 2 trajectories, got {trajectories}")
     params = factors(scenario)

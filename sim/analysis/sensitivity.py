@@ -180,9 +180,24 @@ def run_sobol(
     executor: ChunkExecutor | None = None,
     n_resamples: int = N_RESAMPLES,
 ) -> SobolIndices:
-    """Sobol' indices of ``outcomes`` over every uncertain parameter, N = ``n`` (a power of
-    two) base samples, N (d + 3) replications (A, B, the d AB_i, and A again on other
-    streams for ``random_flows``); ``progress`` gets replications as they finish.
+    """Sobol' indices of ``outcomes`` over every uncertain parameter.
+
+    Parameters
+    ----------
+    scenario : the scenario; its factors (:func:`sim.analysis.outcomes.factors`) are the d
+        inputs.
+    outcomes : the S outcomes (:func:`sim.analysis.outcomes.parse_outcome`).
+    n : base samples N, a power of two; N (d + 3) replications run (A, B, the d AB_i, and A
+        again on other streams for ``random_flows``).
+    seed : root seed of the design, the model's streams and the bootstrap.
+    chunk, progress, executor : replications per chunk (changes no number); called with
+        replications as they finish; where chunks run.
+    n_resamples : bootstrap resamples behind the 95% intervals.
+
+    Returns
+    -------
+    SobolIndices
+        ``first``, ``total`` and their bounds (S, d), shares of each outcome's variance.
     """
     params = factors(scenario)
     if not params:

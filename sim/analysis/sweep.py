@@ -71,8 +71,19 @@ def normalise_key(key: str) -> str:
 
 
 def parse_sweep(text: str, scenario: Scenario) -> SweepParam:
-    """A :class:`SweepParam` from ``KEY=LOW:HIGH:STEPS``; raises :class:`SweepError` with
-    one line naming the key (with a close match) or the value that is wrong."""
+    """A :class:`SweepParam` from ``KEY=LOW:HIGH:STEPS``.
+
+    Parameters
+    ----------
+    text : a dotted key as ``tanksim validate`` lists it, ``=``, then LOW and HIGH (finite,
+        LOW < HIGH, inside the parameter's domain, in its own units) and STEPS (>= 2).
+    scenario : the scenario whose parameter is swept.
+
+    Raises
+    ------
+    SweepError
+        One line naming the key (with a close match) or the value that is wrong.
+    """
     key, sep, spec = text.partition("=")
     if not sep or not key.strip():
         raise SweepError(f"{text!r}: expected KEY=LOW:HIGH:STEPS")
