@@ -35,14 +35,26 @@ def targets(path: str | Path | None = None) -> list:
     return load_targets(Path(path) if path else None, set(load_facts()))
 
 
+def _check_budget(scenario: Scenario, chosen: list, draws: int, generations: int) -> None:
+    """Refuse a calibration beyond :mod:`sim.analysis.budget`'s caps (BudgetError)."""
+    from sim.analysis.budget import check_budget
+    from sim.analysis.calibrate import FINAL_BATCHES
+
+    months = max(t.month for t in chosen) - scenario.start + 1
+    check_budget(f"--draws {draws:,} --generations {generations}",
+                 draws * (generations - 1 + FINAL_BATCHES), months,
+                 draws * (4 * len(scenario.params()) + 2 * len(chosen)) * 8.0)  # fmt: skip
+
+
 def calibrate(
     scenario: Scenario | str | Path,
     *,
     target_list: list | None = None,
     draws: int = 20_000,
     particles: int = 1_000,
+    generations: int = 10,
     seed: int = DEFAULT_SEED,
-):
+) -> Calibration:
     """History-match ``scenario``'s uncertain parameters to ``target_list`` (default: every
     target) by ABC-SMC; returns a :class:`sim.analysis.calibrate.Calibration` whose ``names``,
     ``values`` (N, D), ``weights`` (N,) and ``generations`` describe the posterior.
@@ -57,8 +69,10 @@ def calibrate(
         scenario = load_scenario(scenario)
     chosen = target_list if target_list is not None else targets()
     last = max(t.month for t in chosen)
+    _check_budget(scenario, chosen, draws, generations)
     prior = replace(scenario, end=min(scenario.end, last), posterior=None)
-    return _calibrate(prior, chosen, draws=draws, particles=particles, seed=seed)
+    return _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
+                      seed=seed)  # fmt: skip
 
 
 def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
@@ -199,8 +213,7 @@ def run_calibration(
     """
     from dataclasses import replace
 
-    from sim.analysis.budget import check_budget
-    from sim.analysis.calibrate import FINAL_BATCHES, POSTERIOR_ROWS, distinct_sets
+    from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
     from sim.analysis.summary import git_revision
     from sim.figures.style import sources_caption
@@ -221,9 +234,7 @@ def run_calibration(
     full = load_scenario(scenario)
     if not full.start <= min(t.month for t in chosen) or last > full.end:
         raise ValueError(f"{scenario}: horizon does not cover the targets")
-    check_budget(f"--draws {draws:,} --generations {generations}",
-                 draws * (generations - 1 + FINAL_BATCHES), last - full.start + 1,
-                 draws * (4 * len(full.params()) + 2 * len(chosen)) * 8.0)  # fmt: skip
+    _check_budget(full, chosen, draws, generations)
     prior = replace(load_scenario(scenario, end=format_month(last)), posterior=None)
     cal = _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
                      seed=seed, progress=progress, executor=executor, report=report)  # fmt: skip
