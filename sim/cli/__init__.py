@@ -232,10 +232,13 @@ def validate(scenario) -> None:
     if loaded.posterior is not None:
         post = loaded.posterior
         targets = len(post.meta.get("targets", []))
-        held = f"{len(post.values):,} rows"
-        if "distinct_sets" in post.meta:  # written by tanksim calibrate since the ESS fix
-            held += (f": {post.meta['distinct_sets']:,} distinct sets, effective sample size "
-                     f"{post.meta['effective_sample_size']:,.0f}")  # fmt: skip
+        import numpy as np  # rows, distinct sets and ESS: what the posterior really holds
+
+        held = f"{len(post.values):,} rows: {len(np.unique(post.values, axis=0)):,} distinct sets"
+        ess = post.meta.get("effective_sample_size",
+                            (post.meta.get("generations") or [{}])[-1].get("ess"))  # fmt: skip
+        if ess is not None:
+            held += f", effective sample size {ess:,.0f}"
         click.echo(f"posterior: {post.path} ({held}, {targets} targets); {len(post.names)} "
                    "parameters marked [calibrated] drawn jointly")  # fmt: skip
         if post.overridden:
