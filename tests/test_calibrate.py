@@ -264,3 +264,38 @@ def test_calibrated_toml_inlines_the_merged_scenario_without_extends(tmp_path):
     assert {k: p.describe() for k, p in inlined.params().items()} == {
         k: p.describe() for k, p in merged.params().items()
     }
+
+
+def _run_with(fit_inside: list[bool], collected: int, asked: int):
+    from sim.analysis.calibrate import Calibration, Generation
+    from sim.api.calibration import CalibrationRun
+
+    weights = np.full(collected, 1 / collected)
+    cal = Calibration(names=("a",), values=np.arange(collected, dtype=float)[:, None],
+                      u=np.zeros((collected, 1)), weights=weights, model=np.zeros((collected, 1)),
+                      generations=(Generation(1.0, 1000, collected, collected, collected),),
+                      converged=collected >= asked, seed=1, draws=1000)  # fmt: skip
+    fit = [{"target": f"t{k}", "observed": 1.0, "low": 0.5, "high": 2.0, "p05": 0.9,
+            "p50": 1.0, "p95": 1.1, "inside_90": inside}
+           for k, inside in enumerate(fit_inside)]  # fmt: skip
+    rows = cal.resample(100)
+    return CalibrationRun(
+        source=Path("x.toml"), name="x", description="", calibration=cal, rows=rows,
+        distinct=len(np.unique(rows)), fit=fit,
+        converged=cal.converged and all(fit_inside), prior_posterior=[], prior_q=np.zeros((1, 3)),
+        posterior_q=np.zeros((1, 3)), panels=[], caption="", meta={"particles": asked},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("inside, collected, verdict", [
+    ([True, True], 20, "converged: yes; every observed value inside the calibrated 90% band "
+                       "(2 targets)"),
+    ([True, False], 20, "converged: no (OUTSIDE the 90% band: t1)"),
+    ([True, True], 15, "converged: no (only 15 of 20 particles fit every target)"),
+])  # fmt: skip
+def test_the_verdict_agrees_with_the_fit_and_the_particles(inside, collected, verdict):
+    from sim.present.explore_text import fit_text
+
+    text = fit_text(_run_with(inside, collected, asked=20))
+    assert text.splitlines()[-1] == verdict
+    assert f"100 rows resampled from {collected} particles ({collected} distinct sets" in text

@@ -46,11 +46,13 @@ def one_line(err: str) -> str:
     (["sensitivity", "--method", "morris", "--n", "100000000"], "--n 100,000,000: needs"),
     (["discover", "--where", "active_end < 1500", "--n", "10000000000"], "--n 10,000,000,000"),
     (["sweep", "--param", f"{LOSSES}=20:80:500", "--reps", "1000000"], "501 points of 1,000,000"),
+    (["calibrate", "--draws", "10000000000"], "--draws 10,000,000,000 --generations 10: needs"),
 ])  # fmt: skip
 def test_a_design_beyond_the_caps_is_refused_with_its_estimate(capsys, toy, tmp_path, args,
                                                                expected):  # fmt: skip
     out = tmp_path / "out"
-    code, _, err = run_cli(capsys, args[0], toy, *args[1:], "--out", out)
+    scenario = REPO / "scenarios" / "prior.toml" if args[0] == "calibrate" else toy
+    code, _, err = run_cli(capsys, args[0], scenario, *args[1:], "--out", out)
     line = one_line(err)
     assert code == 2 and expected in line
     assert "memory" in line and f"{budget.MAX_REPLICATIONS:,} replications" in line

@@ -58,12 +58,16 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
     target = Path(out) if out else Path("results") / f"calibrate-{name}"
     check_target(target, force)
 
-    def report(step) -> None:
-        if not as_json:
-            click.echo(generation_line(step), err=True)
+    shown = []
 
-    if not as_json:
-        click.echo(f"calibrating {name} against the record", err=True)
+    def report(step) -> None:  # the heading comes with the first generation, so that an
+        if as_json:  # input error stays the only line on stderr
+            return
+        if not shown:
+            click.echo(f"calibrating {name} against the record", err=True)
+            shown.append(True)
+        click.echo(generation_line(step), err=True)
+
     with progress_bar(draws * generations, "ABC-SMC", enabled=not as_json) as progress:
         try:
             run = run_calibration(
