@@ -188,12 +188,32 @@ def test_no_analysis_module_imports_figures_and_the_api_imports_no_click():
     assert "click" not in _imports(REPO / "sim" / "present" / "explore_text.py")
 
 
+def test_the_explore_commands_load_no_scipy_stats_matplotlib_or_analysis_at_import():
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.cli.explore, sim.cli.calibrate; print(sorted(m for m in "
+            "sys.modules if m in ('scipy.stats', 'matplotlib', 'dask') or "
+            "m.startswith('sim.analysis') or m.startswith('sim.api')))")  # fmt: skip
+    # sim.cli's own __init__ imports the rest of the CLI; load these two modules alone.
+    stub = ("import importlib.util, sys, types; pkg = types.ModuleType('sim.cli'); "
+            "pkg.__path__ = [str(__import__('pathlib').Path(__import__('sim').__file__)"
+            ".parent / 'cli')]; sys.modules['sim.cli'] = pkg; ")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", stub + code], capture_output=True, text=True,
+                          cwd=REPO)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 def test_the_cli_defaults_repeat_the_librarys():
     from sim.analysis import calibrate, discover, sensitivity
     from sim.api import calibration, explore
     from sim.cli import calibrate as cli_calibrate
     from sim.cli import explore as cli_explore
+    from sim.runs.designs import SAMPLINGS
+    from sim.runs.run import DEFAULT_SEED
 
+    assert (cli_explore.DEFAULT_SEED, cli_explore.SAMPLINGS) == (DEFAULT_SEED, SAMPLINGS)
     assert cli_explore.DEFAULT_OUTCOMES == explore.SENSITIVITY_OUTCOMES
     assert cli_explore.METHODS == sensitivity.METHODS
     assert cli_explore.MIN_DENSITY == discover.MIN_DENSITY

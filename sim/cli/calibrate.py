@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
+from sim.cli.explore import DEFAULT_SEED
 from sim.cli.progress import progress_bar
 from sim.parallel import parallel_options
-from sim.runs.run import DEFAULT_SEED
 
 #: Defaults of :mod:`sim.analysis.calibrate` and :mod:`sim.api.calibration` (repeated here
 #: so ``tanksim --help`` need not import them; a test checks they agree).

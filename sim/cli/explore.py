@@ -19,13 +19,14 @@ import click
 
 from sim.cli.progress import progress_bar
 from sim.parallel import parallel_options
-from sim.runs.designs import SAMPLINGS
-from sim.runs.run import DEFAULT_SEED
 
 RESULTS_ROOT = Path("results")
-#: As :data:`sim.api.explore.SENSITIVITY_OUTCOMES`, :data:`sim.analysis.sensitivity.METHODS`
-#: and :data:`sim.analysis.discover.MIN_DENSITY` (repeated so that ``--help`` imports no
-#: analysis; tests/test_api_explore.py checks they agree).
+#: As :data:`sim.runs.run.DEFAULT_SEED`, :data:`sim.runs.designs.SAMPLINGS`,
+#: :data:`sim.api.explore.SENSITIVITY_OUTCOMES`, :data:`sim.analysis.sensitivity.METHODS` and
+#: :data:`sim.analysis.discover.MIN_DENSITY`, repeated so that ``tanksim --help`` imports
+#: neither the engine nor scipy (tests/test_explore_limits.py checks they agree).
+DEFAULT_SEED = 20220224
+SAMPLINGS = ("random", "lhs", "sobol")
 DEFAULT_OUTCOMES = ("active_end", "storage_exhausted")
 METHODS = ("sobol", "morris")
 MIN_DENSITY = 0.8
