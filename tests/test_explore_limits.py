@@ -222,3 +222,11 @@ def test_the_cli_defaults_repeat_the_librarys():
                                                    calibrate.DEFAULT_PARTICLES,
                                                    calibrate.DEFAULT_GENERATIONS)  # fmt: skip
     assert cli_calibrate.CHECK_REPS == calibration.CHECK_REPS
+
+
+@pytest.mark.parametrize("density", [float("nan"), float("inf"), -0.1])
+def test_api_discover_refuses_a_min_density_that_is_no_share_before_running(toy, density):
+    from sim import api
+
+    with pytest.raises(ValueError, match="must be a share in"):
+        api.discover(toy, "active_end < 1500", n=50, min_density=density)
