@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.sensitivity import factors, parse_outcome, run_sobol
+from sim.analysis.outcomes import factors, parse_outcome
+from sim.analysis.sensitivity import run_sobol
 from sim.model.facts import load_facts
 from sim.model.loader import load_scenario
 

@@ -13,7 +13,9 @@ from matplotlib.figure import Figure
 import sim
 from sim import api
 from sim.analysis.discover import Discovery
-from sim.analysis.sensitivity import CALIBRATED, MorrisIndices, SobolIndices
+from sim.analysis.morris import MorrisIndices
+from sim.analysis.outcomes import CALIBRATED
+from sim.analysis.sensitivity import SobolIndices
 from sim.analysis.sweep import SweepResult
 
 ROOT = Path(__file__).resolve().parents[1]

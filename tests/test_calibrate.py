@@ -203,3 +203,99 @@ def test_targets_nothing_can_meet_give_a_clear_calibration_error():
                          uncertainty="impossible")]  # fmt: skip
     with pytest.raises(CalibrationError, match="no parameter set fits every target"):
         calibrate(PRIOR, impossible, draws=1024, particles=10, generations=1, seed=1)
+
+
+def test_a_small_calibration_says_how_few_distinct_sets_it_holds_and_survives_a_move(
+    capsys, tmp_path, monkeypatch
+):
+    """--particles 20: posterior.json, fit.png's title and the output give rows, distinct
+    sets and effective sample size; 'converged' agrees with the fit; calibrated.toml still
+    loads (and validates) after its folder moves away from the scenario it came from."""
+    import json
+    import shutil
+
+    from factories import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "cal"
+    code, stdout, err = run_cli(capsys, "calibrate", REPO / "scenarios" / "prior.toml",
+                                "--draws", "500", "--particles", "20", "--generations", "2",
+                                "--check-reps", "500", "--out", out)  # fmt: skip
+    assert code == 0, err
+    meta = json.loads((out / "posterior.json").read_text())
+    rows = np.loadtxt(out / "posterior.csv", delimiter=",", skiprows=1)
+    assert meta["rows"] == len(rows) and meta["particles_kept"] == 20
+    assert meta["distinct_sets"] == len(np.unique(rows, axis=0)) <= 20
+    assert 1 <= meta["effective_sample_size"] <= 20
+    assert f"from 20 particles ({meta['distinct_sets']} distinct sets" in stdout
+    outside = meta["targets_outside_90"]
+    assert meta["converged"] == (meta["particles_collected"] and not outside)
+    verdict = stdout.strip().splitlines()[-1]
+    assert verdict.startswith("converged: yes" if meta["converged"] else "converged: no")
+    if outside:
+        assert f"OUTSIDE the 90% band: {', '.join(outside)}" in verdict
+    moved = tmp_path / "elsewhere" / "deeper" / "cal"
+    moved.parent.mkdir(parents=True)
+    shutil.move(out, moved)
+    monkeypatch.chdir(moved.parent)
+    code, text, err = run_cli(capsys, "validate", moved / "calibrated.toml")
+    assert code == 0, err
+    assert f"{meta['distinct_sets']:,} distinct sets" in text
+    scenario = load_scenario(moved / "calibrated.toml")
+    prior = load_scenario(REPO / "scenarios" / "prior.toml")
+    assert scenario.posterior is not None and len(scenario.posterior.values) == meta["rows"]
+    assert scenario.params().keys() == prior.params().keys() and scenario.end == prior.end
+    assert all(scenario.params()[k].describe() == p.describe()
+               for k, p in prior.params().items())  # fmt: skip
+
+
+def test_calibrated_toml_inlines_the_merged_scenario_without_extends(tmp_path):
+    import tomllib
+
+    from sim.io.calibration_outputs import calibrated_toml
+
+    text = calibrated_toml(REPO / "scenarios" / "nk-all.toml", 'a "quoted" description')
+    data = tomllib.loads(text)
+    assert "extends" not in data and data["posterior"] == "posterior.csv"
+    assert data["description"] == 'a "quoted" description'
+    merged = load_scenario(REPO / "scenarios" / "nk-all.toml")
+    (tmp_path / "s.toml").write_text(text.replace('posterior = "posterior.csv"\n', ""))
+    inlined = load_scenario(tmp_path / "s.toml", fact_ids=set(load_facts()))
+    assert {k: p.describe() for k, p in inlined.params().items()} == {
+        k: p.describe() for k, p in merged.params().items()
+    }
+
+
+def _run_with(fit_inside: list[bool], collected: int, asked: int):
+    from sim.analysis.calibrate import Calibration, Generation
+    from sim.api.calibration import CalibrationRun
+
+    weights = np.full(collected, 1 / collected)
+    cal = Calibration(names=("a",), values=np.arange(collected, dtype=float)[:, None],
+                      u=np.zeros((collected, 1)), weights=weights, model=np.zeros((collected, 1)),
+                      generations=(Generation(1.0, 1000, collected, collected, collected),),
+                      converged=collected >= asked, seed=1, draws=1000)  # fmt: skip
+    fit = [{"target": f"t{k}", "observed": 1.0, "low": 0.5, "high": 2.0, "p05": 0.9,
+            "p50": 1.0, "p95": 1.1, "inside_90": inside}
+           for k, inside in enumerate(fit_inside)]  # fmt: skip
+    rows = cal.resample(100)
+    return CalibrationRun(
+        source=Path("x.toml"), name="x", description="", calibration=cal, rows=rows,
+        distinct=len(np.unique(rows)), fit=fit,
+        converged=cal.converged and all(fit_inside), prior_posterior=[], prior_q=np.zeros((1, 3)),
+        posterior_q=np.zeros((1, 3)), panels=[], caption="", meta={"particles": asked},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("inside, collected, verdict", [
+    ([True, True], 20, "converged: yes; every observed value inside the calibrated 90% band "
+                       "(2 targets)"),
+    ([True, False], 20, "converged: no (OUTSIDE the 90% band: t1)"),
+    ([True, True], 15, "converged: no (only 15 of 20 particles fit every target)"),
+])  # fmt: skip
+def test_the_verdict_agrees_with_the_fit_and_the_particles(inside, collected, verdict):
+    from sim.present.explore_text import fit_text
+
+    text = fit_text(_run_with(inside, collected, asked=20))
+    assert text.splitlines()[-1] == verdict
+    assert f"100 rows resampled from {collected} particles ({collected} distinct sets" in text

@@ -10,13 +10,8 @@ import pytest
 from factories import make_scenario, run_cli, toy_toml
 from matplotlib.figure import Figure
 
-from sim.analysis.discover import (
-    ExpressionError,
-    choose_box,
-    discover,
-    parse_condition,
-    peel,
-)
+from sim.analysis.condition import ExpressionError, parse_condition
+from sim.analysis.discover import choose_box, discover, peel
 from sim.figures.discovery import Limit, discovery_chart
 
 SCENARIO = make_scenario(end="2023-06")  # horizon 2022-02..2023-06: 17 months

@@ -12,14 +12,15 @@ import pytest
 from factories import make_scenario, run_cli, toy_toml
 from matplotlib.figure import Figure
 
-from sim.analysis.sensitivity import (
-    OutcomeError,
-    _saltelli_statistic,
+from sim.analysis.morris import (
     morris_effects,
     morris_statistics,
     morris_trajectories,
-    parse_outcome,
     run_morris,
+)
+from sim.analysis.outcomes import OutcomeError, parse_outcome
+from sim.analysis.sensitivity import (
+    _saltelli_statistic,
     run_sobol,
     saltelli_matrices,
     sobol_from_outputs,

@@ -60,6 +60,8 @@ class Calibration:
 
     ``values`` (N, D) are parameter values for ``names``; ``u`` (N, D) their unit-cube
     coordinates; ``weights`` (N,) sum to 1; ``model`` (N, K) the targets' model values.
+    ``converged`` says only that the last generation collected the particles asked for;
+    :func:`sim.api.calibration.run_calibration` also asks that the fit hold.
     """
 
     names: tuple[str, ...]
@@ -73,13 +75,34 @@ class Calibration:
     draws: int
     targets: tuple[Target, ...] = field(default=())
 
+    @property
+    def ess(self) -> float:
+        """Effective sample size of the weighted particles, 1 / sum(w^2): between 1 (one
+        particle carries all the weight) and the number of particles (equal weights)."""
+        return float(1.0 / np.sum(self.weights**2))
+
     def resample(self, rows: int = POSTERIOR_ROWS) -> np.ndarray:
-        """(rows, D) equal-weight posterior sample by systematic resampling (deterministic
-        given the seed)."""
+        """Equal-weight posterior sample by systematic resampling (deterministic given the
+        seed).
+
+        Parameters
+        ----------
+        rows : rows wanted. With fewer particles than rows, rows repeat particles: count the
+            distinct ones with :func:`distinct_sets`.
+
+        Returns
+        -------
+        (rows, D) array of parameter values, columns as ``names``, each in its own units.
+        """
         rng = _rng(self.seed, "resample", 0)
         positions = (rng.random() + np.arange(rows)) / rows
         index = np.searchsorted(np.cumsum(self.weights), positions, side="left")
         return self.values[np.minimum(index, len(self.values) - 1)]
+
+
+def distinct_sets(rows: np.ndarray) -> int:
+    """Number of distinct parameter sets among ``rows`` (N, D)."""
+    return int(len(np.unique(np.asarray(rows), axis=0))) if len(rows) else 0
 
 
 def _rng(seed: int, purpose: str, generation: int) -> np.random.Generator:

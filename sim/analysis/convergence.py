@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 
 from sim.engine.metrics import NEVER
 
@@ -41,6 +40,8 @@ def quantile_interval(
     """The ``q`` quantile of ``values`` (inverted CDF, as in the summaries) and its
     distribution-free ``confidence`` interval from order statistics, as (estimate, low, high).
     """
+    from scipy import stats  # here, not at import: summaries load without scipy.stats
+
     ordered = np.sort(np.asarray(values, dtype=float))
     n = len(ordered)
     if n == 0:

@@ -6,13 +6,7 @@ replication as a case of interest or not, and PRIM (the Patient Rule Induction M
 Friedman and Fisher 1999, as used in exploratory modelling by Bryant and Lempert 2010)
 looks for a box, a range for each of a few parameters, inside which such cases are dense.
 
-**Conditions** are parsed, never evaluated as code: an outcome (a headline metric or
-``VARIABLE@YYYY-MM``, see :func:`sim.analysis.sensitivity.parse_outcome`), a comparison
-(``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``) and a literal: a number for counts, a
-``YYYY-MM`` month or ``never`` for month metrics; comparisons combine with ``and``, ``or``
-(``and`` binds tighter) and parentheses. A month metric whose event never happens counts as
-the month after the horizon, so ``storage_exhausted <= 2026-06`` is false for it and
-``storage_exhausted > 2030-12`` is true.
+**Conditions** are parsed, never evaluated as code (:mod:`sim.analysis.condition`).
 
 **PRIM** here is peeling only (no pasting), written small because the maintained
 implementations (``ema_workbench``, ``prim``) bring pandas and more: starting from the
@@ -26,224 +20,22 @@ box. The box reported is the one with the highest coverage among those with dens
 binomial test (as in ema_workbench's quasi-p-values) says how likely a density this high
 would be if that restriction were dropped.
 """
-
 from __future__ import annotations
 
-import difflib
-import operator
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from sim.analysis.sensitivity import Outcome, OutcomeError, headline_names, parse_outcome
-from sim.model.calendar import format_month, parse_month
-from sim.model.params import Scenario
+from sim.analysis.condition import Condition
 
 ALPHA = 0.05
 MASS_MIN = 0.05
 MIN_DENSITY = 0.8
 
-OPERATORS = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
-}  # fmt: skip
-_TOKEN = re.compile(
-    r"\s*(?:(?P<month>\d{4}-\d{2}(?![\d.]))"
-    r"|(?P<number>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
-    r"|(?P<op><=|>=|==|!=|<|>)"
-    r"|(?P<paren>[()])"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:@\d{4}-\d{2})?))"
-)
-KEYWORDS = ("and", "or", "never")
 
-
-class ExpressionError(ValueError):
-    """A --where expression that cannot be parsed or does not fit the scenario."""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """``outcome op value``; month values are indices from the scenario start (never = the
-    month after the horizon)."""
-
-    outcome: Outcome
-    op: str
-    value: float
-
-    def evaluate(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        return OPERATORS[self.op](values[self.outcome.name], self.value)
-
-
-@dataclass(frozen=True)
-class Junction:
-    """``and`` or ``or`` of two or more parts."""
-
-    kind: str
-    parts: tuple
-
-    def evaluate(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        results = [p.evaluate(values) for p in self.parts]
-        combine = np.logical_and if self.kind == "and" else np.logical_or
-        return combine.reduce(results)
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A parsed --where expression: ``text`` as given, ``tree`` to evaluate, and the
-    outcomes it needs."""
-
-    text: str
-    tree: Comparison | Junction
-    outcomes: tuple[Outcome, ...]
-
-    def evaluate(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        """Boolean (N,) from outcome values by name (months with never as the month after
-        the horizon, as :func:`sim.analysis.sensitivity.outcome_matrix` gives them)."""
-        return np.asarray(self.tree.evaluate(values), dtype=bool)
-
-
-def tokenize(text: str) -> list[tuple[str, str, int]]:
-    """(kind, text, position) tokens; raises :class:`ExpressionError` at the first
-    character that starts no token."""
-    tokens, pos = [], 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            start = pos + len(text[pos:]) - len(text[pos:].lstrip())
-            raise ExpressionError(f"unexpected {text[start]!r} at position {start + 1}")
-        kind = match.lastgroup
-        tokens.append((kind, match.group(kind), match.start(kind)))
-        pos = match.end()
-    return tokens
-
-
-def parse_condition(text: str, scenario: Scenario) -> Condition:
-    """Parse a --where expression for ``scenario``; raises :class:`ExpressionError` with a
-    message naming what is wrong and where."""
-    tokens = tokenize(text)
-    if not tokens:
-        raise ExpressionError("empty expression")
-    parser = _Parser(tokens, scenario)
-    tree = parser.disjunction()
-    if parser.pos < len(tokens):
-        _, tok, at = tokens[parser.pos]
-        raise ExpressionError(f"unexpected {tok!r} at position {at + 1}")
-    outcomes = tuple(dict.fromkeys(_outcomes(tree)))
-    return Condition(text, tree, outcomes)
-
-
-def _outcomes(tree):
-    if isinstance(tree, Comparison):
-        yield tree.outcome
-    else:
-        for part in tree.parts:
-            yield from _outcomes(part)
-
-
-class _Parser:
-    """Recursive descent: disjunction := conjunction ('or' conjunction)*;
-    conjunction := atom ('and' atom)*; atom := '(' disjunction ')' | comparison."""
-
-    def __init__(self, tokens: list[tuple[str, str, int]], scenario: Scenario):
-        self.tokens, self.pos, self.scenario = tokens, 0, scenario
-
-    def peek(self) -> tuple[str, str, int] | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self, what: str) -> tuple[str, str, int]:
-        token = self.peek()
-        if token is None:
-            raise ExpressionError(f"expression ends where {what} was expected")
-        self.pos += 1
-        return token
-
-    def keyword(self, word: str) -> bool:
-        token = self.peek()
-        if token is not None and token[0] == "name" and token[1].lower() == word:
-            self.pos += 1
-            return True
-        return False
-
-    def disjunction(self):
-        parts = [self.conjunction()]
-        while self.keyword("or"):
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else Junction("or", tuple(parts))
-
-    def conjunction(self):
-        parts = [self.atom()]
-        while self.keyword("and"):
-            parts.append(self.atom())
-        return parts[0] if len(parts) == 1 else Junction("and", tuple(parts))
-
-    def atom(self):
-        kind, tok, at = self.take("an outcome or '('")
-        if kind == "paren" and tok == "(":
-            inner = self.disjunction()
-            closing = self.take("')'")
-            if closing[1] != ")":
-                raise ExpressionError(f"expected ')' at position {closing[2] + 1}")
-            return inner
-        if kind != "name" or tok.lower() in KEYWORDS:
-            raise ExpressionError(f"expected an outcome at position {at + 1}, got {tok!r}")
-        outcome = self.outcome(tok, at)
-        op_kind, op, op_at = self.take(f"a comparison after {tok!r}")
-        if op_kind != "op":
-            raise ExpressionError(
-                f"expected a comparison (<, <=, >, >=, ==, !=) at position {op_at + 1}, got {op!r}"
-            )
-        return Comparison(outcome, op, self.literal(outcome))
-
-    def outcome(self, tok: str, at: int) -> Outcome:
-        try:
-            return parse_outcome(tok, self.scenario)
-        except OutcomeError as err:
-            known = headline_names(self.scenario)
-            close = difflib.get_close_matches(tok, known, n=1, cutoff=0.5)
-            if "@" in tok or not close:
-                raise ExpressionError(f"{err} (position {at + 1})") from None
-            raise ExpressionError(
-                f"unknown outcome {tok!r} at position {at + 1}; did you mean {close[0]!r}?"
-            ) from None
-
-    def literal(self, outcome: Outcome) -> float:
-        kind, tok, at = self.take(f"a value to compare {outcome.name} with")
-        scen = self.scenario
-        if outcome.kind == "month":
-            if kind == "name" and tok.lower() == "never":
-                return float(scen.months)
-            if kind != "month":
-                raise ExpressionError(
-                    f"{outcome.name} is a month: compare it with YYYY-MM or never, "
-                    f"not {tok!r} (position {at + 1})"
-                )
-            month = parse_month(tok) if _valid_month(tok) else None
-            if month is None:
-                raise ExpressionError(f"{tok!r} is not a month (position {at + 1})")
-            return float(month - scen.start)
-        if kind != "number":
-            raise ExpressionError(
-                f"{outcome.name} is a count of tanks: compare it with a number, "
-                f"not {tok!r} (position {at + 1})"
-            )
-        return float(tok)
-
-
-def _valid_month(text: str) -> bool:
-    try:
-        parse_month(text)
-    except ValueError:
-        return False
-    return True
-
-
-def describe_month(scenario: Scenario, index: float) -> str:
-    """A month index from the scenario start as YYYY-MM, or 'never'."""
-    return "never" if index >= scenario.months else format_month(scenario.start + int(index))
+class DiscoveryError(ValueError):
+    """Nothing to discover: no sampled set, or every one, meets the condition."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +161,21 @@ def discover(
     mass_min: float = MASS_MIN,
     min_density: float = MIN_DENSITY,
 ) -> Discovery:
-    """PRIM over points ``x`` (N, d) with cases of interest ``y`` (N,)."""
+    """PRIM over sampled inputs and the cases of interest among them.
+
+    Parameters
+    ----------
+    x : (N, d) sampled inputs, column j in parameter ``parameters[j]``'s own units.
+    y : (N,) bool, True where the condition holds.
+    parameters : the d input names.
+    alpha, mass_min, min_density : share peeled per step; smallest box, as a share of N;
+        least density of the box reported (all shares in [0, 1]).
+
+    Returns
+    -------
+    Discovery
+        The peeling trajectory, the chosen box and its restrictions' quasi-p-values.
+    """
     boxes = peel(x, y, alpha=alpha, mass_min=mass_min)
     chosen = choose_box(boxes, min_density)
     ranges = np.column_stack([x.min(axis=0), x.max(axis=0)])
@@ -379,17 +185,37 @@ def discover(
     )  # fmt: skip
 
 
-def box_rows(found: Discovery):
-    """Rows of box.csv: each restricted parameter of the chosen box, its limits and the
-    sampled range, and the quasi-p-value; most significant first."""
-    box = found.box
+def box_limits(found: Discovery) -> list[dict]:
+    """The chosen box's limit on each restricted parameter, most significant first.
+
+    Returns
+    -------
+    One dict per restricted parameter: ``parameter``; ``low`` and ``high``, the box's bounds
+    in the parameter's own units (None where the box leaves that side open);
+    ``sampled_low``/``sampled_high``, the sampled range; ``quasi_p``, the quasi-p-value of
+    the restriction (small: it matters).
+    """
+    out = []
     for j in sorted(found.p_values, key=lambda j: found.p_values[j]):
-        low, high = box.limits[j]
+        low, high = found.box.limits[j]
+        out.append({
+            "parameter": found.parameters[j],
+            "low": None if np.isinf(low) else float(low),
+            "high": None if np.isinf(high) else float(high),
+            "sampled_low": float(found.ranges[j, 0]), "sampled_high": float(found.ranges[j, 1]),
+            "quasi_p": found.p_values[j],
+        })  # fmt: skip
+    return out
+
+
+def box_rows(found: Discovery):
+    """Rows of box.csv (:data:`BOX_COLUMNS`): :func:`box_limits` as text."""
+    for lim in box_limits(found):
         yield (
-            found.parameters[j],
-            "" if np.isinf(low) else f"{low:.6g}", "" if np.isinf(high) else f"{high:.6g}",
-            f"{found.ranges[j, 0]:.6g}", f"{found.ranges[j, 1]:.6g}",
-            f"{found.p_values[j]:.3g}",
+            lim["parameter"],
+            "" if lim["low"] is None else f"{lim['low']:.6g}",
+            "" if lim["high"] is None else f"{lim['high']:.6g}",
+            f"{lim['sampled_low']:.6g}", f"{lim['sampled_high']:.6g}", f"{lim['quasi_p']:.3g}",
         )  # fmt: skip
 
 
@@ -407,15 +233,12 @@ def peeling_rows(found: Discovery):
 def discovery_data(found: Discovery, condition: Condition) -> dict:
     """discover.json: the condition, base rate, the chosen box and the trajectory."""
     box = found.box
-    limits = {}
-    for j in sorted(found.p_values, key=lambda j: found.p_values[j]):
-        low, high = box.limits[j]
-        limits[found.parameters[j]] = {
-            "low": None if np.isinf(low) else float(low),
-            "high": None if np.isinf(high) else float(high),
-            "sampled": [float(found.ranges[j, 0]), float(found.ranges[j, 1])],
-            "quasi_p": found.p_values[j],
-        }
+    limits = {
+        lim["parameter"]: {"low": lim["low"], "high": lim["high"],
+                           "sampled": [lim["sampled_low"], lim["sampled_high"]],
+                           "quasi_p": lim["quasi_p"]}
+        for lim in box_limits(found)
+    }  # fmt: skip
     return {
         "where": condition.text,
         "n": found.n,

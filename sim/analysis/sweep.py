@@ -11,11 +11,12 @@ with no effect gives identical metrics at every point.
 
 One-at-a-time (the default) varies each parameter alone, the others at their distributions;
 a full-factorial grid runs every combination. Both also run the base point, where nothing is
-fixed. Each point is summarised by the headline metrics: mean and percentiles, and for month
-metrics the share of replications in which the event never happens. For month metrics the
-mean counts "never" as the month after the horizon (so it is a lower bound where
-``never_share`` > 0, but it is defined at every point, unlike a mean over the replications
-in which the event happens, whose population changes from point to point).
+fixed. Each point is summarised by the headline metrics with the one summariser,
+:mod:`sim.analysis.stats`, as summary.json is: mean and percentiles, and for month metrics the
+share of replications in which the event never happens. For month metrics the mean is over
+the replications in which the event happens (None if it never does), so read it with
+``never_share``: where that differs between points, the means are over different
+replications.
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.metrics import MONTH_METRICS, NEVER
+from sim.analysis.budget import check_budget
+from sim.analysis.stats import count_stats, month_stats
+from sim.engine.metrics import MONTH_METRICS
 from sim.model.calendar import format_month
 from sim.model.distributions import DOMAINS
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.designs import Design
 from sim.runs.ensemble import run_ensemble
-from sim.runs.reduce import QUANTILES, STAT_NAMES
+from sim.runs.reduce import STAT_NAMES
 from sim.runs.run import DEFAULT_CHUNK
 from sim.runs.sampling import draw_params
 
@@ -68,8 +71,19 @@ def normalise_key(key: str) -> str:
 
 
 def parse_sweep(text: str, scenario: Scenario) -> SweepParam:
-    """A :class:`SweepParam` from ``KEY=LOW:HIGH:STEPS``; raises :class:`SweepError` with
-    one line naming the key (with a close match) or the value that is wrong."""
+    """A :class:`SweepParam` from ``KEY=LOW:HIGH:STEPS``.
+
+    Parameters
+    ----------
+    text : a dotted key as ``tanksim validate`` lists it, ``=``, then LOW and HIGH (finite,
+        LOW < HIGH, inside the parameter's domain, in its own units) and STEPS (>= 2).
+    scenario : the scenario whose parameter is swept.
+
+    Raises
+    ------
+    SweepError
+        One line naming the key (with a close match) or the value that is wrong.
+    """
     key, sep, spec = text.partition("=")
     if not sep or not key.strip():
         raise SweepError(f"{text!r}: expected KEY=LOW:HIGH:STEPS")
@@ -139,29 +153,15 @@ def point_count(specs: list[SweepParam], grid: bool) -> int:
     return 1 + (math.prod(s.steps for s in specs) if grid else sum(s.steps for s in specs))
 
 
-def metric_stats(values: np.ndarray, months: int | None) -> dict[str, float | None]:
-    """Mean and percentiles of one metric over replications (months: ``months`` is the
-    horizon length; never counts as the month after it, and a percentile among those
-    replications is None); ``never_share`` for month metrics."""
-    if months is None:
-        x = values.astype(float)
-        qs = np.quantile(x, QUANTILES, method="inverted_cdf")
-        return {"mean": float(x.mean()), **{n: float(q) for n, q in zip(STATS[1:], qs)}}
-    later = np.where(values == NEVER, months, values).astype(float)
-    qs = np.quantile(later, QUANTILES, method="inverted_cdf")
-    out: dict[str, float | None] = {"mean": float(later.mean())}
-    out |= {n: float(q) if q < months else None for n, q in zip(STATS[1:], qs)}
-    out["never_share"] = float((values == NEVER).mean())
-    return out
-
-
 @dataclass(frozen=True)
 class SweepResult:
     """Headline-metric statistics at every point of a sweep.
 
-    ``stats[i][metric]`` holds mean and percentiles at ``points[i]``: counts in tanks,
-    months as indices from the scenario start (None: among the replications where the event
-    never happens), with ``never_share``.
+    ``stats[i][metric]`` holds mean and percentiles at ``points[i]``
+    (:func:`sim.analysis.stats.count_stats`, :func:`~sim.analysis.stats.month_stats`): counts
+    in tanks; months as int indices from the scenario start, the mean over the replications
+    in which the event happens, a percentile None where it falls among those in which it
+    never does, with ``never_share``.
     """
 
     scenario: Scenario
@@ -188,8 +188,14 @@ def run_sweep(
 ) -> SweepResult:
     """Run every point of the sweep with ``reps`` replications on the same random numbers.
 
-    The other parameters are drawn once (by ``sampling``, :mod:`sim.runs.designs`) and reused at
-    every point. ``progress`` is called with replications as they finish.
+    The other parameters are drawn once (by ``sampling``, :mod:`sim.runs.designs`) and reused
+    at every point. ``progress`` is called with replications as they finish.
+
+    Raises
+    ------
+    SweepError
+        Nothing to sweep, a parameter swept twice, more than :data:`MAX_POINTS` points, or
+        more replications or memory than :mod:`sim.analysis.budget` allows.
     """
     if not specs:
         raise SweepError("nothing to sweep: give at least one --param")
@@ -198,6 +204,12 @@ def run_sweep(
         raise SweepError(f"a parameter is swept twice: {', '.join(names)}")
     if point_count(specs, grid) > MAX_POINTS:
         raise SweepError(f"{point_count(specs, grid):,} points: at most {MAX_POINTS:,}")
+    points_n = point_count(specs, grid)
+    try:
+        check_budget(f"{points_n:,} points of {reps:,} replications", points_n * reps,
+                     scenario.months, reps * 8.0 * (2 * len(scenario.params()) + 16))  # fmt: skip
+    except ValueError as err:
+        raise SweepError(str(err)) from None
     design = None if sampling == "random" else Design(sampling, reps)
     drawn = draw_params(scenario, seed=seed, first_rep=0, reps=reps, design=design)
     points = sweep_points(specs, grid)
@@ -209,7 +221,7 @@ def run_sweep(
         )
         stats.append(
             {
-                k: metric_stats(v, scenario.months if k in MONTH_METRICS else None)
+                k: month_stats(v, scenario.months) if k in MONTH_METRICS else count_stats(v)
                 for k, v in ensemble.metrics.items()
             }
         )
@@ -272,7 +284,7 @@ def sweep_data(result: SweepResult) -> dict:
         "seed": result.seed,
         "sampling": result.sampling,
         "parameters": [vars(s) for s in result.specs],
-        "month_mean": "never counted as the month after the horizon",
+        "month_mean": "over the replications in which the event happens (see never_share)",
         "points": [
             {
                 "point": i,
@@ -305,10 +317,13 @@ class TornadoBar:
 
 def tornado_bars(result: SweepResult, metric: str, stat: str = "mean") -> tuple[float, list]:
     """(base value, bars sorted by decreasing swing) of ``stat`` of ``metric``, for a
-    one-at-a-time sweep; month metrics as month indices from the scenario start."""
+    one-at-a-time sweep; month metrics as month indices from the scenario start (never, or a
+    statistic among the replications where the event never happens: the month after the
+    horizon)."""
     if result.grid:
         raise SweepError("a tornado chart needs a one-at-a-time sweep, not a grid")
     base = result.stats[0][metric][stat]
+    base = result.scenario.months if base is None else base
     bars = []
     for spec in result.specs:
         rows = [
@@ -322,6 +337,7 @@ def tornado_bars(result: SweepResult, metric: str, stat: str = "mean") -> tuple[
     return base, bars
 
 
-TORNADO_METRICS = (("active_end", "mean"), ("storage_exhausted", "mean"))
-"""What the tornado chart shows: mean active fleet at the horizon end and mean month in
-which good+fair storage is exhausted."""
+#: What the tornado chart shows: mean active fleet at the horizon end and median month in
+#: which good+fair storage is exhausted (a median is defined over every replication, never
+#: included, so it compares like with like across points; the mean is not).
+TORNADO_METRICS = (("active_end", "mean"), ("storage_exhausted", "p50"))

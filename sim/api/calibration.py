@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+import numpy as np
 
 from sim.api.runs import load_scenario
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
 from sim.runs.run import DEFAULT_SEED
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sim.analysis.calibrate import Calibration
+    from sim.runs.chunks import ChunkExecutor
+
+#: Replications of the calibrated model checked against the targets (fit.csv).
+CHECK_REPS = 10_000
+#: Replications behind each band of fit.png.
+FIGURE_REPS = 4_000
+
 
 def targets(path: str | Path | None = None) -> list:
     """The calibration targets (default ``seeds/targets.toml``): dated observed figures, each
-    with its interval and the fact it rests on (:class:`sim.analysis.targets.Target`)."""
+    with its interval and the fact it rests on (:class:`sim.analysis.targets.Target`).
+    Raises :class:`sim.analysis.targets.TargetsError` (a ValueError) naming file and key."""
     from sim.analysis.targets import load_targets
 
     return load_targets(Path(path) if path else None, set(load_facts()))
+
+
+def _check_budget(scenario: Scenario, chosen: list, draws: int, generations: int) -> None:
+    """Refuse a calibration beyond :mod:`sim.analysis.budget`'s caps (BudgetError)."""
+    from sim.analysis.budget import check_budget
+    from sim.analysis.calibrate import FINAL_BATCHES
+
+    months = max(t.month for t in chosen) - scenario.start + 1
+    check_budget(f"--draws {draws:,} --generations {generations}",
+                 draws * (generations - 1 + FINAL_BATCHES), months,
+                 draws * (4 * len(scenario.params()) + 2 * len(chosen)) * 8.0)  # fmt: skip
 
 
 def calibrate(
@@ -26,8 +52,9 @@ def calibrate(
     target_list: list | None = None,
     draws: int = 20_000,
     particles: int = 1_000,
+    generations: int = 10,
     seed: int = DEFAULT_SEED,
-):
+) -> Calibration:
     """History-match ``scenario``'s uncertain parameters to ``target_list`` (default: every
     target) by ABC-SMC; returns a :class:`sim.analysis.calibrate.Calibration` whose ``names``,
     ``values`` (N, D), ``weights`` (N,) and ``generations`` describe the posterior.
@@ -42,8 +69,10 @@ def calibrate(
         scenario = load_scenario(scenario)
     chosen = target_list if target_list is not None else targets()
     last = max(t.month for t in chosen)
+    _check_budget(scenario, chosen, draws, generations)
     prior = replace(scenario, end=min(scenario.end, last), posterior=None)
-    return _calibrate(prior, chosen, draws=draws, particles=particles, seed=seed)
+    return _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
+                      seed=seed)  # fmt: skip
 
 
 def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
@@ -96,3 +125,150 @@ def plot_calibration_fit(
     sources = sorted({known[t.fact].citation() for t in chosen if t.fact in known})
     return fit_figure(panels, sources_caption(sources, calibrated.description),
                       f"'{calibrated.name}' against the record, {reps:,} replications")  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationRun:
+    """Everything a calibration folder holds, from :func:`run_calibration`.
+
+    ``calibration`` is the weighted particles; ``rows`` (R, D) the equal-weight rows written
+    to posterior.csv, resampled from them (``distinct`` of them different; ``ess`` the
+    particles' effective sample size); ``fit`` one dict per target (observed, interval, the
+    calibrated p05/p50/p95, ``inside_90``); ``converged`` is True only when ABC-SMC collected
+    every particle it was asked for *and* every observed value lies inside the calibrated
+    90% band. ``meta`` is posterior.json; ``panels``, ``prior_q``/``posterior_q`` (D, 3) and
+    ``prior_posterior`` the figures' and tables' data.
+    """
+
+    source: Path
+    name: str
+    description: str
+    calibration: Calibration
+    rows: np.ndarray
+    distinct: int
+    fit: list[dict]
+    converged: bool
+    prior_posterior: list
+    prior_q: np.ndarray
+    posterior_q: np.ndarray
+    panels: list
+    caption: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def ess(self) -> float:
+        return self.calibration.ess
+
+    @property
+    def outside(self) -> list[str]:
+        """Targets whose observed value lies outside the calibrated 90% band."""
+        return [r["target"] for r in self.fit if not r["inside_90"]]
+
+    @property
+    def sets_phrase(self) -> str:
+        """How many parameter sets the posterior really holds, in words."""
+        particles = len(self.calibration.values)
+        return (f"{len(self.rows):,} rows resampled from {particles:,} particles "
+                f"({self.distinct:,} distinct sets, effective sample size "
+                f"{self.ess:,.0f})")  # fmt: skip
+
+    @property
+    def fit_heading(self) -> str:
+        return (f"Calibration of '{self.name}' to the record: {self.sets_phrase}, "
+                f"seed {self.calibration.seed}")  # fmt: skip
+
+
+def run_calibration(
+    scenario: str | Path,
+    *,
+    targets_file: str | Path | None = None,
+    draws: int,
+    particles: int,
+    generations: int,
+    seed: int = DEFAULT_SEED,
+    check_reps: int = CHECK_REPS,
+    figure_reps: int = FIGURE_REPS,
+    progress: Callable[[int], None] | None = None,
+    executor: ChunkExecutor | None = None,
+    report: Callable | None = None,
+) -> CalibrationRun:
+    """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit, as
+    ``tanksim calibrate`` does (it writes the result with
+    :func:`sim.io.calibration_outputs.write_calibration`).
+
+    Parameters
+    ----------
+    scenario : path of the scenario file whose uncertain parameters are calibrated.
+    targets_file : targets TOML (default ``seeds/targets.toml``).
+    draws, particles, generations : parameter sets simulated per generation, kept per
+        generation, and most generations.
+    seed : root seed; the fit check uses ``seed + 1``, the figure ``seed + 2``.
+    check_reps, figure_reps : replications of the calibrated model behind fit.csv and fit.png.
+    progress, executor, report : replications done; where chunks run; each generation's
+        :class:`~sim.analysis.calibrate.Generation`.
+
+    Raises
+    ------
+    ValueError (a ``ScenarioError``, ``TargetsError`` or ``CalibrationError``) with one line.
+    """
+    from dataclasses import replace
+
+    from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
+    from sim.analysis.calibrate import calibrate as _calibrate
+    from sim.analysis.summary import git_revision
+    from sim.figures.style import sources_caption
+    from sim.io.calibration_outputs import (
+        fit_panels,
+        fit_rows,
+        posterior_predictive,
+        prior_posterior_rows,
+        with_posterior,
+    )
+    from sim.model.calendar import format_month
+
+    if particles > draws:
+        raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")
+    facts = load_facts()
+    chosen = targets(targets_file)
+    last = max(t.month for t in chosen)
+    full = load_scenario(scenario)
+    if not full.start <= min(t.month for t in chosen) or last > full.end:
+        raise ValueError(f"{scenario}: horizon does not cover the targets")
+    _check_budget(full, chosen, draws, generations)
+    prior = replace(load_scenario(scenario, end=format_month(last)), posterior=None)
+    cal = _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
+                     seed=seed, progress=progress, executor=executor, report=report)  # fmt: skip
+    rows = cal.resample(POSTERIOR_ROWS)
+    calibrated = with_posterior(prior, cal, rows, "posterior.csv")
+    fit = fit_rows(chosen, posterior_predictive(calibrated, chosen, reps=check_reps,
+                                                seed=seed + 1))  # fmt: skip
+    pp_rows, prior_q, post_q = prior_posterior_rows(prior, cal.names, rows)
+    panels = fit_panels(replace(full, posterior=None, end=last), calibrated, chosen,
+                        reps=figure_reps, seed=seed + 2)  # fmt: skip
+    distinct = distinct_sets(rows)
+    inside = all(r["inside_90"] for r in fit)
+    params = prior.params()
+    last_gen = cal.generations[-1]
+    meta = {
+        "scenario": str(scenario), "targets": [t.id for t in chosen], "seed": seed,
+        "draws_per_generation": draws, "particles": particles,
+        "converged": cal.converged and inside,
+        "particles_collected": cal.converged, "all_targets_inside_90": inside,
+        "targets_outside_90": [r["target"] for r in fit if not r["inside_90"]],
+        "rows": len(rows), "particles_kept": len(cal.values), "distinct_sets": distinct,
+        "effective_sample_size": round(cal.ess, 1),
+        "generations": [g.__dict__ for g in cal.generations],
+        "acceptance_rate_final": last_gen.accepted / last_gen.proposed,
+        "horizon": [format_month(prior.start), format_month(last)],
+        "priors": {name: params[name].describe() for name in cal.names},
+        "git_revision": git_revision(),
+    }  # fmt: skip
+    sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
+    where = Path(targets_file).name if targets_file else "seeds/targets.toml"
+    description = f"{full.description} (calibrated to {len(chosen)} targets in {where})"
+    return CalibrationRun(
+        source=Path(scenario), name=full.name, description=description, calibration=cal,
+        rows=rows, distinct=distinct, fit=fit, converged=cal.converged and inside,
+        prior_posterior=pp_rows, prior_q=prior_q, posterior_q=post_q, panels=panels,
+        caption=sources_caption(sources, full.description), meta=meta,
+    )  # fmt: skip

@@ -240,9 +240,15 @@ def validate(scenario) -> None:
     if loaded.posterior is not None:
         post = loaded.posterior
         targets = len(post.meta.get("targets", []))
-        click.echo(f"posterior: {post.path} ({len(post.values):,} calibrated sets, {targets} "
-                   f"targets); {len(post.names)} parameters marked [calibrated] drawn "
-                   "jointly")  # fmt: skip
+        import numpy as np  # rows, distinct sets and ESS: what the posterior really holds
+
+        held = f"{len(post.values):,} rows: {len(np.unique(post.values, axis=0)):,} distinct sets"
+        ess = post.meta.get("effective_sample_size",
+                            (post.meta.get("generations") or [{}])[-1].get("ess"))  # fmt: skip
+        if ess is not None:
+            held += f", effective sample size {ess:,.0f}"
+        click.echo(f"posterior: {post.path} ({held}, {targets} targets); {len(post.names)} "
+                   "parameters marked [calibrated] drawn jointly")  # fmt: skip
         if post.overridden:
             click.echo(f"    overridden here, own distribution: {', '.join(post.overridden)}")
     for name, param in loaded.params().items():

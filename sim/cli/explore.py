@@ -1,120 +1,59 @@
-"""``tanksim sweep``, ``tanksim sensitivity`` and ``tanksim discover``: the shell around
-:mod:`sim.analysis.sweep`, :mod:`sim.analysis.sensitivity` and :mod:`sim.analysis.discover`.
+"""``tanksim sweep``, ``tanksim sensitivity`` and ``tanksim discover``: parse, call
+:mod:`sim.api.explore`, write the folder with :mod:`sim.io.explore_outputs`, print
+:mod:`sim.present.explore_text`.
 
-Each command loads one scenario, runs, and writes its folder atomically
-(:func:`sim.io.output.write_folder`; never over an existing folder without ``--force``) with a
-manifest.json (seed, sampling, size, resolved parameters with sources, git revision). Input
-errors are click usage errors, which ``tanksim``'s ``main`` prints as one line (exit 2).
+Each command writes its folder atomically (:func:`sim.io.output.write_folder`; never over an
+existing folder without ``--force``) with a manifest.json. Input errors are click usage
+errors, which ``tanksim``'s ``main`` prints as one line (exit 2). The library is imported
+inside the commands, so ``tanksim --help`` does not load it.
 """
 
 from __future__ import annotations
 
 import json
-import platform
+import math
 import time
 from pathlib import Path
 
 import click
-import numpy as np
-import scipy
 
-import sim
-from sim.analysis.discover import (
-    BOX_COLUMNS,
-    MIN_DENSITY,
-    PEELING_COLUMNS,
-    ExpressionError,
-    box_rows,
-    describe_month,
-    discover,
-    discovery_data,
-    parse_condition,
-    peeling_rows,
-)
-from sim.analysis.sensitivity import (
-    METHODS,
-    MORRIS_STATS,
-    SOBOL_STATS,
-    Evaluator,
-    OutcomeError,
-    factors,
-    indices_data,
-    morris_rows,
-    parse_outcome,
-    run_morris,
-    run_sobol,
-    sobol_rows,
-    uncertain_params,
-)
-from sim.analysis.summary import git_revision
-from sim.analysis.sweep import (
-    SweepError,
-    SweepResult,
-    parse_sweep,
-    point_count,
-    run_sweep,
-    sweep_columns,
-    sweep_data,
-    sweep_rows,
-)
 from sim.cli.progress import progress_bar
-from sim.figures.explore import discovery_figure, explore_caption, indices_figure, sweep_figure
-from sim.io.output import check_target, write_csv, write_folder, write_json
-from sim.model.calendar import format_month
-from sim.model.facts import load_facts
-from sim.model.loader import load_scenario
-from sim.model.params import Scenario
 from sim.parallel import parallel_options
-from sim.runs.designs import SAMPLINGS, Design
-from sim.runs.run import DEFAULT_SEED
-from sim.runs.sampling import draw_params
 
 RESULTS_ROOT = Path("results")
-DPI = 150
+#: As :data:`sim.runs.run.DEFAULT_SEED`, :data:`sim.runs.designs.SAMPLINGS`,
+#: :data:`sim.api.explore.SENSITIVITY_OUTCOMES`, :data:`sim.analysis.sensitivity.METHODS` and
+#: :data:`sim.analysis.discover.MIN_DENSITY`, repeated so that ``tanksim --help`` imports
+#: neither the engine nor scipy (tests/test_explore_limits.py checks they agree).
+DEFAULT_SEED = 20220224
+SAMPLINGS = ("random", "lhs", "sobol")
 DEFAULT_OUTCOMES = ("active_end", "storage_exhausted")
+METHODS = ("sobol", "morris")
+MIN_DENSITY = 0.8
 SAMPLING_HELP = "How parameters are drawn: independent (random), Latin hypercube, Sobol'."
 
 
-def _load(path: str) -> Scenario:
-    return load_scenario(path, fact_ids=set(load_facts()))
+class FiniteShare(click.ParamType):
+    """A float in [0, 1]; NaN and inf refused (click's FloatRange lets NaN through)."""
 
+    name = "share"
 
-def _caption(scenario: Scenario, names, facts: dict, lead: str) -> str:
-    """Caption: what was run, the scenario, and the publications behind the parameters shown."""
-    tail = "every input and its source: manifest.json."
-    return explore_caption(scenario, names, lead, facts, tail, noun="parameter")
-
-
-def _manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampling: str,
-              n: int, options: dict, seconds: float) -> dict:  # fmt: skip
-    """What reproduces the command's output and traces each parameter to its sources."""
-    params = {
-        name: {
-            "dist": p.dist.kind, **dict(p.dist.args), "domain": p.domain,
-            "facts": list(p.facts),
-            "sources": [facts[f].citation() for f in p.facts if f in facts], "note": p.note,
-        }
-        for name, p in scenario.params().items()
-    }  # fmt: skip
-    return {
-        "command": command, "scenario": scenario.name, "files": list(scenario.files),
-        "start": format_month(scenario.start), "end": format_month(scenario.end),
-        "seed": seed, "seed_sequence_entropy": seed, "sampling": sampling, "n": n,
-        "options": options, "parameters": params, "tanksim_version": sim.__version__,
-        "git_revision": git_revision(), "python": platform.python_version(),
-        "numpy": np.__version__, "scipy": scipy.__version__,
-        "wall_time_seconds": round(seconds, 3),
-    }  # fmt: skip
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or not 0 <= number <= 1:
+            self.fail(f"{value!r} is not a share in [0, 1]", param, ctx)
+        return number
 
 
 def _target(out: str | None, default: str, force: bool) -> Path:
+    from sim.io.output import check_target
+
     target = Path(out) if out else RESULTS_ROOT / default
     check_target(target, force)
     return target
-
-
-def _save(figure, path: Path) -> None:
-    figure.savefig(path, dpi=DPI, bbox_inches="tight")
 
 
 def _common(command):
@@ -132,8 +71,24 @@ def _common(command):
     return command
 
 
-# ---------------------------------------------------------------------------------------------
-# sweep
+def _errors():
+    """The one-line input errors of the library, shown as usage errors."""
+    from sim.analysis.budget import BudgetError
+    from sim.analysis.condition import ExpressionError
+    from sim.analysis.discover import DiscoveryError
+    from sim.analysis.outcomes import OutcomeError
+    from sim.analysis.sweep import SweepError
+
+    return BudgetError, ExpressionError, DiscoveryError, OutcomeError, SweepError
+
+
+def _finish(target: Path, seconds: float, as_json: bool, data: dict, text: str,
+            extra: str = "") -> None:  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"wrote {target}/ in {seconds:.1f} s{extra}", err=True)
+    click.echo(text)
 
 
 @click.command(name="sweep")
@@ -152,75 +107,34 @@ def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_j
                   executor) -> None:  # fmt: skip
     """Sweep parameters of SCENARIO, every point on the same random numbers; writes
     sweep.csv, sweep.json and (one at a time) tornado.png (default: results/sweep-<name>/)."""
-    loaded = _load(scenario)
+    from sim.analysis.sweep import SweepError, parse_sweep, point_count
+    from sim.api import explore as api
+    from sim.io.explore_outputs import manifest, write_sweep
+    from sim.io.output import write_folder
+    from sim.present.explore_text import sweep_text
+
+    loaded = api.load_scenario(scenario)
     try:
         specs = [parse_sweep(text, loaded) for text in params]
     except SweepError as err:
         raise click.UsageError(f"--param {err}") from None
-    mode = "grid" if grid else "one-at-a-time"
     target = _target(out, f"sweep-{loaded.name}", force)
     began = time.perf_counter()
     total = point_count(specs, grid) * reps
     try:
         with progress_bar(total, f"sweep {loaded.name}", enabled=not as_json) as step:
-            result = run_sweep(loaded, specs, grid=grid, reps=reps, seed=seed,
+            result = api.sweep(loaded, params, grid=grid, reps=reps, seed=seed,
                                sampling=sampling, progress=step, executor=executor)  # fmt: skip
-    except SweepError as err:
+    except _errors() as err:
         raise click.UsageError(str(err)) from None
     seconds = time.perf_counter() - began
-    facts = load_facts()
-    data = sweep_data(result)
-    options = {"mode": mode, "params": list(params), "reps_per_point": reps,
-               "points": len(result.points)}  # fmt: skip
-
-    def write(folder: Path) -> None:
-        write_csv(folder / "sweep.csv", sweep_columns(result), sweep_rows(result))
-        write_json(folder / "sweep.json", data)
-        if not grid:
-            _save(_tornado(result, facts), folder / "tornado.png")
-        write_json(folder / "manifest.json", _manifest(
-            loaded, facts, command="sweep", seed=seed, sampling=sampling,
-            n=reps * len(result.points), options=options, seconds=seconds))  # fmt: skip
-
-    write_folder(target, write, force=force)
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
-    click.echo(f"wrote {target}/ in {seconds:.1f} s", err=True)
-    click.echo(sweep_text(result))
-
-
-def _tornado(result: SweepResult, facts: dict):
-    scen = result.scenario
-    return sweep_figure(result, lambda names, lead: _caption(scen, names, facts, lead),
-                        span="over")  # fmt: skip
-
-
-def sweep_text(result: SweepResult) -> str:
-    """A plain-text table: each point's active fleet at the end and exhaustion month."""
-    scen = result.scenario
-    mode = "grid" if result.grid else "one at a time"
-    lines = [f"sweep of {scen.name} ({mode}): {result.reps:,} replications per point, "
-             f"seed {result.seed}, {result.sampling} sampling",
-             f"  {'point':<5} {'fixed values':<48}{'active_end':>12}{'p05..p95':>16}"
-             f"{'exhausted':>11}{'p50':>9}{'never':>7}"]  # fmt: skip
-    for i, (point, stats) in enumerate(zip(result.points, result.stats)):
-        fixed = ", ".join(f"{k}={v:.4g}" for k, v in point.values.items()) or "(all drawn)"
-        a, e = stats["active_end"], stats["storage_exhausted"]
-        spread = f"{a['p05']:,.0f}..{a['p95']:,.0f}"
-        lines.append(
-            f"  {i:<5} {fixed[:47]:<48}{a['mean']:>12,.0f}{spread:>16}"
-            f"{describe_month(scen, round(e['mean'])):>11}"
-            f"{describe_month(scen, scen.months if e['p50'] is None else e['p50']):>9}"
-            f"{e['never_share']:>7.0%}"
-        )
-    lines.append("  (exhausted: mean month good+fair storage is exhausted, never counted as the "
-                 "month after the horizon)")  # fmt: skip
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# sensitivity
+    facts = api.facts()
+    options = {"mode": "grid" if grid else "one-at-a-time", "params": list(params),
+               "reps_per_point": reps, "points": len(result.points)}  # fmt: skip
+    meta = manifest(loaded, facts, command="sweep", seed=seed, sampling=sampling,
+                    n=reps * len(result.points), options=options, seconds=seconds)  # fmt: skip
+    write_folder(target, lambda folder: write_sweep(folder, result, facts, meta), force=force)
+    _finish(target, seconds, as_json, api.sweep_data(result), sweep_text(result))
 
 
 @click.command(name="sensitivity")
@@ -238,19 +152,25 @@ def sweep_text(result: SweepResult) -> str:
 @_common
 @parallel_options
 def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
-                          executor) -> None:  # fmt: skip
+                        executor) -> None:  # fmt: skip
     """Global sensitivity of SCENARIO's outcomes to all its uncertain parameters; writes
     indices.csv, indices.json and sensitivity.png
-    (default: results/sensitivity-<method>-<name>/)."""
-    loaded = _load(scenario)
+    (default: results/sensitivity-<method>-<name>/). Warns (stderr, and "warnings" in
+    indices.json) when n is too small for the indices to mean anything."""
+    from sim.analysis.outcomes import OutcomeError, factors, parse_outcome
+    from sim.api import explore as api
+    from sim.io.explore_outputs import manifest, write_sensitivity
+    from sim.io.output import write_folder
+    from sim.present.explore_text import sensitivity_text
+
+    loaded = api.load_scenario(scenario)
+    outcomes = tuple(dict.fromkeys(metrics or DEFAULT_OUTCOMES))
     try:
-        outcomes = tuple(
-            parse_outcome(m, loaded) for m in dict.fromkeys(metrics or DEFAULT_OUTCOMES)
-        )
+        for name in outcomes:
+            parse_outcome(name, loaded)
     except OutcomeError as err:
         raise click.UsageError(f"--metric {err}") from None
-    d = len(factors(loaded))
-    if d == 0:
+    if not factors(loaded):
         raise click.UsageError(f"{loaded.name}: no uncertain parameters to analyse")
     n = n or (1024 if method == "sobol" else 64)
     if method == "sobol" and n & (n - 1):
@@ -259,83 +179,30 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
             f"--n {n}: Sobol' analysis needs a power of two (e.g. {below} or {above})"
         )
     target = _target(out, f"sensitivity-{method}-{loaded.name}", force)
-    total = n * (d + 3) if method == "sobol" else n * (d + 1)
+    total = api.sensitivity_replications(loaded, method, n)
     began = time.perf_counter()
-    with progress_bar(total, f"{method} {loaded.name}", enabled=not as_json) as step:
-        if method == "sobol":
-            result = run_sobol(loaded, outcomes, n=n, seed=seed, progress=step,
-                               executor=executor)  # fmt: skip
-        else:
-            result = run_morris(loaded, outcomes, trajectories=n, seed=seed, progress=step,
-                                executor=executor)  # fmt: skip
+    run = api.sobol if method == "sobol" else api.morris
+    size = {"n": n} if method == "sobol" else {"trajectories": n}
+    try:
+        with progress_bar(total, f"{method} {loaded.name}", enabled=not as_json) as step:
+            analysis = run(loaded, outcomes, **size, seed=seed, progress=step,
+                           executor=executor)  # fmt: skip
+    except _errors() as err:
+        raise click.UsageError(str(err)) from None
     seconds = time.perf_counter() - began
-    facts = load_facts()
-    data = {"scenario": loaded.name, "method": method, "n": n,
-            "replications": result.evaluations, "seed": seed, "parameters": d,
-            "outcomes": indices_data(result)}  # fmt: skip
-    columns = ("outcome", "parameter") + (SOBOL_STATS if method == "sobol" else MORRIS_STATS)
-
-    def write(folder: Path) -> None:
-        rows = sobol_rows(result) if method == "sobol" else morris_rows(result)
-        write_csv(folder / "indices.csv", columns, rows)
-        write_json(folder / "indices.json", data)
-        _save(_sensitivity_figure(loaded, result, facts, seed), folder / "sensitivity.png")
-        write_json(folder / "manifest.json", _manifest(
-            loaded, facts, command="sensitivity", seed=seed, sampling=method, n=n,
-            options={"method": method, "metrics": [o.name for o in outcomes],
-                     "replications": result.evaluations}, seconds=seconds))  # fmt: skip
-
-    write_folder(target, write, force=force)
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
-    click.echo(f"wrote {target}/ in {seconds:.1f} s ({result.evaluations:,} replications)",
-               err=True)  # fmt: skip
-    click.echo(sensitivity_text(data))
-
-
-def _sensitivity_figure(scenario: Scenario, result, facts: dict, seed: int):
-    return indices_figure(
-        scenario, result, seed=seed, top=15, all_hint="all in indices.csv", noun="parameter",
-        caption_for=lambda names, lead: _caption(scenario, names, facts, lead),
-    )  # fmt: skip
-
-
-def sensitivity_text(data: dict, top: int = 10) -> str:
-    """The ``top`` parameters per outcome, with their indices and intervals."""
-    lines = [f"{data['method']} sensitivity of {data['scenario']}: {data['parameters']} "
-             f"parameters, n = {data['n']:,}, {data['replications']:,} replications, "
-             f"seed {data['seed']}"]  # fmt: skip
-    for name, entry in data["outcomes"].items():
-        rows = list(entry["parameters"].items())[:top]
-        if data["method"] == "sobol":
-            lines.append(f"  {name}: first-order indices sum to {entry['sum_first_order']:.2f};"
-                         f" random flows {entry['random_flows']:.0%} of the variance")  # fmt: skip
-            lines.append(f"    {'parameter':<44}{'total [95%]':>22}{'first-order [95%]':>24}")
-            for param, s in rows:
-                total = f"{s['total']:.3f} [{s['total_low']:.3f}, {s['total_high']:.3f}]"
-                first = f"{s['first']:.3f} [{s['first_low']:.3f}, {s['first_high']:.3f}]"
-                lines.append(f"    {param:<44}{total:>22}{first:>24}")
-        else:
-            lines.append(f"  {name} ({entry['unit']})")
-            lines.append(f"    {'parameter':<44}{'mu* [95%]':>26}{'mu':>10}{'sigma':>10}")
-            for param, s in rows:
-                mu_star = (
-                    f"{_num(s['mu_star'])} [{_num(s['mu_star_low'])}, {_num(s['mu_star_high'])}]"
-                )
-                lines.append(
-                    f"    {param:<44}{mu_star:>26}{_num(s['mu']):>10}{_num(s['sigma']):>10}"
-                )
-    return "\n".join(lines)
-
-
-def _num(value: float) -> str:
-    """Whole numbers with separators from 100 up, three significant digits below."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-# ---------------------------------------------------------------------------------------------
-# discover
+    facts = api.facts()
+    data = api.sensitivity_data(analysis)
+    meta = manifest(loaded, facts, command="sensitivity", seed=seed, sampling=method, n=n,
+                    options={"method": method, "metrics": list(outcomes),
+                             "replications": analysis.indices.evaluations,
+                             "warnings": list(analysis.warnings)},
+                    seconds=seconds)  # fmt: skip
+    write_folder(target, lambda folder: write_sensitivity(folder, analysis, data, facts, meta),
+                 force=force)  # fmt: skip
+    for warning in analysis.warnings:
+        click.echo(f"tanksim: warning: {warning}", err=True)
+    _finish(target, seconds, as_json, data, sensitivity_text(data, warnings=False),
+            f" ({analysis.indices.evaluations:,} replications)")  # fmt: skip
 
 
 @click.command(name="discover")
@@ -347,8 +214,7 @@ def _num(value: float) -> str:
               help="Replications (parameter sets) sampled.")  # fmt: skip
 @click.option("--sampling", type=click.Choice(SAMPLINGS), default="lhs", show_default=True,
               help=SAMPLING_HELP)  # fmt: skip
-@click.option("--min-density", default=MIN_DENSITY, show_default=True,
-              type=click.FloatRange(0, 1),
+@click.option("--min-density", default=MIN_DENSITY, show_default=True, type=FiniteShare(),
               help="The box reported is the widest (highest coverage) with at least this "
               "density.")  # fmt: skip
 @_common
@@ -358,77 +224,36 @@ def discover_command(scenario, where, n, sampling, min_density, seed, out, force
     """Find the region of SCENARIO's input space where EXPRESSION holds (PRIM); writes
     discover.json, box.csv, peeling.csv, samples.csv and discovery.png
     (default: results/discover-<name>/)."""
-    loaded = _load(scenario)
+    from sim.analysis.condition import ExpressionError, parse_condition
+    from sim.analysis.discover import DiscoveryError
+    from sim.api import explore as api
+    from sim.io.explore_outputs import manifest, write_discovery
+    from sim.io.output import write_folder
+    from sim.present.explore_text import discover_text
+
+    loaded = api.load_scenario(scenario)
     try:
-        condition = parse_condition(where, loaded)
+        parse_condition(where, loaded)
     except ExpressionError as err:
-        raise click.UsageError(f"--where {where!r}: {err}") from None
+        shown = where if len(where) <= 80 else where[:60] + "..."
+        raise click.UsageError(f"--where {shown!r}: {err}") from None
     target = _target(out, f"discover-{loaded.name}", force)
-    params = uncertain_params(loaded)
     began = time.perf_counter()
-    design = None if sampling == "random" else Design(sampling, n)
-    values = draw_params(loaded, seed=seed, first_rep=0, reps=n, design=design)
-    with progress_bar(n, f"discover {loaded.name}", enabled=not as_json) as step:
-        outputs = Evaluator(loaded, condition.outcomes, seed, progress=step,
-                            executor=executor)(values)  # fmt: skip
-    y = condition.evaluate({o.name: outputs[:, k] for k, o in enumerate(condition.outcomes)})
-    if not y.any() or y.all():
-        which = "no" if not y.any() else "every"
-        raise click.ClickException(f"--where {where!r}: {which} replication of {n:,} meets it; "
-                                   "nothing to discover")  # fmt: skip
-    x = np.column_stack([values[name] for name in params])
-    found = discover(x, y, tuple(params), min_density=min_density)
+    try:
+        with progress_bar(n, f"discover {loaded.name}", enabled=not as_json) as step:
+            result = api.discover(loaded, where, n=n, sampling=sampling,
+                                  min_density=min_density, seed=seed, progress=step,
+                                  executor=executor)  # fmt: skip
+    except DiscoveryError as err:
+        raise click.UsageError(f"--where {err}") from None
+    except _errors() as err:
+        raise click.UsageError(str(err)) from None
     seconds = time.perf_counter() - began
-    facts = load_facts()
-    data = {"scenario": loaded.name, "seed": seed, "sampling": sampling,
-            **discovery_data(found, condition)}  # fmt: skip
-
-    def write(folder: Path) -> None:
-        write_json(folder / "discover.json", data)
-        write_csv(folder / "box.csv", BOX_COLUMNS, box_rows(found))
-        write_csv(folder / "peeling.csv", PEELING_COLUMNS, peeling_rows(found))
-        header = (*params, *(o.name for o in condition.outcomes), "case")
-        rows = (
-            (*(f"{v:.6g}" for v in x[i]), *(f"{v:.6g}" for v in outputs[i]), int(y[i]))
-            for i in range(n)
-        )
-        write_csv(folder / "samples.csv", header, rows)
-        _save(_discovery_figure(loaded, found, condition.text, facts, sampling, seed),
-              folder / "discovery.png")  # fmt: skip
-        write_json(folder / "manifest.json", _manifest(
-            loaded, facts, command="discover", seed=seed, sampling=sampling, n=n,
-            options={"where": where, "min_density": min_density}, seconds=seconds))  # fmt: skip
-
-    write_folder(target, write, force=force)
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
-    click.echo(f"wrote {target}/ in {seconds:.1f} s", err=True)
-    click.echo(discover_text(data))
-
-
-def _discovery_figure(scenario: Scenario, found, where: str, facts: dict, sampling: str,
-                      seed: int):  # fmt: skip
-    return discovery_figure(
-        scenario, found, where=where, sampling=sampling, seed=seed, noun="parameter",
-        caption_for=lambda names, lead: _caption(scenario, names, facts, lead),
-    )  # fmt: skip
-
-
-def discover_text(data: dict) -> str:
-    """The chosen box in a few lines."""
-    box = data["box"]
-    lines = [
-        f"{data['scenario']}: {data['cases']:,} of {data['n']:,} replications "
-        f"({data['base_rate']:.0%}) meet '{data['where']}'",
-        f"  box (step {data['chosen_step']} of {len(data['trajectory']) - 1}): coverage "
-        f"{box['coverage']:.2f}, density {box['density']:.2f}, mass {box['mass']:.2f}",
-    ]
-    for name, lim in box["limits"].items():
-        low = "" if lim["low"] is None else f"{lim['low']:.4g} <= "
-        high = "" if lim["high"] is None else f" <= {lim['high']:.4g}"
-        sampled = f"sampled {lim['sampled'][0]:.4g}..{lim['sampled'][1]:.4g}"
-        lines.append(f"    {low}{name}{high}   ({sampled}; quasi-p {lim['quasi_p']:.2g})")
-    if not box["limits"]:
-        lines.append("    no parameter restricted")
-    return "\n".join(lines)
+    facts = api.facts()
+    data = api.discovery_data(result)
+    meta = manifest(loaded, facts, command="discover", seed=seed, sampling=sampling, n=n,
+                    options={"where": where, "min_density": min_density},
+                    seconds=seconds)  # fmt: skip
+    write_folder(target, lambda folder: write_discovery(folder, result, data, facts, meta),
+                 force=force)  # fmt: skip
+    _finish(target, seconds, as_json, data, discover_text(data))

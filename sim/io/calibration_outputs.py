@@ -1,12 +1,15 @@
-"""Tables and figure data of a calibration: fit to each target, prior vs posterior, and the
-calibrated scenario file. Pure functions of a :class:`~sim.analysis.calibrate.Calibration`, except
-that the posterior-predictive checks simulate (with their own seed)."""
+"""Tables, figure data and the folder of a calibration: fit to each target, prior vs
+posterior, the calibrated scenario file. Pure functions of a
+:class:`~sim.analysis.calibrate.Calibration`, except that the posterior-predictive checks
+simulate (with their own seed) and :func:`write_calibration` writes files."""
 
 from __future__ import annotations
 
-import os
+import math
+import tomllib
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,13 +18,16 @@ from sim.analysis.targets import Target, model_values, target_probes
 from sim.engine.metrics import VARIABLES
 from sim.figures.calibration import FitPanel
 from sim.figures.style import month_dates
-from sim.model.calendar import format_month
 from sim.model.distributions import clip_to_domain
+from sim.model.loader import merge_chain, read_chain
 from sim.model.params import Scenario
 from sim.model.posterior import Posterior
 from sim.runs.ensemble import run_ensemble
 from sim.runs.run import run_scenario
 from sim.runs.sampling import draw_params
+
+if TYPE_CHECKING:
+    from sim.api.calibration import CalibrationRun
 
 FIT_COLUMNS = ("target", "fact", "quantity", "observed", "low", "high", "p05", "p50", "p95",
                "inside_90")  # fmt: skip
@@ -110,21 +116,86 @@ def fit_panels(
     return panels
 
 
-def calibrated_toml(source: Path, target_folder: Path, description: str) -> str:
-    """A scenario file extending ``source`` that draws from the posterior beside it."""
-    relative = os.path.relpath(source.resolve(), target_folder.resolve())
+def calibrated_toml(source: Path, description: str) -> str:
+    """A self-contained scenario file: ``source`` with every file it extends merged in (so
+    it survives its folder being moved), drawing the calibrated parameters from the
+    ``posterior.csv`` beside it.
+
+    Raises ValueError if the merged scenario cannot be written as TOML that reads back the
+    same (it always can for a scenario the loader accepted).
+    """
+    raw, _ = merge_chain(read_chain(source))
+    raw = {k: v for k, v in raw.items() if k not in ("description", "posterior")}
+    files = " <- ".join(str(p.resolve()) for p, _ in reversed(read_chain(source)))
+    body = toml_text(raw)
+    if tomllib.loads(body) != raw:
+        raise ValueError(f"{source}: the merged scenario does not survive a TOML round trip")
     return (
-        "# Written by `tanksim calibrate`: the input scenario, with its calibrated parameters\n"
-        "# drawn jointly from posterior.csv (see posterior.json for the targets and seed).\n"
-        f'extends = "{Path(relative).as_posix()}"\n'
-        f"description = {_toml_string(description)}\n"
-        'posterior = "posterior.csv"\n'
+        "# Written by `tanksim calibrate`: the input scenario, merged from\n"
+        f"# {files}\n"
+        "# with its calibrated parameters drawn jointly from posterior.csv (see posterior.json\n"
+        "# for the targets, the seed, distinct sets and effective sample size).\n"
+        f"description = {_toml_value(description)}\n"
+        'posterior = "posterior.csv"\n' + body
     )
 
 
-def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def toml_text(data: dict, prefix: str = "") -> str:
+    """TOML text of a scenario's plain tables (strings, numbers, booleans, lists and
+    tables; a parameter table, with ``dist`` or ``value``, inline)."""
+    scalars, tables = [], []
+    for key, value in data.items():
+        name = _toml_key(key)
+        if isinstance(value, dict) and value and not ({"dist", "value"} & value.keys()):
+            tables.append(toml_text(value, f"{prefix}{name}."))
+        else:
+            scalars.append(f"{name} = {_toml_value(value)}")
+    head = f"\n[{prefix[:-1]}]\n" if prefix and scalars else ""
+    return head + "".join(f"{line}\n" for line in scalars) + "".join(tables)
 
 
-def month_label(month: int) -> str:
-    return format_month(month)
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isalnum() or c in "-_" for c in key) and key.isascii()
+    return key if bare else _toml_value(key)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} cannot be written to a scenario file")
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    raise ValueError(f"{value!r} cannot be written to a scenario file")
+
+
+def write_calibration(folder: Path, run: CalibrationRun) -> None:
+    """Write a calibration's files into an existing ``folder``: posterior.csv (+ .json),
+    calibrated.toml, fit.csv, fit.png, prior_posterior.csv, prior_posterior.png,
+    generations.csv and manifest.json."""
+    from sim.figures.calibration import fit_figure, prior_posterior_figure
+    from sim.io.output import write_csv, write_json
+    from sim.model.posterior import write_posterior
+
+    cal = run.calibration
+    write_posterior(folder / "posterior.csv", cal.names, run.rows, run.meta)
+    (folder / "calibrated.toml").write_text(calibrated_toml(run.source, run.description))
+    write_csv(folder / "fit.csv", FIT_COLUMNS, [list(r.values()) for r in run.fit])
+    write_csv(folder / "prior_posterior.csv", PRIOR_POSTERIOR_COLUMNS, run.prior_posterior)
+    write_csv(folder / "generations.csv", ("epsilon", "proposed", "accepted", "fit_all", "ess"),
+              [list(g.__dict__.values()) for g in cal.generations])  # fmt: skip
+    write_json(folder / "manifest.json", run.meta | {"fit": run.fit})
+    fit_figure(run.panels, run.caption, run.fit_heading).savefig(
+        folder / "fit.png", dpi=150, bbox_inches="tight")  # fmt: skip
+    prior_posterior_figure(
+        list(cal.names), run.prior_q, run.posterior_q, run.caption,
+        "What the record pins down: posterior vs prior, per parameter",
+    ).savefig(folder / "prior_posterior.png", dpi=150, bbox_inches="tight")  # fmt: skip

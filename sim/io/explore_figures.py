@@ -1,8 +1,11 @@
-"""The tornado, sensitivity and discovery figures built from the library's results, shared by
-``tanksim sweep``/``sensitivity``/``discover`` (:mod:`sim.cli.explore`) and :mod:`sim.api`.
+"""The tornado, sensitivity and discovery figures of sweeps, sensitivity analyses and
+discoveries: this module turns the analysis results into the plain arrays and labels that
+:mod:`sim.figures.tornado`, :mod:`sim.figures.sensitivity` and :mod:`sim.figures.discovery`
+draw (the figures import nothing from :mod:`sim.analysis`). Used by the results folders
+(:mod:`sim.io.explore_outputs`) and by :mod:`sim.api.explore`'s ``plot_*``.
 
 Each builder writes the figure's lead (what was run) and asks the caller's ``caption_for(names,
-lead)`` for the caption, given the inputs shown: the command line points readers to
+lead)`` for the caption, given the inputs shown: a results folder points readers to
 manifest.json, the API to ``tanksim validate``. ``noun`` ("parameter" or "input") is the word
 each caller uses for an uncertain input.
 """
@@ -14,7 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.analysis.sensitivity import CALIBRATED, MorrisIndices, SobolIndices
+from sim.analysis.discover import box_limits
+from sim.analysis.outcomes import CALIBRATED
+from sim.analysis.sensitivity import SobolIndices
 from sim.analysis.sweep import TORNADO_METRICS, SweepResult, tornado_bars
 from sim.figures.discovery import Limit, discovery_chart
 from sim.figures.sensitivity import IndexPanel, sensitivity_chart
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.analysis.discover import Discovery
+    from sim.analysis.morris import MorrisIndices
     from sim.model.facts import Fact
 
 #: ``caption_for(names, lead)``: the caption of a figure showing the inputs ``names``.
@@ -34,7 +40,7 @@ CaptionFor = Callable[[Sequence[str], str], str]
 
 def sources(scenario: Scenario, names: Sequence[str], facts: dict[str, Fact]) -> list[str]:
     """Distinct publications behind the parameters ``names``, assumptions left out; the
-    calibrated set (:data:`sim.analysis.sensitivity.CALIBRATED`) stands for its posterior's
+    calibrated set (:data:`sim.analysis.outcomes.CALIBRATED`) stands for its posterior's
     parameters, whose prior distributions cite their facts."""
     params = scenario.params()
     posterior = getattr(scenario, "posterior", None)
@@ -71,7 +77,7 @@ def explore_caption(
 
 def sweep_figure(result: SweepResult, caption_for: CaptionFor, *, span: str = "from") -> Figure:
     """Tornado chart of a one-at-a-time sweep: the mean active fleet at the horizon end and
-    the mean month good+fair storage is exhausted. ``span``: "from" or "over" LOW to HIGH in
+    the median month good+fair storage is exhausted. ``span``: "from" or "over" LOW to HIGH in
     the lead. Raises :class:`sim.analysis.sweep.SweepError` for a grid sweep."""
     scen = result.scenario
     panels = []
@@ -81,7 +87,7 @@ def sweep_figure(result: SweepResult, caption_for: CaptionFor, *, span: str = "f
             xlabel = f"mean over replications, tanks ({format_month(scen.end)})"
             panels.append(TornadoPanel("Active fleet at the horizon end", xlabel, base, bars))
         else:
-            xlabel = "mean month over replications (never = the month after the horizon)"
+            xlabel = "median month over replications (never = the month after the horizon)"
             panels.append(
                 TornadoPanel(
                     "Good+fair storage exhausted", xlabel, base, bars, month_origin=scen.start
@@ -107,10 +113,12 @@ def indices_figure(
     caption_for: CaptionFor,
     all_hint: str,
     noun: str = "input",
+    warnings: Sequence[str] = (),
 ) -> Figure:
     """Bar chart of Sobol' indices or Morris effects, one panel per outcome, the ``top`` most
     influential inputs on top. ``all_hint``: where all of them are (in the lead, in
-    parentheses, when there are more than ``top``).
+    parentheses, when there are more than ``top``); ``warnings`` (n too small) lead the
+    caption.
     """
     sobol_ = isinstance(result, SobolIndices)
     panels, shown = [], {}
@@ -163,27 +171,20 @@ def indices_figure(
         f"{d} uncertain {noun}s, {size}, {result.evaluations:,} replications, seed {seed}; "
         f"{shown_note}."
     )
+    if warnings:
+        lead = "WARNING, n too small: " + "; ".join(warnings) + ". " + lead
     caption = caption_for(list(shown), lead)
     return sensitivity_chart(panels, method=method, heading=heading, caption=caption, top=top)
 
 
 def limits(found: Discovery) -> list[Limit]:
-    """The chosen box's limits on each restricted input, most significant first (None where
-    the box leaves a side open)."""
-    out = []
-    for j in sorted(found.p_values, key=lambda j: found.p_values[j]):
-        low, high = found.box.limits[j]
-        out.append(
-            Limit(
-                found.parameters[j],
-                None if np.isinf(low) else float(low),
-                None if np.isinf(high) else float(high),
-                float(found.ranges[j, 0]),
-                float(found.ranges[j, 1]),
-                found.p_values[j],
-            )
-        )
-    return out
+    """The chosen box's limits (:func:`sim.analysis.discover.box_limits`) as the figure's
+    :class:`~sim.figures.discovery.Limit` rows."""
+    return [
+        Limit(lim["parameter"], lim["low"], lim["high"], lim["sampled_low"],
+              lim["sampled_high"], lim["quasi_p"])
+        for lim in box_limits(found)
+    ]  # fmt: skip
 
 
 def discovery_figure(

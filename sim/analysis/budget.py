@@ -1,0 +1,66 @@
+"""What a command will cost before it runs, and the caps beyond which it refuses.
+
+A design too large for the machine should fail at once, with one line saying what it would
+need, not after an hour or by exhausting memory. The estimate counts replications and the
+arrays a command holds at once (its design, its per-replication outputs, the bootstrap's
+resamples); the time is replications x months at :data:`RATE`, measured on one core of the
+project's 2-core machine, so a faster machine or ``--workers`` finishes sooner.
+"""
+
+from __future__ import annotations
+
+#: Most replications one command may run (about 15 hours at :data:`RATE` for a 107-month
+#: horizon).
+MAX_REPLICATIONS = 100_000_000
+#: Most memory (bytes) a command's design and outputs may take.
+MAX_BYTES = 4 * 2**30
+#: Replication-months simulated per second on one core (benchmarks/bench_sensitivity.py:
+#: 1,492 replications a second of prior.toml's 107 months, bootstrap included).
+RATE = 160_000
+
+
+class BudgetError(ValueError):
+    """A design beyond :data:`MAX_REPLICATIONS` or :data:`MAX_BYTES` (message: one line
+    with the estimate and the cap)."""
+
+
+def check_budget(what: str, replications: int, months: int, nbytes: float) -> float:
+    """Refuse a design beyond the caps; return its estimated time in seconds.
+
+    Parameters
+    ----------
+    what : the option and value the user gave (e.g. ``"--n 1073741824"``), to start the message.
+    replications : model replications the design runs.
+    months : the scenario's horizon, in months.
+    nbytes : memory the design holds at once, in bytes.
+
+    Raises
+    ------
+    BudgetError
+        If ``replications`` > :data:`MAX_REPLICATIONS` or ``nbytes`` > :data:`MAX_BYTES`.
+    """
+    seconds = replications * months / RATE
+    if replications > MAX_REPLICATIONS or nbytes > MAX_BYTES:
+        raise BudgetError(
+            f"{what}: needs {replications:,} replications, about {memory(nbytes)} of memory "
+            f"and {duration(seconds)} on one core; the caps are {MAX_REPLICATIONS:,} "
+            f"replications and {memory(MAX_BYTES)}"
+        )
+    return seconds
+
+
+def memory(nbytes: float) -> str:
+    """Bytes in words: ``"3.2 GiB"``."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if nbytes >= size:
+            return f"{nbytes / size:,.1f} {unit}"
+    return f"{nbytes / 2**10:,.0f} KiB"
+
+
+def duration(seconds: float) -> str:
+    """Seconds in words: ``"4.2 hours"``."""
+    for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600),
+                       ("minutes", 60)):  # fmt: skip
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:,.0f} seconds"

@@ -1,0 +1,134 @@
+"""Plain-text tables of sweeps, sensitivity analyses, scenario discoveries and calibrations.
+
+Pure functions from the api's plain objects (or the JSON-ready dicts the folders hold) to
+text; ``tanksim`` prints them and :mod:`sim.api` returns them. No click, no printing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.analysis.calibrate import Generation
+    from sim.analysis.sweep import SweepResult
+    from sim.api.calibration import CalibrationRun
+
+
+def num(value: float) -> str:
+    """Whole numbers with separators from 100 up, three significant digits below."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def sweep_text(result: SweepResult) -> str:
+    """A table of a sweep: at each point the fixed values, the mean active fleet at the
+    horizon end with its 5-95% range (tanks), the mean and median month good+fair storage is
+    exhausted (means over the replications in which it is) and the share in which it never is.
+    """
+    from sim.analysis.condition import describe_month
+
+    scen = result.scenario
+    mode = "grid" if result.grid else "one at a time"
+    lines = [f"sweep of {scen.name} ({mode}): {result.reps:,} replications per point, "
+             f"seed {result.seed}, {result.sampling} sampling",
+             f"  {'point':<5} {'fixed values':<48}{'active_end':>12}{'p05..p95':>16}"
+             f"{'exhausted':>11}{'p50':>9}{'never':>7}"]  # fmt: skip
+    for i, (point, stats) in enumerate(zip(result.points, result.stats)):
+        fixed = ", ".join(f"{k}={v:.4g}" for k, v in point.values.items()) or "(all drawn)"
+        a, e = stats["active_end"], stats["storage_exhausted"]
+        spread = f"{a['p05']:,.0f}..{a['p95']:,.0f}"
+        mean = scen.months if e["mean"] is None else e["mean"]
+        p50 = scen.months if e["p50"] is None else e["p50"]
+        lines.append(
+            f"  {i:<5} {fixed[:47]:<48}{a['mean']:>12,.0f}{spread:>16}"
+            f"{describe_month(scen, mean):>11}{describe_month(scen, p50):>9}"
+            f"{e['never_share']:>7.0%}"
+        )
+    lines.append("  (exhausted: mean month good+fair storage is exhausted, over the replications "
+                 "in which it is)")  # fmt: skip
+    return "\n".join(lines)
+
+
+def sensitivity_text(data: dict, top: int = 10, *, warnings: bool = True) -> str:
+    """The ``top`` inputs per outcome of indices.json's ``data``, with their indices and
+    intervals, and (``warnings``) any warning that n is too small."""
+    lines = [f"{data['method']} sensitivity of {data['scenario']}: {data['parameters']} "
+             f"parameters, n = {data['n']:,}, {data['replications']:,} replications, "
+             f"seed {data['seed']}"]  # fmt: skip
+    for name, entry in data["outcomes"].items():
+        rows = list(entry["parameters"].items())[:top]
+        if data["method"] == "sobol":
+            lines.append(f"  {name}: first-order indices sum to {entry['sum_first_order']:.2f};"
+                         f" random flows {entry['random_flows']:.0%} of the variance")  # fmt: skip
+            lines.append(f"    {'parameter':<44}{'total [95%]':>22}{'first-order [95%]':>24}")
+            for param, s in rows:
+                total = f"{s['total']:.3f} [{s['total_low']:.3f}, {s['total_high']:.3f}]"
+                first = f"{s['first']:.3f} [{s['first_low']:.3f}, {s['first_high']:.3f}]"
+                lines.append(f"    {param:<44}{total:>22}{first:>24}")
+        else:
+            lines.append(f"  {name} ({entry['unit']})")
+            lines.append(f"    {'parameter':<44}{'mu* [95%]':>26}{'mu':>10}{'sigma':>10}")
+            for param, s in rows:
+                mu_star = f"{num(s['mu_star'])} [{num(s['mu_star_low'])}, {num(s['mu_star_high'])}]"
+                lines.append(f"    {param:<44}{mu_star:>26}{num(s['mu']):>10}{num(s['sigma']):>10}")
+    if warnings:
+        lines += [f"warning: {w}" for w in data.get("warnings", [])]
+    return "\n".join(lines)
+
+
+def discover_text(data: dict) -> str:
+    """The chosen box of discover.json's ``data`` in a few lines."""
+    box = data["box"]
+    lines = [
+        f"{data['scenario']}: {data['cases']:,} of {data['n']:,} replications "
+        f"({data['base_rate']:.0%}) meet '{data['where']}'",
+        f"  box (step {data['chosen_step']} of {len(data['trajectory']) - 1}): coverage "
+        f"{box['coverage']:.2f}, density {box['density']:.2f}, mass {box['mass']:.2f}",
+    ]
+    for name, lim in box["limits"].items():
+        low = "" if lim["low"] is None else f"{lim['low']:.4g} <= "
+        high = "" if lim["high"] is None else f" <= {lim['high']:.4g}"
+        sampled = f"sampled {lim['sampled'][0]:.4g}..{lim['sampled'][1]:.4g}"
+        lines.append(f"    {low}{name}{high}   ({sampled}; quasi-p {lim['quasi_p']:.2g})")
+    if not box["limits"]:
+        lines.append("    no parameter restricted")
+    return "\n".join(lines)
+
+
+def generation_line(step: Generation) -> str:
+    """One ABC-SMC generation: tolerance, acceptance, sets that fit every target, ESS."""
+    return (f"  tolerance {step.epsilon:5.3f}: kept {step.accepted:,} of {step.proposed:,} "
+            f"proposed ({step.accepted / step.proposed:.1%}); {step.fit_all:,} fit every "
+            f"target; ESS {step.ess:,.0f}")  # fmt: skip
+
+
+def _fit_num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2f}"
+
+
+def fit_text(run: CalibrationRun) -> str:
+    """The fit table of a calibration, what the posterior holds, and one verdict line that
+    agrees with the table."""
+    lines = [f"{'target':34s} {'observed':>9s} {'interval':>17s} {'p05':>9s} {'p50':>9s} "
+             f"{'p95':>9s}  in 90%"]  # fmt: skip
+    for r in run.fit:
+        lines.append(f"{r['target']:34s} {_fit_num(r['observed']):>9s} "
+                     f"{_fit_num(r['low']) + '-' + _fit_num(r['high']):>17s} "
+                     f"{_fit_num(r['p05']):>9s} {_fit_num(r['p50']):>9s} "
+                     f"{_fit_num(r['p95']):>9s}  {'yes' if r['inside_90'] else 'NO'}")  # fmt: skip
+    cal = run.calibration
+    last = cal.generations[-1]
+    lines.append(f"posterior: {run.sets_phrase}")
+    lines.append(f"final acceptance {last.accepted / last.proposed:.2%} ({last.accepted:,} of "
+                 f"{last.proposed:,})")  # fmt: skip
+    reasons = []
+    if not cal.converged:
+        reasons.append(f"only {len(cal.values):,} of {run.meta.get('particles', 0):,} "
+                       "particles fit every target")  # fmt: skip
+    if run.outside:
+        reasons.append(f"OUTSIDE the 90% band: {', '.join(run.outside)}")
+    if reasons:
+        lines.append("converged: no (" + "; ".join(reasons) + ")")
+    else:
+        lines.append(f"converged: yes; every observed value inside the calibrated 90% band "
+                     f"({len(run.fit)} targets)")  # fmt: skip
+    return "\n".join(lines)
