@@ -48,7 +48,6 @@ SUPPLY_NEEDED = ("supply-needed", NK_T62, "--keep-active", "1000", "--until", "2
 # Who fixes what (issue 15), for the strict xfail marks.
 CLI_OPTIONS = "CLI option checks (NaN/inf, memory estimates for --reps/--grid): helper A"
 CLI_SHELL = "CLI shell (Dask missing, Ctrl-C during the imports): helper A"
-EXPLORE = "explore commands (sensitivity --n, discover --where depth): helper B"
 
 
 @dataclass(frozen=True)
@@ -164,12 +163,12 @@ CASES = [
     pytest.param(
         Case(("sensitivity", BASELINE, "--n", str(2**40), "--out", "{out}"), ("--n",),
              process=True, timeout=20),
-        id="sensitivity-n-huge", marks=xfail(EXPLORE),
+        id="sensitivity-n-huge",
     ),
     pytest.param(
         Case(("discover", BASELINE, "--where", "(" * 3000 + "active_end < 1" + ")" * 3000,
               "--n", "50", "--out", "{out}"), ("--where",), process=True),
-        id="discover-where-deeply-nested", marks=xfail(EXPLORE),
+        id="discover-where-deeply-nested",
     ),
     pytest.param(
         Case(("plot", "{out}"), ("summary.json",), prepare=_corrupted_results),
