@@ -1,9 +1,9 @@
 """The public API for single runs and comparisons: load, run, summarise, compare, plot,
-report."""
+save, report. Plain objects out; no click, no printing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -11,43 +11,24 @@ from matplotlib.figure import Figure
 
 from sim.analysis.compare import compare_runs
 from sim.analysis.summary import summary
-from sim.io.output import check_target, write_results
-from sim.io.report import (
-    RunData,
-    active_figure,
-    compare_data,
-    compare_figure,
-    months_figure,
-    read_run,
-    run_data,
-    storage_figure,
-)
+from sim.api.scenarios import THRESHOLD_SHARE, default_dates, load_scenario
+from sim.api.scenarios import facts as facts  # re-exported
+from sim.io.compare_data import compare_data, compare_figure
+from sim.io.output import check_target, write_comparison, write_run
+from sim.io.report import RunData, read_run, run_data
+from sim.io.report_figures import active_figure, months_figure, storage_figure
+from sim.io.report_figures import redraw as _redraw
 from sim.io.report_html import Comparison, write_report
 from sim.model import loader
 from sim.model.calendar import format_month, parse_month
-from sim.model.facts import Fact, load_facts
+from sim.model.facts import load_facts
 from sim.model.params import Scenario
 from sim.present.tables import compare_table as _compare_table
 from sim.present.tables import headline_table as _headline_table
+from sim.runs.chunks import ChunkExecutor
 from sim.runs.run import DEFAULT_CHUNK, DEFAULT_REPS, DEFAULT_SEED, RunResult, run_scenario
 
 DEFAULT_REPORT = Path("results") / "report"
-
-
-def facts() -> dict[str, Fact]:
-    """Every sourced fact in ``seeds/`` (or ``$TANKSIM_SEEDS``), keyed by id."""
-    return load_facts()
-
-
-def load_scenario(
-    path: str | Path, *, start: str | None = None, end: str | None = None
-) -> Scenario:
-    """Read and validate a scenario file, checking that every cited fact id exists.
-
-    ``start``/``end`` (``"YYYY-MM"``) override its horizon. Raises
-    :class:`sim.model.loader.ScenarioError` naming the file, key and value on bad input.
-    """
-    return loader.load_scenario(path, fact_ids=set(load_facts()), start=start, end=end)
 
 
 def run(
@@ -58,6 +39,9 @@ def run(
     deterministic: bool = False,
     keep_paths: bool = True,
     chunk: int = DEFAULT_CHUNK,
+    sampling: str = "random",
+    executor: ChunkExecutor | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Simulate a scenario (or a scenario file) ``reps`` times.
 
@@ -67,12 +51,15 @@ def run(
     tanks at each month's end; ``metrics`` the per-replication headline metrics, (reps,)
     each (months as indices from the start, -1 for never); ``active_paths`` the total
     active fleet (T, reps) when ``keep_paths`` (needed by :func:`compare`). Runs with the
-    same ``seed`` share their random numbers (common random numbers).
+    same ``seed`` share their random numbers (common random numbers). ``sampling`` is
+    ``random``, ``lhs`` or ``sobol``; ``executor`` runs the chunks elsewhere (e.g. on Dask);
+    ``progress`` is called with the replications each finished chunk held.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
-                        chunk=chunk, keep_paths=keep_paths)  # fmt: skip
+                        chunk=chunk, keep_paths=keep_paths, sampling=sampling,
+                        executor=executor, progress=progress)  # fmt: skip
 
 
 def summarise(result: RunResult) -> dict:
@@ -90,15 +77,23 @@ def _month(value: str | int) -> int:
     return parse_month(value) if isinstance(value, str) else int(value)
 
 
-def default_dates(start: int, end: int) -> list[int]:
-    """Each December from 2026 within the horizon, and the horizon's last month."""
-    decembers = [y * 12 + 11 for y in range(2026, end // 12 + 1) if start <= y * 12 + 11 <= end]
-    return sorted({*decembers, end})
-
-
 def default_threshold(result: RunResult) -> float:
-    """75% of the mean first-month active fleet, rounded to whole tanks."""
-    return float(round(0.75 * float(result.active_paths[0].mean())))
+    """:data:`~sim.api.scenarios.THRESHOLD_SHARE` of the mean first-month active fleet,
+    rounded to whole tanks (needs ``keep_paths``)."""
+    return float(round(THRESHOLD_SHARE * float(result.active_paths[0].mean())))
+
+
+def comparison_dates(scenario: Scenario, at: Sequence[str | int] | None = None) -> list[int]:
+    """The months of a comparison: ``at`` (``"YYYY-MM"`` or month indices), checked to lie
+    within ``scenario``'s horizon, or :func:`~sim.api.scenarios.default_dates`.
+
+    Raises :class:`ValueError` naming a date outside the horizon.
+    """
+    dates = [_month(d) for d in at] if at else default_dates(scenario.start, scenario.end)
+    for month in dates:
+        if not scenario.start <= month <= scenario.end:
+            raise ValueError(f"at {format_month(month)}: outside the horizon")
+    return dates
 
 
 def compare(
@@ -118,11 +113,7 @@ def compare(
     ref = results[0]
     if ref.active_paths is None:
         raise ValueError(f"{ref.scenario.name}: run with keep_paths=True to compare")
-    scen = ref.scenario
-    dates = [_month(d) for d in at] if at else default_dates(scen.start, scen.end)
-    for month in dates:
-        if not scen.start <= month <= scen.end:
-            raise ValueError(f"at {format_month(month)}: outside the horizon")
+    dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
     return compare_runs(list(results), dates, threshold)
@@ -159,6 +150,13 @@ def plot_months(source: RunResult | RunData | str | Path, *, ax: Axes | None = N
     return figure
 
 
+def redraw(folder: str | Path, *, fmt: str = "png") -> list[Path]:
+    """Redraw a results folder's figures from its files, as ``<stem>.<fmt>`` inside it (what
+    ``tanksim plot`` does); the paths written. Raises
+    :class:`~sim.io.report.NotResultsFolder` for anything else."""
+    return _redraw(folder, load_facts(), fmt)
+
+
 def plot_comparison(
     runs: Sequence[RunResult],
     *,
@@ -177,7 +175,32 @@ def plot_comparison(
 def save_results(result: RunResult, folder: str | Path, *, force: bool = False) -> Path:
     """Write a results folder (as ``tanksim run`` does); refuses an existing one unless
     ``force``."""
-    return write_results(result, Path(folder), load_facts(), force=force)
+    known = load_facts()
+    write_run(run_data(result, known), Path(folder), known, force=force)
+    return Path(folder)
+
+
+def save_run(
+    result: RunResult, folder: str | Path, *, force: bool = False, facts: dict | None = None
+) -> RunData:
+    """Write a run's results folder and return what was written, as :class:`RunData`.
+
+    The summary (``.summary``, what ``summary.json`` holds) and manifest are computed once,
+    here; ``facts`` (default: read now) are the facts its manifest and captions cite.
+    """
+    known = load_facts() if facts is None else facts
+    data = run_data(result, known)
+    write_run(data, Path(folder), known, force=force)
+    return data
+
+
+def save_comparison(
+    results: Sequence[RunResult], comparison: dict, folder: str | Path, *, force: bool = False
+) -> Path:
+    """Write a comparison folder: compare.json (``comparison``, from :func:`compare`),
+    compare.csv and compare.png; refuses an existing one unless ``force``."""
+    figure = compare_figure(compare_data(list(results), comparison["threshold"]))
+    return write_comparison(Path(folder), comparison, figure, force=force)
 
 
 def headline_table(runs: Sequence[RunResult | dict]) -> str:
@@ -245,3 +268,30 @@ def paired_comparison(runs: list) -> tuple[Comparison | None, tuple[str, ...]]:
     threshold = default_threshold(ref)
     table = compare(runs, threshold=threshold)
     return Comparison(compare_data(runs, threshold), table), ()
+
+
+def supply_needed(
+    scenario: Scenario,
+    *,
+    keep_active: float,
+    until: str | int,
+    prob: float,
+    family: str | None = None,
+    reps: int = 1000,
+    seed: int = DEFAULT_SEED,
+    max_rate: float = 100.0,
+    grid: int = 21,
+    executor: ChunkExecutor | None = None,
+) -> dict:
+    """The smallest monthly supply of ``family`` (tanks/month) keeping the active fleet at
+    or above ``keep_active`` tanks in every month from the supply's start to ``until``
+    (``"YYYY-MM"``) with probability at least ``prob``; JSON-ready data (see
+    :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
+    ``reps`` times with one ``seed``. Raises
+    :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
+    """
+    from sim.analysis.supply_needed import supply_needed as answer
+
+    return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
+                  family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
+                  executor=executor)  # fmt: skip
