@@ -15,8 +15,10 @@ from test_figures import small_scenario
 
 from sim import api
 from sim.cli import main
+from sim.io.compare_data import read_compare
 from sim.io.output import OutputExistsError
-from sim.io.report import read_compare, read_run, redraw
+from sim.io.report import read_run
+from sim.io.report_figures import redraw
 from sim.io.report_html import SECTIONS, markdown_html, readme_limits
 
 REPS = 200

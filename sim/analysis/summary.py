@@ -10,6 +10,7 @@ import numpy as np
 
 import sim
 from sim.analysis.convergence import convergence_summary
+from sim.analysis.posterior_info import posterior_counts
 from sim.analysis.stats import count_stats, month_stats
 from sim.engine.metrics import COUNT_METRICS, MONTH_METRICS, VARIABLES
 from sim.model.calendar import format_month
@@ -87,13 +88,17 @@ def git_revision() -> str | None:
 
 
 def posterior_manifest(posterior) -> dict | None:
-    """Which calibrated file a run drew from, its checksum, and which parameters it set."""
+    """Which calibrated file a run drew from, its checksum, how many sets it holds (rows,
+    distinct rows, effective sample size), and which parameters it set."""
     if posterior is None:
         return None
+    counts = posterior_counts(posterior)
     return {
         "file": posterior.path,
         "sha256": posterior.sha256,
-        "sets": len(posterior.values),
+        "sets": counts["rows"],
+        "distinct_sets": counts["distinct"],
+        "effective_sample_size": counts["ess"],
         "drawn_jointly": list(posterior.names),
         "overridden_by_scenario": list(posterior.overridden),
         "targets": posterior.meta.get("targets", []),

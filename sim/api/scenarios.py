@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.model import loader
 from sim.model.facts import Fact, load_facts
-from sim.model.params import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.params import Scenario
 
 #: The default paired-comparison threshold: this share of the reference run's mean
 #: first-month active fleet (structural: a level a reader can picture, not a model input).
@@ -38,6 +40,8 @@ def load_scenario(
 
     Raises :class:`sim.model.loader.ScenarioError` naming the file, key and value on bad input.
     """
+    from sim.model import loader
+
     known = load_facts() if facts is None else facts
     return loader.load_scenario(path, fact_ids=set(known), start=start, end=end)
 
@@ -69,22 +73,15 @@ def posterior_info(scenario: Scenario) -> dict | None:
     parameters taken jointly from one row per replication); ``overridden`` (calibrated
     columns this scenario replaces with its own distribution); ``targets`` (count).
     """
+    from sim.analysis.posterior_info import posterior_counts
+
     post = scenario.posterior
     if post is None:
         return None
-    import numpy as np
-
-    meta = post.meta or {}
-    ess = meta.get("ess")
-    if ess is None and meta.get("generations"):
-        ess = meta["generations"][-1].get("ess")
-    values = np.asarray(post.values)
     return {
         "file": post.path,
-        "rows": int(values.shape[0]),
-        "distinct": int(np.unique(values, axis=0).shape[0]) if values.size else 0,
-        "ess": None if ess is None else float(ess),
+        **posterior_counts(post),
         "drawn": list(post.names),
         "overridden": list(post.overridden),
-        "targets": len(meta.get("targets", [])),
+        "targets": len((post.meta or {}).get("targets", [])),
     }
