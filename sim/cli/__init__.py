@@ -5,7 +5,7 @@ Exit codes: 0 done; 1 an unexpected error (a bug: please report it with the trac
 (Ctrl-C: ``tanksim: aborted``, nothing half-written).
 
 This module imports nothing at the top, so that a Ctrl-C while the rest loads is still
-caught; :mod:`sim.cli.main` holds the click group, and each command imports what it needs
+caught; :mod:`sim.cli.app` holds the click group, and each command imports what it needs
 when it runs.
 """
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     import sys
 
     try:
-        from sim.cli.main import run_main
+        from sim.cli.app import run_main
 
         run_main(argv)
     except KeyboardInterrupt:
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def __getattr__(name: str):
     if name == "cli":
-        from sim.cli.main import cli
+        from sim.cli.app import cli
 
         return cli
     raise AttributeError(f"module 'sim.cli' has no attribute {name!r}")
