@@ -20,6 +20,7 @@ from sim.io.compare_data import compare_figure, read_compare
 from sim.io.report import RUN_FILES, RunData, _not_results, is_run_folder, read_run
 from sim.model.calendar import parse_month
 from sim.model.facts import Fact
+from sim.present.sources import cited_sources
 
 #: Facts plotted as observed points on the active-fleet fan (dated estimates of the fleet).
 OBSERVED_ACTIVE_FACTS = (
@@ -30,21 +31,11 @@ OBSERVED_ACTIVE_FACTS = (
 CONDITIONS = ("good", "fair", "poor")
 
 
-def cited_sources(man: dict, facts: dict[str, Fact]) -> list[str]:
-    """Distinct publications behind a manifest's parameters; assumptions left out."""
-    seen: dict[str, None] = {}
-    for param in man.get("parameters", {}).values():
-        for fact_id in param.get("facts", ()):
-            fact = facts.get(fact_id)
-            if fact is not None and fact.kind != "assumption":
-                seen.setdefault(fact.citation(), None)
-    return sorted(seen)
-
-
 def run_caption(data: RunData, facts: dict[str, Fact]) -> str:
     """'Scenario: <name> (<description>). Sources (via seeds/): ...' for a run's figures."""
     described = f"{data.name}" + (f" ({data.description})" if data.description else "")
-    return sources_caption(cited_sources(data.manifest, facts), described)
+    ids = (f for p in data.manifest.get("parameters", {}).values() for f in p.get("facts", ()))
+    return sources_caption(cited_sources(ids, facts), described)
 
 
 def run_label(data: RunData) -> str:
