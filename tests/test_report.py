@@ -23,7 +23,7 @@ from sim.io.output import OutputExistsError
 from sim.io.report import read_run
 from sim.io.report_figures import redraw
 from sim.io.report_html import SECTIONS, markdown_html, readme_limits
-from sim.io.report_page import month_labels
+from sim.present.labels import month_labels
 
 REPS = 200
 

@@ -142,8 +142,9 @@ def plot_storage(
 
 
 def plot_months(source: RunResult | RunData | str | Path, *, ax: Axes | None = None) -> Figure:
-    """ECDFs of the months storage is exhausted, refurbishment falls below half of capacity
-    and the active fleet falls 25%, with the share never within the horizon."""
+    """ECDFs of the months good+fair storage is exhausted, refurbishment falls below its
+    threshold share of capacity and the active fleet falls its threshold share (the run's
+    ``[metrics]`` thresholds, stated in the legend), with the share never within the horizon."""
     figure = months_figure(results(source), load_facts(), ax=ax)
     if figure is None:
         raise ValueError("no per-replication metrics (metrics.csv) in this results folder")

@@ -20,6 +20,7 @@ from sim.io.compare_data import compare_figure, read_compare
 from sim.io.report import RUN_FILES, RunData, _not_results, is_run_folder, read_run
 from sim.model.calendar import parse_month
 from sim.model.facts import Fact
+from sim.present.labels import month_labels
 from sim.present.sources import cited_sources
 
 #: Facts plotted as observed points on the active-fleet fan (dated estimates of the fleet).
@@ -121,6 +122,7 @@ def months_figure(data: RunData, facts: dict[str, Fact], *, ax=None) -> Figure |
     return months_ecdf(
         data.dates, months, heading=f"When the key events happen ({run_label(data)})",
         caption=run_caption(data, facts), ax=ax,
+        labels=month_labels(data.manifest.get("thresholds", {}), short=True),
     )  # fmt: skip
 
 

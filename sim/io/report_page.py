@@ -12,6 +12,7 @@ from pathlib import Path
 import sim
 from sim.io.report import RunData
 from sim.model.facts import Fact
+from sim.present.labels import month_labels
 
 COUNT_LABELS = {
     "active_end": ("active fleet at the horizon", "tanks"),
@@ -45,33 +46,6 @@ FALLBACK_LIMITS = (
     "with deliberately wide ranges. See the README's section \"What the model is, and is "
     "not\" for the full list of limits."
 )
-
-
-def month_labels(thresholds: dict) -> dict[str, str]:
-    """A reader's label for each headline month metric, stating the run's own thresholds.
-
-    Parameters
-    ----------
-    thresholds : a manifest's ``thresholds``: ``exhausted_share``, ``refurb_low_share`` and
-        ``active_drop_share`` (shares, 0-1). A missing share is left out of its label.
-    """
-
-    def share(key: str) -> str | None:
-        value = thresholds.get(key)
-        return None if value is None else f"{value:.0%}"
-
-    keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
-    exhausted, refurb, drop = (share(k) for k in keys)
-    return {
-        "storage_exhausted": "good+fair storage exhausted"
-        + (f" ({exhausted} of its start or less)" if exhausted else ""),
-        "refurb_below_half": "refurbishment on good/fair hulls below "
-        + (f"{refurb} of capacity" if refurb else "its threshold share of capacity"),
-        "active_down_25": "active fleet first "
-        + (f"{drop} below its start" if drop else "below its threshold share of its start"),
-        "active_rebuilt": "active fleet back at its pre-war level",
-        "months_to_rebuild": "months to rebuild the active fleet",
-    }
 
 
 def _count(x) -> str:
