@@ -19,7 +19,6 @@ from sim.io.report import RunData, read_run, run_data
 from sim.io.report_figures import active_figure, months_figure, storage_figure
 from sim.io.report_figures import redraw as _redraw
 from sim.io.report_html import Comparison, write_report
-from sim.model import loader
 from sim.model.calendar import format_month, parse_month
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
@@ -101,6 +100,7 @@ def compare(
     *,
     at: Sequence[str | int] | None = None,
     threshold: float | None = None,
+    summaries: dict | None = None,
 ) -> dict:
     """Paired differences of each run against the first (what ``compare.json`` holds).
 
@@ -116,7 +116,7 @@ def compare(
     dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
-    return compare_runs(list(results), dates, threshold)
+    return compare_runs(list(results), dates, threshold, summaries=summaries)
 
 
 def results(source: RunResult | RunData | str | Path) -> RunData:
@@ -232,7 +232,6 @@ def report(
     target = Path(out)
     check_target(target, force)
     known = load_facts()
-    fact_ids = set(known)
     loaded: list[RunResult | RunData | Scenario] = []
     for src in sources:
         if isinstance(src, RunResult | Scenario):
@@ -240,7 +239,7 @@ def report(
         elif Path(src).is_dir():
             loaded.append(read_run(src))
         else:
-            loaded.append(loader.load_scenario(src, fact_ids=fact_ids))
+            loaded.append(load_scenario(src, facts=known))
     names = [x.name if isinstance(x, RunData | Scenario) else x.scenario.name for x in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"two scenarios share a name: {', '.join(names)}")
@@ -248,13 +247,16 @@ def report(
         run_scenario(x, reps=reps, seed=seed, keep_paths=True) if isinstance(x, Scenario) else x
         for x in loaded
     ]
-    comparison, notes = paired_comparison(runs)
     data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
+    comparison, notes = paired_comparison(runs, summaries={d.name: d.summary for d in data})
     return write_report(target, data, known, comparison=comparison, notes=notes, force=force)
 
 
-def paired_comparison(runs: list) -> tuple[Comparison | None, tuple[str, ...]]:
-    """The report's comparison of runs against the first, or None and the reason why not."""
+def paired_comparison(
+    runs: list, *, summaries: dict | None = None
+) -> tuple[Comparison | None, tuple[str, ...]]:
+    """The report's comparison of runs against the first, or None and the reason why not;
+    ``summaries`` (by scenario name) are reused rather than computed again."""
     if len(runs) < 2:
         return None, ()
     if not all(isinstance(r, RunResult) and r.active_paths is not None for r in runs):
@@ -267,7 +269,7 @@ def paired_comparison(runs: list) -> tuple[Comparison | None, tuple[str, ...]]:
     if any((r.reps, r.seed, r.scenario.start, r.scenario.end) != key for r in runs):
         return None, ("No paired comparison: the runs differ in seed, replications or horizon.",)
     threshold = default_threshold(ref)
-    table = compare(runs, threshold=threshold)
+    table = compare(runs, threshold=threshold, summaries=summaries)
     return Comparison(compare_data(runs, threshold), table), ()
 
 
