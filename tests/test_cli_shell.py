@@ -149,3 +149,29 @@ def test_ctrl_c_at_any_moment_says_aborted_and_exits_130(delay, tmp_path):
     assert err.strip().splitlines()[-1] == "tanksim: aborted"
     assert "Traceback" not in err
     assert not out.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_the_api_and_the_dask_executor_import_no_click():
+    code = (
+        "import sys\n"
+        "import sim.api.runs, sim.api.scenarios, sim.parallel, sim.io.report_html\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'click'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_validate_counts_the_posteriors_rows_and_distinct_sets():
+    import numpy as np
+
+    from sim.api.scenarios import load_scenario
+
+    post = load_scenario(BASELINE).posterior
+    distinct = len(np.unique(post.values, axis=0))
+    result = CliRunner().invoke(cli, ["validate", str(BASELINE)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("posterior: "))
+    assert f"({len(post.values):,} rows, {distinct:,} distinct sets, effective sample size" in line
+    assert f"{len(post.names)} parameters marked [calibrated]" in line
