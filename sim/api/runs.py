@@ -44,15 +44,27 @@ def run(
 ) -> RunResult:
     """Simulate a scenario (or a scenario file) ``reps`` times.
 
-    Returns a :class:`~sim.runs.run.RunResult`: ``stats`` (T, V, F + 1, 6) holds mean, p05, p25,
-    p50, p75, p95 over replications of each trajectory (variables in
-    :data:`sim.engine.metrics.VARIABLES`, families in ``scenario.family_names`` then ``all``),
-    tanks at each month's end; ``metrics`` the per-replication headline metrics, (reps,)
-    each (months as indices from the start, -1 for never); ``active_paths`` the total
-    active fleet (T, reps) when ``keep_paths`` (needed by :func:`compare`). Runs with the
-    same ``seed`` share their random numbers (common random numbers). ``sampling`` is
-    ``random``, ``lhs`` or ``sobol``; ``executor`` runs the chunks elsewhere (e.g. on Dask);
-    ``progress`` is called with the replications each finished chunk held.
+    Parameters
+    ----------
+    scenario : a :class:`~sim.model.params.Scenario`, or the path of its TOML file.
+    reps : replications, R.
+    seed : root seed; runs with the same seed share their random numbers (common random
+        numbers), so their differences are paired.
+    deterministic : one expected-value path instead of sampling.
+    keep_paths : keep the total active fleet of every replication (needed by :func:`compare`).
+    chunk : replications per chunk (a multiple of 1,024); bounds memory, changes no number.
+    sampling : how parameters are drawn: ``random``, ``lhs`` or ``sobol``.
+    executor : runs the chunks elsewhere (e.g. on Dask); None runs them here.
+    progress : called with the replications each finished chunk held.
+
+    Returns
+    -------
+    A :class:`~sim.runs.run.RunResult`: ``stats`` (T, V, F + 1, 6), mean, p05, p25, p50, p75,
+    p95 over replications of each trajectory (variables in
+    :data:`sim.engine.metrics.VARIABLES`, families in ``scenario.family_names`` then
+    ``all``), tanks at each month's end; ``metrics``, the per-replication headline metrics,
+    (R,) each (months as indices from the start, -1 for never); ``active_paths``, the total
+    active fleet (T, R) when ``keep_paths``.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -104,11 +116,20 @@ def compare(
 ) -> dict:
     """Paired differences of each run against the first (what ``compare.json`` holds).
 
-    The runs need ``keep_paths`` and the same seed, replications and horizon. ``at``:
-    dates (``"YYYY-MM"``) for the active-fleet gains (default each December from 2026 and
-    the horizon end); ``threshold``: tanks for P(active fleet stays at or above it every
-    month), default 75% of the reference's mean first-month fleet. Each difference has its
-    mean, 95% confidence interval, p05/p50/p95 and both standard errors.
+    Parameters
+    ----------
+    results : runs made with ``keep_paths`` and the same seed, replications and horizon.
+    at : dates (``"YYYY-MM"`` or month indices) for the active-fleet gains; default each
+        December from 2026 and the horizon end (:func:`~sim.api.scenarios.default_dates`).
+    threshold : tanks for P(active fleet stays at or above it every month); default
+        :func:`default_threshold` of the reference.
+    summaries : each run's summary by scenario name, if already computed.
+
+    Returns
+    -------
+    JSON-ready data: ``reference``, ``reps``, ``seed``, ``threshold``, ``dates``,
+    ``summaries`` and ``paired``; each paired difference has its mean, 95% confidence
+    interval, p05/p50/p95 and both standard errors (paired and unpaired).
     """
     ref = results[0]
     if ref.active_paths is None:
@@ -120,7 +141,13 @@ def compare(
 
 
 def results(source: RunResult | RunData | str | Path) -> RunData:
-    """Figure data of a run in memory, or read back from a results folder."""
+    """Figure data of a run in memory, or read back from a results folder.
+
+    Parameters
+    ----------
+    source : a run, its :class:`~sim.io.report.RunData` (returned as is), or a results
+        folder written by ``tanksim run`` (read, not re-run).
+    """
     if isinstance(source, RunData):
         return source
     if isinstance(source, RunResult):
@@ -224,10 +251,18 @@ def report(
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
-    ``sources`` are runs, scenarios or scenario files (run here with ``reps`` and ``seed``),
-    or results folders (read, not re-run). With several, the report compares each against
-    the first when all are runs or scenarios with one seed, replication count and horizon.
-    Refuses an existing ``out`` unless ``force``; nothing appears there until it is done.
+    Parameters
+    ----------
+    sources : runs, scenarios or scenario files (run here with ``reps`` and ``seed``), or
+        results folders (read, not re-run). With several, the report compares each against
+        the first when all are runs or scenarios with one seed, replication count and
+        horizon.
+    out : the report folder; refused if it exists unless ``force``. Nothing appears there
+        until it is done.
+
+    Returns
+    -------
+    The report folder's path.
     """
     target = Path(out)
     check_target(target, force)
