@@ -175,3 +175,13 @@ def test_validate_counts_the_posteriors_rows_and_distinct_sets():
     line = next(x for x in result.output.splitlines() if x.startswith("posterior: "))
     assert f"({len(post.values):,} rows, {distinct:,} distinct sets, effective sample size" in line
     assert f"{len(post.names)} parameters marked [calibrated]" in line
+
+
+def test_help_list_agrees_with_each_commands_own_help():
+    from sim.cli.app import COMMANDS
+
+    ctx = click.Context(cli)
+    for name, (_, short) in COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        first = " ".join(command.help.split("\n\n")[0].split())
+        assert first.startswith(short.rstrip(".")), name

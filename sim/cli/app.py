@@ -16,24 +16,30 @@ from sim import __version__
 USAGE_ERROR = 2
 ABORTED = 130
 
-#: Each command: (module:attribute, one-line help shown by ``tanksim --help``).
+#: Each command: (module:attribute, the first sentence of its help, which ``tanksim --help``
+#: shows without importing it; a test checks the two agree).
 COMMANDS = {
-    "run": ("sim.cli.run:run", "Run SCENARIO files and write results (default: results/NAME/)."),
-    "compare": ("sim.cli.run:compare", "Run SCENARIOS with the same seed; paired differences."),
+    "run": ("sim.cli.run:run",
+            "Run SCENARIO files and write results (default: results/<scenario>/)."),
+    "compare": ("sim.cli.run:compare",
+                "Run SCENARIOS with the same seed; paired differences against the first."),
     "supply-needed": ("sim.cli.run:supply_needed_command",
-                      "Smallest monthly supply keeping the active fleet >= N with probability P."),
+                      "Smallest monthly supply keeping the active fleet >= N until a date "
+                      "with probability P."),
     "validate": ("sim.cli.scenario:validate",
                  "Check SCENARIO and print every resolved parameter with its sources."),
     "facts": ("sim.cli.scenario:facts_command", "List the sourced facts in seeds/."),
     "sweep": ("sim.cli.explore:sweep_command",
               "Sweep parameters of SCENARIO, every point on the same random numbers."),
     "sensitivity": ("sim.cli.explore:sensitivity_command",
-                    "Global sensitivity of SCENARIO's outcomes to its uncertain parameters."),
+                    "Global sensitivity of SCENARIO's outcomes to all its uncertain "
+                    "parameters."),
     "discover": ("sim.cli.explore:discover_command",
                  "Find the region of SCENARIO's input space where EXPRESSION holds (PRIM)."),
     "calibrate": ("sim.cli.calibrate:calibrate_command",
                   "Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC."),
-    "plot": ("sim.cli.report:plot", "Redraw the figures of RESULTS_DIR without re-running."),
+    "plot": ("sim.cli.report:plot", "Redraw the figures of RESULTS_DIR (a tanksim run or "
+             "report folder) without re-running."),
     "report": ("sim.cli.report:report",
                "Run SCENARIO files (or read results folders) and write a report folder."),
 }  # fmt: skip
