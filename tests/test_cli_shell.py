@@ -3,6 +3,7 @@ get Dask, and stops cleanly on Ctrl-C at any moment."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -185,3 +186,29 @@ def test_help_list_agrees_with_each_commands_own_help():
         command = cli.get_command(ctx, name)
         first = " ".join(command.help.split("\n\n")[0].split())
         assert first.startswith(short.rstrip(".")), name
+
+
+def test_run_summarises_once_and_reads_the_facts_once(tmp_path, monkeypatch, capsys):
+    from sim.analysis.summary import summary
+    from sim.cli import main
+    from sim.model.facts import load_facts
+
+    calls = {"summary": 0, "facts": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    # every module-level name bound to either function, wherever it was imported
+    for module in [m for m in list(sys.modules.values()) if m is not None]:
+        for name, function, key in (("summary", summary, "summary"),
+                                    ("load_facts", load_facts, "facts")):  # fmt: skip
+            if getattr(module, name, None) is function:
+                monkeypatch.setattr(module, name, counted(key, function))
+    main(["run", str(BASELINE), "--reps", "64", "--end", "2022-06", "--json",
+          "--out", str(tmp_path / "out")])  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["reps"] == 64
+    assert calls == {"summary": 1, "facts": 1}
