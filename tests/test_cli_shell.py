@@ -51,8 +51,10 @@ def heavy(modules: set[str]) -> list[str]:
         (("facts",), 0),
         pytest.param(("validate", str(BASELINE)), 0, marks=MODEL_LAYER),
         pytest.param(("validate", "no-such-scenario.toml"), 2, marks=MODEL_LAYER),
+        pytest.param(("run", "no-such-scenario.toml"), 2, marks=MODEL_LAYER),
+        pytest.param(("run", str(BASELINE), "--reps", "0"), 2, marks=MODEL_LAYER),
     ],
-    ids=["help", "facts", "validate", "validate-bad-input"],
+    ids=["help", "facts", "validate", "validate-bad-input", "run-bad-input", "run-bad-option"],
 )
 def test_quick_commands_import_no_matplotlib_scipy_stats_or_dask(args, code):
     returncode, modules = imported_modules(*args)
