@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from sim.api.scenarios import THRESHOLD_SHARE
 from sim.cli.options import FiniteFloat, month, parallel_options
 from sim.cli.progress import progress_bar
 from sim.engine.streams import BLOCK
@@ -100,8 +101,8 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
 @click.option("--at", "dates", multiple=True, help="Dates (YYYY-MM) for the paired gains; "
               "default: each December from 2026 and the horizon end.")  # fmt: skip
 @click.option("--threshold", type=FiniteFloat(min=0), default=None,
-              help="Active-fleet level (tanks) for P(stays above); default 75% of the "
-              "reference's mean first-month fleet.")  # fmt: skip
+              help="Active-fleet level (tanks) for P(stays above); default "
+              f"{THRESHOLD_SHARE:.0%} of the reference's mean first-month fleet.")  # fmt: skip
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Results folder.")
 @click.option("--force", is_flag=True, help="Replace an existing results folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json only, to stdout.")
