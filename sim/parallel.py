@@ -7,29 +7,25 @@ chunk order. Random streams are keyed by replication block, never by chunk or wo
 results are bit-identical to a single-process run with the same seed, however many workers
 run them and whichever worker runs (or re-runs) each chunk.
 
-For commands, :func:`parallel_options` adds ``--workers N`` and ``--scheduler ADDRESS`` and
-turns them into one ``executor`` keyword argument. Dask is imported only when one of them is
-given: single-process runs import nothing of it, and it is an optional dependency
-(``pip install 'tanksim[dask]'``).
+For commands, :func:`sim.cli.options.parallel_options` adds ``--workers N`` and ``--scheduler
+ADDRESS`` and builds an :class:`OnDemandDaskExecutor` from them; this module imports no click.
+Dask is imported only when one of them is given: single-process runs import nothing of it,
+and it is an optional dependency (``pip install 'tanksim[dask]'``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import re
 import signal
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
-
-from sim.runs.chunks import Chunk, ChunkExecutor, describe_executor
+from sim.runs.chunks import Chunk
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -284,90 +280,14 @@ class OnDemandDaskExecutor:
         return self.executor.map(task, chunks, progress)
 
 
-class ProgressBarExecutor:
-    """Draws a progress bar (replications done, as chunks finish anywhere) over another
-    executor's chunks, on ``file`` (default stderr) when it is a terminal.
+def __getattr__(name: str):
+    """The click side moved to :mod:`sim.cli`; kept importable from here for old callers."""
+    if name == "parallel_options":
+        from sim.cli.options import parallel_options
 
-    A caller that follows progress itself (passes a ``progress`` callable, e.g. a command
-    with its own bar from :mod:`sim.cli.progress`) gets no second bar: its callable is called
-    as chunks finish on the cluster.
-    """
+        return parallel_options
+    if name == "ProgressBarExecutor":
+        from sim.cli.progress import ProgressBarExecutor
 
-    def __init__(self, inner: ChunkExecutor, file: IO[str] | None = None) -> None:
-        self.inner = inner
-        self.file = file
-
-    def describe(self) -> dict[str, Any]:
-        """The inner executor's description."""
-        return describe_executor(self.inner)
-
-    def map(
-        self,
-        task: Callable[[int, int], T],
-        chunks: list[Chunk],
-        progress: Callable[[int], None] | None,
-    ) -> Iterator[T]:
-        """The inner executor's results, with the bar advancing per finished chunk."""
-        file = self.file if self.file is not None else sys.stderr
-        if progress is not None or not file.isatty():
-            yield from self.inner.map(task, chunks, progress)
-            return
-        total = sum(size for _, size in chunks)
-        label = f"{total:,} replications, {len(chunks)} chunks"
-        with click.progressbar(length=total, label=label, file=file) as bar:
-            yield from self.inner.map(task, chunks, bar.update)
-
-
-def parallel_options(command: Callable) -> Callable:
-    """Click decorator: ``--workers N`` and ``--scheduler ADDRESS`` become ``executor=``.
-
-    Put it between ``@cli.command()`` (or ``@click.command()``) and the function; the
-    function takes an ``executor`` keyword argument and passes it on to the library
-    (``run_scenario``, ``run_ensemble`` and what builds on them)::
-
-        @cli.command()
-        @click.argument("scenario")
-        @parallel_options
-        def sweep(scenario, executor):
-            run_ensemble(..., executor=executor)
-
-    ``executor`` is None when neither option is given (and Dask is not imported). With
-    ``--workers N`` a local Dask cluster of N single-threaded worker processes runs the
-    chunks; with ``--scheduler ADDRESS`` an existing cluster does. The cluster is started
-    (or the scheduler reached) when the first chunks are mapped, so input errors come first
-    and cost nothing; it serves every later map of the command and is closed when the
-    command ends, also on an error or Ctrl-C. A progress bar on stderr follows the chunks,
-    unless the command passes its own ``progress`` callable (then called as chunks finish
-    anywhere on the cluster). An unreachable scheduler is a :class:`click.ClickException`,
-    one line: ``cannot reach Dask scheduler at ADDRESS: ...``.
-    """
-    if isinstance(command, click.Command):
-        raise TypeError("apply @parallel_options below @cli.command(), next to the function")
-
-    @functools.wraps(command)
-    def with_executor(*args, workers: int | None, scheduler: str | None, **kwargs):
-        if workers is not None and scheduler is not None:
-            raise click.UsageError("--workers and --scheduler cannot be used together")
-        if workers is None and scheduler is None:
-            return command(*args, executor=None, **kwargs)
-        with contextlib.ExitStack() as stack:
-            on_demand = OnDemandDaskExecutor(stack, workers=workers, scheduler=scheduler)
-            try:
-                return command(*args, executor=ProgressBarExecutor(on_demand), **kwargs)
-            except SchedulerUnreachable as err:
-                raise click.ClickException(str(err)) from None
-
-    options = [
-        click.Option(
-            ["--scheduler"], metavar="ADDRESS", default=None,
-            help="Run chunks on the Dask cluster whose scheduler is at ADDRESS "
-            "(e.g. tcp://10.0.0.5:8786); does not change results.",
-        ),
-        click.Option(
-            ["--workers"], metavar="N", default=None, type=click.IntRange(min=1),
-            help="Run chunks on N local Dask worker processes; does not change results.",
-        ),
-    ]  # fmt: skip
-    # click lists options in the reverse of this list: after those of the command.
-    with_executor.__click_params__ = [*options, *getattr(command, "__click_params__", [])]
-    return with_executor
+        return ProgressBarExecutor
+    raise AttributeError(f"module 'sim.parallel' has no attribute {name!r}")

@@ -315,7 +315,7 @@ def test_ctrl_c_during_a_run_says_aborted_and_writes_nothing(tmp_path):
     assert proc.poll() is None
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 1, stderr
+    assert proc.returncode in (130, -signal.SIGINT), stderr  # the shell shows 130 for both
     assert "Traceback" not in stdout + stderr
     assert [line for line in stderr.splitlines() if line.strip()] == ["tanksim: aborted"]
     assert not out.exists()

@@ -22,15 +22,10 @@ from sim.engine.metrics import NEVER
 from sim.figures import Observed, active_fan, comparison_chart, months_ecdf, storage_chart
 from sim.figures.months import ecdf, never_share
 from sim.figures.style import month_dates, sources_caption
+from sim.io.compare_data import compare_data
 from sim.io.output import write_results
-from sim.io.report import (
-    NotResultsFolder,
-    compare_data,
-    read_run,
-    redraw,
-    run_data,
-    storage_layers,
-)
+from sim.io.report import NotResultsFolder, read_run, run_data
+from sim.io.report_figures import redraw, storage_layers
 from sim.model.calendar import parse_month
 from sim.model.facts import load_facts
 from sim.model.loader import build_scenario
@@ -137,7 +132,7 @@ def test_fan_rejects_statistics_of_the_wrong_shape(data):
 
 
 def test_results_fan_chart_names_scenario_and_sources(data, facts):
-    from sim.io.report import fan_chart_figure
+    from sim.io.report_figures import fan_chart_figure
 
     fig = fan_chart_figure(data, facts)
     left, right = fig.axes

@@ -25,14 +25,10 @@ from click.testing import CliRunner
 from factories import make_scenario
 
 from sim.cli import main
+from sim.cli.options import parallel_options
+from sim.cli.progress import ProgressBarExecutor
 from sim.model.calendar import parse_month
-from sim.parallel import (
-    IN_FLIGHT_PER_THREAD,
-    DaskExecutor,
-    ProgressBarExecutor,
-    dask_executor,
-    parallel_options,
-)
+from sim.parallel import IN_FLIGHT_PER_THREAD, DaskExecutor, dask_executor
 from sim.runs.chunks import map_chunks, plan_chunks
 from sim.runs.ensemble import Probe, run_ensemble
 from sim.runs.run import RunResult, run_scenario
@@ -194,7 +190,7 @@ def test_without_parallel_options_dask_is_not_imported(tmp_path):
         f"main(['run', {str(BASELINE)!r}, '--reps', '100', '--end', '2022-06', "
         f"'--json', '--out', {str(tmp_path / 'out')!r}])\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"
-        "print('sim.parallel' in sys.modules, loaded, file=sys.stderr)\n"
+        "print('sim.cli.options' in sys.modules, loaded, file=sys.stderr)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120

@@ -6,18 +6,24 @@ Scenarios are built in code (see test_figures.small_scenario) with 200 replicati
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import numpy as np
 import pytest
 from test_figures import small_scenario
 
 from sim import api
 from sim.cli import main
+from sim.io.compare_data import read_compare
 from sim.io.output import OutputExistsError
-from sim.io.report import read_compare, read_run, redraw
+from sim.io.report import read_run
+from sim.io.report_figures import redraw
 from sim.io.report_html import SECTIONS, markdown_html, readme_limits
+from sim.present.labels import month_labels
 
 REPS = 200
 
@@ -159,3 +165,41 @@ def test_report_command_names_a_folder_that_is_not_results(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"tanksim: error: {tmp_path / 'empty'}: not a results folder" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_the_same_inputs_give_the_same_report_html_bytes(tmp_path):
+    scenario = small_scenario("baseline")
+    first = api.report([scenario], tmp_path / "a", reps=REPS, seed=3)
+    again = api.report([scenario], tmp_path / "b", reps=REPS, seed=3)
+    assert (first / "report.html").read_bytes() == (again / "report.html").read_bytes()
+    assert "built_utc" in json.loads((first / "manifest.json").read_text())
+
+
+def test_report_escapes_text_from_the_scenario(tmp_path):
+    scenario = replace(small_scenario("baseline"), description="<script>alert(1)</script>")
+    out = api.report([scenario], tmp_path / "r", reps=REPS, seed=3)
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_month_labels_state_the_scenarios_own_thresholds():
+    labels = month_labels(
+        {"exhausted_share": 0.2, "refurb_low_share": 0.4, "active_drop_share": 0.3}
+    )
+    assert "(20% of its start or less)" in labels["storage_exhausted"]
+    assert "below 40% of capacity" in labels["refurb_below_half"]
+    assert "first 30% below its start" in labels["active_down_25"]
+
+
+def test_report_says_which_parameters_come_from_the_posterior(tmp_path):
+    baseline = api.load_scenario("scenarios/baseline.toml", end="2022-06")
+    out = api.report([baseline], tmp_path / "r", reps=REPS, seed=3)
+    text = (out / "report.html").read_text(encoding="utf-8")
+    post = baseline.posterior
+    distinct = len(np.unique(post.values, axis=0))
+    assert f"come jointly from the calibrated posterior <code>{post.path}</code>" in text
+    assert f"{len(post.values):,} rows ({distinct:,} distinct sets, effective sample size" in text
+    assert "Every other model input" in text
+    drawn = set(post.names)
+    params = {row.split("</code>")[0] for row in text.split("<tr><td><code>")[1:]}
+    assert params and not params & drawn  # priors listed only for what is not drawn jointly

@@ -225,7 +225,7 @@ def test_interrupt_during_the_write_leaves_no_folder(tmp_path):
 
 
 def test_ctrl_c_stops_with_one_line_and_no_folder(toy, tmp_path):
-    """SIGINT once the progress bar shows (stderr is a terminal): exit 1, 'tanksim: aborted',
+    """SIGINT once the progress bar shows (stderr is a terminal): exit 130, 'tanksim: aborted',
     no traceback, nothing left in the output's parent."""
     out = tmp_path / "results" / "sweep"
     leader, follower = pty.openpty()
@@ -257,7 +257,7 @@ def test_ctrl_c_stops_with_one_line_and_no_folder(toy, tmp_path):
         seen += chunk
     os.close(leader)
     text = seen.decode(errors="replace")
-    assert proc.returncode == 1, text
+    assert proc.returncode == 130, text
     assert "tanksim: aborted" in text and "Traceback" not in text
     assert not out.exists()
     assert list(out.parent.iterdir()) == [] if out.parent.exists() else True

@@ -46,8 +46,18 @@ def stays_above(paths: np.ndarray, threshold: float, upto: int) -> np.ndarray:
     return paths[: upto + 1].min(axis=0) >= threshold
 
 
-def compare_runs(results: list[RunResult], at: list[int], threshold: float) -> dict:
+def compare_runs(
+    results: list[RunResult], at: list[int], threshold: float, *, summaries: dict | None = None
+) -> dict:
     """Paired differences of each run against the first, at months ``at`` (month numbers).
+
+    Parameters
+    ----------
+    results : runs made with ``keep_paths``, one seed, replications and horizon.
+    at : month indices of the active-fleet gains.
+    threshold : active-fleet level for P(stays at or above it every month), tanks.
+    summaries : each run's :func:`~sim.analysis.summary.summary` by scenario name, when
+        already computed (default: computed here).
 
     Exhaustion months that never happen count as the month after the horizon, so delays
     involving them are lower bounds; the shares of such replications are reported.
@@ -95,7 +105,10 @@ def compare_runs(results: list[RunResult], at: list[int], threshold: float) -> d
         "seed": ref.seed,
         "threshold": threshold,
         "dates": [format_month(d) for d in at],
-        "summaries": {r.scenario.name: summary(r) for r in results},
+        "summaries": {
+            r.scenario.name: (summaries or {}).get(r.scenario.name) or summary(r)
+            for r in results
+        },
         "paired": paired,
     }
 

@@ -15,6 +15,7 @@ import dataclasses
 
 import numpy as np
 
+from sim.engine.simulate import IMPORTED
 from sim.model.calendar import format_month
 from sim.model.distributions import Dist, Param
 from sim.model.params import Scenario, Supply
@@ -83,7 +84,22 @@ def supply_needed(
 ) -> dict:
     """Answer the inverse question; returns JSON-ready data (see module docstring).
 
-    ``executor`` runs each rate's chunks elsewhere (see :mod:`sim.parallel`).
+    Parameters
+    ----------
+    scenario : a scenario with at least one foreign supply.
+    keep_active : active-fleet level to stay at or above, tanks.
+    until : last month it must hold, as a month index.
+    prob : required probability, 0-1.
+    family : the supplied family whose rate is searched (None: the scenario's only one).
+    reps, seed : replications per rate and their seed (the same for every rate).
+    max_rate : highest rate searched, tanks/month; ``grid`` rates from 0 to it.
+    executor : runs each rate's chunks elsewhere (see :mod:`sim.parallel`).
+
+    Returns
+    -------
+    ``rate`` (tanks/month, None if unreachable), ``rate_interval``, ``grid`` (probability
+    and mean tanks delivered at each rate), ``reachable`` and either ``tanks_implied`` or a
+    ``message`` saying why not.
     """
     if not scenario.start <= until <= scenario.end:
         raise SupplyNeededError(f"--until {format_month(until)} is outside the horizon")
@@ -101,7 +117,7 @@ def supply_needed(
         )  # fmt: skip
         kept = result.active_paths[first:].min(axis=0) >= keep_active
         successes.append(int(kept.sum()))
-        delivered.append(float(result.stats[-1, 10, fam, 0]))  # imported, mean
+        delivered.append(float(result.stats[-1, IMPORTED, fam, 0]))  # mean, tanks
     successes = np.array(successes)
     estimate = np.maximum.accumulate(successes / reps)
     low, high = (np.maximum.accumulate(b) for b in wilson(successes, reps))

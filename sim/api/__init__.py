@@ -14,89 +14,57 @@ Everything a notebook needs, with no files touched unless a function says so::
 Counts are tanks; months are ``"YYYY-MM"`` strings in summaries and comparisons. Figures are
 :class:`matplotlib.figure.Figure` objects drawn without pyplot; save them with
 ``fig.savefig(path)``.
+
+Every name is loaded from its module on first use (:data:`EXPORTS`), so that reading a
+scenario (``api.load_scenario``, what ``tanksim validate`` does) imports no matplotlib. This
+package imports no click and prints nothing: the command line is a shell over it.
 """
 
-from sim.api.calibration import calibrate, fit_table, plot_calibration_fit, prior_posterior, targets
-from sim.api.explore import (
-    CHART_TOP,
-    SENSITIVITY_OUTCOMES,
-    ScenarioDiscovery,
-    Sensitivity,
-    box_rows,
-    discover,
-    discovery_table,
-    morris,
-    plot_discovery,
-    plot_sensitivity,
-    plot_tornado,
-    sensitivity_rows,
-    sensitivity_table,
-    sobol,
-    sweep,
-    sweep_table,
-)
-from sim.api.runs import (
-    DEFAULT_REPORT,
-    compare,
-    compare_table,
-    facts,
-    headline_table,
-    load_scenario,
-    paired_comparison,
-    plot_comparison,
-    plot_fan,
-    plot_months,
-    plot_storage,
-    report,
-    results,
-    run,
-    save_results,
-    summarise,
-)
-from sim.io.report import CompareData, RunData
-from sim.model.params import Scenario
-from sim.runs.run import RunResult
+from __future__ import annotations
 
-__all__ = [
-    "CHART_TOP",
-    "DEFAULT_REPORT",
-    "SENSITIVITY_OUTCOMES",
-    "paired_comparison",
-    "CompareData",
-    "RunData",
-    "RunResult",
-    "Scenario",
-    "compare",
-    "compare_table",
-    "facts",
-    "headline_table",
-    "load_scenario",
-    "plot_comparison",
-    "plot_fan",
-    "plot_months",
-    "plot_storage",
-    "report",
-    "results",
-    "run",
-    "save_results",
-    "summarise",
-    "targets",
-    "calibrate",
-    "prior_posterior",
-    "fit_table",
-    "plot_calibration_fit",
-    "ScenarioDiscovery",
-    "Sensitivity",
-    "box_rows",
-    "discover",
-    "discovery_table",
-    "morris",
-    "plot_discovery",
-    "plot_sensitivity",
-    "plot_tornado",
-    "sensitivity_rows",
-    "sensitivity_table",
-    "sobol",
-    "sweep",
-    "sweep_table",
-]
+import importlib
+
+#: Public name -> the module defining it.
+EXPORTS = {
+    **dict.fromkeys(
+        ("THRESHOLD_SHARE", "default_dates", "facts", "load_scenario", "posterior_info"),
+        "sim.api.scenarios",
+    ),
+    **dict.fromkeys(
+        ("DEFAULT_REPORT", "check_target", "compare", "compare_table", "comparison_dates",
+         "default_threshold", "headline_table", "paired_comparison", "plot_comparison",
+         "plot_fan", "plot_months", "plot_storage", "report", "results", "run",
+         "save_comparison", "save_results", "save_run", "summarise", "supply_needed"),
+        "sim.api.runs",
+    ),  # fmt: skip
+    **dict.fromkeys(
+        ("calibrate", "fit_table", "plot_calibration_fit", "prior_posterior", "targets"),
+        "sim.api.calibration",
+    ),
+    **dict.fromkeys(
+        ("CHART_TOP", "SENSITIVITY_OUTCOMES", "ScenarioDiscovery", "Sensitivity", "box_rows",
+         "discover", "discovery_table", "morris", "plot_discovery", "plot_sensitivity",
+         "plot_tornado", "sensitivity_rows", "sensitivity_table", "sobol", "sweep",
+         "sweep_table"),
+        "sim.api.explore",
+    ),  # fmt: skip
+    "CompareData": "sim.io.compare_data",
+    "RunData": "sim.io.report",
+    "Scenario": "sim.model.params",
+    "RunResult": "sim.runs.run",
+}
+
+__all__ = sorted(EXPORTS)
+
+
+def __getattr__(name: str):
+    module = EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *EXPORTS])

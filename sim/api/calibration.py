@@ -215,7 +215,6 @@ def run_calibration(
 
     from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
-    from sim.analysis.summary import git_revision
     from sim.figures.style import sources_caption
     from sim.io.calibration_outputs import (
         fit_panels,
@@ -225,6 +224,7 @@ def run_calibration(
         with_posterior,
     )
     from sim.model.calendar import format_month
+    from sim.present.manifest import git_revision
 
     if particles > draws:
         raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")

@@ -1,9 +1,9 @@
 """The public API for single runs and comparisons: load, run, summarise, compare, plot,
-report."""
+save, report. Plain objects out; no click, no printing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -11,68 +11,67 @@ from matplotlib.figure import Figure
 
 from sim.analysis.compare import compare_runs
 from sim.analysis.summary import summary
-from sim.io.output import check_target, write_results
-from sim.io.report import (
-    RunData,
-    active_figure,
-    compare_data,
-    compare_figure,
-    months_figure,
-    read_run,
-    run_data,
-    storage_figure,
-)
+from sim.api.scenarios import THRESHOLD_SHARE, default_dates, load_scenario
+from sim.api.scenarios import facts as facts  # re-exported
+from sim.io.compare_data import compare_data, compare_figure
+from sim.io.output import check_target, write_comparison, write_run
+from sim.io.report import RunData, read_run, run_data
+from sim.io.report_figures import active_figure, months_figure, storage_figure
+from sim.io.report_figures import redraw as _redraw
 from sim.io.report_html import Comparison, write_report
-from sim.model import loader
 from sim.model.calendar import format_month, parse_month
-from sim.model.facts import Fact, load_facts
+from sim.model.facts import load_facts
 from sim.model.params import Scenario
 from sim.present.tables import compare_table as _compare_table
 from sim.present.tables import headline_table as _headline_table
+from sim.runs.chunks import ChunkExecutor
 from sim.runs.run import DEFAULT_CHUNK, DEFAULT_REPS, DEFAULT_SEED, RunResult, run_scenario
 
 DEFAULT_REPORT = Path("results") / "report"
 
 
-def facts() -> dict[str, Fact]:
-    """Every sourced fact in ``seeds/`` (or ``$TANKSIM_SEEDS``), keyed by id."""
-    return load_facts()
-
-
-def load_scenario(
-    path: str | Path, *, start: str | None = None, end: str | None = None
-) -> Scenario:
-    """Read and validate a scenario file, checking that every cited fact id exists.
-
-    ``start``/``end`` (``"YYYY-MM"``) override its horizon. Raises
-    :class:`sim.model.loader.ScenarioError` naming the file, key and value on bad input.
-    """
-    return loader.load_scenario(path, fact_ids=set(load_facts()), start=start, end=end)
-
-
 def run(
     scenario: Scenario | str | Path,
     *,
-    reps: int = DEFAULT_REPS,
+    reps: int | None = None,
     seed: int = DEFAULT_SEED,
     deterministic: bool = False,
     keep_paths: bool = True,
     chunk: int = DEFAULT_CHUNK,
+    sampling: str = "random",
+    executor: ChunkExecutor | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Simulate a scenario (or a scenario file) ``reps`` times.
 
-    Returns a :class:`~sim.runs.run.RunResult`: ``stats`` (T, V, F + 1, 6) holds mean, p05, p25,
-    p50, p75, p95 over replications of each trajectory (variables in
-    :data:`sim.engine.metrics.VARIABLES`, families in ``scenario.family_names`` then ``all``),
-    tanks at each month's end; ``metrics`` the per-replication headline metrics, (reps,)
-    each (months as indices from the start, -1 for never); ``active_paths`` the total
-    active fleet (T, reps) when ``keep_paths`` (needed by :func:`compare`). Runs with the
-    same ``seed`` share their random numbers (common random numbers).
+    Parameters
+    ----------
+    scenario : a :class:`~sim.model.params.Scenario`, or the path of its TOML file.
+    reps : replications, R (default 10,000); with ``deterministic``, expected-value paths,
+        one per drawn parameter set (default: one path at the means).
+    seed : root seed; runs with the same seed share their random numbers (common random
+        numbers), so their differences are paired.
+    deterministic : expected values instead of sampled counts (no process noise).
+    keep_paths : keep the total active fleet of every replication (needed by :func:`compare`).
+    chunk : replications per chunk (a multiple of 1,024); bounds memory, changes no number.
+    sampling : how parameters are drawn: ``random``, ``lhs`` or ``sobol``.
+    executor : runs the chunks elsewhere (e.g. on Dask); None runs them here.
+    progress : called with the replications each finished chunk held.
+
+    Returns
+    -------
+    A :class:`~sim.runs.run.RunResult`: ``stats`` (T, V, F + 1, 6), mean, p05, p25, p50, p75,
+    p95 over replications of each trajectory (variables in
+    :data:`sim.engine.metrics.VARIABLES`, families in ``scenario.family_names`` then
+    ``all``), tanks at each month's end; ``metrics``, the per-replication headline metrics,
+    (R,) each (months as indices from the start, -1 for never); ``active_paths``, the total
+    active fleet (T, R) when ``keep_paths``.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
-                        chunk=chunk, keep_paths=keep_paths)  # fmt: skip
+                        chunk=chunk, keep_paths=keep_paths, sampling=sampling,
+                        executor=executor, progress=progress)  # fmt: skip
 
 
 def summarise(result: RunResult) -> dict:
@@ -90,15 +89,23 @@ def _month(value: str | int) -> int:
     return parse_month(value) if isinstance(value, str) else int(value)
 
 
-def default_dates(start: int, end: int) -> list[int]:
-    """Each December from 2026 within the horizon, and the horizon's last month."""
-    decembers = [y * 12 + 11 for y in range(2026, end // 12 + 1) if start <= y * 12 + 11 <= end]
-    return sorted({*decembers, end})
-
-
 def default_threshold(result: RunResult) -> float:
-    """75% of the mean first-month active fleet, rounded to whole tanks."""
-    return float(round(0.75 * float(result.active_paths[0].mean())))
+    """:data:`~sim.api.scenarios.THRESHOLD_SHARE` of the mean first-month active fleet,
+    rounded to whole tanks (needs ``keep_paths``)."""
+    return float(round(THRESHOLD_SHARE * float(result.active_paths[0].mean())))
+
+
+def comparison_dates(scenario: Scenario, at: Sequence[str | int] | None = None) -> list[int]:
+    """The months of a comparison: ``at`` (``"YYYY-MM"`` or month indices), checked to lie
+    within ``scenario``'s horizon, or :func:`~sim.api.scenarios.default_dates`.
+
+    Raises :class:`ValueError` naming a date outside the horizon.
+    """
+    dates = [_month(d) for d in at] if at else default_dates(scenario.start, scenario.end)
+    for month in dates:
+        if not scenario.start <= month <= scenario.end:
+            raise ValueError(f"at {format_month(month)}: outside the horizon")
+    return dates
 
 
 def compare(
@@ -106,30 +113,42 @@ def compare(
     *,
     at: Sequence[str | int] | None = None,
     threshold: float | None = None,
+    summaries: dict | None = None,
 ) -> dict:
     """Paired differences of each run against the first (what ``compare.json`` holds).
 
-    The runs need ``keep_paths`` and the same seed, replications and horizon. ``at``:
-    dates (``"YYYY-MM"``) for the active-fleet gains (default each December from 2026 and
-    the horizon end); ``threshold``: tanks for P(active fleet stays at or above it every
-    month), default 75% of the reference's mean first-month fleet. Each difference has its
-    mean, 95% confidence interval, p05/p50/p95 and both standard errors.
+    Parameters
+    ----------
+    results : runs made with ``keep_paths`` and the same seed, replications and horizon.
+    at : dates (``"YYYY-MM"`` or month indices) for the active-fleet gains; default each
+        December from 2026 and the horizon end (:func:`~sim.api.scenarios.default_dates`).
+    threshold : tanks for P(active fleet stays at or above it every month); default
+        :func:`default_threshold` of the reference.
+    summaries : each run's summary by scenario name, if already computed.
+
+    Returns
+    -------
+    JSON-ready data: ``reference``, ``reps``, ``seed``, ``threshold``, ``dates``,
+    ``summaries`` and ``paired``; each paired difference has its mean, 95% confidence
+    interval, p05/p50/p95 and both standard errors (paired and unpaired).
     """
     ref = results[0]
     if ref.active_paths is None:
         raise ValueError(f"{ref.scenario.name}: run with keep_paths=True to compare")
-    scen = ref.scenario
-    dates = [_month(d) for d in at] if at else default_dates(scen.start, scen.end)
-    for month in dates:
-        if not scen.start <= month <= scen.end:
-            raise ValueError(f"at {format_month(month)}: outside the horizon")
+    dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
-    return compare_runs(list(results), dates, threshold)
+    return compare_runs(list(results), dates, threshold, summaries=summaries)
 
 
 def results(source: RunResult | RunData | str | Path) -> RunData:
-    """Figure data of a run in memory, or read back from a results folder."""
+    """Figure data of a run in memory, or read back from a results folder.
+
+    Parameters
+    ----------
+    source : a run, its :class:`~sim.io.report.RunData` (returned as is), or a results
+        folder written by ``tanksim run`` (read, not re-run).
+    """
     if isinstance(source, RunData):
         return source
     if isinstance(source, RunResult):
@@ -151,12 +170,20 @@ def plot_storage(
 
 
 def plot_months(source: RunResult | RunData | str | Path, *, ax: Axes | None = None) -> Figure:
-    """ECDFs of the months storage is exhausted, refurbishment falls below half of capacity
-    and the active fleet falls 25%, with the share never within the horizon."""
+    """ECDFs of the months good+fair storage is exhausted, refurbishment falls below its
+    threshold share of capacity and the active fleet falls its threshold share (the run's
+    ``[metrics]`` thresholds, stated in the legend), with the share never within the horizon."""
     figure = months_figure(results(source), load_facts(), ax=ax)
     if figure is None:
         raise ValueError("no per-replication metrics (metrics.csv) in this results folder")
     return figure
+
+
+def redraw(folder: str | Path, *, fmt: str = "png") -> list[Path]:
+    """Redraw a results folder's figures from its files, as ``<stem>.<fmt>`` inside it (what
+    ``tanksim plot`` does); the paths written. Raises
+    :class:`~sim.io.report.NotResultsFolder` for anything else."""
+    return _redraw(folder, load_facts(), fmt)
 
 
 def plot_comparison(
@@ -177,7 +204,32 @@ def plot_comparison(
 def save_results(result: RunResult, folder: str | Path, *, force: bool = False) -> Path:
     """Write a results folder (as ``tanksim run`` does); refuses an existing one unless
     ``force``."""
-    return write_results(result, Path(folder), load_facts(), force=force)
+    known = load_facts()
+    write_run(run_data(result, known), Path(folder), known, force=force)
+    return Path(folder)
+
+
+def save_run(
+    result: RunResult, folder: str | Path, *, force: bool = False, facts: dict | None = None
+) -> RunData:
+    """Write a run's results folder and return what was written, as :class:`RunData`.
+
+    The summary (``.summary``, what ``summary.json`` holds) and manifest are computed once,
+    here; ``facts`` (default: read now) are the facts its manifest and captions cite.
+    """
+    known = load_facts() if facts is None else facts
+    data = run_data(result, known)
+    write_run(data, Path(folder), known, force=force)
+    return data
+
+
+def save_comparison(
+    results: Sequence[RunResult], comparison: dict, folder: str | Path, *, force: bool = False
+) -> Path:
+    """Write a comparison folder: compare.json (``comparison``, from :func:`compare`),
+    compare.csv and compare.png; refuses an existing one unless ``force``."""
+    figure = compare_figure(compare_data(list(results), comparison["threshold"]))
+    return write_comparison(Path(folder), comparison, figure, force=force)
 
 
 def headline_table(runs: Sequence[RunResult | dict]) -> str:
@@ -200,15 +252,22 @@ def report(
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
-    ``sources`` are runs, scenarios or scenario files (run here with ``reps`` and ``seed``),
-    or results folders (read, not re-run). With several, the report compares each against
-    the first when all are runs or scenarios with one seed, replication count and horizon.
-    Refuses an existing ``out`` unless ``force``; nothing appears there until it is done.
+    Parameters
+    ----------
+    sources : runs, scenarios or scenario files (run here with ``reps`` and ``seed``), or
+        results folders (read, not re-run). With several, the report compares each against
+        the first when all are runs or scenarios with one seed, replication count and
+        horizon.
+    out : the report folder; refused if it exists unless ``force``. Nothing appears there
+        until it is done.
+
+    Returns
+    -------
+    The report folder's path.
     """
     target = Path(out)
     check_target(target, force)
     known = load_facts()
-    fact_ids = set(known)
     loaded: list[RunResult | RunData | Scenario] = []
     for src in sources:
         if isinstance(src, RunResult | Scenario):
@@ -216,7 +275,7 @@ def report(
         elif Path(src).is_dir():
             loaded.append(read_run(src))
         else:
-            loaded.append(loader.load_scenario(src, fact_ids=fact_ids))
+            loaded.append(load_scenario(src, facts=known))
     names = [x.name if isinstance(x, RunData | Scenario) else x.scenario.name for x in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"two scenarios share a name: {', '.join(names)}")
@@ -224,13 +283,16 @@ def report(
         run_scenario(x, reps=reps, seed=seed, keep_paths=True) if isinstance(x, Scenario) else x
         for x in loaded
     ]
-    comparison, notes = paired_comparison(runs)
     data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
+    comparison, notes = paired_comparison(runs, summaries={d.name: d.summary for d in data})
     return write_report(target, data, known, comparison=comparison, notes=notes, force=force)
 
 
-def paired_comparison(runs: list) -> tuple[Comparison | None, tuple[str, ...]]:
-    """The report's comparison of runs against the first, or None and the reason why not."""
+def paired_comparison(
+    runs: list, *, summaries: dict | None = None
+) -> tuple[Comparison | None, tuple[str, ...]]:
+    """The report's comparison of runs against the first, or None and the reason why not;
+    ``summaries`` (by scenario name) are reused rather than computed again."""
     if len(runs) < 2:
         return None, ()
     if not all(isinstance(r, RunResult) and r.active_paths is not None for r in runs):
@@ -243,5 +305,32 @@ def paired_comparison(runs: list) -> tuple[Comparison | None, tuple[str, ...]]:
     if any((r.reps, r.seed, r.scenario.start, r.scenario.end) != key for r in runs):
         return None, ("No paired comparison: the runs differ in seed, replications or horizon.",)
     threshold = default_threshold(ref)
-    table = compare(runs, threshold=threshold)
+    table = compare(runs, threshold=threshold, summaries=summaries)
     return Comparison(compare_data(runs, threshold), table), ()
+
+
+def supply_needed(
+    scenario: Scenario,
+    *,
+    keep_active: float,
+    until: str | int,
+    prob: float,
+    family: str | None = None,
+    reps: int = 1000,
+    seed: int = DEFAULT_SEED,
+    max_rate: float = 100.0,
+    grid: int = 21,
+    executor: ChunkExecutor | None = None,
+) -> dict:
+    """The smallest monthly supply of ``family`` (tanks/month) keeping the active fleet at
+    or above ``keep_active`` tanks in every month from the supply's start to ``until``
+    (``"YYYY-MM"``) with probability at least ``prob``; JSON-ready data (see
+    :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
+    ``reps`` times with one ``seed``. Raises
+    :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
+    """
+    from sim.analysis.supply_needed import supply_needed as answer
+
+    return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
+                  family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
+                  executor=executor)  # fmt: skip

@@ -1,15 +1,12 @@
 """``tanksim plot`` and ``tanksim report``: redraw a results folder's figures, and write a
-self-contained report folder. Thin shells over :mod:`sim.io.report` and :mod:`sim.api`."""
+self-contained report folder. Thin shells over :mod:`sim.api`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from sim import api
-from sim.io.report import NotResultsFolder, redraw
-from sim.model.facts import load_facts
+from sim.api import runs as api
+from sim.io.report import NotResultsFolder
 from sim.runs.run import DEFAULT_REPS, DEFAULT_SEED
 
 
@@ -24,7 +21,7 @@ def plot(results_dir, fmt) -> None:
     compare. Each file is written beside the data and renamed into place.
     """
     try:
-        written = redraw(Path(results_dir), load_facts(), fmt)
+        written = api.redraw(results_dir, fmt=fmt)
     except NotResultsFolder as err:
         raise click.ClickException(str(err)) from None
     for path in written:
@@ -33,8 +30,8 @@ def plot(results_dir, fmt) -> None:
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path())
-@click.option("--out", default=None, type=click.Path(file_okay=False),
-              help=f"Report folder (default: {api.DEFAULT_REPORT}/).")  # fmt: skip
+@click.option("--out", default=str(api.DEFAULT_REPORT), show_default=True,
+              type=click.Path(file_okay=False), help="Report folder.")  # fmt: skip
 @click.option("--reps", default=DEFAULT_REPS, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
@@ -45,9 +42,8 @@ def report(scenarios, out, reps, seed, force) -> None:
     the first scenario, every parameter with its sources, the model's limits), the figures
     as PNG and PDF, and the CSV behind each; it works offline from the folder.
     """
-    target = Path(out) if out else api.DEFAULT_REPORT
     try:
-        written = api.report(scenarios, target, reps=reps, seed=seed, force=force)
+        written = api.report(scenarios, out, reps=reps, seed=seed, force=force)
     except NotResultsFolder as err:
         raise click.ClickException(str(err)) from None
     except ValueError as err:

@@ -16,8 +16,10 @@ import click
 @click.option("--allow-changed", is_flag=True,
               help="Rerun even if a scenario file changed since the run.")  # fmt: skip
 def rerun_command(manifest, out, force, allow_changed) -> None:
-    """Rerun MANIFEST (a run's manifest.json) with the same scenario files, seed,
-    replications, chunk, sampling and horizon; compare the outputs with the original's.
+    """Rerun the run MANIFEST describes and say whether its files come out identical.
+
+    MANIFEST is a run's manifest.json: the same scenario files, seed, replications, chunk,
+    sampling and horizon; the outputs are compared with the original's byte for byte.
 
     Exit 0 when every output file is identical, 1 when some differ or are missing.
     """

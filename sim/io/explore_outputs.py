@@ -38,7 +38,7 @@ def manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampli
     replications or samples, ``options``) and each parameter's distribution and sources."""
     import scipy
 
-    from sim.analysis.summary import git_revision
+    from sim.present.manifest import git_revision
 
     params = {
         name: {

@@ -1,53 +1,88 @@
-"""Write a run's results folder atomically: build it beside the target, then rename."""
+"""The one results writer: a run's or a comparison's folder from one object, atomically.
+
+Each folder is built beside its target and renamed into place
+(:func:`write_folder`), so nothing appears at the target until every file is written.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
-from sim.analysis.summary import TRAJECTORY_COLUMNS, trajectory_rows
-from sim.io.folders import OutputExistsError, check_target, write_folder  # noqa: F401
-from sim.io.report import METRICS_FILE, fan_chart_figure, metrics_header, metrics_rows, run_data
-from sim.runs.run import RunResult
+from sim.analysis.compare import COMPARE_COLUMNS, compare_rows
+from sim.analysis.summary import TRAJECTORY_COLUMNS
+from sim.io.folders import OutputExistsError, check_target, write_folder
+from sim.io.report import METRICS_FILE, RunData, metrics_header, metrics_rows
 
-
-def cited_sources(result: RunResult, facts: dict) -> list[str]:
-    """Distinct publications behind the scenario's parameters, assumptions left out."""
-    seen: dict[str, None] = {}
-    for param in result.scenario.params().values():
-        for fact_id in param.facts:
-            fact = facts.get(fact_id)
-            if fact is not None and fact.kind != "assumption":
-                seen.setdefault(fact.citation(), None)
-    return sorted(seen)
+__all__ = [
+    "OutputExistsError", "check_target", "write_folder", "write_json", "write_csv",
+    "write_run_files", "write_run", "write_results", "write_comparison", "trajectory_rows",
+]  # fmt: skip
 
 
 def write_json(path: Path, data) -> None:
+    """``data`` as indented JSON (two spaces) at ``path``."""
     with path.open("w") as handle:
         json.dump(data, handle, indent=2)
 
 
-def write_csv(path: Path, header, rows) -> None:
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> None:
+    """A CSV file: ``header`` then ``rows``."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
 
 
-def write_run_files(folder: Path, result: RunResult, facts: dict) -> None:
-    """Write a run's files into an existing ``folder``: manifest.json, summary.json,
-    trajectories.csv, metrics.csv (one row per replication) and fan_chart.png."""
-    data = run_data(result, facts)
+def trajectory_rows(data: RunData):
+    """Rows of trajectories.csv: date, family, variable, then mean, p05..p95 (tanks, 10
+    significant digits), for each month, family and variable of ``data.stats`` (T, V, F, 6)."""
+    for t, d in enumerate(data.dates):
+        for f, family in enumerate(data.families):
+            for v, variable in enumerate(data.variables):
+                yield (f"{d:%Y-%m}", family, variable, *(f"{x:.10g}" for x in data.stats[t, v, f]))
+
+
+def write_run_files(folder: Path, data: RunData, facts: dict, *, figure: bool = True) -> None:
+    """Write a run's files into the existing ``folder``: manifest.json, summary.json,
+    trajectories.csv, metrics.csv (one row per replication, when ``data`` has them) and,
+    with ``figure``, fan_chart.png (its caption cites ``facts``)."""
     write_json(folder / "manifest.json", data.manifest)
     write_json(folder / "summary.json", data.summary)
-    write_csv(folder / "trajectories.csv", TRAJECTORY_COLUMNS, trajectory_rows(result))
-    write_csv(folder / METRICS_FILE, metrics_header(result.metrics),
-              metrics_rows(result.metrics, result.scenario.start))  # fmt: skip
-    figure = fan_chart_figure(data, facts)
-    figure.savefig(folder / "fan_chart.png", dpi=150, bbox_inches="tight")
+    write_csv(folder / "trajectories.csv", TRAJECTORY_COLUMNS, trajectory_rows(data))
+    if data.metrics:
+        write_csv(folder / METRICS_FILE, metrics_header(data.metrics),
+                  metrics_rows(data.metrics, data.start))  # fmt: skip
+    if figure:
+        from sim.io.report_figures import fan_chart_figure
+
+        fan_chart_figure(data, facts).savefig(folder / "fan_chart.png", dpi=150,
+                                              bbox_inches="tight")  # fmt: skip
 
 
-def write_results(result: RunResult, target: Path, facts: dict, *, force: bool = False) -> Path:
-    """Write a run's results folder (see :func:`write_run_files`) into ``target``, atomically."""
-    return write_folder(target, lambda folder: write_run_files(folder, result, facts), force=force)
+def write_run(data: RunData, target: Path, facts: dict, *, force: bool = False) -> Path:
+    """Write a run's results folder (see :func:`write_run_files`) at ``target``, atomically;
+    an existing folder is replaced only with ``force``."""
+    return write_folder(target, lambda folder: write_run_files(folder, data, facts), force=force)
+
+
+def write_results(result, target: Path, facts: dict, *, force: bool = False) -> Path:
+    """Write a :class:`~sim.runs.run.RunResult`'s results folder (see :func:`write_run`)."""
+    from sim.io.report import run_data
+
+    return write_run(run_data(result, facts), target, facts, force=force)
+
+
+def write_comparison(target: Path, comparison: dict, figure, *, force: bool = False) -> Path:
+    """Write a comparison folder at ``target``, atomically: compare.json (``comparison``, as
+    :func:`sim.analysis.compare.compare_runs` gives it), compare.csv and compare.png
+    (``figure``, a matplotlib Figure)."""
+
+    def write(folder: Path) -> None:
+        write_json(folder / "compare.json", comparison)
+        write_csv(folder / "compare.csv", COMPARE_COLUMNS, compare_rows(comparison))
+        figure.savefig(folder / "compare.png", dpi=150, bbox_inches="tight")
+
+    return write_folder(target, write, force=force)

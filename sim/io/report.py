@@ -1,52 +1,41 @@
-"""Results as plain data for figures and reports, from a run in memory or a results folder.
+"""A run's results as plain data, from a run in memory or read back from a results folder.
 
-:class:`RunData` holds what one run's figures need (trajectory statistics, per-replication
-headline metrics, summary and manifest); :func:`run_data` builds it from a
-:class:`~sim.runs.run.RunResult` and :func:`read_run` reads it back from a results folder, so
-``tanksim plot`` redraws without re-running. :class:`CompareData` does the same for the
-paired comparison of several runs. The ``*_figure`` functions turn these into the house
-figures of :mod:`sim.figures`; :func:`save_figure` writes one figure file atomically.
+:class:`RunData` holds what one run's files, figures and report sections need (trajectory
+statistics, per-replication headline metrics, summary and manifest): :func:`run_data` builds
+it from a :class:`~sim.runs.run.RunResult` (the summary and manifest computed once, here),
+and :func:`read_run` reads it back, so ``tanksim plot`` redraws without re-running. The
+comparison's data live in :mod:`sim.io.compare_data`, the figures in
+:mod:`sim.io.report_figures`, the writer in :mod:`sim.io.output`. Imports no matplotlib.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from sim.analysis.summary import TRAJECTORY_COLUMNS, summary
 from sim.engine.metrics import MONTH_METRICS, NEVER, VARIABLES
-from sim.figures.compare import comparison_chart
-from sim.figures.fan import Observed, active_fan, run_fan
-from sim.figures.months import ecdf, months_ecdf
-from sim.figures.storage import storage_chart
-from sim.figures.style import STATS, month_dates, sources_caption
 from sim.model.calendar import format_month, parse_month
 from sim.model.facts import Fact
-from sim.present.manifest import caption_sources, event_months, run_manifest
-from sim.runs.reduce import QUANTILES
+from sim.present.manifest import run_manifest
+from sim.runs.reduce import STAT_NAMES as STATS
 from sim.runs.run import RunResult
 
 RUN_FILES = ("manifest.json", "summary.json", "trajectories.csv")
 METRICS_FILE = "metrics.csv"
 COMPARE_FILES = ("compare.json", "paired_difference.csv")
-PAIRED_COLUMNS = ("date", "scenario", "reference", "quantity") + STATS
-#: Facts plotted as observed points on the active-fleet fan (dated estimates of the fleet).
-OBSERVED_ACTIVE_FACTS = (
-    "prewar-active-tanks-total",
-    "active-tanks-after-2022-iiss",
-    "active-tanks-iiss-2024",
-)
 #: The month metrics drawn as ECDFs, in legend order (others present are added after).
 KEY_MONTHS = ("storage_exhausted", "refurb_below_half", "active_down_25")
-CONDITIONS = ("good", "fair", "poor")
+
+
+def month_dates(start: int, months: int) -> list[date]:
+    """First days of ``months`` consecutive months from ``start`` (year * 12 + month - 1)."""
+    return [date((start + t) // 12, (start + t) % 12 + 1, 1) for t in range(months)]
 
 
 class NotResultsFolder(ValueError):
@@ -229,311 +218,3 @@ def _read_metrics(path: Path, start: int) -> dict[str, np.ndarray]:
             integral = values.size and np.all(values == np.round(values))
             out[name] = values.astype(np.int64) if integral else values
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Sources, captions, observed points
-
-
-def cited_sources(man: dict, facts: dict[str, Fact]) -> list[str]:
-    """Distinct publications behind a manifest's parameters; assumptions left out."""
-    seen: dict[str, None] = {}
-    for param in man.get("parameters", {}).values():
-        for fact_id in param.get("facts", ()):
-            fact = facts.get(fact_id)
-            if fact is not None and fact.kind != "assumption":
-                seen.setdefault(fact.citation(), None)
-    return sorted(seen)
-
-
-def run_caption(data: RunData, facts: dict[str, Fact]) -> str:
-    """'Scenario: <name> (<description>). Sources (via seeds/): ...' for a run's figures."""
-    described = f"{data.name}" + (f" ({data.description})" if data.description else "")
-    return sources_caption(caption_sources(data.manifest, facts), described, limit=5)
-
-
-def run_label(data: RunData) -> str:
-    """'<name>: 10,000 replications, seed 7' (or 'expected values' when deterministic)."""
-    mode = (
-        "deterministic (expected values)" if data.deterministic else f"{data.reps:,} replications"
-    )
-    return f"{data.name}: {mode}, seed {data.seed}"
-
-
-def observed_points(facts: dict[str, Fact], ids=OBSERVED_ACTIVE_FACTS) -> list[Observed]:
-    """Observed points from dated facts (``YYYY-MM`` dates only), labelled with the source."""
-    points = []
-    for fact_id in ids:
-        fact = facts.get(fact_id)
-        if fact is None:
-            continue
-        try:
-            month = parse_month(fact.date)
-        except ValueError:
-            continue
-        when = date(month // 12, month % 12 + 1, 1)
-        value = fact.value if fact.value is not None else (fact.low + fact.high) / 2
-        source = fact.source.split(",")[0]
-        points.append(Observed(when, value, fact.low, fact.high,
-                               f"{source}: {fact.figure()} ({fact.date})"))  # fmt: skip
-    return points
-
-
-# ---------------------------------------------------------------------------------------------
-# One run's figures
-
-
-def fan_chart_figure(data: RunData, facts: dict[str, Fact]) -> Figure:
-    """fan_chart.png of a results folder: active fleet (with observed points) and the good +
-    fair storage that "storage exhausted" counts, with supply and ceasefire dates marked."""
-    months = data.summary.get("metrics", {}).get("storage_exhausted", {})
-    when = [month_dates(parse_month(months[k]), 1)[0] if months.get(k) else None
-            for k in ("p05", "p50", "p95")]  # fmt: skip
-    return run_fan(
-        data.dates, data.series("active"), storage_layers(data)[1],
-        exhausted_level=exhausted_level(data), exhausted_months=tuple(when),
-        events=[(month_dates(m, 1)[0], label) for m, label in event_months(data.manifest)],
-        observed=observed_points(facts), heading=f"Russian tank inventory, {run_label(data)}",
-        caption=run_caption(data, facts),
-    )  # fmt: skip
-
-
-def active_figure(data: RunData, facts: dict[str, Fact], *, ax=None) -> Figure:
-    """The active fleet's fan with observed estimates, for a report."""
-    return active_fan(
-        data.dates, data.series("active"), observed=observed_points(facts),
-        heading=f"Active fleet, all families ({run_label(data)})",
-        caption=run_caption(data, facts), ax=ax,
-    )  # fmt: skip
-
-
-def storage_layers(data: RunData) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Mean storage by family (all conditions) and by condition (all families), (T,) each."""
-    by_family = {f: data.series("storage", f)[:, 0] for f in data.families if f != "all"}
-    by_condition = {c: data.series(f"storage_{c}")[:, 0] for c in CONDITIONS}
-    return by_family, by_condition
-
-
-def exhausted_level(data: RunData) -> float | None:
-    """Mean initial good+fair storage times the exhaustion share, tanks (None if unknown)."""
-    share = data.manifest.get("thresholds", {}).get("exhausted_share")
-    if share is None:
-        return None
-    first = data.series("storage_good")[0, 0] + data.series("storage_fair")[0, 0]
-    return float(share * first)
-
-
-def storage_figure(data: RunData, facts: dict[str, Fact], *, axes=None) -> Figure:
-    """Stacked mean storage by family and by condition."""
-    by_family, by_condition = storage_layers(data)
-    return storage_chart(
-        data.dates, by_family, by_condition, statistic="mean",
-        exhausted_level=exhausted_level(data), axes=axes,
-        heading=f"Hulls in storage, {run_label(data)}", caption=run_caption(data, facts),
-    )  # fmt: skip
-
-
-def months_figure(data: RunData, facts: dict[str, Fact], *, ax=None) -> Figure | None:
-    """ECDFs of the key months; None when the run's per-replication metrics are absent."""
-    months = data.month_metrics()
-    if not months:
-        return None
-    return months_ecdf(
-        data.dates, months, heading=f"When the key events happen ({run_label(data)})",
-        caption=run_caption(data, facts), ax=ax,
-    )  # fmt: skip
-
-
-def run_figures(data: RunData, facts: dict[str, Fact]) -> dict[str, Figure]:
-    """Every figure of one run, by file stem: fan_chart, storage and (if possible) months."""
-    figures = {
-        "fan_chart": fan_chart_figure(data, facts),
-        "storage": storage_figure(data, facts),
-    }
-    months = months_figure(data, facts)
-    if months is not None:
-        figures["months"] = months
-    return figures
-
-
-# The data behind each figure, as CSV rows
-
-
-def fan_rows(data: RunData, variable: str = "active"):
-    """date, mean, p05..p95 of one trajectory (all families), tanks."""
-    for d, row in zip(data.dates, data.series(variable)):
-        yield (f"{d:%Y-%m}", *(f"{x:.10g}" for x in row))
-
-
-def observed_rows(points: list[Observed]):
-    """date, value, low, high, label of the observed points."""
-    for p in points:
-        yield (f"{p.date:%Y-%m}", f"{p.value:g}", "" if p.low is None else f"{p.low:g}",
-               "" if p.high is None else f"{p.high:g}", p.label)  # fmt: skip
-
-
-def storage_rows(data: RunData):
-    """date, panel (family or condition), layer, mean tanks in storage."""
-    by_family, by_condition = storage_layers(data)
-    for t, d in enumerate(data.dates):
-        for panel, layers in (("family", by_family), ("condition", by_condition)):
-            for name, values in layers.items():
-                yield (f"{d:%Y-%m}", panel, name, f"{values[t]:.10g}")
-
-
-def months_rows(data: RunData):
-    """event, date, share of replications in which it has happened by that month."""
-    for name, values in data.month_metrics().items():
-        for d, share in zip(data.dates, ecdf(values, data.months)):
-            yield (name, f"{d:%Y-%m}", f"{share:.6g}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Comparison
-
-
-@dataclass(frozen=True)
-class CompareData:
-    """The paired comparison's figure data.
-
-    ``gains`` maps each scenario (reference excluded) to (T, 6) statistics of its active
-    fleet minus the reference's in the same replication, tanks; ``active`` maps every
-    scenario (reference first) to the (T, 6) statistics of its own active fleet.
-    """
-
-    reference: str
-    start: int
-    reps: int
-    seed: int
-    threshold: float | None
-    gains: dict[str, np.ndarray]
-    active: dict[str, np.ndarray]
-
-    @property
-    def dates(self) -> list[date]:
-        return month_dates(self.start, next(iter(self.active.values())).shape[0])
-
-
-def path_stats(paths: np.ndarray) -> np.ndarray:
-    """(T, R) values -> (T, 6): mean and inverted-CDF p05, p25, p50, p75, p95 by month."""
-    paths = np.asarray(paths, dtype=float)
-    qs = np.quantile(paths, QUANTILES, axis=1, method="inverted_cdf")
-    return np.column_stack([paths.mean(axis=1), qs.T])
-
-
-def compare_data(results: list[RunResult], threshold: float | None = None) -> CompareData:
-    """Paired differences of each run's active fleet against the first, month by month.
-
-    Needs runs made with ``keep_paths`` and the same seed, replications and horizon.
-    """
-    ref = results[0]
-    for res in results:
-        if res.active_paths is None:
-            raise ValueError(f"{res.scenario.name}: run without keep_paths; cannot pair")
-        same = (res.reps, res.seed, res.scenario.start, res.scenario.months)
-        if same != (ref.reps, ref.seed, ref.scenario.start, ref.scenario.months):
-            raise ValueError("compared runs need the same reps, seed and horizon")
-    base = ref.active_paths.astype(np.int64)
-    return CompareData(
-        reference=ref.scenario.name,
-        start=ref.scenario.start,
-        reps=ref.reps,
-        seed=ref.seed,
-        threshold=threshold,
-        gains={r.scenario.name: path_stats(r.active_paths - base) for r in results[1:]},
-        active={r.scenario.name: path_stats(r.active_paths) for r in results},
-    )
-
-
-def paired_rows(data: CompareData):
-    """Rows of paired_difference.csv: each scenario's active fleet and paired gain by month."""
-    dates = [f"{d:%Y-%m}" for d in data.dates]
-    for quantity, series in (("active", data.active), ("active_gain", data.gains)):
-        for name, stats in series.items():
-            ref = data.reference if quantity == "active_gain" else ""
-            for d, row in zip(dates, stats):
-                yield (d, name, ref, quantity, *(f"{x:.10g}" for x in row))
-
-
-def read_compare(folder: str | Path) -> CompareData:
-    """Read a comparison folder holding compare.json and paired_difference.csv."""
-    folder = Path(folder)
-    if not is_compare_folder(folder):
-        if (folder / "compare.json").is_file():
-            why = ("a compare folder without paired_difference.csv, so its chart cannot be "
-                   "redrawn; tanksim report writes one")  # fmt: skip
-            raise _not_results(folder, why)
-        raise _not_results(folder, "no compare.json")
-    try:
-        meta = json.loads((folder / "compare.json").read_text())
-        with (folder / "paired_difference.csv").open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        dates = list(dict.fromkeys(r["date"] for r in rows))
-        series: dict[str, dict[str, list]] = {"active": {}, "active_gain": {}}
-        for r in rows:
-            values = [float(r[s]) for s in STATS]
-            series[r["quantity"]].setdefault(r["scenario"], []).append(values)
-        return CompareData(
-            reference=meta["reference"],
-            start=parse_month(dates[0]),
-            reps=int(meta["reps"]),
-            seed=int(meta["seed"]),
-            threshold=meta.get("threshold"),
-            gains={k: np.array(v) for k, v in series["active_gain"].items()},
-            active={k: np.array(v) for k, v in series["active"].items()},
-        )
-    except (KeyError, ValueError, IndexError, json.JSONDecodeError) as err:
-        raise _not_results(folder, f"unreadable: {err}") from None
-
-
-def compare_figure(data: CompareData, caption: str = "", *, axes=None) -> Figure:
-    """Median active fleets side by side, then each scenario's paired-gain fan."""
-    return comparison_chart(
-        data.dates, data.gains, reference=data.reference,
-        medians={k: v[:, 3] for k, v in data.active.items()}, threshold=data.threshold,
-        heading=f"Scenario comparison with common random numbers: {data.reps:,} "
-        f"replications, seed {data.seed}",
-        caption=caption or "Paired: replication r of every scenario shares its random draws "
-        "with replication r of the reference. Inputs and their sources: see each scenario's "
-        "manifest (tanksim validate SCENARIO); North Korean supply rates are stated assumptions.",
-        axes=axes,
-    )  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------
-# Files
-
-
-def save_figure(figure: Figure, path: Path, *, dpi: int = 150) -> Path:
-    """Write ``figure`` to ``path`` (format from the suffix) through a temporary file in the
-    same folder, renamed into place, so a reader never sees half a file."""
-    fmt = path.suffix.lstrip(".")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def redraw(folder: str | Path, facts: dict[str, Fact], fmt: str = "png") -> list[Path]:
-    """Redraw a results folder's figures from its files, as ``<stem>.<fmt>`` inside it.
-
-    A run folder gets fan_chart, storage and (with metrics.csv) months; a comparison folder
-    with paired_difference.csv gets compare. Raises :class:`NotResultsFolder` otherwise.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise _not_results(folder, "no such folder")
-    if is_run_folder(folder):
-        figures = run_figures(read_run(folder), facts)
-    elif (folder / "compare.json").is_file():
-        figures = {"compare": compare_figure(read_compare(folder))}
-    else:
-        missing = [n for n in RUN_FILES if not (folder / n).is_file()]
-        raise _not_results(folder, f"no {', '.join(missing)}")
-    return [save_figure(fig, folder / f"{stem}.{fmt}") for stem, fig in figures.items()]

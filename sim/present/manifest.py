@@ -16,22 +16,21 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
 from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-
 import sim
-from sim.analysis.summary import git_revision, posterior_manifest
+from sim.analysis.posterior_info import posterior_counts
 from sim.model.calendar import format_month, parse_month
 from sim.model.distributions import Param
 from sim.model.facts import Fact
 from sim.model.params import Scenario
 from sim.model.posterior import sidecar
 from sim.runs.run import RunResult
-from sim.runs.sampling import expected_params
+from sim.runs.sampling import expected_values
 
 #: The marker that says tanksim wrote a manifest (checked before ``--force`` replaces).
 TOOL = "tanksim"
@@ -98,6 +97,43 @@ def scenario_files(scenario: Scenario) -> list[dict]:
             for p in paths]  # fmt: skip
 
 
+def git_revision() -> str | None:
+    """The git commit of the tanksim source tree, with "-dirty" if modified; None if unknown."""
+    here = Path(sim.__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if rev.returncode != 0:
+        return None
+    return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def posterior_manifest(posterior) -> dict | None:
+    """Which calibrated file a run drew from, its checksum, how many sets it holds (rows,
+    distinct rows, effective sample size), and which parameters it set."""
+    if posterior is None:
+        return None
+    counts = posterior_counts(posterior)
+    return {
+        "file": posterior.path,
+        "sha256": posterior.sha256,
+        "sets": counts["rows"],
+        "distinct_sets": counts["distinct"],
+        "effective_sample_size": counts["ess"],
+        "drawn_jointly": list(posterior.names),
+        "overridden_by_scenario": list(posterior.overridden),
+        "targets": posterior.meta.get("targets", []),
+        "calibration_seed": posterior.meta.get("seed"),
+    }
+
+
 def versions() -> dict[str, str | None]:
     """python, tanksim, its git revision and each of :data:`LIBRARIES` (None if absent)."""
     out: dict[str, str | None] = {
@@ -113,10 +149,10 @@ def versions() -> dict[str, str | None]:
     return out
 
 
-def deterministic_values(scenario: Scenario) -> dict[str, float]:
-    """The value of each parameter in a deterministic run (means clipped into their domain;
-    calibrated ones at the posterior's column means). Lead times are rounded by the engine."""
-    return {name: float(np.asarray(v).ravel()[0]) for name, v in expected_params(scenario).items()}
+def deterministic_values(scenario: Scenario) -> dict[str, float | int]:
+    """The value of each parameter in a deterministic run at the means (see
+    :func:`sim.runs.sampling.expected_values`: lead times in the whole months the engine uses)."""
+    return expected_values(scenario)
 
 
 def source_ranking(scenario: Scenario, facts: dict[str, Fact]) -> list[dict]:
@@ -171,7 +207,9 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
         "thresholds": settings["thresholds"],
         "settings": settings,
         "parameters": params,
-        "deterministic_values": deterministic_values(scen) if result.deterministic else None,
+        # one path at the means: the values it used; N deterministic paths draw their sets
+        "deterministic_values": (deterministic_values(scen)
+                                 if result.deterministic and result.reps == 1 else None),
         "posterior": posterior_manifest(scen.posterior),
         "sources": source_ranking(scen, facts),
         "versions": vers,

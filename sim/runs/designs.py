@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.engine.streams import stream
 
@@ -77,6 +76,8 @@ def sobol_points_used(reps: int) -> int:
 @lru_cache(maxsize=4)
 def unit_cube(kind: str, names: tuple[str, ...], reps: int, seed: int) -> np.ndarray:
     """The whole design, shape (reps, len(names)), values in (0, 1); read-only and cached."""
+    from scipy.stats import qmc  # here, not at the top: the CLI starts without scipy.stats
+
     if kind == "lhs":
         columns = [
             qmc.LatinHypercube(d=1, rng=stream(seed, 0, f"design:lhs:{name}")).random(reps)[:, 0]

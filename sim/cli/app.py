@@ -1,0 +1,113 @@
+"""The click group of ``tanksim``, its commands loaded on demand, and the error handling.
+
+``tanksim --help`` lists the commands from :data:`COMMANDS` without importing them, so it
+(and every input error) starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from sim import __version__
+from sim.model.errors import one_line
+
+USAGE_ERROR = 2
+ABORTED = 130
+
+#: Each command: (module:attribute, the first sentence of its help, which ``tanksim --help``
+#: shows without importing it; a test checks the two agree).
+COMMANDS = {
+    "run": ("sim.cli.run:run",
+            "Run SCENARIO files and write results (default: results/<scenario>/)."),
+    "compare": ("sim.cli.run:compare",
+                "Run SCENARIOS with the same seed; paired differences against the first."),
+    "supply-needed": ("sim.cli.run:supply_needed_command",
+                      "Smallest monthly supply keeping the active fleet >= N until a date "
+                      "with probability P."),
+    "validate": ("sim.cli.scenario:validate",
+                 "Check SCENARIO and print every resolved parameter with its sources."),
+    "facts": ("sim.cli.scenario:facts_command", "List the sourced facts in seeds/."),
+    "sweep": ("sim.cli.explore:sweep_command",
+              "Sweep parameters of SCENARIO, every point on the same random numbers."),
+    "sensitivity": ("sim.cli.explore:sensitivity_command",
+                    "Global sensitivity of SCENARIO's outcomes to all its uncertain "
+                    "parameters."),
+    "discover": ("sim.cli.explore:discover_command",
+                 "Find the region of SCENARIO's input space where EXPRESSION holds (PRIM)."),
+    "calibrate": ("sim.cli.calibrate:calibrate_command",
+                  "Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC."),
+    "plot": ("sim.cli.report:plot", "Redraw the figures of RESULTS_DIR (a tanksim run or "
+             "report folder) without re-running."),
+    "report": ("sim.cli.report:report",
+               "Run SCENARIO files (or read results folders) and write a report folder."),
+    "rerun": ("sim.cli.rerun:rerun_command",
+              "Rerun the run MANIFEST describes and say whether its files come out identical."),
+}  # fmt: skip
+
+#: Input errors raised by the library, as (module, class): one line and exit 2. Looked up
+#: only in modules already imported (an error cannot come from a module never loaded).
+INPUT_ERRORS = (
+    ("sim.model.errors", "ScenarioError"),
+    ("sim.model.loader", "ScenarioError"),
+    ("sim.model.facts", "FactsError"),
+    ("sim.io.output", "OutputExistsError"),
+    ("sim.io.folders", "OutputExistsError"),
+    ("sim.analysis.supply_needed", "SupplyNeededError"),
+    ("sim.analysis.budget", "BudgetError"),
+)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when run (or asked for help), not at start."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[cmd_name][0].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(__version__, prog_name="tanksim")
+def cli() -> None:
+    """Russia's tank inventory under attrition, with and without North Korean supply.
+
+    Exit codes: 0 done, 1 unexpected error, 2 bad input, 130 interrupted (Ctrl-C).
+    """
+
+
+def is_input_error(err: BaseException) -> bool:
+    """Whether ``err`` is one of the library's input errors (:data:`INPUT_ERRORS`)."""
+    for module, name in INPUT_ERRORS:
+        cls = getattr(sys.modules.get(module), name, None)
+        if cls is not None and isinstance(err, cls):
+            return True
+    return False
+
+
+def run_main(argv: list[str] | None = None) -> None:
+    """Run the click group, turning input errors into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="tanksim", standalone_mode=False)
+    except click.ClickException as err:
+        click.echo(f"tanksim: error: {one_line(err.format_message())}", err=True)
+        sys.exit(USAGE_ERROR)
+    except click.exceptions.Abort:
+        click.echo("tanksim: aborted", err=True)
+        sys.exit(ABORTED)
+    except Exception as err:
+        if not is_input_error(err):
+            raise
+        click.echo(f"tanksim: error: {one_line(str(err))}", err=True)
+        sys.exit(USAGE_ERROR)

@@ -1,0 +1,27 @@
+"""``tanksim validate`` and ``tanksim facts``: read and describe, run nothing."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+def validate(scenario) -> None:
+    """Check SCENARIO and print every resolved parameter with its sources."""
+    from sim.api import scenarios as api
+    from sim.present.scenario_text import validate_text
+
+    facts = api.facts()
+    loaded = api.load_scenario(scenario, facts=facts)
+    click.echo(validate_text(loaded, facts, api.posterior_info(loaded)))
+
+
+@click.command(name="facts")
+@click.option("--kind", type=click.Choice(["article", "external", "assumption"]), default=None)
+def facts_command(kind) -> None:
+    """List the sourced facts in seeds/."""
+    from sim.api import scenarios as api
+    from sim.model.facts import format_facts
+
+    click.echo(format_facts(api.facts(), kind))

@@ -1,0 +1,44 @@
+"""Plain text describing a scenario: what ``tanksim validate`` prints."""
+
+from __future__ import annotations
+
+
+def posterior_line(info: dict) -> str:
+    """One line on a posterior: rows, distinct sets, effective sample size, what it sets.
+
+    ``info`` is :func:`sim.api.scenarios.posterior_info`'s output.
+    """
+    ess = "" if info["ess"] is None else f", effective sample size {info['ess']:,.0f}"
+    return (
+        f"posterior: {info['file']} ({info['rows']:,} rows, {info['distinct']:,} distinct "
+        f"sets{ess}; {info['targets']} targets); {len(info['drawn'])} parameters marked "
+        "[calibrated] drawn jointly from one row per replication"
+    )
+
+
+def validate_text(scenario, facts: dict, posterior: dict | None) -> str:
+    """Every resolved parameter of ``scenario`` with its distribution and cited facts.
+
+    Parameters
+    ----------
+    scenario : a :class:`~sim.model.params.Scenario`.
+    facts : the facts by id (each cited one's figure, unit and citation are printed).
+    posterior : :func:`sim.api.scenarios.posterior_info` of the scenario, or None.
+    """
+    lines = [f"{scenario.name}: valid ({' <- '.join(reversed(scenario.files))})"]
+    if scenario.description:
+        lines.append(f"description: {scenario.description}")
+    lines.append(f"families: {', '.join(scenario.family_names)}")
+    lines.append(f"priority: {', '.join(f'{f}:{c}' for f, c in scenario.priority)}")
+    drawn = set(posterior["drawn"]) if posterior else set()
+    if posterior:
+        lines.append(posterior_line(posterior))
+        if posterior["overridden"]:
+            lines.append("    overridden here, own distribution: "
+                         + ", ".join(posterior["overridden"]))  # fmt: skip
+    for name, param in scenario.params().items():
+        lines.append(f"{name} = {param.describe()}" + (" [calibrated]" if name in drawn else ""))
+        for fact_id in param.facts:
+            fact = facts[fact_id]
+            lines.append(f"    {fact_id}: {fact.figure()} {fact.unit}, {fact.citation()}")
+    return "\n".join(lines)
