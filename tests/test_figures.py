@@ -146,7 +146,7 @@ def test_results_fan_chart_names_scenario_and_sources(data, facts):
 
 
 def test_fan_chart_storage_panel_shows_what_storage_exhausted_counts(data, facts):
-    from sim.io.report import exhausted_level, fan_chart_figure
+    from sim.io.report_figures import exhausted_level, fan_chart_figure
 
     _, right = fan_chart_figure(data, facts).axes
     good, fair = data.series("storage_good")[:, 0], data.series("storage_fair")[:, 0]
@@ -166,7 +166,7 @@ def test_fan_chart_storage_panel_shows_what_storage_exhausted_counts(data, facts
 
 
 def test_fan_chart_marks_each_supply_start_on_both_panels(results, facts):
-    from sim.io.report import fan_chart_figure
+    from sim.io.report_figures import fan_chart_figure
 
     fig = fan_chart_figure(run_data(results[1], facts), facts)
     for ax in fig.axes:
@@ -177,7 +177,7 @@ def test_fan_chart_marks_each_supply_start_on_both_panels(results, facts):
 
 
 def test_fan_chart_marks_the_ceasefire_of_a_rebuild_scenario(facts):
-    from sim.io.report import fan_chart_figure
+    from sim.io.report_figures import fan_chart_figure
 
     raw_scenario = small_scenario("ceasefire")
     thresholds = replace(raw_scenario.thresholds, rebuild_after=parse_month("2023-06"))
