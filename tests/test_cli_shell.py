@@ -214,3 +214,17 @@ def test_run_summarises_once_and_reads_the_facts_once(tmp_path, monkeypatch, cap
           "--out", str(tmp_path / "out")])  # fmt: skip
     assert json.loads(capsys.readouterr().out)["reps"] == 64
     assert calls == {"summary": 1, "facts": 1}
+
+
+def test_validate_deterministic_prints_the_values_a_deterministic_run_uses(capsys):
+    from sim.api.scenarios import load_scenario
+    from sim.cli import main
+    from sim.runs.sampling import expected_values
+
+    main(["validate", str(BASELINE), "--deterministic"])
+    out = capsys.readouterr().out
+    values = expected_values(load_scenario(BASELINE))
+    lead = values["refurbishment.lead_time_months"]
+    assert isinstance(lead, int)
+    assert f"    refurbishment.lead_time_months = {lead:,}" in out.splitlines()
+    assert out.count("\n    ") >= len(values)

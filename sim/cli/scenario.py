@@ -7,14 +7,20 @@ import click
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-def validate(scenario) -> None:
+@click.option("--deterministic", is_flag=True,
+              help="Also print the value each parameter takes in a --deterministic run.")
+def validate(scenario, deterministic) -> None:
     """Check SCENARIO and print every resolved parameter with its sources."""
     from sim.api import scenarios as api
-    from sim.present.scenario_text import validate_text
+    from sim.present.scenario_text import deterministic_text, validate_text
 
     facts = api.facts()
     loaded = api.load_scenario(scenario, facts=facts)
     click.echo(validate_text(loaded, facts, api.posterior_info(loaded)))
+    if deterministic:
+        from sim.runs.sampling import expected_values
+
+        click.echo(deterministic_text(expected_values(loaded)))
 
 
 @click.command(name="facts")

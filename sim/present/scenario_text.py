@@ -42,3 +42,16 @@ def validate_text(scenario, facts: dict, posterior: dict | None) -> str:
             fact = facts[fact_id]
             lines.append(f"    {fact_id}: {fact.figure()} {fact.unit}, {fact.citation()}")
     return "\n".join(lines)
+
+
+def deterministic_text(values: dict[str, float | int]) -> str:
+    """The values a ``--deterministic`` run (one path at the means) uses, one per line.
+
+    ``values`` is :func:`sim.runs.sampling.expected_values`'s output: means clipped to their
+    domain, the posterior's column means for calibrated parameters, whole months for lead
+    times and delivery lags.
+    """
+    lines = ["deterministic run (one path at the means) uses:"]
+    lines += [f"    {name} = {value:,}" if isinstance(value, int) else f"    {name} = {value:.6g}"
+              for name, value in values.items()]  # fmt: skip
+    return "\n".join(lines)
