@@ -94,3 +94,24 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
         else:
             out[str(path.relative_to(folder))] = (-1, 0)
     return out
+
+
+#: What the ``tanksim`` script does (import the entry point, which imports nothing heavy,
+#: and call it), saying ``up`` on stderr in between: a SIGINT sent after that line lands
+#: while tanksim imports click, numpy and the engine, or later.
+_LAUNCHER = (
+    "import sys; from sim.cli import main; print('up', file=sys.stderr, flush=True); "
+    "main(sys.argv[1:])"
+)
+
+
+def start_tanksim(*args, cwd: Path | str = REPO) -> subprocess.Popen:
+    """Start ``tanksim ARGS`` in a process and return once its entry point is about to run
+    (before tanksim's own imports), so a test can interrupt it at a known stage. Its stderr
+    is a text pipe whose first line (``up``) has been read."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCHER, *map(str, args)], cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr.readline().strip() == "up"
+    return proc

@@ -18,14 +18,21 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cli_helpers import REPO, Outcome, assert_one_line_error, error_lines, snapshot, tanksim
+from cli_helpers import (
+    REPO,
+    Outcome,
+    assert_one_line_error,
+    error_lines,
+    snapshot,
+    start_tanksim,
+    tanksim,
+)
 
 BASELINE = REPO / "scenarios" / "baseline.toml"
 NK_T62 = REPO / "scenarios" / "nk-t62.toml"
@@ -346,11 +353,7 @@ def test_two_runs_writing_the_same_folder_at_once_do_not_both_succeed(tmp_path):
 
 
 def test_ctrl_c_in_the_first_second_says_aborted(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", str(BASELINE), "--out", str(tmp_path / "out")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    time.sleep(0.3)  # the interpreter is up (its SIGINT handler set), the imports are not done
+    proc = start_tanksim("run", BASELINE, "--out", tmp_path / "out", cwd=tmp_path)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, -signal.SIGINT), stderr  # the shell shows 130 for both
