@@ -17,16 +17,22 @@ from sim.calendar import format_month, parse_month
 from sim.distributions import DIST_ARGS, OPTIONAL_ARGS, Dist, Param, dist_problem, domain_problem
 from sim.params import (
     CAPACITY,
+    COMMITTED,
     CONDITIONS,
+    HAZARD,
     LOSSES,
+    ORDERS,
     PRODUCTION,
+    REQUIRED,
     Family,
     Parts,
+    Peace,
     Scenario,
     Step,
     Supply,
     Thresholds,
 )  # fmt: skip
+from sim.priority import usefulness_order
 from sim.posterior import Posterior, PosteriorError, read_posterior
 
 
@@ -245,7 +251,10 @@ class _Checker:
 
 TOP = (
     "description", "horizon", "families", "storage", "losses", "refurbishment",
-    "production", "supply", "parts", "metrics", "posterior",
+    "production", "supply", "parts", "metrics", "posterior", "demand", "peace",
+)  # fmt: skip
+LOSS_KEYS = (
+    "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share", "monthly_cv",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 #: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
@@ -353,6 +362,43 @@ def _parts(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> P
     )
 
 
+def _losses(check: _Checker, raw: Any) -> dict:
+    """The ``[losses]`` table: a hazard on the committed force, or an imposed count schedule
+    (exactly one of the two)."""
+    losses = check.table("losses", raw, LOSS_KEYS, ("detection_share", "monthly_cv"))
+    counts, hazard = "confirmed_per_month" in losses, "hazard_per_month" in losses
+    if counts == hazard:
+        message = "give hazard_per_month (with committed_share) or confirmed_per_month, not both"
+        if not counts:
+            message = "needs hazard_per_month (with committed_share) or confirmed_per_month"
+        check.fail("losses", raw, message)
+    if hazard and "committed_share" not in losses:
+        check.fail("losses.committed_share", "(missing)", "required with hazard_per_month")
+    if counts and "committed_share" in losses:
+        check.fail(
+            "losses.committed_share", losses["committed_share"],
+            "only with hazard_per_month (an imposed count schedule commits no share)",
+        )  # fmt: skip
+    out = {"loss_schedule": (), "hazard_schedule": (), "committed_schedule": ()}
+    if counts:
+        out["loss_schedule"] = check.schedule(LOSSES, losses["confirmed_per_month"], "count")
+    else:
+        out["hazard_schedule"] = check.schedule(HAZARD, losses["hazard_per_month"], "share")
+        out["committed_schedule"] = check.schedule(COMMITTED, losses["committed_share"], "share")
+    return out
+
+
+def _peace(check: _Checker, raw: Any) -> Peace:
+    fields = ("start", "capacity_share", "production_share", "ramp_months")
+    check.table("peace", raw, fields, fields)
+    return Peace(
+        start=check.month("peace.start", raw["start"]),
+        capacity_share=check.param("peace.capacity_share", raw["capacity_share"], "share"),
+        production_share=check.param("peace.production_share", raw["production_share"], "share"),
+        ramp_months=check.param("peace.ramp_months", raw["ramp_months"], "months"),
+    )
+
+
 def _keys(raw: Any) -> tuple[str, ...]:
     """The keys of a table whose keys are free names (families, supplies)."""
     return tuple(raw) if isinstance(raw, dict) else ()
@@ -381,14 +427,17 @@ def build_scenario(
     families = tuple(_family(check, n, v) for n, v in fam_raw.items())
     names = tuple(f.name for f in families)
     store = check.table("storage", raw["storage"], STORAGE_KEYS, STORAGE_KEYS)
-    losses = check.table(
-        "losses", raw["losses"], ("confirmed_per_month", "detection_share", "monthly_cv"),
-        ("confirmed_per_month", "detection_share", "monthly_cv"),
-    )  # fmt: skip
+    losses = check.table("losses", raw["losses"], LOSS_KEYS)
     refurb_keys = (
         "capacity_per_month", "lead_time_months", "effort", "donors", "failure", "priority",
     )  # fmt: skip
-    refurb = check.table("refurbishment", raw["refurbishment"], refurb_keys, refurb_keys)
+    refurb = check.table(
+        "refurbishment", raw["refurbishment"], (*refurb_keys, "order"), refurb_keys
+    )
+    order = refurb.get("order", "usefulness")
+    if order not in ORDERS:
+        check.fail("refurbishment.order", order, f"must be one of {', '.join(ORDERS)}")
+    demand = check.table("demand", raw.get("demand", {}), ("required_active",))
     prod = check.table(
         "production", raw["production"], ("family", "tanks_per_year"), ("family", "tanks_per_year")
     )
@@ -396,8 +445,9 @@ def build_scenario(
     parts = check.table("parts", raw.get("parts", {}), _keys(raw.get("parts", {})))
     metric_keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
     metrics = check.table(
-        "metrics", raw.get("metrics"), (*metric_keys, "rebuild_after"), metric_keys
-    )
+        "metrics", raw.get("metrics"), (*metric_keys, "rebuild_after", "requirement_share"),
+        metric_keys,
+    )  # fmt: skip
     rebuild = metrics.get("rebuild_after")
     description = raw.get("description", "")
     if not isinstance(description, str):
@@ -409,7 +459,7 @@ def build_scenario(
         end=last,
         families=families,
         **{k: check.param(f"storage.{k}", store[k], "share") for k in STORAGE_KEYS},
-        loss_schedule=check.schedule(LOSSES, losses["confirmed_per_month"], "count"),
+        **_losses(check, raw["losses"]),
         detection_share=check.param(
             "losses.detection_share", losses["detection_share"], "positive"
         ),
@@ -426,15 +476,27 @@ def build_scenario(
         production_schedule=check.schedule(PRODUCTION, prod["tanks_per_year"], "count"),
         supplies=tuple(_supply(check, n, v, names) for n, v in supply.items()),
         parts=tuple(_parts(check, n, v, names) for n, v in parts.items()),
+        required_schedule=(
+            check.schedule(REQUIRED, demand["required_active"], "count")
+            if "required_active" in demand
+            else ()
+        ),
+        peace=_peace(check, raw["peace"]) if "peace" in raw else None,
+        priority_order=order,
         thresholds=Thresholds(
             *(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys),
             rebuild_after=check.month("metrics.rebuild_after", rebuild) if rebuild else None,
+            requirement_share=check.share(
+                "metrics.requirement_share", metrics.get("requirement_share", 0.95)
+            ),
         ),
         description=description,
     )
-    if "posterior" not in raw:
-        return scenario
-    return replace(scenario, posterior=_posterior(check, raw["posterior"], scenario))
+    if "posterior" in raw:
+        scenario = replace(scenario, posterior=_posterior(check, raw["posterior"], scenario))
+    if order == "usefulness":
+        scenario = replace(scenario, priority=usefulness_order(scenario))
+    return scenario
 
 
 def _posterior(check: _Checker, value: Any, scenario: Scenario) -> Posterior:

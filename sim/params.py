@@ -14,6 +14,11 @@ from sim.distributions import Param
 
 CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
 LOSSES = "losses.confirmed_per_month"
+HAZARD = "losses.hazard_per_month"
+COMMITTED = "losses.committed_share"
+REQUIRED = "demand.required_active"
+#: How the refurbishment priority list is ordered (``refurbishment.order``).
+ORDERS = ("usefulness", "listed")
 CAPACITY = "refurbishment.capacity_per_month"
 PRODUCTION = "production.tanks_per_year"
 
@@ -78,6 +83,18 @@ class Parts:
 
 
 @dataclass(frozen=True)
+class Peace:
+    """From ``start``, refurbishment capacity and production fall linearly, over
+    ``ramp_months``, to ``capacity_share`` and ``production_share`` of their scheduled
+    wartime values (a peacetime industry: fewer shifts, no mobilised plants)."""
+
+    start: int
+    capacity_share: Param
+    production_share: Param
+    ramp_months: Param
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Definitions of the headline month metrics (shares, not uncertain)."""
 
@@ -85,6 +102,8 @@ class Thresholds:
     refurb_low_share: float
     active_drop_share: float
     rebuild_after: int | None = None  # month from which to time the rebuild to pre-war level
+    #: ``reach_requirement``: the active fleet at or above this share of its requirement.
+    requirement_share: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -100,7 +119,7 @@ class Scenario:
     fair_share: Param
     good_to_fair: Param
     fair_to_poor: Param
-    loss_schedule: tuple[Step, ...]
+    loss_schedule: tuple[Step, ...]  # imposed confirmed counts; empty when losses are a hazard
     detection_share: Param
     loss_cv: Param
     capacity_schedule: tuple[Step, ...]
@@ -113,6 +132,13 @@ class Scenario:
     production_schedule: tuple[Step, ...]
     supplies: tuple[Supply, ...] = field(default_factory=tuple)
     parts: tuple[Parts, ...] = field(default_factory=tuple)
+    #: Losses as a hazard on the committed force (both empty: ``loss_schedule`` imposes counts).
+    hazard_schedule: tuple[Step, ...] = field(default_factory=tuple)  # per committed tank-month
+    committed_schedule: tuple[Step, ...] = field(default_factory=tuple)  # share of active
+    #: Required active fleet, tanks; empty: no requirement (refurbish at full capacity).
+    required_schedule: tuple[Step, ...] = field(default_factory=tuple)
+    peace: Peace | None = None
+    priority_order: str = "listed"  # how ``priority`` was ordered: see :data:`ORDERS`
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
     posterior: Any = None  # sim.posterior.Posterior: calibrated sets drawn jointly, or None
@@ -125,6 +151,11 @@ class Scenario:
     @property
     def family_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.families)
+
+    @property
+    def loss_hazard(self) -> bool:
+        """Losses are a hazard on the committed force (else an imposed count schedule)."""
+        return bool(self.hazard_schedule)
 
     def params(self) -> dict[str, Param]:
         """Every uncertain parameter under a stable dotted name (used to key its draws)."""
@@ -144,6 +175,12 @@ class Scenario:
         out["losses.monthly_cv"] = self.loss_cv
         for step in self.loss_schedule:
             out[step_name(LOSSES, step)] = step.value
+        for step in self.hazard_schedule:
+            out[step_name(HAZARD, step)] = step.value
+        for step in self.committed_schedule:
+            out[step_name(COMMITTED, step)] = step.value
+        for step in self.required_schedule:
+            out[step_name(REQUIRED, step)] = step.value
         out["refurbishment.lead_time_months"] = self.lead_time_months
         for step in self.capacity_schedule:
             out[step_name(CAPACITY, step)] = step.value
@@ -165,4 +202,8 @@ class Scenario:
         for part in self.parts:
             out[f"parts.{part.name}.effort_factor"] = part.effort_factor
             out[f"parts.{part.name}.failure_factor"] = part.failure_factor
+        if self.peace is not None:
+            out["peace.capacity_share"] = self.peace.capacity_share
+            out["peace.production_share"] = self.peace.production_share
+            out["peace.ramp_months"] = self.peace.ramp_months
         return out
