@@ -45,13 +45,18 @@ COUNT_LABELS = {
     "active_end": ("active fleet at the horizon", "tanks"),
     "active_weighted_end": ("quality-weighted active fleet at the horizon", "T-90M equivalents"),
     "lost_end": ("true cumulative losses at the horizon", "tanks"),
+    "worst_month_loss_share": ("largest share of the active fleet lost in one month", "share"),
 }
 MONTH_LABELS = {
     "storage_exhausted": "good+fair storage exhausted (10% of its start or less)",
     "refurb_below_half": "refurbishment on good/fair hulls below half of capacity",
     "active_down_25": "active fleet first 25% below its start",
-    "active_rebuilt": "active fleet back at its pre-war level",
+    "rebuild_active": "active fleet back at its pre-war level",
+    "rebuild_restorable": "active fleet + good/fair storage back at their pre-war level",
+    "reach_requirement": "active fleet at its required level",
     "months_to_rebuild": "months to rebuild the active fleet",
+    "months_to_rebuild_restorable": "months to rebuild active + good/fair storage",
+    "months_to_reach_requirement": "months to reach the required active fleet",
 }
 FALLBACK_LIMITS = (
     "It is not a forecast of Russian decisions or of the war. Losses after May 2025 follow an "
@@ -254,7 +259,10 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
 
 
 def _count(x) -> str:
-    return "-" if x is None else f"{x:,.0f}"
+    """A count with thousands separators; a share (below 1, not whole) with 3 digits."""
+    if x is None:
+        return "-"
+    return f"{x:.3g}" if abs(x) < 1 and x != round(x) else f"{x:,.0f}"
 
 
 def _cell(metric: dict, months: bool) -> str:
@@ -277,7 +285,7 @@ def _headline(runs: list[RunData]) -> str:
         months = "never_share" in next(d.summary["metrics"][key] for d in runs
                                        if key in d.summary["metrics"])  # fmt: skip
         label, unit = COUNT_LABELS.get(key, (MONTH_LABELS.get(key, key), "month"))
-        if key == "months_to_rebuild":
+        if key.startswith("months_to_"):
             unit = "months"
         row = [f"{_e(label)}<br><code>{_e(key)}</code>", _e(unit)]
         for d in runs:

@@ -64,7 +64,7 @@ from sim.calendar import format_month, parse_month
 from sim.chunks import ChunkExecutor
 from sim.distributions import Param, clip_to_domain
 from sim.ensemble import Ensemble, Probe, run_ensemble
-from sim.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, VARIABLES
+from sim.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, REBUILD_METRICS, VARIABLES
 from sim.params import Scenario
 from sim.run import DEFAULT_CHUNK
 from sim.streams import stream
@@ -111,9 +111,9 @@ class Outcome:
 
 def headline_names(scenario: Scenario) -> tuple[str, ...]:
     """Headline metrics this scenario produces."""
-    months = tuple(m for m in MONTH_METRICS if m != "active_rebuilt")
+    months = tuple(m for m in MONTH_METRICS if m not in REBUILD_METRICS)
     if scenario.thresholds.rebuild_after is not None:
-        months += ("active_rebuilt",)
+        months += REBUILD_METRICS
     return COUNT_METRICS + months
 
 

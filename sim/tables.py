@@ -12,12 +12,17 @@ def headline_table(summaries: list[dict]) -> str:
         )
         lines.append(f"  {'metric':<22}{'mean':>10}{'p05':>10}{'p50':>10}{'p95':>10}{'never':>8}")
         for name, m in s["metrics"].items():
-            cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else f"{m[k]:,.0f}"
+            cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else _number(m[k])
                      for k in ("mean", "p05", "p50", "p95")]  # fmt: skip
             never = f"{m['never_share']:.0%}" if "never_share" in m else ""
             lines.append(f"  {name:<22}" + "".join(f"{c:>10}" for c in cells) + f"{never:>8}")
         lines.extend(convergence_lines(s.get("convergence")))
     return "\n".join(lines)
+
+
+def _number(x: float) -> str:
+    """A count with thousands separators; a share (below 1, not whole) with 3 digits."""
+    return f"{x:.3g}" if abs(x) < 1 and x != round(x) else f"{x:,.0f}"
 
 
 def _cell(value) -> str:
