@@ -9,8 +9,8 @@ to the cheapest (issue 16: a poor T-54/55 cost less effort than a fair T-80 and 
 first). Donor hulls cost hulls, not effort, and do not enter the ranking.
 
 The order is one for every replication (the priority list is structural in the engine): it
-is ranked at each parameter's mean (its posterior mean when calibrated), so it depends on the
-scenario alone, never on a chunk's draws.
+is ranked at each parameter's prior mean, so it depends on the scenario alone, never on a
+chunk's draws, and calibration does not reorder the list it was calibrated with.
 """
 
 from __future__ import annotations
@@ -19,19 +19,15 @@ import numpy as np
 
 from sim.distributions import clip_to_domain
 from sim.params import CONDITIONS, Scenario
-from sim.posterior import posterior_means
 
 
 def mean_values(scenario: Scenario) -> dict[str, float]:
-    """Each parameter at its mean, clipped into its domain (calibrated ones at the posterior
-    mean)."""
-    values = {
+    """Each parameter at its prior mean, clipped into its domain (a calibrated posterior is
+    ignored on purpose: see the module docstring)."""
+    return {
         name: float(clip_to_domain(np.array([param.dist.mean()]), param.domain)[0])
         for name, param in scenario.params().items()
     }
-    if scenario.posterior is not None:
-        values |= {k: float(v[0]) for k, v in posterior_means(scenario.posterior).items()}
-    return values
 
 
 def usefulness(scenario: Scenario, values: dict[str, float] | None = None) -> dict:
