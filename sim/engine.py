@@ -62,9 +62,12 @@ class Trace:
     capacity: np.ndarray  # (T, R) refurbishment capacity that month, effort units
     #: (T, R) donor hulls drawn but not found in storage, cumulative, all families
     donor_shortfall: np.ndarray | None = None
+    effort_spent: np.ndarray | None = None  # (T, R) effort units spent on any hull that month
 
     @classmethod
-    def from_series(cls, series, effort_refurbishable, capacity, donor_shortfall=None) -> Trace:
+    def from_series(
+        cls, series, effort_refurbishable, capacity, donor_shortfall=None, effort_spent=None
+    ) -> Trace:
         """The trace whose fields are views of ``series`` (T, V, F + 1, R)."""
         fam = series[:, :, :-1]
         return cls(
@@ -80,6 +83,7 @@ class Trace:
             effort_refurbishable=effort_refurbishable,
             capacity=capacity,
             donor_shortfall=donor_shortfall,
+            effort_spent=effort_spent,
         )
 
 
@@ -249,6 +253,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     shipped = np.zeros(inputs.supply_rate.shape, dtype)
     effort_refurbishable = np.empty((months, reps), np.float64)
     donor_shortfall = np.zeros((months, reps), np.float64)  # cumulative, all families
+    effort_spent = np.empty((months, reps), np.float64)
     short_so_far = np.zeros(reps, np.float64)
     refurbishable = (inputs.entry_condition != POOR)[:, None]
     cost, failure = inputs.entry_cost.copy(), inputs.entry_failure.copy()
@@ -317,6 +322,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         starts_less_failed = starts - failed
         entered[t] = by_family(starts_less_failed, per_family)
         pipeline += entered[t]
+        np.einsum("kr,kr->r", starts, cost, out=effort_spent[t])
         starts *= cost_refurbishable
         starts.sum(axis=0, out=effort_refurbishable[t])
 
@@ -357,5 +363,5 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
 
     return Trace.from_series(
         series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
-        donor_shortfall=donor_shortfall,
+        donor_shortfall=donor_shortfall, effort_spent=effort_spent,
     )  # fmt: skip
