@@ -19,6 +19,7 @@ from sim.loader import load_scenario
 from sim.run import run_scenario
 from sim.sampling import draw_params
 from sim.streams import RandomFlows, poisson_inverse_cdf
+from sim.summary import summary
 
 REPO = Path(__file__).resolve().parents[1]
 FAMILY = {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0}
@@ -106,10 +107,15 @@ def test_compare_command_writes_json_csv_and_figure(tmp_path):
     assert (out / "compare.png").stat().st_size > 10_000
 
 
-def test_ceasefire_scenario_reports_months_to_rebuild():
+def test_ceasefire_scenario_reports_the_three_rebuild_months():
     scenario = load_scenario(REPO / "scenarios" / "ceasefire.toml")
     assert scenario.thresholds.rebuild_after == 2026 * 12
     result = run_scenario(dataclasses.replace(scenario), reps=200, seed=1)
-    rebuilt = result.metrics["active_rebuilt"]
-    happened = rebuilt[rebuilt >= 0]
-    assert len(happened) > 0 and (happened >= 2026 * 12 - scenario.start).all()
+    ceasefire = 2026 * 12 - scenario.start
+    for metric in ("rebuild_active", "rebuild_restorable", "reach_requirement"):
+        month = result.metrics[metric]
+        happened = month[month >= 0]
+        assert len(happened) > 0 and (happened >= ceasefire).all(), metric
+    months = summary(result)["metrics"]
+    assert {"months_to_rebuild", "months_to_rebuild_restorable",
+            "months_to_reach_requirement"} <= set(months)  # fmt: skip
