@@ -114,8 +114,12 @@ def test_ceasefire_scenario_reports_the_three_rebuild_months():
     ceasefire = 2026 * 12 - scenario.start
     for metric in ("rebuild_active", "rebuild_restorable", "reach_requirement"):
         month = result.metrics[metric]
-        happened = month[month >= 0]
-        assert len(happened) > 0 and (happened >= ceasefire).all(), metric
+        assert (month[month >= 0] >= ceasefire).all(), metric
+    assert (result.metrics["reach_requirement"] >= 0).all()  # the fleet settles there
+    assert (result.metrics["rebuild_active"] >= 0).any()
+    # Losses are permanent and production stops at the requirement, so active plus
+    # restorable storage never regains its pre-war level within the horizon.
+    assert (result.metrics["rebuild_restorable"] < 0).all()
     months = summary(result)["metrics"]
     assert {"months_to_rebuild", "months_to_rebuild_restorable",
             "months_to_reach_requirement"} <= set(months)  # fmt: skip
