@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.params import (
-    CAPACITY, COMMITTED, CONDITIONS, HAZARD, LOSSES, PRODUCTION, REQUIRED, Scenario, Step, step_name,
+    CAPACITY,
+    COMMITTED,
+    CONDITIONS,
+    HAZARD,
+    LOSSES,
+    PRODUCTION,
+    REQUIRED,
+    Scenario,
+    Step,
+    step_name,
 )  # fmt: skip
 
 MONTHS_PER_YEAR = 12

@@ -32,8 +32,8 @@ from sim.params import (
     Supply,
     Thresholds,
 )  # fmt: skip
-from sim.priority import usefulness_order
 from sim.posterior import Posterior, PosteriorError, read_posterior
+from sim.priority import usefulness_order
 
 
 class ScenarioError(ValueError):

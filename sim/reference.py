@@ -29,7 +29,15 @@ import simpy
 
 from sim.distributions import clip_to_domain
 from sim.params import (
-    CAPACITY, COMMITTED, CONDITIONS, HAZARD, LOSSES, PRODUCTION, REQUIRED, Scenario, Step,
+    CAPACITY,
+    COMMITTED,
+    CONDITIONS,
+    HAZARD,
+    LOSSES,
+    PRODUCTION,
+    REQUIRED,
+    Scenario,
+    Step,
     step_name,
 )  # fmt: skip
 
