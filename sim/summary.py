@@ -153,6 +153,7 @@ def manifest(result: RunResult, facts: dict) -> dict:
         "sampling": result.sampling,
         "families": list(scen.family_names),
         "priority": [f"{f}:{c}" for f, c in scen.priority],
+        "priority_order": scen.priority_order,
         "thresholds": vars(scen.thresholds),
         "parameters": params,
         "posterior": posterior_manifest(scen.posterior),

@@ -3,6 +3,8 @@ order, one donor pool, and the peacetime ramp."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from factories import make_scenario, scenario_dict
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 from sim.engine import POOR, make_plan, simulate, strip_donors
 from sim.inputs import build_inputs, peace_factor
-from sim.loader import build_scenario
+from sim.loader import build_scenario, load_scenario
 from sim.metrics import VARIABLES, headline_metrics, trajectory_series, worst_month_loss_share
 from sim.priority import usefulness
 from sim.run import run_scenario
@@ -284,3 +286,30 @@ def test_usefulness_ranks_quality_per_effort_per_usable_tank():
     assert score[("MID", "poor")] == pytest.approx(0.6 * 0.75 / 3.0)
     ranked = [score[e] for e in scenario.priority]
     assert ranked == sorted(ranked, reverse=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundled scenarios (issue 16's done-when)
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def test_calibrated_baseline_never_loses_more_than_its_committed_share_in_a_month():
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    result = run_scenario(scenario, reps=2000, seed=1)
+    committed = draw_params(scenario, seed=1, first_rep=0, reps=2000)
+    upper = scenario.params()["losses.committed_share.2022-02"].dist.arg("high")
+    worst = result.metrics["worst_month_loss_share"]
+    assert (worst <= committed["losses.committed_share.2022-02"] + 1e-12).all()
+    assert np.quantile(worst, 0.95) <= upper and worst.max() < 1.0
+
+
+def test_ceasefire_fleet_stays_within_15_percent_of_its_requirement_from_two_years_on():
+    scenario = load_scenario(SCENARIOS / "ceasefire.toml")
+    reps = 1024
+    result = run_scenario(scenario, reps=reps, seed=1, keep_paths=True)
+    values = draw_params(scenario, seed=1, first_rep=0, reps=reps)
+    required = build_inputs(scenario, values, integer=True).required
+    two_years_on = scenario.thresholds.rebuild_after + 24 - scenario.start
+    ratio = np.median(result.active_paths[two_years_on:] / required[two_years_on:], axis=1)
+    assert (np.abs(ratio - 1.0) <= 0.15).all(), ratio
