@@ -426,7 +426,7 @@ def simulate_reference(
         out["donor_shortfall_end"][r] = model.donor_shortfall
         before = np.concatenate([[model.start_active], model.paths["active"][:-1]])
         lost = np.diff(model.paths["lost"], prepend=0)
-        share = np.divide(lost, before, out=np.zeros(T), where=before > 0)
-        out["worst_month_loss_share"][r] = share.max()
+        lost_share = np.divide(lost, before, out=np.zeros(T), where=before > 0)
+        out["worst_month_loss_share"][r] = lost_share.max()
     out["pipeline_end"] = out.pop("in_transit_end")
     return out

@@ -53,7 +53,7 @@ def test_reference_conserves_every_family_every_month(pair):
     assert ref["conserved"].all()
 
 
-@pytest.mark.parametrize("metric", ["active_end", "lost_end"])
+@pytest.mark.parametrize("metric", ["active_end", "lost_end", "worst_month_loss_share"])
 def test_means_agree(pair, metric):
     _, engine, ref = pair
     z = z_score(ref[metric], engine.metrics[metric])
@@ -89,8 +89,8 @@ def test_paired_with_the_same_parameter_draws():
     engine = run_scenario(scenario, reps=reps, seed=7).metrics
     values = draw_params(scenario, seed=7, first_rep=0, reps=reps)
     ref = simulate_reference(scenario, reps=reps, seed=8, values=values)
-    for metric in ("active_end", "lost_end"):
-        diff = (ref[metric] - engine[metric]).astype(float)
+    for metric in ("active_end", "lost_end", "storage_exhausted", "worst_month_loss_share"):
+        diff = (months(ref[metric]) - months(engine[metric])).astype(float)
         z = diff.mean() / (diff.std(ddof=1) / np.sqrt(reps))
         assert abs(z) < Z_MAX, f"{metric}: paired z = {z:.2f} (mean gap {diff.mean():.1f})"
 
