@@ -316,7 +316,7 @@ def _comparison(comparison: Comparison | None, notes: tuple[str, ...], count: in
         for date, s in paired["active_gain"].items():
             rows.append(_paired_row(f"active fleet gained, {date}", "tanks", s, "{:+,.0f}"))
         d = paired["exhaustion_delay_months"]
-        rows.append(_paired_row("good+fair storage exhaustion delayed", "months", d, "{:+.1f}"))
+        rows.append(_paired_row("good+fair storage exhaustion delayed", "months", d, "{:+.2f}"))
         for date, s in paired["p_stays_above"].items():
             what = (f"P(active fleet &ge; {data['threshold']:,.0f} every month to {date}): "
                     f"{s['reference']:.2f} &rarr; {s['scenario']:.2f}")  # fmt: skip

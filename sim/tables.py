@@ -68,8 +68,8 @@ def compare_table(data: dict) -> str:
                          f"[{s['ci95'][0]:+,.0f}, {s['ci95'][1]:+,.0f}]; "
                          f"se {s['se_paired']:.1f} vs {s['se_unpaired']:.1f}")  # fmt: skip
         d = p["exhaustion_delay_months"]
-        lines.append(f"    exhaustion delayed by {d['mean']:+.1f} months "
-                     f"[{d['ci95'][0]:+.1f}, {d['ci95'][1]:+.1f}]")  # fmt: skip
+        lines.append(f"    exhaustion delayed by {d['mean']:+.2f} months "
+                     f"[{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]")  # fmt: skip
         for date, s in p["p_stays_above"].items():
             change = f"{s['mean']:+.3f} [{s['ci95'][0]:+.3f}, {s['ci95'][1]:+.3f}]"
             lines.append(
