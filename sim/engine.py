@@ -283,8 +283,8 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         if inputs.loss_hazard:
             at_risk = flows.whole(active * inputs.committed_share[t])
             prob = hazard_probability(inputs.hazard[t], noise, inputs.vulnerability)
-            expected_loss = (at_risk * hazard_probability(inputs.hazard[t], 1.0,
-                             inputs.vulnerability)).sum(axis=0)  # fmt: skip
+            without_noise = hazard_probability(inputs.hazard[t], 1.0, inputs.vulnerability)
+            expected_loss = (at_risk * without_noise).sum(axis=0)
         else:
             at_risk = active
             prob = _loss_probability(active, inputs.vulnerability, inputs.true_losses[t] * noise)
