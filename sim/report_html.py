@@ -59,8 +59,9 @@ MONTH_LABELS = {
     "months_to_reach_requirement": "months to reach the required active fleet",
 }
 FALLBACK_LIMITS = (
-    "It is not a forecast of Russian decisions or of the war. Losses after May 2025 follow an "
-    "assumed schedule; nothing responds to the front line, budgets or sanctions. Several "
+    "It is not a forecast of Russian decisions or of the war. After May 2025 the loss hazard "
+    "follows an assumed prior; the fleet answers only through the requirement it is rebuilt "
+    "to, and nothing responds to the front line, budgets or sanctions. Several "
     "inputs have no public source; they are recorded in seeds/assumptions.toml as assumptions "
     "with deliberately wide ranges. The defaults are not yet calibrated to the 2022-2025 "
     "record, so read absolute levels with care."
