@@ -20,6 +20,7 @@ from sim.params import (
     COMMITTED,
     CONDITIONS,
     HAZARD,
+    LOSS_MODELS,
     LOSSES,
     ORDERS,
     PRODUCTION,
@@ -254,7 +255,8 @@ TOP = (
     "production", "supply", "parts", "metrics", "posterior", "demand", "peace",
 )  # fmt: skip
 LOSS_KEYS = (
-    "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share", "monthly_cv",
+    "model", "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share",
+    "monthly_cv",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 #: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
@@ -363,27 +365,36 @@ def _parts(check: _Checker, name: str, raw: Any, families: tuple[str, ...]) -> P
 
 
 def _losses(check: _Checker, raw: Any) -> dict:
-    """The ``[losses]`` table: a hazard on the committed force, or an imposed count schedule
-    (exactly one of the two)."""
+    """The ``[losses]`` table: a hazard on the committed force (``hazard_per_month`` with
+    ``committed_share``) or an imposed count schedule (``confirmed_per_month``). With both
+    (a file that extends a hazard scenario and imposes counts), ``model`` says which one
+    applies; the other stays a parameter of the scenario but draws nothing."""
     losses = check.table("losses", raw, LOSS_KEYS, ("detection_share", "monthly_cv"))
     counts, hazard = "confirmed_per_month" in losses, "hazard_per_month" in losses
-    if counts == hazard:
-        message = "give hazard_per_month (with committed_share) or confirmed_per_month, not both"
-        if not counts:
+    model = losses.get("model")
+    if model is not None and model not in LOSS_MODELS:
+        check.fail("losses.model", model, f"must be one of {', '.join(LOSS_MODELS)}")
+    if model is None:
+        if counts and hazard:
+            message = 'hazard_per_month and confirmed_per_month: say model = "hazard" or "counts"'
+            check.fail("losses", raw, message)
+        if not counts and not hazard:
             message = "needs hazard_per_month (with committed_share) or confirmed_per_month"
-        check.fail("losses", raw, message)
+            check.fail("losses", raw, message)
+        model = "hazard" if hazard else "counts"
+    if model == "counts" and not counts:
+        check.fail("losses.confirmed_per_month", "(missing)", 'required with model = "counts"')
+    if model == "hazard" and not hazard:
+        check.fail("losses.hazard_per_month", "(missing)", 'required with model = "hazard"')
     if hazard and "committed_share" not in losses:
         check.fail("losses.committed_share", "(missing)", "required with hazard_per_month")
-    if counts and "committed_share" in losses:
-        check.fail(
-            "losses.committed_share", losses["committed_share"],
-            "only with hazard_per_month (an imposed count schedule commits no share)",
-        )  # fmt: skip
-    out = {"loss_schedule": (), "hazard_schedule": (), "committed_schedule": ()}
+    out = {"loss_schedule": (), "hazard_schedule": (), "committed_schedule": (),
+           "loss_model": model}  # fmt: skip
     if counts:
         out["loss_schedule"] = check.schedule(LOSSES, losses["confirmed_per_month"], "count")
-    else:
+    if hazard:
         out["hazard_schedule"] = check.schedule(HAZARD, losses["hazard_per_month"], "share")
+    if "committed_share" in losses:
         out["committed_schedule"] = check.schedule(COMMITTED, losses["committed_share"], "share")
     return out
 

@@ -19,6 +19,8 @@ COMMITTED = "losses.committed_share"
 REQUIRED = "demand.required_active"
 #: How the refurbishment priority list is ordered (``refurbishment.order``).
 ORDERS = ("usefulness", "listed")
+#: How losses are drawn (``losses.model``).
+LOSS_MODELS = ("hazard", "counts")
 CAPACITY = "refurbishment.capacity_per_month"
 PRODUCTION = "production.tanks_per_year"
 
@@ -132,9 +134,11 @@ class Scenario:
     production_schedule: tuple[Step, ...]
     supplies: tuple[Supply, ...] = field(default_factory=tuple)
     parts: tuple[Parts, ...] = field(default_factory=tuple)
-    #: Losses as a hazard on the committed force (both empty: ``loss_schedule`` imposes counts).
+    #: Losses as a hazard on the committed force (used when ``loss_model`` is "hazard").
     hazard_schedule: tuple[Step, ...] = field(default_factory=tuple)  # per committed tank-month
     committed_schedule: tuple[Step, ...] = field(default_factory=tuple)  # share of active
+    #: "hazard" (losses on the committed force) or "counts" (``loss_schedule`` imposed).
+    loss_model: str = "counts"
     #: Required active fleet, tanks; empty: no requirement (refurbish at full capacity).
     required_schedule: tuple[Step, ...] = field(default_factory=tuple)
     peace: Peace | None = None
@@ -155,7 +159,7 @@ class Scenario:
     @property
     def loss_hazard(self) -> bool:
         """Losses are a hazard on the committed force (else an imposed count schedule)."""
-        return bool(self.hazard_schedule)
+        return self.loss_model == "hazard"
 
     def params(self) -> dict[str, Param]:
         """Every uncertain parameter under a stable dotted name (used to key its draws)."""

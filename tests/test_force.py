@@ -313,3 +313,17 @@ def test_ceasefire_fleet_stays_within_15_percent_of_its_requirement_from_two_yea
     two_years_on = scenario.thresholds.rebuild_after + 24 - scenario.start
     ratio = np.median(result.active_paths[two_years_on:] / required[two_years_on:], axis=1)
     assert (np.abs(ratio - 1.0) <= 0.15).all(), ratio
+
+
+def test_an_analyst_can_impose_counts_on_the_calibrated_baseline(tmp_path):
+    # A file extending the hazard baseline imposes 3,000 confirmed losses a month from 2026.
+    path = tmp_path / "counts.toml"
+    path.write_text(
+        f'extends = "{(SCENARIOS / "baseline.toml").as_posix()}"\n[losses]\nmodel = "counts"\n'
+        '[losses.confirmed_per_month]\n"2022-02" = 100\n"2026-01" = 3000\n'
+    )
+    scenario = load_scenario(path)
+    assert not scenario.loss_hazard and scenario.hazard_schedule  # kept, drawing nothing
+    result = run_scenario(scenario, reps=256, seed=1)
+    # An imposed count can take the whole fleet in a month (capped at the active stock).
+    assert (result.metrics["worst_month_loss_share"] == 1.0).mean() > 0.9

@@ -138,8 +138,18 @@ CASES = [
     # --- losses, demand, peace and order (issue 16)
     pytest.param(
         '[losses.confirmed_per_month]\n"2023-03" = 50\n',
-        ["losses", "give hazard_per_month (with committed_share) or confirmed_per_month, not both"],
-        id="count-schedule-and-hazard-together",
+        ["losses", 'hazard_per_month and confirmed_per_month: say model = "hazard" or "counts"'],
+        id="count-schedule-and-hazard-without-a-model",
+    ),
+    pytest.param(
+        '[losses]\nmodel = "counts"\n',
+        ["losses.confirmed_per_month", "(missing)", 'required with model = "counts"'],
+        id="count-model-without-counts",
+    ),
+    pytest.param(
+        '[losses]\nmodel = "schedule"\n',
+        ["losses.model", '= "schedule"', "must be one of hazard, counts"],
+        id="unknown-loss-model",
     ),
     pytest.param(
         '[losses.committed_share]\n"2026-01" = 1.5\n',
