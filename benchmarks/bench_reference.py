@@ -3,7 +3,8 @@
 1. the vectorised engine (``sim.runs.run.run_scenario``), all replications at once;
 2. the SimPy tank-by-tank reference (``sim.reference.simulate_reference``);
 3. a plain-Python loop over replications and months with counts and scalar numpy draws
-   (below, in this file: the model as one would first write it, no arrays).
+   (below, in this file: the model as one would first write it, no arrays; the closed loop
+   of issue 16 without the peacetime ramp, which the baseline does not use).
 
 Run: ``python benchmarks/bench_reference.py [--engine-reps 10000] [--simpy-reps 20]
 [--plain-reps 50]``. Full baseline horizon. Prints figures; asserts nothing. Timings vary
@@ -21,7 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.loader import load_scenario
-from sim.model.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, step_name
+from sim.model.params import (
+    CAPACITY,
+    COMMITTED,
+    CONDITIONS,
+    HAZARD,
+    LOSSES,
+    PRODUCTION,
+    REQUIRED,
+    step_name,
+)  # fmt: skip
 from sim.reference import draw_values, simulate_reference, step_value
 from sim.runs.run import run_scenario
 
@@ -63,6 +73,7 @@ def plain_replication(scenario, v: dict[str, float], rng: np.random.Generator) -
         sups.append([index[s.family], first, v[f"{b}.tanks_per_month"], cap, batch, 0])
     cv = v["losses.monthly_cv"]
     shape = 1.0 / max(cv, 1e-6) ** 2
+    has_req = bool(scenario.required_schedule)
     for t in range(T):
         for part in scenario.parts:
             if max(part.start - start, 0) == t:
@@ -76,26 +87,46 @@ def plain_replication(scenario, v: dict[str, float], rng: np.random.Generator) -
             to_poor = rng.binomial(fair, v["storage.fair_to_poor"])
             storage[f] = [good - to_fair, fair + to_fair - to_poor, poor + to_poor]
         noise = rng.gamma(shape, 1.0 / shape) if cv > 0 else 1.0
-        expected = sched(LOSSES, scenario.loss_schedule, t) / v["losses.detection_share"] * noise
-        exposure = sum(vul[f] * active[f] for f in range(F))
-        for f in range(F):
-            if exposure > 0:
-                active[f] -= rng.binomial(active[f], min(1.0, expected * vul[f] / exposure))
-        capacity, before = sched(CAPACITY, scenario.capacity_schedule, t), 0.0
-        for k, (f, c) in enumerate(entries):
-            stock = storage[f][c]
-            available = math.floor(stock / (1.0 + donor[k]) + 1e-9)
+        if scenario.loss_hazard:  # a hazard on the committed force
+            hazard = sched(HAZARD, scenario.hazard_schedule, t)
+            share = sched(COMMITTED, scenario.committed_schedule, t)
+            committed = [math.floor(a * share + 1e-9) for a in active]
+            expected_loss = sum(committed[f] * min(1.0, vul[f] * hazard) for f in range(F))
+            for f in range(F):
+                active[f] -= rng.binomial(committed[f], min(1.0, vul[f] * hazard * noise))
+        else:  # an imposed count schedule
+            expected = sched(LOSSES, scenario.loss_schedule, t) / v["losses.detection_share"]
+            expected_loss = min(expected, sum(active))
+            exposure = sum(vul[f] * active[f] for f in range(F))
+            for f in range(F):
+                if exposure > 0:
+                    p = min(1.0, expected * noise * vul[f] / exposure)
+                    active[f] -= rng.binomial(active[f], p)
+        required = sched(REQUIRED, scenario.required_schedule, t) if has_req else math.inf
+        rate = sched(PRODUCTION, scenario.production_schedule, t) / 12
+        in_pipe = sum(sum(pipeline[s]) for s in range(t, t + lead + 1))
+        wanted = max(required - sum(active) - in_pipe + lead * (expected_loss - rate), 0.0)
+        remaining = sched(CAPACITY, scenario.capacity_schedule, t)
+        for k, (f, c) in enumerate(entries):  # one donor pool: claims leave it in order
+            stock, poor = storage[f][c], storage[f][2]
+            pool = stock if c == 2 else stock + poor
+            available = min(math.floor(pool / (1.0 + donor[k]) + 1e-9), stock)
             demand = available * cost[k]
-            effort = min(max(capacity - before, 0.0), demand)
-            before += demand
-            n = min(math.floor(effort / cost[k] + 1e-9), available)
+            n = min(math.floor(min(remaining, demand) / cost[k] + 1e-9), available)
+            n = min(n, math.floor(wanted / max(1.0 - fail[k], 1e-12) + 1e-9))
+            remaining = max(remaining - demand, 0.0)
             if n:
-                donors = min(rng.binomial(n, donor[k]), stock - n)
-                storage[f][c] = stock - n - donors
+                wanted -= n * (1.0 - fail[k])
+                storage[f][c] -= n
+                donors = rng.binomial(n, donor[k])
+                from_poor = min(donors, storage[f][2])
+                storage[f][2] -= from_poor
+                storage[f][c] -= min(donors - from_poor, storage[f][c])
                 pipeline[t + lead][f] += n - rng.binomial(n, fail[k])
         for f in range(F):
             active[f] += pipeline[t][f]
-        active[prod_family] += rng.poisson(sched(PRODUCTION, scenario.production_schedule, t) / 12)
+        room = required - sum(active) - sum(sum(pipeline[s]) for s in range(t + 1, t + lead + 1))
+        active[prod_family] += min(rng.poisson(rate), max(math.floor(room + 1e-9), 0))
         for s in sups:
             arriving = rng.poisson(s[2]) + (s[4] if t == s[1] else 0)
             if t >= s[1]:

@@ -10,10 +10,13 @@ numpy ``Generator``: results agree with the engine in distribution, not draw for
 
 Within month ``t`` the processes run at fixed offsets (exact binary fractions):
 
-- ``t + 0``: parts effects, degradation, losses (the ``front`` process);
-- ``t + 1/4``: refurbishment starts (the ``plant`` process);
+- ``t + 0``: parts effects, degradation, losses (the ``front`` process): a hazard on the
+  committed tanks (a share of each family's active fleet), or an imposed count;
+- ``t + 1/4``: refurbishment starts (the ``plant`` process), no more than close the gap to
+  the required fleet; donor hulls come from one pool, each stripped once;
 - ``t + 1/2``: deliveries due this month (a batch started at ``s`` arrives at ``s + lead``);
-- ``t + 3/4``: production and foreign supply;
+- ``t + 3/4``: production (no more than the gap to the requirement);
+- ``t + 13/16``: foreign supply;
 - ``t + 7/8``: record, and check conservation family by family.
 """
 
@@ -25,15 +28,22 @@ import numpy as np
 import simpy
 
 from sim.model.distributions import clip_to_domain
-from sim.model.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, Scenario, Step, step_name
+from sim.model.params import (
+    CAPACITY,
+    COMMITTED,
+    CONDITIONS,
+    HAZARD,
+    LOSSES,
+    PRODUCTION,
+    REQUIRED,
+    Scenario,
+    Step,
+    step_name,
+)  # fmt: skip
 
 GOOD, FAIR, POOR = 0, 1, 2
-FRONT, PLANT, DELIVER, INFLOW, RECORD = 0.0, 0.25, 0.5, 0.75, 0.875
+FRONT, PLANT, DELIVER, INFLOW, SUPPLY, RECORD = 0.0, 0.25, 0.5, 0.75, 0.8125, 0.875
 TOLERANCE = 1e-9  # whole hulls: floor with a tolerance for float error, as the engine does
-
-
-#: Order in which entries strip their donor hulls (as the vectorised engine).
-DONOR_ORDER = {POOR: 0, GOOD: 1, FAIR: 2}
 
 
 class Hull:
@@ -130,6 +140,7 @@ class TankModel:
                 serial += n
             self.start_total[i] += total
         self.good_fair0 = self._good_fair()
+        self.start_active = int(sum(active0))
         c = CONDITIONS
         self.entries = [(self.index[f], c.index(cond)) for f, cond in scenario.priority]
         self.cost = [v[f"{fam[f]}.refurb_effort"] * v[f"refurbishment.effort.{c[k]}"]
@@ -139,7 +150,10 @@ class TankModel:
         self.lead = int(np.rint(v["refurbishment.lead_time_months"]))
         for key in ("lost", "scrapped", "refurbished", "produced", "imported", "in_transit"):
             setattr(self, key, np.zeros(self.F, dtype=np.int64))
-        self.paths = {k: np.zeros(self.T, np.int64) for k in ("active", "storage", "good_fair")}
+        self.paths = {k: np.zeros(self.T, np.int64)
+                      for k in ("active", "storage", "good_fair", "lost")}  # fmt: skip
+        self.expected_loss = 0.0  # this month's expected losses (set by ``losses``)
+        self.donor_shortfall = 0  # donor hulls drawn but not found, cumulative
         self.conserved = True
         for proc in (self.front, self.plant, self.production, self.recorder):
             env.process(proc())
@@ -150,6 +164,27 @@ class TankModel:
     def schedule(self, name: str, steps: tuple[Step, ...], t: int) -> float:
         values = [self.v[step_name(name, s)] for s in steps]
         return step_value(steps, values, self.sc.start + t)
+
+    def peace(self, t: int, share_name: str) -> float:
+        """Wartime-to-peacetime multiplier of month ``t``: 1 before the peace, then down
+        linearly to the peacetime share over the ramp (the first month is its first step)."""
+        peace = self.sc.peace
+        if peace is None:
+            return 1.0
+        share = self.v[f"peace.{share_name}"]
+        progress = (t - (peace.start - self.sc.start) + 1.0) / max(self.v["peace.ramp_months"], 1.0)
+        return 1.0 - (1.0 - share) * min(max(progress, 0.0), 1.0)
+
+    def required(self, t: int) -> float:
+        """The required active fleet in month ``t`` (inf before its first step, or none)."""
+        steps = self.sc.required_schedule
+        if not steps or self.sc.start + t < min(s.month for s in steps):
+            return math.inf
+        return self.schedule(REQUIRED, steps, t)
+
+    def production_rate(self, t: int) -> float:
+        rate = self.schedule(PRODUCTION, self.sc.production_schedule, t) / 12.0
+        return rate * self.peace(t, "production_share")
 
     def _good_fair(self) -> int:
         return sum(len(s[GOOD].items) + len(s[FAIR].items) for s in self.stores)
@@ -186,60 +221,100 @@ class TankModel:
 
     def losses(self, t: int) -> None:
         v = self.v
-        confirmed = self.schedule(LOSSES, self.sc.loss_schedule, t)
         cv = v["losses.monthly_cv"]
         shape = 1.0 / max(cv, 1e-6) ** 2
         noise = self.rng.gamma(shape, 1.0 / shape) if cv > 0 else 1.0
-        expected = confirmed / v["losses.detection_share"] * noise
         vul = [v[f"families.{n}.vulnerability"] for n in self.sc.family_names]
-        exposure = sum(vul[f] * self.active[f].level for f in range(self.F))
-        if exposure <= 0:
-            return
+        levels = [int(self.active[f].level) for f in range(self.F)]
+        if self.sc.loss_hazard:
+            hazard = self.schedule(HAZARD, self.sc.hazard_schedule, t)
+            share = self.schedule(COMMITTED, self.sc.committed_schedule, t)
+            committed = [math.floor(n * share + TOLERANCE) for n in levels]
+            prob = [min(1.0, vul[f] * (hazard * noise)) for f in range(self.F)]
+            self.expected_loss = sum(
+                committed[f] * min(1.0, vul[f] * hazard) for f in range(self.F)
+            )
+        else:
+            true = self.schedule(LOSSES, self.sc.loss_schedule, t) / v["losses.detection_share"]
+            self.expected_loss = min(true, float(sum(levels)))
+            exposure = sum(vul[f] * levels[f] for f in range(self.F))
+            committed = levels
+            prob = [min(1.0, true * noise * vul[f] / exposure) if exposure > 0 else 0.0
+                    for f in range(self.F)]  # fmt: skip
         for f in range(self.F):
-            n = int(self.active[f].level)
-            p = min(1.0, expected * vul[f] / exposure)
-            lost = int((self.rng.random(n) < p).sum())  # one Bernoulli trial per tank
+            # one Bernoulli trial per tank at risk
+            lost = int((self.rng.random(committed[f]) < prob[f]).sum())
             if lost:
                 self.active[f].get(lost)
                 self.lost[f] += lost
 
     def plant(self):
-        """Spend the month's effort down the priority list, whole hulls only."""
+        """Spend the month's effort down the priority list, whole hulls only, as far as the
+        gap to the required fleet goes; then strip the donor hulls, each from one pool."""
         rng = self.rng
         for t in range(self.T):
             yield self.at(t, PLANT)
             capacity = self.schedule(CAPACITY, self.sc.capacity_schedule, t)
-            before = 0.0  # claimed above: full demands (as the engine), or spent (pass_leftover)
-            batch: list[Hull] = []
-            poor_now = [len(self.stores[f][POOR].items) for f in range(self.F)]
-            wanted: list[tuple[int, int, int]] = []  # (family, condition, donors wanted)
+            capacity *= self.peace(t, "capacity_share")
+            active = sum(c.level for c in self.active)
+            wanted = self.required(t) - active - int(self.in_transit.sum())
+            wanted += self.lead * (self.expected_loss - self.production_rate(t))
+            wanted = max(wanted, 0.0)
+            # Plan: each entry's donor claim (expected: starts x donor share) leaves the
+            # pool before the entries below it plan theirs.
+            left = {(f, c): float(len(self.stores[f][c].items))
+                    for f in range(self.F) for c in (GOOD, FAIR, POOR)}  # fmt: skip
+            remaining = capacity  # claimed above: full demands (as the engine), or spent
+            planned: list[int] = []
             for k, (f, cond) in enumerate(self.entries):
-                store, cost, d = self.stores[f][cond], self.cost[k], self.donor_share[k]
-                pool = len(store.items) + (poor_now[f] if cond != POOR else 0)
-                available = min(math.floor(pool / (1.0 + d) + TOLERANCE), len(store.items))
+                cost, d = self.cost[k], self.donor_share[k]
+                usable = max(1.0 - self.failure[k], 1e-12)
+                own = left[(f, cond)]
+                if cond == POOR:
+                    available = math.floor(own / (1.0 + d) + TOLERANCE)
+                else:
+                    pool = own + left[(f, POOR)]
+                    available = min(math.floor(pool / (1.0 + d) + TOLERANCE), own)
                 demand = available * cost
-                effort = min(max(capacity - before, 0.0), demand)
+                effort = min(remaining, demand)
                 n = min(math.floor(effort / cost + TOLERANCE), available)
-                before += n * cost if self.pass_leftover else demand
+                if wanted < math.inf:
+                    n = min(n, math.floor(wanted / usable + TOLERANCE))
+                    wanted -= n * usable
+                remaining = max(remaining - (n * cost if self.pass_leftover else demand), 0.0)
+                planned.append(n)
+                claim = n * d
+                left[(f, cond)] -= n
+                if cond == POOR:
+                    left[(f, cond)] -= claim
+                else:
+                    from_poor = min(claim, left[(f, POOR)])
+                    left[(f, POOR)] -= from_poor
+                    left[(f, cond)] -= claim - from_poor
+            batch: list[Hull] = []
+            wants: list[int] = []
+            for k, (f, cond) in enumerate(self.entries):
+                n = planned[k]
+                wants.append(int((rng.random(n) < self.donor_share[k]).sum()) if n else 0)
                 if n == 0:
                     continue
-                started = yield store.take(n)
-                wanted.append((f, cond, int((rng.random(n) < d).sum())))
+                started = yield self.stores[f][cond].take(n)
                 fails = rng.random(n) < self.failure[k]
                 self.scrapped[f] += int(fails.sum())
                 batch.extend(h for h, bad in zip(started, fails) if not bad)
-            # Donor hulls are stripped for parts once every entry has started its hulls,
-            # worst first: a poor entry's from its own stock; a good or fair entry's from
-            # its family's poor hulls, then its own. Poor entries first, then good, then fair.
-            for f, cond, want in sorted(wanted, key=lambda w: DONOR_ORDER[w[1]]):
-                sources = [cond] if cond == POOR else [POOR, cond]
-                for source in sources:
+            # Donor hulls, once every entry has started its hulls, in priority order: a poor
+            # entry's from its own stock; a good or fair entry's from its family's poor
+            # hulls, then its own. A hull stripped once is gone; what is missing is counted.
+            for k, (f, cond) in enumerate(self.entries):
+                want = wants[k]
+                for source in [cond] if cond == POOR else [POOR, cond]:
                     store = self.stores[f][source]
                     take = min(want, len(store.items))
                     if take:
                         yield store.take(take)
                         self.scrapped[f] += take
                         want -= take
+                self.donor_shortfall += want
             if batch:
                 for hull in batch:
                     self.in_transit[hull.family] += 1
@@ -258,8 +333,11 @@ class TankModel:
         family = self.index[self.sc.production_family]
         for t in range(self.T):
             yield self.at(t, INFLOW)
-            rate = self.schedule(PRODUCTION, self.sc.production_schedule, t) / 12.0
-            new = int(self.rng.poisson(rate))
+            new = int(self.rng.poisson(self.production_rate(t)))
+            required = self.required(t)
+            if required < math.inf:
+                room = required - sum(c.level for c in self.active) - int(self.in_transit.sum())
+                new = min(new, max(math.floor(room + TOLERANCE), 0))
             if new:
                 self.active[family].put(new)
                 self.produced[family] += new
@@ -271,7 +349,7 @@ class TankModel:
         batch = int(np.rint(self.v[f"{base}.first_batch"]))
         rate, shipped = self.v[f"{base}.tanks_per_month"], 0
         for t in range(self.T):
-            yield self.at(t, INFLOW)
+            yield self.at(t, SUPPLY)
             arriving = int(self.rng.poisson(rate)) + (batch if t == first else 0)
             if t < first:
                 continue
@@ -289,6 +367,7 @@ class TankModel:
             self.paths["active"][t] = active.sum()
             self.paths["storage"][t] = stored.sum()
             self.paths["good_fair"][t] = self._good_fair()
+            self.paths["lost"][t] = self.lost.sum()
             held = active + stored + self.in_transit + self.lost + self.scrapped
             came = self.start_total + self.produced + self.imported
             fine = (held == came).all() and (active >= 0).all() and (self.in_transit >= 0).all()
@@ -309,8 +388,10 @@ def simulate_reference(
     ``scrapped_end``, ``pipeline_end``, ``produced_end``, ``imported_end`` (all families,
     at the last month), ``storage_exhausted`` (first month index at which good + fair storage
     is at most ``exhausted_share`` of its start, -1 if never), ``active_path``,
-    ``storage_path`` and ``good_fair_path`` (reps, T), and ``conserved`` (bool: every family
-    balanced in every month).
+    ``storage_path``, ``good_fair_path`` and ``lost_path`` (reps, T), ``conserved`` (bool:
+    every family balanced in every month), ``donor_shortfall_end`` (donor hulls drawn but not
+    found) and ``worst_month_loss_share`` (the largest share of the active fleet lost in a
+    month).
 
     ``values`` (name -> (reps,) array, e.g. from :func:`sim.runs.sampling.draw_params`) replaces
     the model's own parameter draws, for paired comparisons. ``pass_leftover=True`` lets
@@ -320,10 +401,13 @@ def simulate_reference(
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x5E1])))
     values = draw_values(scenario, reps, rng) if values is None else values
     T, share = scenario.months, scenario.thresholds.exhausted_share
-    out = {f"{k}_path": np.zeros((reps, T), np.int64) for k in ("active", "storage", "good_fair")}
+    paths = ("active", "storage", "good_fair", "lost")
+    out = {f"{k}_path": np.zeros((reps, T), np.int64) for k in paths}
     counts = ("lost", "refurbished", "scrapped", "produced", "imported", "in_transit")
-    for k in ("active_end", "storage_end", "storage_exhausted", *(f"{c}_end" for c in counts)):
+    ends = ("active_end", "storage_end", "storage_exhausted", "donor_shortfall_end")
+    for k in (*ends, *(f"{c}_end" for c in counts)):
         out[k] = np.zeros(reps, np.int64)
+    out["worst_month_loss_share"] = np.zeros(reps)
     out["conserved"] = np.zeros(reps, bool)
     for r in range(reps):
         env = simpy.Environment()
@@ -339,5 +423,10 @@ def simulate_reference(
         hit = np.flatnonzero(model.paths["good_fair"] <= share * model.good_fair0)
         out["storage_exhausted"][r] = hit[0] if hit.size else -1
         out["conserved"][r] = model.conserved
+        out["donor_shortfall_end"][r] = model.donor_shortfall
+        before = np.concatenate([[model.start_active], model.paths["active"][:-1]])
+        lost = np.diff(model.paths["lost"], prepend=0)
+        lost_share = np.divide(lost, before, out=np.zeros(T), where=before > 0)
+        out["worst_month_loss_share"][r] = lost_share.max()
     out["pipeline_end"] = out.pop("in_transit_end")
     return out

@@ -51,6 +51,7 @@ def scenario_dict(
         "refurbishment": {
             "lead_time_months": lead,
             "priority": priority,
+            "order": "listed",
             "effort": dict(zip(conds, effort)),
             "donors": dict(zip(conds, donors)),
             "failure": dict(zip(conds, failure)),

@@ -98,3 +98,45 @@ def test_tiny_scenario_headline_months(tiny):
     assert result.metrics["refurb_below_half"][0] == -1
     # Active 100 -> 81 (not < 75), 74 (< 75) in month 2.
     assert result.metrics["active_down_25"][0] == 1
+
+
+# The same family with losses as a hazard on the committed force and a required fleet of 110.
+HAZARD = (
+    TINY.replace("good_to_fair = 0.1", "good_to_fair = 0.0")
+    .replace(
+        'confirmed_per_month = {"2024-01" = 10}',
+        'hazard_per_month = {"2024-01" = 0.1}\ncommitted_share = {"2024-01" = 0.5}',
+    )
+    .replace("detection_share = 0.5 ", "detection_share = 1.0 ")
+    + '\n[demand]\nrequired_active = {"2024-01" = 110}\n'
+)
+
+# Month 1: 50 committed x 0.1 = 5 lost (active 95). Gap: 110 - 95 - 0 in the pipeline + 1
+#   month of lead x (5 expected losses - 1 expected new tank) = 19; capacity buys 12 good
+#   hulls (good 30 -> 18). Production: room 110 - 95 - 12 = 3, so its 1 tank comes (96).
+# Month 2: 48 committed -> 4.8 lost (91.2). Gap 110 - 91.2 - 12 + (4.8 - 1) = 10.6 good hulls
+#   start (good 7.4); month-1 starts delivered (+12 -> 103.2, refurbished 12); room
+#   110 - 103.2 - 10.6 < 0: nothing produced.
+# Month 3: 51.6 committed -> 5.16 lost (98.04). Gap 110 - 98.04 - 10.6 + (5.16 - 1) = 5.52
+#   good hulls start (good 1.88); +10.6 delivered (108.64, refurbished 22.6); room
+#   110 - 108.64 - 5.52 < 0: nothing produced.
+HAZARD_EXPECTED = {
+    "active": [96, 103.2, 108.64],
+    "storage_good": [18, 7.4, 1.88],
+    "storage_fair": [10, 10, 10],
+    "storage_poor": [10, 10, 10],
+    "pipeline": [12, 10.6, 5.52],
+    "lost": [5, 9.8, 14.96],
+    "scrapped": [0, 0, 0],
+    "refurbished": [0, 12, 22.6],
+    "produced": [1, 1, 1],
+}
+
+
+def test_deterministic_hazard_and_requirement_match_hand_calculation(tmp_path):
+    path = tmp_path / "hazard.toml"
+    path.write_text(HAZARD)
+    result = run_scenario(load_scenario(path), deterministic=True)
+    for variable, expected in HAZARD_EXPECTED.items():
+        got = result.stats[:, VARIABLES.index(variable), -1, 0]
+        np.testing.assert_allclose(got, expected, atol=1e-9, err_msg=variable)

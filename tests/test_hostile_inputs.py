@@ -18,6 +18,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -354,6 +355,7 @@ def test_two_runs_writing_the_same_folder_at_once_do_not_both_succeed(tmp_path):
 
 def test_ctrl_c_in_the_first_second_says_aborted(tmp_path):
     proc = start_tanksim("run", BASELINE, "--out", tmp_path / "out", cwd=tmp_path)
+    time.sleep(0.2)  # inside main (its handler set), while it imports click, numpy, the engine
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode in (130, -signal.SIGINT), stderr  # the shell shows 130 for both

@@ -53,7 +53,7 @@ def test_reference_conserves_every_family_every_month(pair):
     assert ref["conserved"].all()
 
 
-@pytest.mark.parametrize("metric", ["active_end", "lost_end"])
+@pytest.mark.parametrize("metric", ["active_end", "lost_end", "worst_month_loss_share"])
 def test_means_agree(pair, metric):
     _, engine, ref = pair
     z = z_score(ref[metric], engine.metrics[metric])
@@ -89,8 +89,8 @@ def test_paired_with_the_same_parameter_draws():
     engine = run_scenario(scenario, reps=reps, seed=7).metrics
     values = draw_params(scenario, seed=7, first_rep=0, reps=reps)
     ref = simulate_reference(scenario, reps=reps, seed=8, values=values)
-    for metric in ("active_end", "lost_end"):
-        diff = (ref[metric] - engine[metric]).astype(float)
+    for metric in ("active_end", "lost_end", "storage_exhausted", "worst_month_loss_share"):
+        diff = (months(ref[metric]) - months(engine[metric])).astype(float)
         z = diff.mean() / (diff.std(ddof=1) / np.sqrt(reps))
         assert abs(z) < Z_MAX, f"{metric}: paired z = {z:.2f} (mean gap {diff.mean():.1f})"
 
@@ -198,3 +198,53 @@ def test_effort_an_entry_cannot_use_is_not_passed_on():
     passed = simulate_reference(scenario, reps=1, seed=2, pass_leftover=True)["active_path"][0, 0]
     active0 = 40 + 25
     assert first == 3 and kept - active0 == 3 and passed - active0 == 3 + 3
+
+
+def closed_loop(donors, failure, order, peace_share):
+    """``tiny`` with the closed loop: every committed tank lost at hazard 1 (a no-randomness
+    hazard), then none; a required fleet that changes; a peacetime ramp; either order."""
+    raw = scenario_dict(
+        families={
+            "A": {"active": 40, "storage": 30, "vulnerability": 1.0, "quality_weight": 1.0,
+                  "refurb_effort": 1.0},
+            "B": {"active": 25, "storage": 21, "vulnerability": 2.0, "quality_weight": 0.5,
+                  "refurb_effort": 0.5},
+        },
+        end="2023-06", capacity=6.0, lead=1.0, effort=(1.0, 1.5, 2.5), donors=donors,
+        failure=failure, good_share=0.5, fair_share=0.25, good_to_fair=0.0, fair_to_poor=0.0,
+        production_per_year=0.0, priority=PRIORITY,
+    )  # fmt: skip
+    raw["losses"].pop("confirmed_per_month")
+    raw["losses"]["hazard_per_month"] = {"2022-02": 1.0, "2022-04": 0.0}
+    raw["losses"]["committed_share"] = {"2022-02": 0.5}
+    raw["demand"] = {"required_active": {"2022-02": 50.0, "2022-09": 45.0}}
+    raw["peace"] = {"start": "2022-09", "capacity_share": peace_share,
+                    "production_share": 1.0, "ramp_months": 3}  # fmt: skip
+    raw["refurbishment"]["order"] = order
+    return build_scenario(raw, {}, name="loop", files=("loop",))
+
+
+@pytest.mark.parametrize(
+    "donors, failure, order, peace_share",
+    [
+        ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0), "listed", 0.5),
+        ((0.0, 1.0, 1.0), (0.0, 0.0, 1.0), "usefulness", 0.25),
+        ((1.0, 1.0, 1.0), (0.0, 1.0, 0.0), "usefulness", 1.0),
+    ],
+)
+def test_closed_loop_without_randomness_matches_engine_exactly(donors, failure, order, peace_share):
+    scenario = closed_loop(donors, failure, order, peace_share)
+    engine = run_scenario(scenario, reps=3, seed=1)
+    ref = simulate_reference(scenario, reps=2, seed=2)
+    assert ref["conserved"].all()
+    mean = engine.stats[:, :, -1, 0]
+    lost = mean[:, VARIABLES.index("lost")]
+    assert lost[-1] == 20 + 12 + 10 + 6  # floor(half) of each family committed and lost, twice
+    for r in range(2):
+        np.testing.assert_array_equal(ref["active_path"][r], mean[:, VARIABLES.index("active")])
+        np.testing.assert_array_equal(ref["storage_path"][r], mean[:, VARIABLES.index("storage")])
+        for name in ("lost", "scrapped", "refurbished", "pipeline"):
+            assert ref[f"{name}_end"][r] == mean[-1, VARIABLES.index(name)], name
+    np.testing.assert_allclose(
+        engine.metrics["worst_month_loss_share"], ref["worst_month_loss_share"][0]
+    )

@@ -25,7 +25,7 @@ def run_bad(path: Path, out: Path, *extra: str) -> Outcome:
 
 # Each case: (id, TOML body after the `extends` line, substrings the error line must hold).
 # The file name is checked separately (it is always the override file here).
-SCHEDULE = "[losses.confirmed_per_month]\n"
+SCHEDULE = "[losses.hazard_per_month]\n"
 SUPPLY = """
 [supply.test]
 family = "T-62"
@@ -77,7 +77,7 @@ CASES = [
     ),
     pytest.param(
         SCHEDULE + '"2023-03" = -1\n',
-        ["losses.confirmed_per_month.2023-03", "= -1", "must be >= 0"],
+        ["losses.hazard_per_month.2023-03", "= -1", "must be in [0, 1]"],
         id="negative-rate-in-schedule",
     ),
     # --- shares and positive parameters out of range
@@ -100,7 +100,7 @@ CASES = [
     pytest.param(
         SCHEDULE + '"2035-01" = 50\n',
         [
-            "losses.confirmed_per_month.2035-01",
+            "losses.hazard_per_month.2035-01",
             '= "2035-01"',
             "outside the horizon 2022-02..2030-12",
         ],
@@ -108,13 +108,49 @@ CASES = [
     ),
     pytest.param(
         SCHEDULE + '"2024-13" = 50\n',
-        ["losses.confirmed_per_month.2024-13", '= "2024-13"', "must be a month as YYYY-MM"],
+        ["losses.hazard_per_month.2024-13", '= "2024-13"', "must be a month as YYYY-MM"],
         id="schedule-date-bad-month",
     ),
     pytest.param(
-        "[losses]\nconfirmed_per_month = 100\n",
-        ["losses.confirmed_per_month", "= 100", 'must be a table of "YYYY-MM" = value entries'],
+        "[losses]\nhazard_per_month = 100\n",
+        ["losses.hazard_per_month", "= 100", 'must be a table of "YYYY-MM" = value entries'],
         id="schedule-not-a-table",
+    ),
+    # --- losses, demand, peace and order (issue 16)
+    pytest.param(
+        '[losses.confirmed_per_month]\n"2023-03" = 50\n',
+        ["losses", 'hazard_per_month and confirmed_per_month: say model = "hazard" or "counts"'],
+        id="count-schedule-and-hazard-without-a-model",
+    ),
+    pytest.param(
+        '[losses]\nmodel = "counts"\n',
+        ["losses.confirmed_per_month", "(missing)", 'required with model = "counts"'],
+        id="count-model-without-counts",
+    ),
+    pytest.param(
+        '[losses]\nmodel = "schedule"\n',
+        ["losses.model", '= "schedule"', "must be one of hazard, counts"],
+        id="unknown-loss-model",
+    ),
+    pytest.param(
+        '[losses.committed_share]\n"2026-01" = 1.5\n',
+        ["losses.committed_share.2026-01", "= 1.5", "must be in [0, 1]"],
+        id="committed-share-above-one",
+    ),
+    pytest.param(
+        '[demand.required_active]\n"2026-01" = -5\n',
+        ["demand.required_active.2026-01", "= -5", "must be >= 0"],
+        id="negative-requirement",
+    ),
+    pytest.param(
+        '[peace]\nstart = "2026-01"\n',
+        ["peace.capacity_share", "(missing)", "required key is missing"],
+        id="peace-without-its-shares",
+    ),
+    pytest.param(
+        '[refurbishment]\norder = "cheapest"\n',
+        ["refurbishment.order", '= "cheapest"', "must be one of usefulness, listed"],
+        id="unknown-priority-order",
     ),
     pytest.param(
         SUPPLY.format(start="2019-06"),

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, VARIABLES
+from sim.engine.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, REBUILD_METRICS, VARIABLES
 from sim.model.calendar import format_month, parse_month
 from sim.model.distributions import Param, clip_to_domain
 from sim.model.params import Scenario
@@ -60,9 +60,9 @@ class Outcome:
 
 def headline_names(scenario: Scenario) -> tuple[str, ...]:
     """Headline metrics this scenario produces."""
-    months = tuple(m for m in MONTH_METRICS if m != "active_rebuilt")
+    months = tuple(m for m in MONTH_METRICS if m not in REBUILD_METRICS)
     if scenario.thresholds.rebuild_after is not None:
-        months += ("active_rebuilt",)
+        months += REBUILD_METRICS
     return COUNT_METRICS + months
 
 

@@ -10,6 +10,12 @@ from sim.runs.reduce import STAT_NAMES
 from sim.runs.run import RunResult
 
 TRAJECTORY_COLUMNS = ("date", "family", "variable") + STAT_NAMES
+#: Rebuild month metrics and the names of their "months after ``rebuild_after``" summaries.
+REBUILD_MONTHS = {
+    "rebuild_active": "months_to_rebuild",
+    "rebuild_restorable": "months_to_rebuild_restorable",
+    "reach_requirement": "months_to_reach_requirement",
+}
 
 
 def summary(result: RunResult) -> dict:
@@ -21,11 +27,10 @@ def summary(result: RunResult) -> dict:
             metrics[k] = month_stats(
                 result.metrics[k], scen.months, lambda t: format_month(scen.start + t)
             )
-    if "active_rebuilt" in result.metrics:
+    if "rebuild_active" in result.metrics:
         origin = scen.thresholds.rebuild_after - scen.start
-        metrics["months_to_rebuild"] = month_stats(
-            result.metrics["active_rebuilt"], scen.months, lambda t: t - origin
-        )
+        for key, name in REBUILD_MONTHS.items():
+            metrics[name] = month_stats(result.metrics[key], scen.months, lambda t: t - origin)
     return {
         "scenario": scen.name,
         "start": format_month(scen.start),

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.params import CAPACITY, CONDITIONS, LOSSES, PRODUCTION, Scenario, Step, step_name
+from sim.model.params import (
+    CAPACITY,
+    COMMITTED,
+    CONDITIONS,
+    HAZARD,
+    LOSSES,
+    PRODUCTION,
+    REQUIRED,
+    Scenario,
+    Step,
+    step_name,
+)  # fmt: skip
 
 MONTHS_PER_YEAR = 12
 
@@ -35,10 +46,14 @@ class Inputs:
     quality_weight: np.ndarray  # (F, R) value of one tank in the weighted fleet
     good_to_fair: np.ndarray  # (R,) share of good hulls turning fair each month
     fair_to_poor: np.ndarray  # (R,) share of fair hulls turning poor each month
-    true_losses: np.ndarray  # (T, R) expected true losses per month, tanks
+    true_losses: np.ndarray  # (T, R) imposed expected true losses per month, tanks (count mode)
+    loss_hazard: bool  # losses are a hazard on the committed force (else ``true_losses``)
+    hazard: np.ndarray  # (T, R) monthly loss probability of a committed reference-family tank
+    committed_share: np.ndarray  # (T, R) share of each family's active fleet in combat
+    required: np.ndarray  # (T, R) required active fleet, tanks (inf: no requirement)
     detection_share: np.ndarray  # (R,) share of true losses that are visually confirmed
     loss_cv: np.ndarray  # (R,) month-to-month coefficient of variation of losses
-    capacity: np.ndarray  # (T, R) refurbishment effort units per month
+    capacity: np.ndarray  # (T, R) refurbishment effort units per month (peacetime ramp applied)
     lead_time: np.ndarray  # (R,) int months from start of work to delivery
     entry_family: np.ndarray  # (K,) int family index of each priority entry
     entry_condition: np.ndarray  # (K,) int condition index of each priority entry
@@ -46,7 +61,7 @@ class Inputs:
     entry_donors: np.ndarray  # (K, R) donor hulls consumed per hull started
     entry_failure: np.ndarray  # (K, R) share of started hulls that fail (scrapped)
     production_family: int
-    production: np.ndarray  # (T, R) expected new tanks per month
+    production: np.ndarray  # (T, R) expected new tanks per month (peacetime ramp applied)
     supply_family: np.ndarray  # (S,) int
     supply_rate: np.ndarray  # (S, R) expected tanks per month once deliveries run
     supply_cap: np.ndarray  # (S, R) total tanks deliverable
@@ -71,6 +86,15 @@ def step_series(steps: tuple[Step, ...], values: list[np.ndarray], start: int, m
         first = max(step.month - start, 0)
         out[first:] = value
     return out
+
+
+def peace_factor(start: int, share: np.ndarray, ramp: np.ndarray, months: int) -> np.ndarray:
+    """(T, R) multiplier: 1 before month index ``start``, then falling linearly to ``share``
+    (R,) over ``ramp`` (R,) months (the ``start`` month is the ramp's first step; a ramp
+    of 0 or 1 month drops at once)."""
+    t = np.arange(months)[:, None] - start + 1.0
+    progress = np.clip(t / np.maximum(ramp, 1.0), 0.0, 1.0)
+    return 1.0 - (1.0 - share) * progress
 
 
 def split_storage(total: np.ndarray, values: dict[str, np.ndarray], count) -> np.ndarray:
@@ -99,6 +123,8 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         return np.stack([values[f"refurbishment.{table}.{c}"] for c in CONDITIONS])
 
     def schedule(name: str, steps: tuple[Step, ...]) -> np.ndarray:
+        if not steps:
+            return np.zeros((months, len(values[f"{fams[0]}.active"])))
         vals = [values[step_name(name, step)] for step in steps]
         return step_series(steps, vals, start, months)
 
@@ -107,7 +133,7 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
     entry_family = np.array([fam_index[f] for f, _ in scenario.priority], dtype=np.intp)
     entry_condition = np.array([cond_index[c] for _, c in scenario.priority], dtype=np.intp)
     effort, donors, failure = (per_condition(t) for t in ("effort", "donors", "failure"))
-    losses = schedule(LOSSES, scenario.loss_schedule)
+    losses = schedule(LOSSES, scenario.loss_schedule)  # zero when losses are a hazard
     sups = [f"supply.{s.name}" for s in scenario.supplies]
     reps = values[f"{fams[0]}.active"].shape[0]
 
@@ -115,6 +141,17 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         return np.stack([values[f"{s}.{suffix}"] for s in sups]) if sups else np.zeros((0, reps))
 
     lag = np.rint(supply("delivery_lag_months")).astype(np.int64)
+    capacity = schedule(CAPACITY, scenario.capacity_schedule)
+    production = schedule(PRODUCTION, scenario.production_schedule) / MONTHS_PER_YEAR
+    if scenario.peace is not None:
+        at, ramp = scenario.peace.start - start, values["peace.ramp_months"]
+        capacity *= peace_factor(at, values["peace.capacity_share"], ramp, months)
+        production *= peace_factor(at, values["peace.production_share"], ramp, months)
+    required = np.full_like(capacity, np.inf)
+    if scenario.required_schedule:
+        required = schedule(REQUIRED, scenario.required_schedule)
+        first = scenario.required_schedule[0].month - start
+        required[: max(first, 0)] = np.inf  # no requirement before its first step
     starts = np.array([[s.start - start] for s in scenario.supplies], dtype=np.int64)
     return Inputs(
         active0=count(stack("active")),
@@ -124,9 +161,13 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         good_to_fair=values["storage.good_to_fair"],
         fair_to_poor=values["storage.fair_to_poor"],
         true_losses=losses / values["losses.detection_share"],
+        loss_hazard=scenario.loss_hazard,
+        hazard=schedule(HAZARD, scenario.hazard_schedule),
+        committed_share=schedule(COMMITTED, scenario.committed_schedule),
+        required=required,
         detection_share=values["losses.detection_share"],
         loss_cv=values["losses.monthly_cv"],
-        capacity=schedule(CAPACITY, scenario.capacity_schedule),
+        capacity=capacity,
         lead_time=np.rint(values["refurbishment.lead_time_months"]).astype(np.int64),
         entry_family=entry_family,
         entry_condition=entry_condition,
@@ -134,7 +175,7 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         entry_donors=donors[entry_condition],
         entry_failure=failure[entry_condition],
         production_family=fam_index[scenario.production_family],
-        production=schedule(PRODUCTION, scenario.production_schedule) / MONTHS_PER_YEAR,
+        production=production,
         supply_family=np.array([fam_index[s.family] for s in scenario.supplies], dtype=np.intp),
         supply_rate=supply("tanks_per_month"),
         supply_cap=count(supply("total_cap")),

@@ -9,8 +9,10 @@ from sim.engine.simulate import RECORDED, Trace
 from sim.engine.simulate import VARIABLES as VARIABLES  # re-exported: the output order
 from sim.model.params import Thresholds
 
-COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end")
-MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", "active_rebuilt")
+COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end", "worst_month_loss_share")
+#: Month metrics timed from ``Thresholds.rebuild_after`` (scenarios whose losses fall).
+REBUILD_METRICS = ("rebuild_active", "rebuild_restorable", "reach_requirement")
+MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", *REBUILD_METRICS)
 NEVER = -1
 
 
@@ -48,6 +50,18 @@ def first_month(mask: np.ndarray) -> np.ndarray:
     return np.where(mask.any(axis=0), mask.argmax(axis=0), NEVER)
 
 
+def worst_month_loss_share(lost: np.ndarray, active: np.ndarray, active0: np.ndarray):
+    """Per replication, the largest share of the active fleet lost in one month, (R,).
+
+    ``lost`` (T, R) cumulative losses and ``active`` (T, R) the active fleet at each month's
+    end, all families; ``active0`` (R,) the fleet at the start. A month's losses are taken
+    from the fleet at the end of the month before (losses come first in the month)."""
+    before = np.concatenate([active0[None].astype(np.float64), active[:-1]], axis=0)
+    lost_now = np.diff(lost, axis=0, prepend=0).astype(np.float64)
+    share = np.divide(lost_now, before, out=np.zeros_like(before), where=before > 0)
+    return share.max(axis=0)
+
+
 def headline_metrics(
     series: np.ndarray,
     trace: Trace,
@@ -62,8 +76,14 @@ def headline_metrics(
     - ``refurb_below_half``: effort spent on good or fair hulls below ``refurb_low_share`` of
       the month's capacity (the rest idle or sunk into poor hulls, for lack of better ones);
     - ``active_down_25``: active fleet below ``1 - active_drop_share`` of its initial level;
-    - ``active_rebuilt`` (only with ``rebuild_from``, a month index): the first month from
-      ``rebuild_from`` on in which the active fleet is back at its initial level.
+    - ``worst_month_loss_share``: the largest share of the active fleet lost in one month;
+
+    and, only with ``rebuild_from`` (a month index), the first month from then on in which
+    - ``rebuild_active``: the active fleet is back at its initial level;
+    - ``rebuild_restorable``: the active fleet, the pipeline and good+fair storage together
+      are back at their initial level (hulls under repair came out of that storage);
+    - ``reach_requirement``: the active fleet is at ``requirement_share`` of the required
+      fleet or more (never, without a requirement).
     """
     active = series[:, 0, -1]
     good_fair = series[:, 2, -1] + series[:, 3, -1]
@@ -73,11 +93,18 @@ def headline_metrics(
     out = {}
     if rebuild_from is not None:
         after = np.arange(len(active))[:, None] >= rebuild_from
-        out["active_rebuilt"] = first_month(after & (active >= initial_active))
+        out["rebuild_active"] = first_month(after & (active >= initial_active))
+        restorable = active + series[:, 5, -1] + good_fair
+        out["rebuild_restorable"] = first_month(
+            after & (restorable >= initial_active + initial_good_fair)
+        )
+        required = thresholds.requirement_share * inputs.required
+        out["reach_requirement"] = first_month(after & (active >= required))
     return out | {
         "active_end": _owned(active[-1]),
         "active_weighted_end": _owned(series[-1, 11, -1]),
         "lost_end": _owned(series[-1, 6, -1]),
+        "worst_month_loss_share": worst_month_loss_share(series[:, 6, -1], active, initial_active),
         "storage_exhausted": first_month(
             good_fair <= thresholds.exhausted_share * initial_good_fair
         ),

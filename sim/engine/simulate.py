@@ -6,8 +6,10 @@ Python loop over the model; inside a month every flow is one vectorised operatio
 families (or entries) and replications. Stochastic runs keep counts as int32 (exact: every
 count stays far below 2**31); expected-value runs keep float64.
 
-One month, in order: degradation, losses, refurbishment starts, pipeline deliveries, new
-production, foreign supply; then the month's stocks are recorded.
+One month, in order: degradation, losses (a hazard on the committed force, or an imposed
+count), refurbishment starts (capacity spent down the priority list as far as the gap to the
+required fleet goes), pipeline deliveries, new production (capped at the gap), foreign
+supply; then the month's stocks are recorded.
 """
 
 from __future__ import annotations
@@ -58,9 +60,14 @@ class Trace:
     imported: np.ndarray
     effort_refurbishable: np.ndarray  # (T, R) effort units spent on good or fair hulls
     capacity: np.ndarray  # (T, R) refurbishment capacity that month, effort units
+    #: (T, R) donor hulls drawn but not found in storage, cumulative, all families
+    donor_shortfall: np.ndarray | None = None
+    effort_spent: np.ndarray | None = None  # (T, R) effort units spent on any hull that month
 
     @classmethod
-    def from_series(cls, series, effort_refurbishable, capacity) -> Trace:
+    def from_series(
+        cls, series, effort_refurbishable, capacity, donor_shortfall=None, effort_spent=None
+    ) -> Trace:
         """The trace whose fields are views of ``series`` (T, V, F + 1, R)."""
         fam = series[:, :, :-1]
         return cls(
@@ -75,11 +82,14 @@ class Trace:
             imported=fam[:, IMPORTED],
             effort_refurbishable=effort_refurbishable,
             capacity=capacity,
+            donor_shortfall=donor_shortfall,
+            effort_spent=effort_spent,
         )
 
 
 def _loss_probability(active, vulnerability, expected_losses):
-    """Per-family loss probability (F, R): losses split by active x vulnerability, capped at 1."""
+    """Per-family loss probability (F, R) of an imposed count: losses split by active x
+    vulnerability, capped at 1."""
     exposure = vulnerability * active
     total = exposure.sum(axis=0)
     present = total > 0
@@ -90,6 +100,14 @@ def _loss_probability(active, vulnerability, expected_losses):
     np.minimum(share, 1.0, out=share)
     share *= present
     return share
+
+
+def hazard_probability(hazard, noise, vulnerability) -> np.ndarray:
+    """Monthly loss probability (F, R) of a committed tank of each family: the hazard of a
+    reference-family tank (R,) times the month's noise (R,) times the family's
+    vulnerability (F, R), capped at 1."""
+    prob = vulnerability * (hazard * noise)
+    return np.minimum(prob, 1.0, out=prob)
 
 
 class _ByFamily:
@@ -111,39 +129,104 @@ class _ByFamily:
         return out
 
 
-def _demand_before(demand: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Effort demanded by the entries ahead of each entry (K, R): an exclusive cumulative
-    sum down the priority list, adding the entries in priority order (the partial sums of
-    ``cumsum``). One vectorised add per entry: numpy's ``cumsum`` along the first axis of a
-    (K, R) array was 16x slower here (1.5 ms against 0.1 ms for K = 18, R = 8,192)."""
-    out[0] = 0.0
-    for k in range(1, len(demand)):
-        np.add(out[k - 1], demand[k - 1], out=out[k])
-    return out
+def plan_starts(capacity, wanted, rows, plan, whole) -> np.ndarray:
+    """Hulls to start at each priority entry this month, (K, R), entries in priority order.
 
+    ``capacity`` (R,) effort units; ``wanted`` (R,) usable tanks that would close the gap to
+    the required fleet (inf: no requirement); ``rows`` (3F, R) hulls in storage by
+    condition row (``condition * F + family``), not modified; ``plan`` the
+    :class:`_Plan` of the priority list; ``whole`` rounds down to whole hulls.
 
-def _strip_donors(donors, stock, storage_rows, entry_row, poor_row, own, groups) -> np.ndarray:
-    """Take each entry's donor hulls out of storage and return how many were taken (K, R).
-
-    ``stock`` (K, R) is each entry's own stock after its starts. Donor hulls are stripped
-    for parts, worst first: a poor entry's come from its own (poor) stock; a good or fair
-    entry's from its family's poor hulls, then from its own stock when those run out.
-    Poor entries (``own``, a (K,) mask) are served first, then good, then fair (``groups``:
-    within a condition group every entry is a different family, so each group is one
-    vectorised step).
+    Entries are served in order. Entry k may start at most ``available`` whole hulls: its
+    own stock, and no more than its own stock plus the donor hulls still unclaimed in its
+    family's poor pool allow at ``1 + donor share`` hulls each (a poor entry strips its own
+    stock). Each entry's expected donor claim (starts x donor share; from the poor pool
+    first) is gone for the entries below it: one donor pool, taken once. Its effort is what
+    the capacity left after the full demand of the entries above buys (the remainder, less
+    than one of its hulls, stays idle rather than passing down the list), and its usable
+    output (starts x (1 - failure)) never exceeds what is still wanted.
     """
-    taken = np.minimum(donors, stock)
-    stock[own] -= taken[own]
-    storage_rows[entry_row[own]] = stock[own]
-    for entries in groups:
-        poor = storage_rows[poor_row[entries]]
-        from_poor = np.minimum(donors[entries], poor)
-        storage_rows[poor_row[entries]] = poor - from_poor
-        from_own = np.minimum(donors[entries] - from_poor, stock[entries])
-        stock[entries] -= from_own
-        storage_rows[entry_row[entries]] = stock[entries]
-        taken[entries] = from_poor + from_own
-    return taken
+    left = rows.astype(np.float64)
+    remaining = np.array(capacity, dtype=np.float64)
+    wanted = np.array(wanted, dtype=np.float64)
+    starts = np.empty(plan.cost.shape, np.float64)
+    for k, own_row, poor_row in zip(range(len(starts)), plan.entry_row, plan.poor_row):
+        own, divisor = left[own_row], plan.divisor[k]
+        if plan.own_poor[k]:
+            available = whole(own / divisor)
+        else:
+            available = np.minimum(whole((own + left[poor_row]) / divisor), own)
+        demand = available * plan.cost[k]
+        effort = np.minimum(remaining, demand)
+        remaining -= demand
+        np.maximum(remaining, 0.0, out=remaining)
+        n = np.minimum(whole(effort / plan.cost[k]), available)
+        n = np.minimum(n, whole(wanted / plan.usable[k]), out=n)
+        wanted -= n * plan.usable[k]
+        starts[k] = n
+        claim = n * plan.donors[k]
+        own -= n
+        if plan.own_poor[k]:
+            own -= claim
+        else:
+            from_poor = np.minimum(claim, left[poor_row])
+            left[poor_row] -= from_poor
+            own -= claim - from_poor
+    return starts
+
+
+def strip_donors(donors, starts, rows, plan) -> tuple[np.ndarray, np.ndarray]:
+    """Take each entry's started hulls, then its donor hulls, out of storage ``rows``
+    (3F, R, modified in place); return donors taken and donors short, each (K, R).
+
+    ``donors`` (K, R) are the donor hulls drawn for ``starts`` (K, R). Entries strip in
+    priority order from one pool: a poor entry from its own (poor) stock; a good or fair
+    entry from its family's poor hulls first, then its own stock. A hull taken once is gone
+    for every later entry. Donors that cannot be found are the shortfall: counted, never
+    dropped (taken + short = drawn).
+    """
+    rows[plan.entry_row] -= starts.astype(rows.dtype)
+    taken = np.empty(donors.shape, rows.dtype)
+    for k, own_row, poor_row in zip(range(len(donors)), plan.entry_row, plan.poor_row):
+        want = donors[k]
+        if plan.own_poor[k]:
+            take = np.minimum(want, rows[own_row])
+            rows[own_row] -= take.astype(rows.dtype)
+        else:
+            from_poor = np.minimum(want, rows[poor_row])
+            rows[poor_row] -= from_poor.astype(rows.dtype)
+            from_own = np.minimum(want - from_poor, rows[own_row])
+            rows[own_row] -= from_own.astype(rows.dtype)
+            take = from_poor + from_own
+        taken[k] = take
+    return taken, donors - taken
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The priority list as the month's refurbishment step reads it (K entries, in order)."""
+
+    entry_row: np.ndarray  # (K,) storage row (condition * F + family) of each entry
+    poor_row: np.ndarray  # (K,) storage row of the entry's family's poor hulls
+    own_poor: np.ndarray  # (K,) bool: a poor entry (strips its own stock)
+    cost: np.ndarray  # (K, R) effort units per hull started
+    donors: np.ndarray  # (K, R) donor hulls per hull started
+    divisor: np.ndarray  # (K, R) 1 + donors
+    usable: np.ndarray  # (K, R) 1 - failure: usable tanks per hull started
+
+
+def make_plan(inputs: Inputs, cost: np.ndarray, failure: np.ndarray) -> _Plan:
+    """The :class:`_Plan` of ``inputs`` with the current ``cost`` and ``failure`` (K, R)."""
+    families = inputs.active0.shape[0]
+    return _Plan(
+        entry_row=inputs.entry_condition * families + inputs.entry_family,
+        poor_row=POOR * families + inputs.entry_family,
+        own_poor=inputs.entry_condition == POOR,
+        cost=cost,
+        donors=inputs.entry_donors,
+        divisor=1.0 + inputs.entry_donors,
+        usable=np.maximum(1.0 - failure, 1e-12),
+    )
 
 
 def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
@@ -162,7 +245,6 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     active[...] = inputs.active0
     storage[...] = inputs.storage0
     storage_rows = storage.reshape(3 * families, reps)
-    entry_row = inputs.entry_condition * families + inputs.entry_family
     by_family = _ByFamily(inputs.entry_family, inputs.entry_condition, families)
     per_family = np.empty((families, reps), np.float64)
     # Hulls entering the pipeline by month; month t delivers what entered at t - lead time.
@@ -170,15 +252,15 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     cell = np.arange(families * reps).reshape(families, reps)
     shipped = np.zeros(inputs.supply_rate.shape, dtype)
     effort_refurbishable = np.empty((months, reps), np.float64)
+    donor_shortfall = np.zeros((months, reps), np.float64)  # cumulative, all families
+    effort_spent = np.empty((months, reps), np.float64)
+    short_so_far = np.zeros(reps, np.float64)
     refurbishable = (inputs.entry_condition != POOR)[:, None]
     cost, failure = inputs.entry_cost.copy(), inputs.entry_failure.copy()
     cost_refurbishable = cost * refurbishable
-    donor_divisor = 1.0 + inputs.entry_donors
-    donor_own = inputs.entry_condition == POOR  # poor entries strip their own hulls
-    poor_row = POOR * families + inputs.entry_family  # (K,) storage row of each entry's poor
-    donor_extra = ~donor_own[:, None]  # entries that strip their family's poor hulls
-    donor_groups = [np.flatnonzero(inputs.entry_condition == c) for c in (GOOD, FAIR)]
-    before = np.empty((len(inputs.entry_family), reps), np.float64)  # demand of earlier entries
+    plan = make_plan(inputs, cost, failure)
+    has_requirement = bool(np.isfinite(inputs.required).any())
+    lead = inputs.lead_time.astype(np.float64)
     fams, entries, supplies = inputs.family_names, inputs.entry_names, inputs.supply_names
 
     for t in range(months):
@@ -190,15 +272,27 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
                     failure[effect.entries] * effect.failure_factor, 1.0
                 )
                 cost_refurbishable = cost * refurbishable
+                plan = make_plan(inputs, cost, failure)
 
-        # 1. Degradation of stored hulls, and 2. losses, never more than the active stock
-        # (drawn together: neither depends on the other).
-        expected = inputs.true_losses[t] * flows.noise("losses:intensity", inputs.loss_cv)
-        prob = _loss_probability(active, inputs.vulnerability, expected)
+        # 1. Degradation of stored hulls, and 2. losses (drawn together: neither depends on
+        # the other). A hazard on the committed force: a share of each family's active
+        # fleet (whole tanks) is in combat, and each committed tank is lost with the
+        # month's probability, so no month destroys more than the committed force. An
+        # imposed count schedule is split by active x vulnerability, capped at the stock.
+        noise = flows.noise("losses:intensity", inputs.loss_cv)
+        if inputs.loss_hazard:
+            at_risk = flows.whole(active * inputs.committed_share[t])
+            prob = hazard_probability(inputs.hazard[t], noise, inputs.vulnerability)
+            without_noise = hazard_probability(inputs.hazard[t], 1.0, inputs.vulnerability)
+            expected_loss = (at_risk * without_noise).sum(axis=0)
+        else:
+            at_risk = active
+            prob = _loss_probability(active, inputs.vulnerability, inputs.true_losses[t] * noise)
+            expected_loss = np.minimum(inputs.true_losses[t], active.sum(axis=0))
         to_fair, to_poor, lost_now = flows.binomials(
             ("degrade:good", good, inputs.good_to_fair, fams),
             ("degrade:fair", fair, inputs.fair_to_poor, fams),
-            ("losses", active, prob, fams),
+            ("losses", at_risk, prob, fams),
         )
         good -= to_fair
         fair += to_fair
@@ -207,33 +301,28 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         active -= lost_now
         lost += lost_now
 
-        # 3. Refurbishment starts, spending capacity down the priority list: entry k may
-        # start at most floor(stock / (1 + donors)) hulls at ``cost`` effort units each;
-        # earlier entries are served first (a cumulative sum replaces a loop over entries).
-        stock = storage_rows[entry_row].astype(np.float64)
-        # Donors come from the family's poor hulls first (see _strip_donors), so a good or
-        # fair entry may start as many hulls as its own and the poor stock can supply.
-        donor_pool = stock + donor_extra * storage_rows[poor_row]
-        available = flows.whole(np.minimum(donor_pool / donor_divisor, stock))
-        demand = available * cost
-        effort = np.subtract(inputs.capacity[t], _demand_before(demand, before), out=before)
-        np.clip(effort, 0.0, demand, out=effort)
-        effort /= cost
-        starts = np.minimum(flows.whole(effort), available)
+        # 3. Refurbishment starts: capacity spent down the priority list (see plan_starts),
+        # no further than need goes: the gap between the required fleet and the active
+        # fleet plus the pipeline, plus the losses expected over the lead time, less the
+        # production expected over it.
+        wanted = inputs.required[t] - active.sum(axis=0) - pipeline.sum(axis=0)
+        wanted += lead * (expected_loss - inputs.production[t])
+        np.maximum(wanted, 0.0, out=wanted)
+        starts = plan_starts(inputs.capacity[t], wanted, storage_rows, plan, flows.whole)
         # Donors and failures are scrapped; the rest enter the pipeline.
         donors, failed = flows.binomials(
             ("refurb:donors", starts, inputs.entry_donors, entries),
             ("refurb:failures", starts, failure, entries),
         )
-        stock -= starts
-        donors = _strip_donors(
-            donors, stock, storage_rows, entry_row, poor_row, donor_own, donor_groups
-        )
-        donors += failed
+        donors, short = strip_donors(donors, starts, storage_rows, plan)
+        short_so_far += short.sum(axis=0)
+        donor_shortfall[t] = short_so_far
+        donors += failed.astype(donors.dtype)
         np.add(scrapped, by_family(donors, per_family), out=scrapped, casting="unsafe")
         starts_less_failed = starts - failed
         entered[t] = by_family(starts_less_failed, per_family)
         pipeline += entered[t]
+        np.einsum("kr,kr->r", starts, cost, out=effort_spent[t])
         starts *= cost_refurbishable
         starts.sum(axis=0, out=effort_refurbishable[t])
 
@@ -245,8 +334,12 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         active += delivered
         refurbished += delivered
 
-        # 5. New production.
+        # 5. New production, no further than the requirement (when there is one).
         new = flows.poisson("production", inputs.production[t])
+        if has_requirement:
+            room = inputs.required[t] - active.sum(axis=0) - pipeline.sum(axis=0)
+            room = flows.whole(np.clip(room, 0.0, 1e9))
+            new = np.minimum(new, room).astype(new.dtype if flows.integer else np.float64)
         active[inputs.production_family] += new
         produced[inputs.production_family] += new
 
@@ -269,5 +362,6 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         state.sum(axis=1, out=month[:, families])
 
     return Trace.from_series(
-        series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64)
-    )
+        series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
+        donor_shortfall=donor_shortfall, effort_spent=effort_spent,
+    )  # fmt: skip

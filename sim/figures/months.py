@@ -23,7 +23,9 @@ EVENT_LABELS = {
     "storage_exhausted": "good+fair storage exhausted",
     "refurb_below_half": "refurbishment below half of capacity",
     "active_down_25": "active fleet 25% below its start",
-    "active_rebuilt": "active fleet back at its start",
+    "rebuild_active": "active fleet back at its start",
+    "rebuild_restorable": "active + good/fair storage back at their start",
+    "reach_requirement": "active fleet at its requirement",
 }
 
 

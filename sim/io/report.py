@@ -190,16 +190,17 @@ def metrics_header(metrics: dict[str, np.ndarray]) -> tuple[str, ...]:
 
 
 def metrics_rows(metrics: dict[str, np.ndarray], start: int):
-    """Rows of metrics.csv, one per replication: counts in tanks; months as ``YYYY-MM``,
-    empty when the event does not happen within the horizon."""
+    """Rows of metrics.csv, one per replication: counts in tanks (whole, or as read back
+    exactly), shares exactly; months as ``YYYY-MM``, empty when the event does not happen
+    within the horizon."""
     names = list(metrics)
     columns = []
     for name in names:
         values = np.asarray(metrics[name])
         if name in MONTH_METRICS:
             columns.append(["" if m == NEVER else format_month(start + m) for m in values])
-        else:
-            columns.append([f"{x:.10g}" for x in values])
+        else:  # counts as before; shares (worst_month_loss_share) exactly, to read back equal
+            columns.append([f"{x:.10g}" if x == round(x) else repr(float(x)) for x in values])
     for r, cells in enumerate(zip(*columns)):
         yield (r, *cells)
 

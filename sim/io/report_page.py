@@ -17,6 +17,7 @@ COUNT_LABELS = {
     "active_end": ("active fleet at the horizon", "tanks"),
     "active_weighted_end": ("quality-weighted active fleet at the horizon", "T-90M equivalents"),
     "lost_end": ("true cumulative losses at the horizon", "tanks"),
+    "worst_month_loss_share": ("largest share of the active fleet lost in one month", "share"),
 }
 SINGLE_PANEL = ("active", "months")
 CHART_TEXT = {
@@ -41,7 +42,10 @@ LIMITS_HEADING = "What the model is, and is not"
 
 
 def _count(x) -> str:
-    return "-" if x is None else f"{x:,.0f}"
+    """A count with thousands separators; a share (below 1, not whole) with 3 digits."""
+    if x is None:
+        return "-"
+    return f"{x:.3g}" if abs(x) < 1 and x != round(x) else f"{x:,.0f}"
 
 
 def _month(x) -> str:
@@ -57,7 +61,7 @@ def headline_rows(runs: list[RunData]) -> list[dict]:
         sample = next(d.summary["metrics"][key] for d in runs if key in d.summary["metrics"])
         months = "never_share" in sample
         label, unit = COUNT_LABELS.get(key, (labels.get(key, key), "month"))
-        if key == "months_to_rebuild":
+        if key.startswith("months_to_"):
             unit = "months"
         fmt = _month if months else _count
         cells = []
@@ -90,7 +94,7 @@ def comparison_view(table: dict) -> dict:
         rows = [_paired(f"active fleet gained, {date}", "tanks", s, "{:+,.0f}")
                 for date, s in paired["active_gain"].items()]  # fmt: skip
         rows.append(_paired("good+fair storage exhaustion delayed", "months",
-                            paired["exhaustion_delay_months"], "{:+.1f}"))  # fmt: skip
+                            paired["exhaustion_delay_months"], "{:+.2f}"))  # fmt: skip
         for date, s in paired["p_stays_above"].items():
             what = (f"P(active fleet ≥ {table['threshold']:,.0f} every month to {date}): "
                     f"{s['reference']:.2f} → {s['scenario']:.2f}")  # fmt: skip

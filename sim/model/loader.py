@@ -19,23 +19,34 @@ from sim.model.distributions import Param
 from sim.model.errors import ScenarioError, show
 from sim.model.params import (
     CAPACITY,
+    COMMITTED,
     CONDITIONS,
+    HAZARD,
+    LOSS_MODELS,
     LOSSES,
+    ORDERS,
     PRODUCTION,
+    REQUIRED,
     Family,
     Parts,
+    Peace,
     Scenario,
     Supply,
     Thresholds,
 )  # fmt: skip
 from sim.model.posterior import Posterior, PosteriorError, read_posterior
+from sim.model.priority import usefulness_order
 
 __all__ = ["ScenarioError", "build_scenario", "load_scenario", "merge_chain", "read_chain", "show"]
 
 
 TOP = (
     "description", "horizon", "families", "storage", "losses", "refurbishment",
-    "production", "supply", "parts", "metrics", "posterior",
+    "production", "supply", "parts", "metrics", "posterior", "demand", "peace",
+)  # fmt: skip
+LOSS_KEYS = (
+    "model", "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share",
+    "monthly_cv",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 #: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
@@ -158,6 +169,52 @@ def _parts(check: Checker, name: str, raw: Any, families: tuple[str, ...]) -> Pa
     )
 
 
+def _losses(check: Checker, raw: Any) -> dict:
+    """The ``[losses]`` table: a hazard on the committed force (``hazard_per_month`` with
+    ``committed_share``) or an imposed count schedule (``confirmed_per_month``). With both
+    (a file that extends a hazard scenario and imposes counts), ``model`` says which one
+    applies; the other stays a parameter of the scenario but draws nothing."""
+    losses = check.table("losses", raw, LOSS_KEYS, ("detection_share", "monthly_cv"))
+    counts, hazard = "confirmed_per_month" in losses, "hazard_per_month" in losses
+    model = losses.get("model")
+    if model is not None and model not in LOSS_MODELS:
+        check.fail("losses.model", model, f"must be one of {', '.join(LOSS_MODELS)}")
+    if model is None:
+        if counts and hazard:
+            message = 'hazard_per_month and confirmed_per_month: say model = "hazard" or "counts"'
+            check.fail("losses", raw, message)
+        if not counts and not hazard:
+            message = "needs hazard_per_month (with committed_share) or confirmed_per_month"
+            check.fail("losses", raw, message)
+        model = "hazard" if hazard else "counts"
+    if model == "counts" and not counts:
+        check.fail("losses.confirmed_per_month", "(missing)", 'required with model = "counts"')
+    if model == "hazard" and not hazard:
+        check.fail("losses.hazard_per_month", "(missing)", 'required with model = "hazard"')
+    if hazard and "committed_share" not in losses:
+        check.fail("losses.committed_share", "(missing)", "required with hazard_per_month")
+    out = {"loss_schedule": (), "hazard_schedule": (), "committed_schedule": (),
+           "loss_model": model}  # fmt: skip
+    if counts:
+        out["loss_schedule"] = check.schedule(LOSSES, losses["confirmed_per_month"], "count")
+    if hazard:
+        out["hazard_schedule"] = check.schedule(HAZARD, losses["hazard_per_month"], "share")
+    if "committed_share" in losses:
+        out["committed_schedule"] = check.schedule(COMMITTED, losses["committed_share"], "share")
+    return out
+
+
+def _peace(check: Checker, raw: Any) -> Peace:
+    fields = ("start", "capacity_share", "production_share", "ramp_months")
+    check.table("peace", raw, fields, fields)
+    return Peace(
+        start=check.month("peace.start", raw["start"]),
+        capacity_share=check.param("peace.capacity_share", raw["capacity_share"], "share"),
+        production_share=check.param("peace.production_share", raw["production_share"], "share"),
+        ramp_months=check.param("peace.ramp_months", raw["ramp_months"], "months"),
+    )
+
+
 def _keys(raw: Any) -> tuple[str, ...]:
     """The keys of a table whose keys are free names (families, supplies)."""
     return tuple(raw) if isinstance(raw, dict) else ()
@@ -186,14 +243,17 @@ def build_scenario(
     families = tuple(_family(check, n, v) for n, v in fam_raw.items())
     names = tuple(f.name for f in families)
     store = check.table("storage", raw["storage"], STORAGE_KEYS, STORAGE_KEYS)
-    losses = check.table(
-        "losses", raw["losses"], ("confirmed_per_month", "detection_share", "monthly_cv"),
-        ("confirmed_per_month", "detection_share", "monthly_cv"),
-    )  # fmt: skip
+    losses = check.table("losses", raw["losses"], LOSS_KEYS)
     refurb_keys = (
         "capacity_per_month", "lead_time_months", "effort", "donors", "failure", "priority",
     )  # fmt: skip
-    refurb = check.table("refurbishment", raw["refurbishment"], refurb_keys, refurb_keys)
+    refurb = check.table(
+        "refurbishment", raw["refurbishment"], (*refurb_keys, "order"), refurb_keys
+    )
+    order = refurb.get("order", "usefulness")
+    if order not in ORDERS:
+        check.fail("refurbishment.order", order, f"must be one of {', '.join(ORDERS)}")
+    demand = check.table("demand", raw.get("demand", {}), ("required_active",))
     prod = check.table(
         "production", raw["production"], ("family", "tanks_per_year"), ("family", "tanks_per_year")
     )
@@ -201,8 +261,9 @@ def build_scenario(
     parts = check.table("parts", raw.get("parts", {}), _keys(raw.get("parts", {})))
     metric_keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
     metrics = check.table(
-        "metrics", raw.get("metrics"), (*metric_keys, "rebuild_after"), metric_keys
-    )
+        "metrics", raw.get("metrics"), (*metric_keys, "rebuild_after", "requirement_share"),
+        metric_keys,
+    )  # fmt: skip
     rebuild = metrics.get("rebuild_after")
     description = raw.get("description", "")
     if not isinstance(description, str):
@@ -215,7 +276,7 @@ def build_scenario(
         end=last,
         families=families,
         **{k: check.param(f"storage.{k}", store[k], "share") for k in STORAGE_KEYS},
-        loss_schedule=check.schedule(LOSSES, losses["confirmed_per_month"], "count"),
+        **_losses(check, raw["losses"]),
         detection_share=check.param(
             "losses.detection_share", losses["detection_share"], "positive"
         ),
@@ -232,16 +293,28 @@ def build_scenario(
         production_schedule=check.schedule(PRODUCTION, prod["tanks_per_year"], "count"),
         supplies=tuple(_supply(check, n, v, names) for n, v in supply.items()),
         parts=tuple(_parts(check, n, v, names) for n, v in parts.items()),
+        required_schedule=(
+            check.schedule(REQUIRED, demand["required_active"], "count")
+            if "required_active" in demand
+            else ()
+        ),
+        peace=_peace(check, raw["peace"]) if "peace" in raw else None,
+        priority_order=order,
         thresholds=Thresholds(
             *(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys),
             rebuild_after=check.month("metrics.rebuild_after", rebuild) if rebuild else None,
+            requirement_share=check.share(
+                "metrics.requirement_share", metrics.get("requirement_share", 0.95)
+            ),
         ),
         description=description,
     )
-    if "posterior" not in raw:
-        return scenario
-    posterior = _posterior(check, raw["posterior"], scenario)
-    return _built(check, **{**vars(scenario), "posterior": posterior})
+    if "posterior" in raw:
+        posterior = _posterior(check, raw["posterior"], scenario)
+        scenario = _built(check, **{**vars(scenario), "posterior": posterior})
+    if order == "usefulness":
+        scenario = _built(check, **{**vars(scenario), "priority": usefulness_order(scenario)})
+    return scenario
 
 
 def _built(check: Checker, **fields: Any) -> Scenario:

@@ -19,6 +19,13 @@ from sim.model.posterior import Posterior
 
 CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
 LOSSES = "losses.confirmed_per_month"
+HAZARD = "losses.hazard_per_month"
+COMMITTED = "losses.committed_share"
+REQUIRED = "demand.required_active"
+#: How the refurbishment priority list is ordered (``refurbishment.order``).
+ORDERS = ("usefulness", "listed")
+#: How losses are drawn (``losses.model``).
+LOSS_MODELS = ("hazard", "counts")
 CAPACITY = "refurbishment.capacity_per_month"
 PRODUCTION = "production.tanks_per_year"
 #: The most tanks a scenario may ever hold (initial stocks, supply caps and first batches, and
@@ -151,6 +158,27 @@ class Parts:
 
 
 @dataclass(frozen=True)
+class Peace:
+    """From ``start``, refurbishment capacity and production fall linearly, over
+    ``ramp_months``, to ``capacity_share`` and ``production_share`` of their scheduled
+    wartime values (a peacetime industry: fewer shifts, no mobilised plants)."""
+
+    start: int
+    capacity_share: Param
+    production_share: Param
+    ramp_months: Param
+
+    DOMAINS = {"capacity_share": "share", "production_share": "share", "ramp_months": "months"}
+
+    def __post_init__(self) -> None:
+        try:
+            _check_month("start", self.start)
+            _check_params(self, self.DOMAINS)
+        except ScenarioError as err:
+            raise err.under("peace") from None
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Definitions of the headline month metrics (shares, not uncertain)."""
 
@@ -158,6 +186,8 @@ class Thresholds:
     refurb_low_share: float
     active_drop_share: float
     rebuild_after: int | None = None  # month from which to time the rebuild to pre-war level
+    #: ``reach_requirement``: the active fleet at or above this share of its requirement.
+    requirement_share: float = 0.95
 
     def __post_init__(self) -> None:
         for name in ("exhausted_share", "refurb_low_share", "active_drop_share"):
@@ -168,6 +198,10 @@ class Thresholds:
                 raise ScenarioError(None, f"metrics.{name}", value, "a share must be in [0, 1]")
         if self.rebuild_after is not None:
             _check_month("metrics.rebuild_after", self.rebuild_after)
+        share = self.requirement_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ScenarioError(None, "metrics.requirement_share", share,
+                                "a share must be in [0, 1]")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,7 +217,7 @@ class Scenario:
     fair_share: Param
     good_to_fair: Param
     fair_to_poor: Param
-    loss_schedule: tuple[Step, ...]
+    loss_schedule: tuple[Step, ...]  # imposed confirmed counts; empty when losses are a hazard
     detection_share: Param
     loss_cv: Param
     capacity_schedule: tuple[Step, ...]
@@ -196,6 +230,15 @@ class Scenario:
     production_schedule: tuple[Step, ...]
     supplies: tuple[Supply, ...] = field(default_factory=tuple)
     parts: tuple[Parts, ...] = field(default_factory=tuple)
+    #: Losses as a hazard on the committed force (used when ``loss_model`` is "hazard").
+    hazard_schedule: tuple[Step, ...] = field(default_factory=tuple)  # per committed tank-month
+    committed_schedule: tuple[Step, ...] = field(default_factory=tuple)  # share of active
+    #: "hazard" (losses on the committed force) or "counts" (``loss_schedule`` imposed).
+    loss_model: str = "counts"
+    #: Required active fleet, tanks; empty: no requirement (refurbish at full capacity).
+    required_schedule: tuple[Step, ...] = field(default_factory=tuple)
+    peace: Peace | None = None
+    priority_order: str = "listed"  # how ``priority`` was ordered: see :data:`ORDERS`
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
     posterior: Posterior | None = None  # calibrated sets drawn jointly, or None
@@ -216,6 +259,11 @@ class Scenario:
     def family_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.families)
 
+    @property
+    def loss_hazard(self) -> bool:
+        """Losses are a hazard on the committed force (else an imposed count schedule)."""
+        return self.loss_model == "hazard"
+
     def params(self) -> dict[str, Param]:
         """Every uncertain parameter under a stable dotted name (used to key its draws)."""
         out: dict[str, Param] = {}
@@ -234,6 +282,12 @@ class Scenario:
         out["losses.monthly_cv"] = self.loss_cv
         for step in self.loss_schedule:
             out[step_name(LOSSES, step)] = step.value
+        for step in self.hazard_schedule:
+            out[step_name(HAZARD, step)] = step.value
+        for step in self.committed_schedule:
+            out[step_name(COMMITTED, step)] = step.value
+        for step in self.required_schedule:
+            out[step_name(REQUIRED, step)] = step.value
         out["refurbishment.lead_time_months"] = self.lead_time_months
         for step in self.capacity_schedule:
             out[step_name(CAPACITY, step)] = step.value
@@ -255,6 +309,10 @@ class Scenario:
         for part in self.parts:
             out[f"parts.{part.name}.effort_factor"] = part.effort_factor
             out[f"parts.{part.name}.failure_factor"] = part.failure_factor
+        if self.peace is not None:
+            out["peace.capacity_share"] = self.peace.capacity_share
+            out["peace.production_share"] = self.peace.production_share
+            out["peace.ramp_months"] = self.peace.ramp_months
         return out
 
 
@@ -267,9 +325,20 @@ SCENARIO_DOMAINS = {
 #: Scenario fields holding a dated schedule, their dotted name and domain.
 SCHEDULES = {
     "loss_schedule": (LOSSES, "count"),
+    "hazard_schedule": (HAZARD, "share"),
+    "committed_schedule": (COMMITTED, "share"),
+    "required_schedule": (REQUIRED, "count"),
     "capacity_schedule": (CAPACITY, "count"),
     "production_schedule": (PRODUCTION, "count"),
 }
+
+
+def _needed_schedules(s: Scenario) -> set[str]:
+    """The schedules that must have steps: losses as the loss model says, capacity and
+    production always; the requirement may be empty (no requirement)."""
+    losses = {"loss_schedule"} if s.loss_model == "counts" else {
+        "hazard_schedule", "committed_schedule"}
+    return {"capacity_schedule", "production_schedule", *losses}
 SCENARIO_KEYS = {
     "good_share": "storage.good_share", "fair_share": "storage.fair_share",
     "good_to_fair": "storage.good_to_fair", "fair_to_poor": "storage.fair_to_poor",
@@ -299,10 +368,21 @@ def check_scenario(s: Scenario) -> None:
         _check_params(s, SCENARIO_DOMAINS)
     except ScenarioError as err:
         raise ScenarioError(None, SCENARIO_KEYS[err.key], err.value, err.message) from None
+    if s.loss_model not in LOSS_MODELS:
+        raise ScenarioError(None, "losses.model", s.loss_model,
+                            f"must be one of {', '.join(LOSS_MODELS)}")  # fmt: skip
+    if s.priority_order not in ORDERS:
+        raise ScenarioError(None, "refurbishment.order", s.priority_order,
+                            f"must be one of {', '.join(ORDERS)}")  # fmt: skip
+    if s.peace is not None and not isinstance(s.peace, Peace):
+        raise ScenarioError(None, "peace", s.peace, "must be Peace or None")
+    needed = _needed_schedules(s)
     for attr, (key, domain) in SCHEDULES.items():
         steps = getattr(s, attr)
-        if not steps or not all(isinstance(step, Step) for step in steps):
-            raise ScenarioError(None, key, steps, "must be a non-empty tuple of Step")
+        if not isinstance(steps, tuple) or not all(isinstance(step, Step) for step in steps):
+            raise ScenarioError(None, key, steps, "must be a tuple of Step")
+        if not steps and attr in needed:
+            raise ScenarioError(None, key, steps, "must have at least one step")
         months = [step.month for step in steps]
         if months != sorted(set(months)):
             raise ScenarioError(None, key, [format_month(m) for m in months],

@@ -31,7 +31,9 @@ def month_labels(thresholds: dict, *, short: bool = False) -> dict[str, str]:
             + (f" (≤{exhausted} of start)" if exhausted else ""),
             "refurb_below_half": f"refurbishment below {refurb or 'its share'} of capacity",
             "active_down_25": f"active fleet {drop or 'its share'} below its start",
-            "active_rebuilt": "active fleet back at its start",
+            "rebuild_active": "active fleet back at its start",
+            "rebuild_restorable": "active + good/fair storage back at their start",
+            "reach_requirement": "active fleet at its requirement",
         }
     return {
         "storage_exhausted": "good+fair storage exhausted"
@@ -40,6 +42,10 @@ def month_labels(thresholds: dict, *, short: bool = False) -> dict[str, str]:
         + (f"{refurb} of capacity" if refurb else "its threshold share of capacity"),
         "active_down_25": "active fleet first "
         + (f"{drop} below its start" if drop else "below its threshold share of its start"),
-        "active_rebuilt": "active fleet back at its pre-war level",
+        "rebuild_active": "active fleet back at its pre-war level",
+        "rebuild_restorable": "active fleet + good/fair storage back at their pre-war level",
+        "reach_requirement": "active fleet at its required level",
         "months_to_rebuild": "months to rebuild the active fleet",
+        "months_to_rebuild_restorable": "months to rebuild active + good/fair storage",
+        "months_to_reach_requirement": "months to reach the required active fleet",
     }

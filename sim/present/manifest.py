@@ -204,6 +204,7 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
         "sampling": result.sampling,
         "families": list(scen.family_names),
         "priority": [f"{f}:{c}" for f, c in scen.priority],
+        "priority_order": scen.priority_order,
         "thresholds": settings["thresholds"],
         "settings": settings,
         "parameters": params,

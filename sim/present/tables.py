@@ -10,21 +10,26 @@ def headline_table(summaries: list[dict]) -> str:
         lines.append(
             f"{s['scenario']}  ({s['start']}..{s['end']}, {s['reps']:,} reps, seed {s['seed']})"
         )
-        lines.append(f"  {'metric':<22}{'mean':>10}{'p05':>10}{'p50':>10}{'p95':>10}{'never':>8}")
+        lines.append(f"  {'metric':<30}{'mean':>10}{'p05':>10}{'p50':>10}{'p95':>10}{'never':>8}")
         for name, m in s["metrics"].items():
-            cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else f"{m[k]:,.0f}"
+            cells = [m[k] if isinstance(m[k], str) else "-" if m[k] is None else _number(m[k])
                      for k in ("mean", "p05", "p50", "p95")]  # fmt: skip
             never = f"{m['never_share']:.0%}" if "never_share" in m else ""
-            lines.append(f"  {name:<22}" + "".join(f"{c:>10}" for c in cells) + f"{never:>8}")
+            lines.append(f"  {name:<30}" + "".join(f"{c:>10}" for c in cells) + f"{never:>8}")
         lines.extend(convergence_lines(s.get("convergence")))
     return "\n".join(lines)
+
+
+def _number(x: float) -> str:
+    """A count with thousands separators; a share (below 1, not whole) with 3 digits."""
+    return f"{x:.3g}" if abs(x) < 1 and x != round(x) else f"{x:,.0f}"
 
 
 def _cell(value) -> str:
     """A count with thousands separators, a month string as is, None as 'never'."""
     if value is None:
         return "never"
-    return value if isinstance(value, str) else f"{value:,.0f}"
+    return value if isinstance(value, str) else _number(value)
 
 
 def convergence_lines(conv: dict | None) -> list[str]:
@@ -38,7 +43,7 @@ def convergence_lines(conv: dict | None) -> list[str]:
         "  convergence: median over the first n replications and its 95% interval at N; "
         "width: widest",
         "  95% interval of p05, p50, p95 as a share of p95 - p05 (settled: at most 5%)",
-        f"  {'metric':<22}" + "".join(f"{f'n={n:,}':>10}" for n in reps)
+        f"  {'metric':<30}" + "".join(f"{f'n={n:,}':>10}" for n in reps)
         + f"{'interval':>22}{'width':>7}{'settled':>9}",
     ]  # fmt: skip
     for name, m in conv["metrics"].items():
@@ -47,7 +52,7 @@ def convergence_lines(conv: dict | None) -> list[str]:
         interval = f"[{_cell(low)}, {_cell(high)}]"
         width = "-" if m["width"] is None else f"{m['width']:.0%}"
         settled = "yes" if m["settled"] else "no"
-        lines.append(f"  {name:<22}{cells}{interval:>22}{width:>7}{settled:>9}")
+        lines.append(f"  {name:<30}{cells}{interval:>22}{width:>7}{settled:>9}")
     return lines
 
 
@@ -63,8 +68,8 @@ def compare_table(data: dict) -> str:
                          f"[{s['ci95'][0]:+,.0f}, {s['ci95'][1]:+,.0f}]; "
                          f"se {s['se_paired']:.1f} vs {s['se_unpaired']:.1f}")  # fmt: skip
         d = p["exhaustion_delay_months"]
-        lines.append(f"    exhaustion delayed by {d['mean']:+.1f} months "
-                     f"[{d['ci95'][0]:+.1f}, {d['ci95'][1]:+.1f}]")  # fmt: skip
+        lines.append(f"    exhaustion delayed by {d['mean']:+.2f} months "
+                     f"[{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]")  # fmt: skip
         for date, s in p["p_stays_above"].items():
             change = f"{s['mean']:+.3f} [{s['ci95'][0]:+.3f}, {s['ci95'][1]:+.3f}]"
             lines.append(

@@ -83,7 +83,7 @@ def run_chunk(
 
 
 def rebuild_month(scenario: Scenario) -> int | None:
-    """Month index from which ``active_rebuilt`` is measured, or None."""
+    """Month index from which the rebuild metrics are measured, or None."""
     rebuild = scenario.thresholds.rebuild_after
     return None if rebuild is None else rebuild - scenario.start
 
