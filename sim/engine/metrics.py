@@ -14,6 +14,10 @@ COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end", "worst_month_l
 REBUILD_METRICS = ("rebuild_active", "rebuild_restorable", "reach_requirement")
 MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", *REBUILD_METRICS)
 NEVER = -1
+#: Where each variable sits on a series' axis 1 (:data:`VARIABLES` order).
+(ACTIVE, STORAGE, GOOD, FAIR, POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED, PRODUCED,
+ IMPORTED, ACTIVE_WEIGHTED, LOST_CONFIRMED) = range(len(VARIABLES))  # fmt: skip
+ALL = -1  #: the family slot holding the total over families
 
 
 def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
@@ -30,11 +34,11 @@ def trajectory_series(trace: Trace, inputs: Inputs) -> np.ndarray:
     scratch = np.multiply(trace.active, inputs.quality_weight[None])  # (T, F, R) float64
     if rounded:
         np.rint(scratch, out=scratch)
-    derived[:, 0, :families] = scratch
+    derived[:, ACTIVE_WEIGHTED - RECORDED, :families] = scratch
     np.multiply(trace.lost, inputs.detection_share, out=scratch)  # the same memory again
     if rounded:
         np.rint(scratch, out=scratch)
-    derived[:, 1, :families] = scratch
+    derived[:, LOST_CONFIRMED - RECORDED, :families] = scratch
     derived[:, :, :families].sum(axis=2, out=derived[:, :, families])
     return series
 
@@ -85,8 +89,8 @@ def headline_metrics(
     - ``reach_requirement``: the active fleet is at ``requirement_share`` of the required
       fleet or more (never, without a requirement).
     """
-    active = series[:, 0, -1]
-    good_fair = series[:, 2, -1] + series[:, 3, -1]
+    active = series[:, ACTIVE, ALL]
+    good_fair = series[:, GOOD, ALL] + series[:, FAIR, ALL]
     initial_good_fair = inputs.storage0[:2].sum(axis=(0, 1))
     initial_active = inputs.active0.sum(axis=0)
     capacity = trace.capacity
@@ -94,7 +98,7 @@ def headline_metrics(
     if rebuild_from is not None:
         after = np.arange(len(active))[:, None] >= rebuild_from
         out["rebuild_active"] = first_month(after & (active >= initial_active))
-        restorable = active + series[:, 5, -1] + good_fair
+        restorable = active + series[:, PIPELINE, ALL] + good_fair
         out["rebuild_restorable"] = first_month(
             after & (restorable >= initial_active + initial_good_fair)
         )
@@ -102,9 +106,11 @@ def headline_metrics(
         out["reach_requirement"] = first_month(after & (active >= required))
     return out | {
         "active_end": _owned(active[-1]),
-        "active_weighted_end": _owned(series[-1, 11, -1]),
-        "lost_end": _owned(series[-1, 6, -1]),
-        "worst_month_loss_share": worst_month_loss_share(series[:, 6, -1], active, initial_active),
+        "active_weighted_end": _owned(series[-1, ACTIVE_WEIGHTED, ALL]),
+        "lost_end": _owned(series[-1, LOST, ALL]),
+        "worst_month_loss_share": worst_month_loss_share(
+            series[:, LOST, ALL], active, initial_active
+        ),
         "storage_exhausted": first_month(
             good_fair <= thresholds.exhausted_share * initial_good_fair
         ),

@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from sim.engine.inputs import build_inputs
-from sim.engine.metrics import headline_metrics, trajectory_series
+from sim.engine.metrics import ACTIVE, ALL, headline_metrics, trajectory_series
 from sim.engine.simulate import simulate
 from sim.engine.streams import BLOCK, ExpectedFlows, RandomFlows
 from sim.model.params import Scenario
@@ -78,7 +78,7 @@ def run_chunk(
     reducer = HistogramReducer()
     reducer.add(series.reshape(-1, size))
     metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
-    paths = series[:, 0, -1].astype(np.int32) if keep_paths else None
+    paths = series[:, ACTIVE, ALL].astype(np.int32) if keep_paths else None
     return ChunkOutput(reducer, metrics, paths, series.shape[:3])
 
 
@@ -166,7 +166,7 @@ def expected_chunk(scenario: Scenario, values: dict[str, np.ndarray], keep_paths
     reducer = ExactReducer()
     reducer.add(series.reshape(-1, reps))
     metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
-    paths = series[:, 0, -1] if keep_paths else None
+    paths = series[:, ACTIVE, ALL] if keep_paths else None
     return ChunkOutput(reducer, metrics, paths, series.shape[:3])
 
 
