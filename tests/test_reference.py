@@ -248,3 +248,20 @@ def test_closed_loop_without_randomness_matches_engine_exactly(donors, failure, 
     np.testing.assert_allclose(
         engine.metrics["worst_month_loss_share"], ref["worst_month_loss_share"][0]
     )
+
+
+def test_the_reference_imports_nothing_from_the_engine_or_the_runs():
+    """Independence: the oracle shares only the scenario types with the vectorised engine."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "sim" / "reference"
+    imported = set()
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    sim_modules = {m for m in imported if m.split(".")[0] == "sim"}
+    assert sim_modules, "the reference reads the scenario types from sim.model"
+    assert all(m.startswith(("sim.model", "sim.reference")) for m in sim_modules), sim_modules

@@ -1,24 +1,4 @@
-"""An independent, tank-by-tank discrete-event reference model, built on SimPy.
-
-It shares nothing with :mod:`sim.engine.simulate` but the scenario: each replication is a SimPy
-``Environment``, one time unit a month; stored hulls are :class:`Hull` objects in one
-:class:`HullStore` (a ``simpy.Store``) per (family, condition); the refurbishment plant is a
-process that takes hulls off those stores down the priority list and ships each month's
-repaired hulls through a timeout of the lead time; the active fleet is a ``simpy.Container``
-per family. Every random event is a Bernoulli trial per hull or per active tank, from one
-numpy ``Generator``: results agree with the engine in distribution, not draw for draw.
-
-Within month ``t`` the processes run at fixed offsets (exact binary fractions):
-
-- ``t + 0``: parts effects, degradation, losses (the ``front`` process): a hazard on the
-  committed tanks (a share of each family's active fleet), or an imposed count;
-- ``t + 1/4``: refurbishment starts (the ``plant`` process), no more than close the gap to
-  the required fleet; donor hulls come from one pool, each stripped once;
-- ``t + 1/2``: deliveries due this month (a batch started at ``s`` arrives at ``s + lead``);
-- ``t + 3/4``: production (no more than the gap to the requirement);
-- ``t + 13/16``: foreign supply;
-- ``t + 7/8``: record, and check conservation family by family.
-"""
+"""The reference model's month, tank by tank: one SimPy process per flow (see the package doc)."""
 
 from __future__ import annotations
 
@@ -27,7 +7,6 @@ import math
 import numpy as np
 import simpy
 
-from sim.model.distributions import clip_to_domain
 from sim.model.params import (
     CAPACITY,
     COMMITTED,
@@ -40,78 +19,22 @@ from sim.model.params import (
     Step,
     step_name,
 )  # fmt: skip
-
-GOOD, FAIR, POOR = 0, 1, 2
-FRONT, PLANT, DELIVER, INFLOW, SUPPLY, RECORD = 0.0, 0.25, 0.5, 0.75, 0.8125, 0.875
-TOLERANCE = 1e-9  # whole hulls: floor with a tolerance for float error, as the engine does
-
-
-class Hull:
-    """One stored tank hull: its family index and condition (GOOD, FAIR or POOR)."""
-
-    __slots__ = ("serial", "family", "condition")
-
-    def __init__(self, serial: int, family: int, condition: int):
-        self.serial, self.family, self.condition = serial, family, condition
-
-
-class Take(simpy.resources.store.StoreGet):
-    """Request for ``amount`` hulls at once from a :class:`HullStore` (a list of hulls)."""
-
-    def __init__(self, store: HullStore, amount: int):
-        self.amount = amount
-        super().__init__(store)
-
-
-class HullStore(simpy.Store):
-    """A store of :class:`Hull` objects that hands them out and takes them in by the batch:
-    ``take(n)`` succeeds with the first ``n`` hulls once ``n`` are there; ``put`` takes a list.
-    """
-
-    def take(self, amount: int) -> Take:
-        return Take(self, amount)
-
-    def _do_get(self, event):
-        if len(self.items) >= event.amount:
-            hulls = self.items[: event.amount]
-            del self.items[: event.amount]
-            event.succeed(hulls)
-
-    def _do_put(self, event):
-        self.items.extend(event.item)
-        event.succeed()
-
-
-def draw_values(scenario: Scenario, reps: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every parameter once per replication by inverse CDF, clipped into its domain; with a
-    calibrated posterior, each replication takes one whole row of it for its columns."""
-    values = {
-        name: clip_to_domain(param.dist.quantile(rng.random(reps)), param.domain)
-        for name, param in scenario.params().items()
-    }
-    post = scenario.posterior
-    if post is not None:
-        rows = rng.integers(len(post.values), size=reps)
-        values |= {name: post.values[rows, d] for d, name in enumerate(post.names)}
-    return values
-
-
-def step_value(steps: tuple[Step, ...], values: list[float], month: int) -> float:
-    """Value of the latest step dated at or before ``month`` (absolute); 0 before the first."""
-    out = 0.0
-    for step, value in sorted(zip(steps, values), key=lambda sv: sv[0].month):
-        if step.month <= month:
-            out = value
-    return out
-
-
-def _pick(store: HullStore, mask: np.ndarray) -> list[Hull]:
-    """Remove the hulls flagged in ``mask`` (aligned with ``store.items``) and return them."""
-    picked = np.flatnonzero(mask)
-    hulls = [store.items[i] for i in picked]
-    for i in picked[::-1]:
-        del store.items[i]
-    return hulls
+from sim.reference.stores import (
+    DELIVER,
+    FAIR,
+    FRONT,
+    GOOD,
+    INFLOW,
+    PLANT,
+    POOR,
+    RECORD,
+    SUPPLY,
+    TOLERANCE,
+    Hull,
+    HullStore,
+    _pick,
+    step_value,
+)
 
 
 class TankModel:
@@ -372,61 +295,3 @@ class TankModel:
             came = self.start_total + self.produced + self.imported
             fine = (held == came).all() and (active >= 0).all() and (self.in_transit >= 0).all()
             self.conserved = self.conserved and bool(fine)
-
-
-def simulate_reference(
-    scenario: Scenario,
-    *,
-    reps: int,
-    seed: int,
-    values: dict[str, np.ndarray] | None = None,
-    pass_leftover: bool = False,
-) -> dict[str, np.ndarray]:
-    """Run ``reps`` replications of the reference model; per-replication arrays.
-
-    Keys: ``active_end``, ``lost_end``, ``refurbished_end``, ``storage_end``,
-    ``scrapped_end``, ``pipeline_end``, ``produced_end``, ``imported_end`` (all families,
-    at the last month), ``storage_exhausted`` (first month index at which good + fair storage
-    is at most ``exhausted_share`` of its start, -1 if never), ``active_path``,
-    ``storage_path``, ``good_fair_path`` and ``lost_path`` (reps, T), ``conserved`` (bool:
-    every family balanced in every month), ``donor_shortfall_end`` (donor hulls drawn but not
-    found) and ``worst_month_loss_share`` (the largest share of the active fleet lost in a
-    month).
-
-    ``values`` (name -> (reps,) array, e.g. from :func:`sim.runs.sampling.draw_params`) replaces
-    the model's own parameter draws, for paired comparisons. ``pass_leftover=True`` lets
-    effort an entry cannot use (less than one hull's cost) pass down the priority list; the
-    default mirrors the engine, where it is lost for that month.
-    """
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0x5E1])))
-    values = draw_values(scenario, reps, rng) if values is None else values
-    T, share = scenario.months, scenario.thresholds.exhausted_share
-    paths = ("active", "storage", "good_fair", "lost")
-    out = {f"{k}_path": np.zeros((reps, T), np.int64) for k in paths}
-    counts = ("lost", "refurbished", "scrapped", "produced", "imported", "in_transit")
-    ends = ("active_end", "storage_end", "storage_exhausted", "donor_shortfall_end")
-    for k in (*ends, *(f"{c}_end" for c in counts)):
-        out[k] = np.zeros(reps, np.int64)
-    out["worst_month_loss_share"] = np.zeros(reps)
-    out["conserved"] = np.zeros(reps, bool)
-    for r in range(reps):
-        env = simpy.Environment()
-        v = {k: float(a[r]) for k, a in values.items()}
-        model = TankModel(env, scenario, v, rng, pass_leftover)
-        env.run(until=T)
-        for k, path in model.paths.items():
-            out[f"{k}_path"][r] = path
-        out["active_end"][r] = model.paths["active"][-1]
-        out["storage_end"][r] = model.paths["storage"][-1]
-        for k in counts:
-            out[f"{k}_end"][r] = getattr(model, k).sum()
-        hit = np.flatnonzero(model.paths["good_fair"] <= share * model.good_fair0)
-        out["storage_exhausted"][r] = hit[0] if hit.size else -1
-        out["conserved"][r] = model.conserved
-        out["donor_shortfall_end"][r] = model.donor_shortfall
-        before = np.concatenate([[model.start_active], model.paths["active"][:-1]])
-        lost = np.diff(model.paths["lost"], prepend=0)
-        lost_share = np.divide(lost, before, out=np.zeros(T), where=before > 0)
-        out["worst_month_loss_share"][r] = lost_share.max()
-    out["pipeline_end"] = out.pop("in_transit_end")
-    return out
