@@ -176,6 +176,20 @@ def test_fan_chart_marks_each_supply_start_on_both_panels(results, facts):
         assert len(verticals) == 1
 
 
+def test_fan_chart_event_labels_sit_above_the_active_fleet_fan(results, facts):
+    from sim.io.report_figures import fan_chart_figure
+
+    fig = fan_chart_figure(run_data(results[1], facts), facts)
+    left = fig.axes[0]
+    fig.draw_without_rendering()
+    (label,) = left.texts
+    bottom_of_label = left.transData.inverted().transform(
+        (0, label.get_window_extent().y0))[1]  # fmt: skip
+    top_of_fan = max(c.get_paths()[0].vertices[:, 1].max() for c in left.collections
+                     if isinstance(c, PolyCollection))  # fmt: skip
+    assert bottom_of_label > top_of_fan
+
+
 def test_fan_chart_marks_the_ceasefire_of_a_rebuild_scenario(facts):
     from sim.io.report_figures import fan_chart_figure
 

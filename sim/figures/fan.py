@@ -163,8 +163,8 @@ def run_fan(
                        exhausted_months=exhausted_months)  # fmt: skip
     _finish(right, "Storage: good + fair is what 'exhausted' counts",
             "tanks in storage (mean of replications)", legend="below")  # fmt: skip
-    for ax in (left, right):
-        draw_events(ax, events)
+    draw_events(left, events, headroom=True)  # the fan reaches the top where events fall
+    draw_events(right, events)  # storage has fallen by then: the labels clear it
     if heading:
         fig.suptitle(heading)
     if caption:

@@ -86,18 +86,28 @@ def sources_caption(
     return f"Scenario: {description}. {text}" if description else text
 
 
-def draw_events(ax: Axes, events, *, labels: bool = True) -> None:
+def draw_events(ax: Axes, events, *, labels: bool = True, headroom: bool = False) -> None:
     """Dated events (``(date, label)`` pairs) as dotted vertical lines, each labelled along
-    the line at the top of the axes; events outside the x range are left out."""
+    the line at the top of the axes; events outside the x range are left out. With
+    ``headroom``, the y axis is raised so the labels sit above the data, not over it (for
+    axes whose data reach the top where the events are)."""
     low, high = ax.get_xlim()
+    texts = []
     for when, label in events:
         x = date2num(when)
         if not low <= x <= high:
             continue
         ax.axvline(when, color="black", ls=":", lw=1.2, zorder=4)
         if labels:
-            ax.text(when, 0.98, f" {label}", transform=ax.get_xaxis_transform(), rotation=90,
-                    va="top", ha="right", fontsize=7, bbox=LABEL_BOX)  # fmt: skip
+            texts.append(ax.text(when, 0.98, f" {label}", transform=ax.get_xaxis_transform(),
+                                 rotation=90, va="top", ha="right", fontsize=7,
+                                 bbox=LABEL_BOX))  # fmt: skip
+    if headroom and texts:
+        fig = ax.get_figure()
+        fig.draw_without_rendering()  # lay the figure out, so the sizes below are final
+        share = max(t.get_window_extent().height for t in texts) / ax.get_window_extent().height
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, bottom + (top - bottom) / (1 - min(share + 0.03, 0.5)))
 
 
 #: Column order of a statistics array's last axis, as in trajectories.csv.

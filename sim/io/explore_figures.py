@@ -26,6 +26,7 @@ from sim.figures.sensitivity import IndexPanel, sensitivity_chart
 from sim.figures.tornado import TornadoPanel, tornado_chart
 from sim.model.calendar import format_month
 from sim.model.params import Scenario
+from sim.present.manifest import short_source
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,9 +40,11 @@ CaptionFor = Callable[[Sequence[str], str], str]
 
 
 def sources(scenario: Scenario, names: Sequence[str], facts: dict[str, Fact]) -> list[str]:
-    """Distinct publications behind the parameters ``names``, assumptions left out; the
-    calibrated set (:data:`sim.analysis.outcomes.CALIBRATED`) stands for its posterior's
-    parameters, whose prior distributions cite their facts."""
+    """Distinct publications behind the parameters ``names``, each named once
+    (:func:`sim.present.manifest.short_source`: no relays or dates; the manifest keeps the
+    full citations), assumptions left out; the calibrated set
+    (:data:`sim.analysis.outcomes.CALIBRATED`) stands for its posterior's parameters, whose
+    prior distributions cite their facts."""
     params = scenario.params()
     posterior = getattr(scenario, "posterior", None)
     if CALIBRATED in names and posterior is not None:
@@ -51,7 +54,7 @@ def sources(scenario: Scenario, names: Sequence[str], facts: dict[str, Fact]) ->
         for fact_id in params[name].facts if name in params else ():
             fact = facts.get(fact_id)
             if fact is not None and fact.kind != "assumption":
-                seen.setdefault(fact.citation(), None)
+                seen.setdefault(short_source(fact.author, fact.source), None)
     return sorted(seen)
 
 
