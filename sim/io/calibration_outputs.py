@@ -180,7 +180,7 @@ def _toml_value(value) -> str:
 def write_calibration(folder: Path, run: CalibrationRun) -> None:
     """Write a calibration's files into an existing ``folder``: posterior.csv (+ .json),
     calibrated.toml, fit.csv, fit.png, prior_posterior.csv, prior_posterior.png,
-    generations.csv and manifest.json."""
+    generations.csv, manifest.json and, for a scenario naming hypotheses, evidence.json."""
     from sim.figures.calibration import fit_figure, prior_posterior_figure
     from sim.io.output import write_csv, write_json
     from sim.model.posterior import write_posterior
@@ -193,6 +193,8 @@ def write_calibration(folder: Path, run: CalibrationRun) -> None:
     write_csv(folder / "generations.csv", ("epsilon", "proposed", "accepted", "fit_all", "ess"),
               [list(g.__dict__.values()) for g in cal.generations])  # fmt: skip
     write_json(folder / "manifest.json", run.meta | {"fit": run.fit})
+    if run.evidence is not None:
+        write_json(folder / "evidence.json", run.evidence)
     fit_figure(run.panels, run.caption, run.fit_heading).savefig(
         folder / "fit.png", dpi=150, bbox_inches="tight")  # fmt: skip
     prior_posterior_figure(
