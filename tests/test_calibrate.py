@@ -149,6 +149,7 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
         "prior_posterior.png",
         "generations.csv",
         "manifest.json",
+        "evidence.json",  # prior.toml names the production hypotheses
     }
     assert {p.name for p in out.iterdir()} == expected
     calibrated = load_scenario(out / "calibrated.toml")
