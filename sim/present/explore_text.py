@@ -132,3 +132,27 @@ def fit_text(run: CalibrationRun) -> str:
         lines.append(f"converged: yes; every observed value inside the calibrated 90% band "
                      f"({len(run.fit)} targets)")  # fmt: skip
     return "\n".join(lines)
+
+
+def hindcast_text(run) -> str:
+    """A hindcast's scores as a table: each later target's observed value against its
+    projected p05/p50/p95, inside the 50% and 90% bands, interval score and CRPS."""
+    from sim.model.calendar import format_month
+
+    head = (f"hindcast of {run.name}: calibrated on {len(run.fitted)} targets up to "
+            f"{format_month(run.until)}, scored on {len(run.rows)} later ones")  # fmt: skip
+    lines = [head, f"{'target':32} {'date':>7} {'observed':>9} {'p05':>9} {'p50':>9} "
+             f"{'p95':>9} {'50%':>4} {'90%':>4} {'int.score':>10} {'CRPS':>9}"]  # fmt: skip
+    for r in run.rows:
+        fmt = (lambda x: f"{x:9.2f}") if r["high"] <= 1.0 else (lambda x: f"{x:9,.0f}")
+        lines.append(
+            f"{r['target']:32} {r['date']:>7} {fmt(r['observed'])} {fmt(r['p05'])} "
+            f"{fmt(r['p50'])} {fmt(r['p95'])} {'yes' if r['inside_50'] else 'no':>4} "
+            f"{'yes' if r['inside_90'] else 'NO':>4} {r['interval_score_90']:10,.2f} "
+            f"{r['crps']:9,.2f}"
+        )  # fmt: skip
+    s = run.summary
+    lines.append(f"inside the 50% band: {s['inside_50_share']:.0%}; inside the 90% band: "
+                 f"{s['inside_90_share']:.0%}; mean CRPS / observed: "
+                 f"{s['mean_crps_relative']:.3f}")  # fmt: skip
+    return "\n".join(lines)
