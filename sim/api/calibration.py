@@ -177,8 +177,11 @@ class CalibrationRun:
 
     @property
     def fit_heading(self) -> str:
+        joint = self.meta.get("joint_share_in_intervals")
+        check = "" if joint is None else (f";\n{joint:.0%} of fresh calibrated replications "
+                                          "fall inside every target's interval at once")
         return (f"Calibration of '{self.name}' to the record: {self.sets_phrase}, "
-                f"seed {self.calibration.seed}")  # fmt: skip
+                f"seed {self.calibration.seed}{check}")  # fmt: skip
 
 
 def run_calibration(
@@ -227,6 +230,7 @@ def run_calibration(
     from sim.io.calibration_outputs import (
         fit_panels,
         fit_rows,
+        joint_share_in_intervals,
         posterior_predictive,
         prior_posterior_rows,
         with_posterior,
@@ -253,8 +257,9 @@ def run_calibration(
     cal, rows, hypotheses = calibrate_hypotheses(scenario, format_month(last), fit_one,
                                                  POSTERIOR_ROWS, announce)  # fmt: skip
     calibrated = with_posterior(prior, cal, rows, "posterior.csv")
-    fit = fit_rows(chosen, posterior_predictive(calibrated, chosen, reps=check_reps,
-                                                seed=seed + 1))  # fmt: skip
+    predictive = posterior_predictive(calibrated, chosen, reps=check_reps, seed=seed + 1)
+    fit = fit_rows(chosen, predictive)
+    joint = joint_share_in_intervals(chosen, predictive)
     pp_rows, prior_q, post_q = prior_posterior_rows(prior, cal.names, rows)
     panels = fit_panels(replace(full, posterior=None, end=last), calibrated, chosen,
                         reps=figure_reps, seed=seed + 2)  # fmt: skip
@@ -272,6 +277,7 @@ def run_calibration(
         "effective_sample_size": round(cal.ess, 1),
         "generations": [g.__dict__ for g in cal.generations],
         "acceptance_rate_final": last_gen.accepted / last_gen.proposed,
+        "joint_share_in_intervals": joint,
         "horizon": [format_month(prior.start), format_month(last)],
         "priors": {name: params[name].describe() for name in cal.names},
         "git_revision": git_revision(),

@@ -109,12 +109,16 @@ def fit_text(run: CalibrationRun) -> str:
     """The fit table of a calibration, what the posterior holds, and one verdict line that
     agrees with the table."""
     lines = [f"{'target':34s} {'observed':>9s} {'interval':>17s} {'p05':>9s} {'p50':>9s} "
-             f"{'p95':>9s}  in 90%"]  # fmt: skip
+             f"{'p95':>9s}  in 90%  reps in interval"]  # fmt: skip
     for r in run.fit:
         lines.append(f"{r['target']:34s} {_fit_num(r['observed']):>9s} "
                      f"{_fit_num(r['low']) + '-' + _fit_num(r['high']):>17s} "
                      f"{_fit_num(r['p05']):>9s} {_fit_num(r['p50']):>9s} "
-                     f"{_fit_num(r['p95']):>9s}  {'yes' if r['inside_90'] else 'NO'}")  # fmt: skip
+                     f"{_fit_num(r['p95']):>9s}  {'yes' if r['inside_90'] else 'NO ':6s}"
+                     f"  {r.get('share_in_interval', float('nan')):.0%}")  # fmt: skip
+    if "joint_share_in_intervals" in run.meta:
+        lines.append(f"fresh calibrated replications inside every interval at once: "
+                     f"{run.meta['joint_share_in_intervals']:.0%}")  # fmt: skip
     cal = run.calibration
     last = cal.generations[-1]
     lines.append(f"posterior: {run.sets_phrase}")
