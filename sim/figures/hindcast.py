@@ -5,12 +5,15 @@ Plain arrays in (as written to hindcast.csv), a matplotlib Figure out.
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date, timedelta
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from sim.figures.style import BAND_INNER, BAND_OUTER, add_caption, new_figure
+from sim.figures.style import BAND_INNER, BAND_OUTER, CAPTION_FONTSIZE, new_figure
 
 
 def hindcast_figure(
@@ -45,14 +48,13 @@ def hindcast_figure(
     right = max(dates) + timedelta(days=120)
     shift = timedelta(days=25)
     for ax, label, when, band, obs, unit in zip(axes, labels, dates, bands, observed, units):
-        ax.vlines(when, band[0], band[4], color=BAND_OUTER, lw=14, label="projected 5-95%")
-        ax.vlines(when, band[1], band[3], color=BAND_INNER, lw=14, label="projected 25-75%")
+        ax.vlines(when, band[0], band[4], color=BAND_OUTER, lw=14)
+        ax.vlines(when, band[1], band[3], color=BAND_INNER, lw=14)
         ax.hlines(band[2], when - timedelta(days=12), when + timedelta(days=12), color="black",
-                  lw=2, label="projected median")  # fmt: skip
+                  lw=2)  # fmt: skip
         ax.errorbar([when + shift], [obs[0]], yerr=[[obs[0] - obs[1]], [obs[2] - obs[0]]],
-                    fmt="o", mfc="white", mec="black", ecolor="black", ms=5, capsize=3,
-                    label="observed, with its stated interval")  # fmt: skip
-        ax.axvline(cutoff, color="black", ls="--", lw=1, label="cut-off (calibrated up to)")
+                    fmt="o", mfc="white", mec="black", ecolor="black", ms=5, capsize=3)
+        ax.axvline(cutoff, color="black", ls="--", lw=1)
         ax.set_xlim(left, right)
         ax.set_title(f"{label}\n({when:%Y-%m})", fontsize=8.5)
         ax.set_ylabel(unit)
@@ -63,8 +65,16 @@ def hindcast_figure(
         ax.set_ylim(0, top * 1.15)
     for ax in axes[len(labels) :]:
         ax.set_visible(False)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    handles = [Patch(color=BAND_OUTER), Patch(color=BAND_INNER),
+               Line2D([], [], color="black", lw=2),
+               Line2D([], [], marker="o", mfc="white", mec="black", color="black", ls="none"),
+               Line2D([], [], color="black", ls="--", lw=1)]  # fmt: skip
+    names = ["projected 5-95%", "projected 25-75%", "projected median",
+             "observed, with its stated interval", "cut-off (calibrated up to)"]  # fmt: skip
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, fontsize=7,
+               frameon=False)
     fig.suptitle(heading, fontsize=10)
-    add_caption(fig, caption, width=int(45 * cols))
+    # below the legend, which takes the figure's bottom edge (bbox_inches="tight" keeps it)
+    fig.text(0.01, -0.045, textwrap.fill(caption, int(45 * cols)), fontsize=CAPTION_FONTSIZE,
+             va="top", ha="left")  # fmt: skip
     return fig
