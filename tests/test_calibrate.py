@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +162,11 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
     assert {p.name for p in out.iterdir()} == expected
     calibrated = load_scenario(out / "calibrated.toml")
     assert calibrated.posterior is not None and calibrated.end == parse_month("2030-12")
+    evidence = json.loads((out / "evidence.json").read_text())
+    weights = [h["weight"] for h in evidence["hypotheses"]]
+    assert len(weights) == 2 and sum(weights) == pytest.approx(1.0)
+    spans = json.loads((out / "posterior.json").read_text())["hypothesis_rows"]
+    assert sum(stop - first for first, stop in spans.values()) == len(calibrated.posterior.values)
     again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
 
