@@ -64,7 +64,7 @@ def run_hindcast(
     from sim.figures.style import sources_caption
     from sim.io.calibration_outputs import posterior_predictive, with_posterior
     from sim.model.calendar import format_month, parse_month
-    from sim.present.manifest import git_revision
+    from sim.present.manifest import git_revision, scenario_files
 
     try:
         cut = parse_month(until)
@@ -108,7 +108,7 @@ def run_hindcast(
         "fitted_targets": [t.id for t in before], "scored_targets": [t.id for t in after],
         "particles_kept": len(cal.values), "effective_sample_size": round(cal.ess, 1),
         "hypotheses": hypotheses.evidence if hypotheses else None,
-        "git_revision": git_revision(),
+        "git_revision": git_revision(), "files": scenario_files(replace(full, posterior=None)),
         "scores": ("inside_50/inside_90: observed inside the projected 25-75% / 5-95% band; "
                    "interval_score_90: width of the 5-95% band + 20 x the miss (target units); "
                    "crps: empirical CRPS of the projected sample (target units); *_relative: "
