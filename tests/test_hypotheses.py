@@ -83,3 +83,10 @@ def test_mixed_posterior_rows_sum_to_the_total_and_follow_the_weights(weights):
     counts = allocate_rows(weights, 1000)
     assert sum(counts) == 1000
     assert np.all(np.abs(np.array(counts) - np.array(weights) * 1000) <= 1)
+
+
+def test_a_file_extending_the_prior_keeps_its_own_value_over_the_selected_variant(tmp_path):
+    path = _child(tmp_path, '[production.tanks_per_year]\n"2022-02" = 123\n')
+    scenario = load_scenario(path, fact_ids=set(load_facts()))
+    assert scenario.params()["production.tanks_per_year.2022-02"].dist.kind == "fixed"
+    assert scenario.production_schedule[0].value.dist.args == (("value", 123.0),)

@@ -116,14 +116,23 @@ def read_hypotheses(
     return dict(chosen), variants
 
 
-def _merge(into: dict, data: dict, prefix: str, file: Path, origins: dict[str, Path]) -> None:
+def _merge(
+    into: dict, data: dict, prefix: str, file: Path, origins: dict[str, Path], later: set[str]
+) -> None:
+    """Merge a variant's tables defined in ``file``; a key set by a file that comes later in
+    the extends chain (``later``: resolved paths) wins, as if the variant were a file
+    extended right after ``file``."""
     for key, value in data.items():
         dotted = f"{prefix}{key}"
+        if dotted in origins and str(Path(origins[dotted]).resolve()) in later and not (
+            isinstance(value, dict) and not is_param_table(value)
+        ):
+            continue
         origins[dotted] = file
         if isinstance(value, dict) and not is_param_table(value):
             if not isinstance(into.get(key), dict) or is_param_table(into[key]):
                 into[key] = {}
-            _merge(into[key], value, dotted + ".", file, origins)
+            _merge(into[key], value, dotted + ".", file, origins, later)
         else:
             into[key] = value
             if isinstance(value, dict):
@@ -136,11 +145,14 @@ def apply_hypotheses(
     origins: dict[str, Path],
     fact_ids: set[str] | None = None,
     choose: dict[str, str] | None = None,
+    files: list[Path] | None = None,
 ) -> tuple[dict, dict[str, Path], dict[str, str]]:
     """``raw`` with each group's selected variant merged in, without the hypothesis tables.
 
     ``choose`` ({group: variant}) overrides the file's selection (``tanksim calibrate`` uses
-    it to fit every variant). Returns the merged tables, their origins and the selection.
+    it to fit every variant). ``files`` is the extends chain, most basic first: a key a file
+    later than the variant's own sets keeps that file's value. Returns the merged tables,
+    their origins and the selection.
     """
     selection, variants = read_hypotheses(raw, origins, fact_ids)
     for group, name in (choose or {}).items():
@@ -151,9 +163,12 @@ def apply_hypotheses(
         selection[group] = name
     merged = {k: v for k, v in raw.items() if k not in ("hypothesis", "hypotheses")}
     merged_origins = dict(origins)
+    chain = [str(Path(f).resolve()) for f in (files or [])]
     for group, name in selection.items():
         file = Path(_where(origins, f"hypotheses.{group}.{name}.set"))
-        _merge(merged, variants[group][name].tables, "", file, merged_origins)
+        own = str(file.resolve())
+        later = set(chain[chain.index(own) + 1 :]) if own in chain else set()
+        _merge(merged, variants[group][name].tables, "", file, merged_origins, later)
     return merged, merged_origins, selection
 
 

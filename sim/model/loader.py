@@ -353,7 +353,7 @@ def load_scenario(
 
     chain = read_chain(Path(path))
     raw, origins = merge_chain(chain)
-    raw, origins, _ = apply_hypotheses(raw, origins, fact_ids, hypothesis)
+    raw, origins, _ = apply_hypotheses(raw, origins, fact_ids, hypothesis, [p for p, _ in chain])
     return build_scenario(
         raw,
         origins,
