@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,12 @@ def test_every_accepted_set_lies_inside_every_target_interval():
         assert (cal.model[:, k] >= target.low).all() and (cal.model[:, k] <= target.high).all()
 
 
+#: Targets the README lists as outside the calibrated 90% band, with the reason: the pre-war
+#: total (10,000, a paper figure) and the 2025 open-air count (2,887) cannot both hold with
+#: 4,069 removed by 2025-02, and the fit settles between them, inside both intervals.
+KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025"}
+
+
 def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
     targets = load_targets(fact_ids=set(load_facts()))
     last = max(t.month for t in targets)
@@ -90,7 +97,8 @@ def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band(
     assert baseline.posterior is not None and len(baseline.posterior.names) > 20
     fit = fit_rows(targets, posterior_predictive(baseline, targets, reps=3000, seed=11))
     outside = [(r["target"], r["observed"], r["p05"], r["p95"]) for r in fit if not r["inside_90"]]
-    assert not outside
+    assert {name for name, *_ in outside} <= KNOWN_OUTSIDE, outside
+    assert all(r["share_in_interval"] > 0.5 for r in fit), "most replications inside each interval"
 
 
 def test_posterior_columns_apply_only_while_the_scenario_keeps_the_calibrated_prior(tmp_path):
@@ -149,10 +157,16 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
         "prior_posterior.png",
         "generations.csv",
         "manifest.json",
+        "evidence.json",  # prior.toml names the production hypotheses
     }
     assert {p.name for p in out.iterdir()} == expected
     calibrated = load_scenario(out / "calibrated.toml")
     assert calibrated.posterior is not None and calibrated.end == parse_month("2030-12")
+    evidence = json.loads((out / "evidence.json").read_text())
+    weights = [h["weight"] for h in evidence["hypotheses"]]
+    assert len(weights) == 2 and sum(weights) == pytest.approx(1.0)
+    spans = json.loads((out / "posterior.json").read_text())["hypothesis_rows"]
+    assert sum(stop - first for first, stop in spans.values()) == len(calibrated.posterior.values)
     again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
 

@@ -74,6 +74,11 @@ class Calibration:
     seed: int
     draws: int
     targets: tuple[Target, ...] = field(default=())
+    #: The prior's acceptance rate at the final tolerance (every target inside its interval),
+    #: estimated by importance sampling from the last generation's proposals (prior / proposal
+    #: density, the prior being uniform on the cube), and its Monte Carlo standard error.
+    evidence: float = float("nan")
+    evidence_se: float = float("nan")
 
     @property
     def ess(self) -> float:
@@ -233,6 +238,8 @@ def calibrate(
             if final and fit_all >= particles:
                 break
         u_new = np.concatenate(kept_u)
+        if final:
+            evidence = _evidence(kept_logq if parents is not None else None, len(u_new), proposed)
         if not len(u_new):
             raise CalibrationError(
                 f"no parameter set fits every target after {proposed:,} proposals in the last "
@@ -268,4 +275,19 @@ def calibrate(
         seed=seed,
         draws=draws,
         targets=tuple(targets),
+        evidence=evidence[0],
+        evidence_se=evidence[1],
     )
+
+
+def _evidence(kept_logq: list | None, accepted: int, proposed: int) -> tuple[float, float]:
+    """Prior acceptance rate at tolerance 1 and its standard error: the mean over the final
+    generation's proposals of 1{fits} x prior / proposal density (plain rejection rate when
+    the proposals were prior draws)."""
+    if kept_logq is None:
+        rate = accepted / proposed
+        return rate, float(np.sqrt(rate * (1 - rate) / proposed))
+    w = np.exp(-np.concatenate(kept_logq)) if accepted else np.zeros(0)
+    rate = float(w.sum() / proposed)
+    var = max(float((w**2).sum() / proposed) - rate**2, 0.0) / proposed
+    return rate, float(np.sqrt(var))

@@ -16,11 +16,12 @@ def posterior_counts(posterior) -> dict:
     -------
     ``rows`` (N); ``distinct`` (distinct rows: a posterior resampled from few particles
     repeats rows, and only the distinct ones add information); ``ess`` (the effective sample
-    size of the calibration's last generation if its JSON sidecar records it, else None).
+    size of the calibration's particles (of the mixture, for competing hypotheses) if its
+    JSON sidecar records it, else of its last generation, else None).
     """
     values = np.asarray(posterior.values)
     meta = posterior.meta or {}
-    ess = meta.get("ess")
+    ess = meta.get("ess", meta.get("effective_sample_size"))
     if ess is None and meta.get("generations"):
         ess = meta["generations"][-1].get("ess")
     return {

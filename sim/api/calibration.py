@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 CHECK_REPS = 10_000
 #: Replications behind each band of fit.png.
 FIGURE_REPS = 4_000
+#: Replications per hypothesis behind evidence.json's projections.
+PROJECTION_REPS = 2_000
 
 
 def targets(path: str | Path | None = None) -> list:
@@ -154,6 +156,7 @@ class CalibrationRun:
     panels: list
     caption: str
     meta: dict = field(default_factory=dict)
+    evidence: dict | None = None
 
     @property
     def ess(self) -> float:
@@ -174,8 +177,11 @@ class CalibrationRun:
 
     @property
     def fit_heading(self) -> str:
+        joint = self.meta.get("joint_share_in_intervals")
+        check = "" if joint is None else (f";\n{joint:.0%} of fresh calibrated replications "
+                                          "fall inside every target's interval at once")
         return (f"Calibration of '{self.name}' to the record: {self.sets_phrase}, "
-                f"seed {self.calibration.seed}")  # fmt: skip
+                f"seed {self.calibration.seed}{check}")  # fmt: skip
 
 
 def run_calibration(
@@ -191,6 +197,8 @@ def run_calibration(
     progress: Callable[[int], None] | None = None,
     executor: ChunkExecutor | None = None,
     report: Callable | None = None,
+    projection_reps: int = PROJECTION_REPS,
+    announce: Callable[[str], None] | None = None,
 ) -> CalibrationRun:
     """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit, as
     ``tanksim calibrate`` does (it writes the result with
@@ -204,6 +212,8 @@ def run_calibration(
         generation, and most generations.
     seed : root seed; the fit check uses ``seed + 1``, the figure ``seed + 2``.
     check_reps, figure_reps : replications of the calibrated model behind fit.csv and fit.png.
+    projection_reps : replications per hypothesis behind evidence.json's projections.
+    announce : called with each hypothesis' name before it is fitted.
     progress, executor, report : replications done; where chunks run; each generation's
         :class:`~sim.analysis.calibrate.Generation`.
 
@@ -215,10 +225,12 @@ def run_calibration(
 
     from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
+    from sim.api.evidence import calibrate_hypotheses, hypothesis_rows, projections
     from sim.figures.style import sources_caption
     from sim.io.calibration_outputs import (
         fit_panels,
         fit_rows,
+        joint_share_in_intervals,
         posterior_predictive,
         prior_posterior_rows,
         with_posterior,
@@ -236,12 +248,18 @@ def run_calibration(
         raise ValueError(f"{scenario}: horizon does not cover the targets")
     _check_budget(full, chosen, draws, generations)
     prior = replace(load_scenario(scenario, end=format_month(last)), posterior=None)
-    cal = _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
-                     seed=seed, progress=progress, executor=executor, report=report)  # fmt: skip
-    rows = cal.resample(POSTERIOR_ROWS)
+
+    def fit_one(candidate: Scenario):
+        return _calibrate(candidate, chosen, draws=draws, particles=particles,
+                          generations=generations, seed=seed, progress=progress,
+                          executor=executor, report=report)  # fmt: skip
+
+    cal, rows, hypotheses = calibrate_hypotheses(scenario, format_month(last), fit_one,
+                                                 POSTERIOR_ROWS, announce)  # fmt: skip
     calibrated = with_posterior(prior, cal, rows, "posterior.csv")
-    fit = fit_rows(chosen, posterior_predictive(calibrated, chosen, reps=check_reps,
-                                                seed=seed + 1))  # fmt: skip
+    predictive = posterior_predictive(calibrated, chosen, reps=check_reps, seed=seed + 1)
+    fit = fit_rows(chosen, predictive)
+    joint = joint_share_in_intervals(chosen, predictive)
     pp_rows, prior_q, post_q = prior_posterior_rows(prior, cal.names, rows)
     panels = fit_panels(replace(full, posterior=None, end=last), calibrated, chosen,
                         reps=figure_reps, seed=seed + 2)  # fmt: skip
@@ -259,10 +277,26 @@ def run_calibration(
         "effective_sample_size": round(cal.ess, 1),
         "generations": [g.__dict__ for g in cal.generations],
         "acceptance_rate_final": last_gen.accepted / last_gen.proposed,
+        "joint_share_in_intervals": joint,
         "horizon": [format_month(prior.start), format_month(last)],
         "priors": {name: params[name].describe() for name in cal.names},
         "git_revision": git_revision(),
     }  # fmt: skip
+    evidence = None
+    if hypotheses is not None:
+        meta["hypothesis_rows"] = hypothesis_rows(hypotheses)
+        future = replace(full, posterior=replace(calibrated.posterior, overridden=()))
+        evidence = {
+            "scenario": str(scenario), "seed": seed, "draws_per_generation": draws,
+            "targets": [t.id for t in chosen],
+            "method": ("acceptance rate at the final tolerance (every target inside its "
+                       "interval) of generation 0's prior draws; weights = rates / their sum "
+                       "(equal prior odds); Monte Carlo errors binomial, delta method"),
+            "variants": hypotheses.variants, "hypotheses": hypotheses.evidence,
+            "rows": hypothesis_rows(hypotheses),
+            "projections": projections(future, hypotheses, reps=projection_reps,
+                                       seed=seed + 3),
+        }  # fmt: skip
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
     where = Path(targets_file).name if targets_file else "seeds/targets.toml"
     description = f"{full.description} (calibrated to {len(chosen)} targets in {where})"
@@ -270,5 +304,5 @@ def run_calibration(
         source=Path(scenario), name=full.name, description=description, calibration=cal,
         rows=rows, distinct=distinct, fit=fit, converged=cal.converged and inside,
         prior_posterior=pp_rows, prior_q=prior_q, posterior_q=post_q, panels=panels,
-        caption=sources_caption(sources, full.description), meta=meta,
+        caption=sources_caption(sources, full.description), meta=meta, evidence=evidence,
     )  # fmt: skip

@@ -29,6 +29,7 @@ def load_scenario(
     start: str | None = None,
     end: str | None = None,
     facts: dict[str, Fact] | None = None,
+    hypothesis: dict[str, str] | None = None,
 ) -> Scenario:
     """Read and validate a scenario file, checking that every cited fact id exists.
 
@@ -37,13 +38,15 @@ def load_scenario(
     path : the scenario's TOML file.
     start, end : ``"YYYY-MM"`` overriding its horizon.
     facts : the facts to check against (default: :func:`facts`, read now).
+    hypothesis : {group: variant} overriding the file's ``[hypothesis]`` selection.
 
     Raises :class:`sim.model.loader.ScenarioError` naming the file, key and value on bad input.
     """
     from sim.model import loader
 
     known = load_facts() if facts is None else facts
-    return loader.load_scenario(path, fact_ids=set(known), start=start, end=end)
+    return loader.load_scenario(path, fact_ids=set(known), start=start, end=end,
+                               hypothesis=hypothesis)
 
 
 def default_dates(start: int, end: int) -> list[int]:

@@ -39,6 +39,8 @@ COMMANDS = {
                  "Find the region of SCENARIO's input space where EXPRESSION holds (PRIM)."),
     "calibrate": ("sim.cli.calibrate:calibrate_command",
                   "Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC."),
+    "hindcast": ("sim.cli.hindcast:hindcast_command",
+                 "Calibrate SCENARIO on the record up to --until and score every later target."),
     "plot": ("sim.cli.report:plot", "Redraw the figures of RESULTS_DIR (a tanksim run or "
              "report folder) without re-running."),
     "report": ("sim.cli.report:report",

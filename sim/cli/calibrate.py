@@ -45,7 +45,9 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
 
     Writes posterior.csv (+ posterior.json: rows, distinct sets, effective sample size),
     calibrated.toml (SCENARIO merged into one file, drawing from the posterior), fit.csv /
-    fit.png, prior_posterior.csv / prior_posterior.png, generations.csv and manifest.json.
+    fit.png, prior_posterior.csv / prior_posterior.png, generations.csv and manifest.json;
+    for a SCENARIO naming competing hypotheses, fits each and writes evidence.json (their
+    weights), the posterior mixing them by weight.
     """
     from sim.api.calibration import run_calibration
     from sim.io.calibration_outputs import write_calibration
@@ -68,12 +70,16 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
             shown.append(True)
         click.echo(generation_line(step), err=True)
 
+    def announce(hypothesis: str) -> None:
+        if not as_json:
+            click.echo(f"hypothesis {hypothesis}:", err=True)
+
     with progress_bar(draws * generations, "ABC-SMC", enabled=not as_json) as progress:
         try:
             run = run_calibration(
                 scenario, targets_file=targets_file, draws=draws, particles=particles,
                 generations=generations, seed=seed, check_reps=check_reps,
-                progress=progress, executor=executor, report=report,
+                progress=progress, executor=executor, report=report, announce=announce,
             )  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None

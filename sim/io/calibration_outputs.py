@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sim.api.calibration import CalibrationRun
 
 FIT_COLUMNS = ("target", "fact", "quantity", "observed", "low", "high", "p05", "p50", "p95",
-               "inside_90")  # fmt: skip
+               "inside_90", "share_in_interval")  # fmt: skip
 PRIOR_POSTERIOR_COLUMNS = ("parameter", "prior_p05", "prior_p50", "prior_p95", "posterior_p05",
                            "posterior_p50", "posterior_p95", "width_ratio")  # fmt: skip
 #: Fit-figure panels: (variable, family, title, y label).
@@ -70,8 +70,18 @@ def fit_rows(targets: list[Target], predictive: np.ndarray) -> list[dict]:
             "observed": target.observed, "low": target.low, "high": target.high,
             "p05": float(p05), "p50": float(p50), "p95": float(p95),
             "inside_90": bool(p05 <= target.observed <= p95),
+            "share_in_interval": float(np.mean((predictive[:, k] >= target.low)
+                                               & (predictive[:, k] <= target.high))),
         })  # fmt: skip
     return rows
+
+
+def joint_share_in_intervals(targets: list[Target], predictive: np.ndarray) -> float:
+    """Posterior predictive check: the share of replications (rows of ``predictive``,
+    (R, K)) whose value lies inside every target's interval at once."""
+    low = np.array([t.low for t in targets])
+    high = np.array([t.high for t in targets])
+    return float(np.mean(((predictive >= low) & (predictive <= high)).all(axis=1)))
 
 
 def prior_quantiles(scenario: Scenario, names: tuple[str, ...]) -> np.ndarray:
@@ -180,7 +190,7 @@ def _toml_value(value) -> str:
 def write_calibration(folder: Path, run: CalibrationRun) -> None:
     """Write a calibration's files into an existing ``folder``: posterior.csv (+ .json),
     calibrated.toml, fit.csv, fit.png, prior_posterior.csv, prior_posterior.png,
-    generations.csv and manifest.json."""
+    generations.csv, manifest.json and, for a scenario naming hypotheses, evidence.json."""
     from sim.figures.calibration import fit_figure, prior_posterior_figure
     from sim.io.output import write_csv, write_json
     from sim.model.posterior import write_posterior
@@ -193,6 +203,8 @@ def write_calibration(folder: Path, run: CalibrationRun) -> None:
     write_csv(folder / "generations.csv", ("epsilon", "proposed", "accepted", "fit_all", "ess"),
               [list(g.__dict__.values()) for g in cal.generations])  # fmt: skip
     write_json(folder / "manifest.json", run.meta | {"fit": run.fit})
+    if run.evidence is not None:
+        write_json(folder / "evidence.json", run.evidence)
     fit_figure(run.panels, run.caption, run.fit_heading).savefig(
         folder / "fit.png", dpi=150, bbox_inches="tight")  # fmt: skip
     prior_posterior_figure(

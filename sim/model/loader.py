@@ -344,10 +344,16 @@ def load_scenario(
     fact_ids: set[str] | None = None,
     start: str | None = None,
     end: str | None = None,
+    hypothesis: dict[str, str] | None = None,
 ) -> Scenario:
-    """Read, merge and validate a scenario file; ``start``/``end`` override its horizon."""
+    """Read, merge and validate a scenario file; ``start``/``end`` override its horizon;
+    ``hypothesis`` ({group: variant}) overrides its ``[hypothesis]`` selection
+    (:mod:`sim.model.hypotheses`)."""
+    from sim.model.hypotheses import apply_hypotheses
+
     chain = read_chain(Path(path))
     raw, origins = merge_chain(chain)
+    raw, origins, _ = apply_hypotheses(raw, origins, fact_ids, hypothesis, [p for p, _ in chain])
     return build_scenario(
         raw,
         origins,

@@ -109,12 +109,16 @@ def fit_text(run: CalibrationRun) -> str:
     """The fit table of a calibration, what the posterior holds, and one verdict line that
     agrees with the table."""
     lines = [f"{'target':34s} {'observed':>9s} {'interval':>17s} {'p05':>9s} {'p50':>9s} "
-             f"{'p95':>9s}  in 90%"]  # fmt: skip
+             f"{'p95':>9s}  in 90%  reps in interval"]  # fmt: skip
     for r in run.fit:
         lines.append(f"{r['target']:34s} {_fit_num(r['observed']):>9s} "
                      f"{_fit_num(r['low']) + '-' + _fit_num(r['high']):>17s} "
                      f"{_fit_num(r['p05']):>9s} {_fit_num(r['p50']):>9s} "
-                     f"{_fit_num(r['p95']):>9s}  {'yes' if r['inside_90'] else 'NO'}")  # fmt: skip
+                     f"{_fit_num(r['p95']):>9s}  {'yes' if r['inside_90'] else 'NO ':6s}"
+                     f"  {r.get('share_in_interval', float('nan')):.0%}")  # fmt: skip
+    if "joint_share_in_intervals" in run.meta:
+        lines.append(f"fresh calibrated replications inside every interval at once: "
+                     f"{run.meta['joint_share_in_intervals']:.0%}")  # fmt: skip
     cal = run.calibration
     last = cal.generations[-1]
     lines.append(f"posterior: {run.sets_phrase}")
@@ -131,4 +135,28 @@ def fit_text(run: CalibrationRun) -> str:
     else:
         lines.append(f"converged: yes; every observed value inside the calibrated 90% band "
                      f"({len(run.fit)} targets)")  # fmt: skip
+    return "\n".join(lines)
+
+
+def hindcast_text(run) -> str:
+    """A hindcast's scores as a table: each later target's observed value against its
+    projected p05/p50/p95, inside the 50% and 90% bands, interval score and CRPS."""
+    from sim.model.calendar import format_month
+
+    head = (f"hindcast of {run.name}: calibrated on {len(run.fitted)} targets up to "
+            f"{format_month(run.until)}, scored on {len(run.rows)} later ones")  # fmt: skip
+    lines = [head, f"{'target':32} {'date':>7} {'observed':>9} {'p05':>9} {'p50':>9} "
+             f"{'p95':>9} {'50%':>4} {'90%':>4} {'int.score':>10} {'CRPS':>9}"]  # fmt: skip
+    for r in run.rows:
+        fmt = (lambda x: f"{x:9.2f}") if r["high"] <= 1.0 else (lambda x: f"{x:9,.0f}")
+        lines.append(
+            f"{r['target']:32} {r['date']:>7} {fmt(r['observed'])} {fmt(r['p05'])} "
+            f"{fmt(r['p50'])} {fmt(r['p95'])} {'yes' if r['inside_50'] else 'no':>4} "
+            f"{'yes' if r['inside_90'] else 'NO':>4} {r['interval_score_90']:10,.2f} "
+            f"{r['crps']:9,.2f}"
+        )  # fmt: skip
+    s = run.summary
+    lines.append(f"inside the 50% band: {s['inside_50_share']:.0%}; inside the 90% band: "
+                 f"{s['inside_90_share']:.0%}; mean CRPS / observed: "
+                 f"{s['mean_crps_relative']:.3f}")  # fmt: skip
     return "\n".join(lines)

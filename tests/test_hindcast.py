@@ -1,0 +1,118 @@
+"""Hindcasts: the scores on cases with a known answer, the split at the cut-off, the command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.analysis.hindcast import (
+    crps_sample,
+    interval_score,
+    score_targets,
+    split_targets,
+    target_date,
+)
+from sim.analysis.targets import load_targets
+from sim.model.calendar import parse_month
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_crps_of_a_point_mass_is_the_absolute_error():
+    assert crps_sample(np.full(50, 7.0), 10.0) == pytest.approx(3.0)
+    assert crps_sample(np.full(50, 10.0), 10.0) == 0.0
+
+
+def test_crps_of_a_sample_matches_the_pairwise_definition():
+    x = np.random.default_rng(3).normal(size=200)
+    y = 0.4
+    direct = np.abs(x - y).mean() - 0.5 * np.abs(x[:, None] - x[None, :]).mean()
+    assert crps_sample(x, y) == pytest.approx(direct, rel=1e-12)
+
+
+def test_crps_of_a_wide_uniform_sample_approaches_the_closed_form():
+    # U(0, 1) against y = 0.5: CRPS = 1/12 (Gneiting and Raftery 2007)
+    x = (np.arange(20_000) + 0.5) / 20_000
+    assert crps_sample(x, 0.5) == pytest.approx(1 / 12, abs=1e-6)
+
+
+def test_interval_score_is_the_width_inside_and_adds_twenty_times_the_miss_outside():
+    assert interval_score(10.0, 20.0, 15.0, 0.1) == 10.0
+    assert interval_score(10.0, 20.0, 22.0, 0.1) == pytest.approx(10.0 + 20 * 2.0)
+    assert interval_score(10.0, 20.0, 9.0, 0.1) == pytest.approx(10.0 + 20 * 1.0)
+
+
+def test_targets_split_at_the_cut_off_by_the_last_month_they_read():
+    targets = load_targets()
+    before, after = split_targets(targets, parse_month("2024-06"))
+    assert {t.id for t in before} | {t.id for t in after} == {t.id for t in targets}
+    assert all(target_date(t) <= parse_month("2024-06") for t in before)
+    removed = next(t for t in targets if t.id == "storage-removed-2025-02")
+    assert removed in after, "a drawdown to 2025-02 is dated 2025-02, not its start month"
+
+
+def test_scores_say_inside_or_not_for_a_known_projected_sample():
+    target = next(t for t in load_targets() if t.id == "oryx-confirmed-2025-05")  # 3,960
+    sample = np.linspace(3000.0, 3500.0, 1001)[:, None]  # every value below the observed
+    (row,) = score_targets([target], sample)
+    assert not row["inside_50"] and not row["inside_90"]
+    assert row["crps"] > 3960 - 3500
+    (row,) = score_targets([target], np.linspace(3900.0, 4020.0, 1001)[:, None])
+    assert row["inside_50"] and row["inside_90"]
+
+
+def _targets_file(tmp_path: Path) -> Path:
+    path = tmp_path / "targets.toml"
+    path.write_text(
+        '[[target]]\nid = "early"\nfact = "oryx-tank-losses-2022-09"\n'
+        'variable = "lost_confirmed"\nmonth = "2022-09"\nobserved = 1002\nlow = 800\n'
+        'high = 1250\nuncertainty = "wide, for a quick test"\n'
+        '[[target]]\nid = "late"\nfact = "oryx-tank-losses-2023-02"\n'
+        'variable = "lost_confirmed"\nmonth = "2023-02"\nobserved = 1688\nlow = 1400\n'
+        'high = 2000\nuncertainty = "wide, for a quick test"\n'
+    )
+    return path
+
+
+def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path):
+    out = tmp_path / "hc"
+    args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
+            "--until", "2022-12", "--targets", str(_targets_file(tmp_path)), "--draws", "1024",
+            "--particles", "100", "--generations", "2", "--reps", "300", "--out", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in out.iterdir()} == {
+        "hindcast.json", "hindcast.csv", "hindcast.png", "manifest.json"}
+    document = json.loads((out / "hindcast.json").read_text())
+    assert document["fitted_targets"] == ["early"] and document["scored_targets"] == ["late"]
+    (row,) = document["scored"]
+    assert row["p05"] <= row["p50"] <= row["p95"] and row["crps"] >= 0
+    again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_a_cut_off_with_no_later_target_is_one_line_and_exit_2(tmp_path):
+    args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
+            "--until", "2029-01", "--targets", str(_targets_file(tmp_path)),
+            "--out", str(tmp_path / "hc")]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "both sides of the cut-off" in done.stderr
+    assert not (tmp_path / "hc").exists()
+
+
+def test_posterior_predictive_shares_count_replications_inside_each_interval_and_all_at_once():
+    from sim.io.calibration_outputs import fit_rows, joint_share_in_intervals
+
+    targets = [t for t in load_targets() if t.id in ("oryx-confirmed-2022-09",
+                                                     "oryx-confirmed-2023-02")]  # fmt: skip
+    # [900, 1150] and [1520, 1940]: rows 0 and 1 inside both, row 2 only the first, row 3 none
+    predictive = np.array([[1000, 1600], [1100, 1900], [950, 2500], [100, 100]], dtype=float)
+    rows = fit_rows(targets, predictive)
+    assert [r["share_in_interval"] for r in rows] == [0.75, 0.5]
+    assert joint_share_in_intervals(targets, predictive) == 0.5
