@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -105,13 +106,20 @@ _LAUNCHER = (
 )
 
 
+def interruptible() -> None:
+    """``preexec_fn`` for a child that a test interrupts: SIGINT back to its default, so the
+    child's Python installs its KeyboardInterrupt handler even when the test run itself was
+    started with SIGINT ignored (as a shell's background job is)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_tanksim(*args, cwd: Path | str = REPO) -> subprocess.Popen:
     """Start ``tanksim ARGS`` in a process and return once its entry point is about to run
     (before tanksim's own imports), so a test can interrupt it at a known stage. Its stderr
     is a text pipe whose first line (``up``) has been read."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _LAUNCHER, *map(str, args)], cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible,
     )  # fmt: skip
     assert proc.stderr.readline().strip() == "up"
     return proc

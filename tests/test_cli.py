@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from cli_helpers import REPO, Outcome, error_lines, tanksim, tanksim_subprocess
+from cli_helpers import REPO, Outcome, error_lines, interruptible, tanksim, tanksim_subprocess
 
 BASELINE = REPO / "scenarios" / "baseline.toml"
 NK_T62 = REPO / "scenarios" / "nk-t62.toml"
@@ -309,6 +309,7 @@ def test_ctrl_c_during_a_run_says_aborted_and_writes_nothing(tmp_path):
         [sys.executable, "-c", launcher, "run", str(BASELINE), "--reps", "1000000",
          "--out", str(out)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible,
     )  # fmt: skip
     assert proc.stderr.readline().strip() == "ready"
     time.sleep(3)  # loading takes well under a second; a million replications take minutes

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import interruptible
 from factories import make_scenario, run_cli, toy_toml
 from matplotlib.figure import Figure
 
@@ -233,6 +234,7 @@ def test_ctrl_c_stops_with_one_line_and_no_folder(toy, tmp_path):
         [sys.executable, "-m", "sim", "sweep", str(toy), "--param", f"{LOSSES}=20:80:200",
          "--reps", "5000", "--out", str(out)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=follower, stdin=subprocess.DEVNULL,
+        preexec_fn=interruptible,
     )  # fmt: skip
     os.close(follower)
     seen = b""
