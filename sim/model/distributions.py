@@ -36,7 +36,8 @@ PERT_DEFAULT_SHAPE = 4.0  # the classical PERT weight on the mode (Vose, Risk An
 
 #: The largest value of a count parameter (a stock, a monthly or yearly flow, a cap): the
 #: engine keeps counts as int32 (at most 2,147,483,647), and a scenario's counts are summed
-#: over families, supplies and months (see ``MAX_TOTAL_TANKS`` in :mod:`sim.model.params`).
+#: over families, supplies and months (see ``MAX_TOTAL_TANKS`` in :mod:`sim.model.params`,
+#: checked by :mod:`sim.model.rules`).
 #: Ten million is about a thousand times the largest real stock (seeds/README.md).
 MAX_COUNT = 10_000_000
 #: Domains: (lowest, highest, lowest is allowed). Draws are clipped into the domain.

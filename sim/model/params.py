@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.calendar import format_month
-from sim.model.distributions import MAX_COUNT, Param
+from sim.model.distributions import Param
 from sim.model.errors import ScenarioError
 from sim.model.posterior import Posterior
 
@@ -244,6 +244,8 @@ class Scenario:
     posterior: Posterior | None = None  # calibrated sets drawn jointly, or None
 
     def __post_init__(self) -> None:
+        from sim.model.rules import check_scenario  # the rules need these types
+
         try:
             check_scenario(self)
         except ScenarioError as err:
@@ -314,156 +316,3 @@ class Scenario:
             out["peace.production_share"] = self.peace.production_share
             out["peace.ramp_months"] = self.peace.ramp_months
         return out
-
-
-#: Scenario fields holding one parameter, and the domain of each.
-SCENARIO_DOMAINS = {
-    "good_share": "share", "fair_share": "share", "good_to_fair": "share",
-    "fair_to_poor": "share", "detection_share": "positive", "loss_cv": "count",
-    "lead_time_months": "months",
-}  # fmt: skip
-#: Scenario fields holding a dated schedule, their dotted name and domain.
-SCHEDULES = {
-    "loss_schedule": (LOSSES, "count"),
-    "hazard_schedule": (HAZARD, "share"),
-    "committed_schedule": (COMMITTED, "share"),
-    "required_schedule": (REQUIRED, "count"),
-    "capacity_schedule": (CAPACITY, "count"),
-    "production_schedule": (PRODUCTION, "count"),
-}
-
-
-def _needed_schedules(s: Scenario) -> set[str]:
-    """The schedules that must have steps: losses as the loss model says, capacity and
-    production always; the requirement may be empty (no requirement)."""
-    losses = {"loss_schedule"} if s.loss_model == "counts" else {
-        "hazard_schedule", "committed_schedule"}
-    return {"capacity_schedule", "production_schedule", *losses}
-SCENARIO_KEYS = {
-    "good_share": "storage.good_share", "fair_share": "storage.fair_share",
-    "good_to_fair": "storage.good_to_fair", "fair_to_poor": "storage.fair_to_poor",
-    "detection_share": "losses.detection_share", "loss_cv": "losses.monthly_cv",
-    "lead_time_months": "refurbishment.lead_time_months",
-}  # fmt: skip
-
-
-def check_scenario(s: Scenario) -> None:
-    """Every rule a :class:`Scenario`'s values must keep; raises :class:`ScenarioError`
-    (without a file) naming the first broken one."""
-    _check_name("name", s.name)
-    _check_month("horizon.start", s.start)
-    _check_month("horizon.end", s.end)
-    if s.start > s.end:
-        span = f"{format_month(s.start)}..{format_month(s.end)}"
-        raise ScenarioError(None, "horizon", span, "start must not be after end")
-    if s.months > MAX_MONTHS:
-        span = f"{format_month(s.start)}..{format_month(s.end)}"
-        raise ScenarioError(None, "horizon", span, f"longer than {MAX_MONTHS} months")
-    if not s.families or not all(isinstance(f, Family) for f in s.families):
-        raise ScenarioError(None, "families", s.families, "needs at least one Family")
-    names = s.family_names
-    if len(set(names)) != len(names):
-        raise ScenarioError(None, "families", list(names), "a family is listed twice")
-    try:
-        _check_params(s, SCENARIO_DOMAINS)
-    except ScenarioError as err:
-        raise ScenarioError(None, SCENARIO_KEYS[err.key], err.value, err.message) from None
-    if s.loss_model not in LOSS_MODELS:
-        raise ScenarioError(None, "losses.model", s.loss_model,
-                            f"must be one of {', '.join(LOSS_MODELS)}")  # fmt: skip
-    if s.priority_order not in ORDERS:
-        raise ScenarioError(None, "refurbishment.order", s.priority_order,
-                            f"must be one of {', '.join(ORDERS)}")  # fmt: skip
-    if s.peace is not None and not isinstance(s.peace, Peace):
-        raise ScenarioError(None, "peace", s.peace, "must be Peace or None")
-    needed = _needed_schedules(s)
-    for attr, (key, domain) in SCHEDULES.items():
-        steps = getattr(s, attr)
-        if not isinstance(steps, tuple) or not all(isinstance(step, Step) for step in steps):
-            raise ScenarioError(None, key, steps, "must be a tuple of Step")
-        if not steps and attr in needed:
-            raise ScenarioError(None, key, steps, "must have at least one step")
-        months = [step.month for step in steps]
-        if months != sorted(set(months)):
-            raise ScenarioError(None, key, [format_month(m) for m in months],
-                                "steps must be in month order, each month once")  # fmt: skip
-        for step in steps:
-            if step.value.domain != domain:
-                raise ScenarioError(None, step_name(key, step), step.value.describe(),
-                                    f"must be a {domain} parameter")  # fmt: skip
-    for table, triple, domain in (
-        ("effort", s.condition_effort, "positive"),
-        ("donors", s.condition_donors, "share"),
-        ("failure", s.condition_failure, "share"),
-    ):
-        if len(triple) != len(CONDITIONS):
-            raise ScenarioError(None, f"refurbishment.{table}", triple, "needs good, fair, poor")
-        for cond, param in zip(CONDITIONS, triple):
-            if not isinstance(param, Param) or param.domain != domain:
-                raise ScenarioError(None, f"refurbishment.{table}.{cond}", param,
-                                    f"must be a {domain} parameter")  # fmt: skip
-    if not s.priority:
-        raise ScenarioError(None, "refurbishment.priority", s.priority, "must not be empty")
-    for i, entry in enumerate(s.priority):
-        if entry[0] not in names or entry[1] not in CONDITIONS or entry in s.priority[:i]:
-            why = "must be FAMILY:CONDITION, a known family, listed once"
-            raise ScenarioError(None, f"refurbishment.priority[{i}]", ":".join(entry), why)
-    if s.production_family not in names:
-        raise ScenarioError(None, "production.family", s.production_family,
-                            "not a family defined under [families]")  # fmt: skip
-    for sup in s.supplies:
-        if not isinstance(sup, Supply) or sup.family not in names:
-            key = f"supply.{getattr(sup, 'name', '?')}.family"
-            why = "not a family defined under [families]"
-            raise ScenarioError(None, key, getattr(sup, "family", sup), why)
-    for part in s.parts:
-        for i, fam in enumerate(getattr(part, "families", ())):
-            if fam not in names:
-                raise ScenarioError(None, f"parts.{part.name}.families[{i}]", fam,
-                                    "not a family defined under [families]")  # fmt: skip
-    if not isinstance(s.thresholds, Thresholds):
-        raise ScenarioError(None, "metrics", s.thresholds, "must be Thresholds")
-    if not isinstance(s.description, str):
-        raise ScenarioError(None, "description", s.description, "must be a string")
-    _check_shares(s)
-    _check_total(s)
-    if s.posterior is not None:
-        _check_posterior(s)
-
-
-def _check_shares(s: Scenario) -> None:
-    """Good and fair storage shares may not add up to more than all of storage, even at the
-    high ends of their distributions (the engine would cut the fair share silently)."""
-    good, fair = s.good_share.dist.highest(), s.fair_share.dist.highest()
-    if good + fair > 1:
-        value = f"{fair:g} (good_share up to {good:g})"
-        raise ScenarioError(None, "storage.fair_share", value,
-                            "good_share + fair_share must be at most 1 at the high ends of "
-                            "their ranges: the rest of storage is poor")  # fmt: skip
-
-
-def _check_total(s: Scenario) -> None:
-    """The most tanks the scenario can hold stays within :data:`MAX_TOTAL_TANKS`."""
-    years = s.months / 12
-    total = sum(f.active.dist.highest() + f.storage.dist.highest() for f in s.families)
-    total += sum(sup.total_cap.dist.highest() + sup.first_batch.dist.highest()
-                 for sup in s.supplies)  # fmt: skip
-    total += max(step.value.dist.highest() for step in s.production_schedule) * years
-    if total > MAX_TOTAL_TANKS:
-        raise ScenarioError(None, "(all counts)", f"{total:,.0f} tanks",
-                            f"stocks, supply caps and production over the horizon may hold at "
-                            f"most {MAX_TOTAL_TANKS:,} tanks (each count at most "
-                            f"{MAX_COUNT:,}; see seeds/README.md)")  # fmt: skip
-
-
-def _check_posterior(s: Scenario) -> None:
-    post = s.posterior
-    if not isinstance(post, Posterior):
-        raise ScenarioError(None, "posterior", post, "must be a Posterior or None")
-    params = s.params()
-    unknown = [n for n in (*post.names, *post.overridden) if n not in params]
-    if unknown:
-        raise ScenarioError(None, "posterior", post.path,
-                            f"column {unknown[0]!r} is not a parameter of the scenario")
-    if post.values.ndim != 2 or post.values.shape[1] != len(post.names) or not len(post.values):
-        raise ScenarioError(None, "posterior", post.path, "values must be (rows, columns)")
