@@ -107,3 +107,22 @@ def test_memory_does_not_grow_with_the_size_of_the_counts():
     small, large = (r.counts.nbytes + sum(p.nbytes for p in r.raw_parts) for r in reducers)
     assert large <= max_bins(reps) * 8 * rows
     assert large <= 4 * small
+
+
+def test_a_small_last_chunk_does_not_turn_a_large_runs_histograms_into_values():
+    """A chunk of a few replications keeps wide rows as values (cheaper for it), but merged
+    into a large run they are counted into its histograms: memory stays bounded by the
+    spread, not by the run's replications (500,000 replications took 7 GB and growing)."""
+    rng = np.random.default_rng(5)
+    big = rng.integers(10_000, 13_000, size=(4, 20_000))
+    small = rng.integers(10_000, 13_000, size=(4, 12))
+    whole = HistogramReducer()
+    whole.add(big)
+    tail = HistogramReducer()
+    tail.add(small)
+    assert len(tail.raw_rows) == 4  # 3,000 apart in 12 replications: values are cheaper
+    whole.merge(tail)
+    assert len(whole.raw_rows) == 0 and whole.counts.size < 4 * 4_000
+    oracle = ExactReducer()
+    oracle.add(np.concatenate([big, small], axis=1))
+    np.testing.assert_array_equal(whole.result(), oracle.result())

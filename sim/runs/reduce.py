@@ -131,6 +131,31 @@ class HistogramReducer:
             new_lo[rows], new_width[rows] = 0, 1
             self._relayout(new_lo, new_width, keep=~np.isin(np.arange(len(self.lo)), rows))
 
+    def _unraw(self, limit: int) -> None:
+        """Rows kept as values whose spread fits ``limit`` bins go back to histograms, so a
+        row that went raw in a small chunk (or early in a run) does not keep every value of
+        a large run: memory stays bounded by the replications and by the spread."""
+        if not len(self.raw_rows):
+            return
+        values = self._raw_values()
+        if values.shape[1] == 0:
+            return
+        low, high = values.min(axis=1), values.max(axis=1)
+        back = high - low + 1 <= limit
+        if not back.any():
+            return
+        rows = self.raw_rows[back]
+        new_lo, new_width = self.lo.copy(), self.width.copy()
+        new_lo[rows], new_width[rows] = low[back], high[back] - low[back] + 1
+        keep = np.ones(len(self.lo), dtype=bool)
+        keep[rows] = False  # a raw row's histogram is one empty bin: nothing to carry
+        self._relayout(new_lo, new_width, keep=keep)
+        for i, row in zip(np.flatnonzero(back), rows):
+            first, width = self.offset[row], int(self.width[row])
+            counted = np.bincount(values[i] - low[i], minlength=width)
+            self.counts[first : first + width] += counted.astype(COUNT_DTYPE)
+        self.raw_rows, self.raw_parts = self.raw_rows[~back], [values[~back]]
+
     def _relayout(self, new_lo, new_width, keep) -> None:
         """Lay the counts out as (new_lo, new_width), carrying the bins of rows ``keep``."""
         new_offset = _offsets(new_width)
@@ -235,6 +260,11 @@ class HistogramReducer:
             twin = other._copy()
             self.__dict__.update(twin.__dict__)
             return
+        limit = max_bins(self.n + other.n)
+        self._unraw(limit)
+        if len(other.raw_rows):  # raw in a small chunk: counted here if the merged run allows
+            other = other._copy()
+            other._unraw(limit)
         raw_rows = np.union1d(self.raw_rows, other.raw_rows)
         self._make_raw(raw_rows)
         if not np.array_equal(other.raw_rows, raw_rows):
