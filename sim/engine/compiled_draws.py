@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 from llvmlite import binding
 from numba.core import types
 from numba.extending import get_cython_function_address
@@ -28,7 +29,7 @@ binding.add_symbol(
 )
 _ndtri = types.ExternalFunction("tanksim_scipy_ndtri", types.float64(types.float64))
 
-jit = numba.njit(cache=True, nogil=True)
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 @jit
@@ -90,7 +91,7 @@ def _cornish_fisher(u, mean, k2, k3, k4, k5):
     w += z
     w *= sd
     w += mean + 0.5
-    return math.floor(w)
+    return np.floor(w)
 
 
 @jit

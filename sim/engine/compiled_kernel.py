@@ -13,8 +13,6 @@ Importing this module imports numba.
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
@@ -23,15 +21,18 @@ from sim.engine.compiled_draws import binomial, maximum, minimum, poisson, poiss
 # Trajectory slots of the recorded state, as in sim.engine.simulate
 ACTIVE, STORAGE, GOOD, FAIR, POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED = range(9)
 PRODUCED, IMPORTED, RECORDED = 9, 10, 11
+#: Replications stepped together through each month (a speed setting: changes no number):
+#: the trace's series and the uniforms have replications last, so neighbours share cache lines.
+TILE = 16
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _whole(x, stochastic):
     """``RandomFlows.whole`` (round down with a tolerance) or ``ExpectedFlows.whole``."""
-    return math.floor(x + 1e-9) if stochastic else x
+    return np.floor(x + 1e-9) if stochastic else x
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def months(
     uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
     active0, storage0, vulnerability, good_to_fair, fair_to_poor, true_losses, hazard,
@@ -57,11 +58,17 @@ def months(
     u_fair, u_loss, u_donor = fams, 2 * fams, 3 * fams
     u_fail, u_prod = 3 * fams + entries, 3 * fams + 2 * entries
     u_supply = u_prod + 1
-    for r in numba.prange(reps):
-        state = np.zeros((RECORDED, fams))
-        entered = np.zeros((n_months, fams))
-        cost = entry_cost[:, r].copy()
-        failure = entry_failure[:, r].copy()
+    tiles = (reps + TILE - 1) // TILE
+    for tile in numba.prange(tiles):
+        r0 = tile * TILE
+        width = min(TILE, reps - r0)
+        state = np.zeros((width, RECORDED, fams))
+        entered = np.zeros((width, n_months, fams))
+        cost = np.empty((width, entries))
+        failure = np.empty((width, entries))
+        shipped = np.zeros((width, supplies))
+        short_so_far = np.zeros(width)
+        lead_time_f = np.empty(width)
         left = np.empty(3 * fams)
         starts = np.empty(entries)
         taken = np.empty(entries)
@@ -72,205 +79,212 @@ def months(
         to_fair = np.empty(fams)
         to_poor = np.empty(fams)
         lost_now = np.empty(fams)
-        shipped = np.zeros(supplies)
-        for f in range(fams):
-            state[ACTIVE, f] = active0[f, r]
-            for c in range(3):
-                state[GOOD + c, f] = storage0[c, f, r]
-        short_so_far = 0.0
-        lead = float(lead_time[r])
+        for j in range(width):
+            r = r0 + j
+            lead_time_f[j] = float(lead_time[r])
+            for k in range(entries):
+                cost[j, k] = entry_cost[k, r]
+                failure[j, k] = entry_failure[k, r]
+            for f in range(fams):
+                state[j, ACTIVE, f] = active0[f, r]
+                for c in range(3):
+                    state[j, GOOD + c, f] = storage0[c, f, r]
         for t in range(n_months):
-            # 0. Spare parts
-            for e in range(part_start.shape[0]):
-                if part_start[e] == t:
+            for j in range(width):
+                r = r0 + j
+                # 0. Spare parts
+                for e in range(part_start.shape[0]):
+                    if part_start[e] == t:
+                        for k in range(entries):
+                            if part_entries[e, k]:
+                                cost[j, k] *= part_effort[e, r]
+                                failure[j, k] = minimum(failure[j, k] * part_failure[e, r], 1.0)
+                # 1-2. Degradation and losses
+                eps = noise[t, r]
+                if loss_hazard:
+                    expected_loss = 0.0
+                    for f in range(fams):
+                        at_risk[f] = _whole(state[j, ACTIVE, f] * committed[t, r], stochastic)
+                        prob[f] = minimum(vulnerability[f, r] * (hazard[t, r] * eps), 1.0)
+                        without = minimum(vulnerability[f, r] * (hazard[t, r] * 1.0), 1.0)
+                        term = at_risk[f] * without
+                        expected_loss = term if f == 0 else expected_loss + term
+                else:
+                    total = 0.0
+                    active_sum = 0.0
+                    for f in range(fams):
+                        at_risk[f] = state[j, ACTIVE, f]
+                        exposure = vulnerability[f, r] * state[j, ACTIVE, f]
+                        total = exposure if f == 0 else total + exposure
+                        here = state[j, ACTIVE, f]
+                        active_sum = here if f == 0 else active_sum + here
+                    safe = total if total > 0 else 1.0
+                    losses_now = true_losses[t, r] * eps
+                    for f in range(fams):
+                        share = losses_now * vulnerability[f, r]
+                        share /= safe
+                        share = minimum(share, 1.0)
+                        prob[f] = share * (1.0 if total > 0 else 0.0)
+                    expected_loss = minimum(true_losses[t, r], active_sum)
+                for f in range(fams):
+                    good, fair = state[j, GOOD, f], state[j, FAIR, f]
+                    if stochastic:
+                        u = np.float64(uniforms[t, f, r]) + half
+                        to_fair[f] = binomial(u, good, good_to_fair[r])
+                        u = np.float64(uniforms[t, u_fair + f, r]) + half
+                        to_poor[f] = binomial(u, fair, fair_to_poor[r])
+                        u = np.float64(uniforms[t, u_loss + f, r]) + half
+                        lost_now[f] = binomial(u, at_risk[f], prob[f])
+                    else:
+                        to_fair[f] = good * good_to_fair[r]
+                        to_poor[f] = fair * fair_to_poor[r]
+                        lost_now[f] = at_risk[f] * prob[f]
+                for f in range(fams):
+                    state[j, GOOD, f] -= to_fair[f]
+                    state[j, FAIR, f] += to_fair[f]
+                    state[j, FAIR, f] -= to_poor[f]
+                    state[j, POOR, f] += to_poor[f]
+                    state[j, ACTIVE, f] -= lost_now[f]
+                    state[j, LOST, f] += lost_now[f]
+                # 3. Refurbishment starts down the priority list
+                active_sum, pipeline_sum = state[j, ACTIVE, 0], state[j, PIPELINE, 0]
+                for f in range(1, fams):
+                    active_sum += state[j, ACTIVE, f]
+                    pipeline_sum += state[j, PIPELINE, f]
+                wanted = required[t, r] - active_sum - pipeline_sum
+                wanted += lead_time_f[j] * (expected_loss - production[t, r])
+                wanted = maximum(wanted, 0.0)
+                for c in range(3):
+                    for f in range(fams):
+                        left[c * fams + f] = state[j, GOOD + c, f]
+                remaining = capacity[t, r]
+                for k in range(entries):
+                    own_row = entry_condition[k] * fams + entry_family[k]
+                    poor_row = 2 * fams + entry_family[k]
+                    own_poor = entry_condition[k] == 2
+                    donors = entry_donors[k, r]
+                    divisor = 1.0 + donors
+                    usable = maximum(1.0 - failure[j, k], 1e-12)
+                    own = left[own_row]
+                    if own_poor:
+                        available = _whole(own / divisor, stochastic)
+                    else:
+                        pooled = _whole((own + left[poor_row]) / divisor, stochastic)
+                        available = minimum(pooled, own)
+                    demand = available * cost[j, k]
+                    effort = minimum(remaining, demand)
+                    remaining -= demand
+                    remaining = maximum(remaining, 0.0)
+                    n = minimum(_whole(effort / cost[j, k], stochastic), available)
+                    n = minimum(n, _whole(wanted / usable, stochastic))
+                    wanted -= n * usable
+                    starts[k] = n
+                    claim = n * donors
+                    own -= n
+                    if own_poor:
+                        own -= claim
+                    else:
+                        from_poor = minimum(claim, left[poor_row])
+                        left[poor_row] -= from_poor
+                        own -= claim - from_poor
+                    left[own_row] = own
+                # Donors and failures drawn; started hulls and donors stripped from storage
+                for k in range(entries):
+                    if stochastic:
+                        u = np.float64(uniforms[t, u_donor + k, r]) + half
+                        taken[k] = binomial(u, starts[k], entry_donors[k, r])
+                        u = np.float64(uniforms[t, u_fail + k, r]) + half
+                        failed[k] = binomial(u, starts[k], failure[j, k])
+                    else:
+                        taken[k] = starts[k] * entry_donors[k, r]
+                        failed[k] = starts[k] * failure[j, k]
+                for k in range(entries):
+                    row = entry_condition[k] * fams + entry_family[k]
+                    state[j, GOOD + row // fams, row % fams] -= starts[k]
+                short_now = 0.0
+                for k in range(entries):
+                    want = taken[k]
+                    own_c, fam = entry_condition[k], entry_family[k]
+                    if own_c == 2:
+                        take = minimum(want, state[j, POOR, fam])
+                        state[j, POOR, fam] -= take
+                    else:
+                        from_poor = minimum(want, state[j, POOR, fam])
+                        state[j, POOR, fam] -= from_poor
+                        from_own = minimum(want - from_poor, state[j, GOOD + own_c, fam])
+                        state[j, GOOD + own_c, fam] -= from_own
+                        take = from_poor + from_own
+                    taken[k] = take
+                    short_now = want - take if k == 0 else short_now + (want - take)
+                short_so_far[j] += short_now
+                donor_shortfall[t, r] = short_so_far[j]
+                # scrapped: donors taken and failed hulls; the rest enter the pipeline
+                per_family[:] = 0.0
+                for c in range(3):
                     for k in range(entries):
-                        if part_entries[e, k]:
-                            cost[k] *= part_effort[e, r]
-                            failure[k] = minimum(failure[k] * part_failure[e, r], 1.0)
-            # 1-2. Degradation and losses
-            eps = noise[t, r]
-            if loss_hazard:
-                expected_loss = 0.0
+                        if entry_condition[k] == c:
+                            per_family[entry_family[k]] += taken[k] + failed[k]
                 for f in range(fams):
-                    at_risk[f] = _whole(state[ACTIVE, f] * committed[t, r], stochastic)
-                    prob[f] = minimum(vulnerability[f, r] * (hazard[t, r] * eps), 1.0)
-                    without = minimum(vulnerability[f, r] * (hazard[t, r] * 1.0), 1.0)
-                    term = at_risk[f] * without
-                    expected_loss = term if f == 0 else expected_loss + term
-            else:
-                total = 0.0
-                active_sum = 0.0
+                    state[j, SCRAPPED, f] += per_family[f]
+                per_family[:] = 0.0
+                for c in range(3):
+                    for k in range(entries):
+                        if entry_condition[k] == c:
+                            per_family[entry_family[k]] += starts[k] - failed[k]
                 for f in range(fams):
-                    at_risk[f] = state[ACTIVE, f]
-                    exposure = vulnerability[f, r] * state[ACTIVE, f]
-                    total = exposure if f == 0 else total + exposure
-                    active_sum = state[ACTIVE, f] if f == 0 else active_sum + state[ACTIVE, f]
-                safe = total if total > 0 else 1.0
-                losses_now = true_losses[t, r] * eps
-                for f in range(fams):
-                    share = losses_now * vulnerability[f, r]
-                    share /= safe
-                    share = minimum(share, 1.0)
-                    prob[f] = share * (1.0 if total > 0 else 0.0)
-                expected_loss = minimum(true_losses[t, r], active_sum)
-            for f in range(fams):
-                good, fair = state[GOOD, f], state[FAIR, f]
-                if stochastic:
-                    u = np.float64(uniforms[t, f, r]) + half
-                    to_fair[f] = binomial(u, good, good_to_fair[r])
-                    u = np.float64(uniforms[t, u_fair + f, r]) + half
-                    to_poor[f] = binomial(u, fair, fair_to_poor[r])
-                    u = np.float64(uniforms[t, u_loss + f, r]) + half
-                    lost_now[f] = binomial(u, at_risk[f], prob[f])
-                else:
-                    to_fair[f] = good * good_to_fair[r]
-                    to_poor[f] = fair * fair_to_poor[r]
-                    lost_now[f] = at_risk[f] * prob[f]
-            for f in range(fams):
-                state[GOOD, f] -= to_fair[f]
-                state[FAIR, f] += to_fair[f]
-                state[FAIR, f] -= to_poor[f]
-                state[POOR, f] += to_poor[f]
-                state[ACTIVE, f] -= lost_now[f]
-                state[LOST, f] += lost_now[f]
-            # 3. Refurbishment starts down the priority list
-            active_sum, pipeline_sum = state[ACTIVE, 0], state[PIPELINE, 0]
-            for f in range(1, fams):
-                active_sum += state[ACTIVE, f]
-                pipeline_sum += state[PIPELINE, f]
-            wanted = required[t, r] - active_sum - pipeline_sum
-            wanted += lead * (expected_loss - production[t, r])
-            wanted = maximum(wanted, 0.0)
-            for c in range(3):
-                for f in range(fams):
-                    left[c * fams + f] = state[GOOD + c, f]
-            remaining = capacity[t, r]
-            for k in range(entries):
-                own_row = entry_condition[k] * fams + entry_family[k]
-                poor_row = 2 * fams + entry_family[k]
-                own_poor = entry_condition[k] == 2
-                donors = entry_donors[k, r]
-                divisor = 1.0 + donors
-                usable = maximum(1.0 - failure[k], 1e-12)
-                own = left[own_row]
-                if own_poor:
-                    available = _whole(own / divisor, stochastic)
-                else:
-                    available = minimum(_whole((own + left[poor_row]) / divisor, stochastic), own)
-                demand = available * cost[k]
-                effort = minimum(remaining, demand)
-                remaining -= demand
-                remaining = maximum(remaining, 0.0)
-                n = minimum(_whole(effort / cost[k], stochastic), available)
-                n = minimum(n, _whole(wanted / usable, stochastic))
-                wanted -= n * usable
-                starts[k] = n
-                claim = n * donors
-                own -= n
-                if own_poor:
-                    own -= claim
-                else:
-                    from_poor = minimum(claim, left[poor_row])
-                    left[poor_row] -= from_poor
-                    own -= claim - from_poor
-                left[own_row] = own
-            # Donors and failures drawn; started hulls and donors stripped from storage
-            for k in range(entries):
-                if stochastic:
-                    u = np.float64(uniforms[t, u_donor + k, r]) + half
-                    taken[k] = binomial(u, starts[k], entry_donors[k, r])
-                    u = np.float64(uniforms[t, u_fail + k, r]) + half
-                    failed[k] = binomial(u, starts[k], failure[k])
-                else:
-                    taken[k] = starts[k] * entry_donors[k, r]
-                    failed[k] = starts[k] * failure[k]
-            for k in range(entries):
-                row = entry_condition[k] * fams + entry_family[k]
-                state[GOOD + row // fams, row % fams] -= starts[k]
-            short_now = 0.0
-            for k in range(entries):
-                want = taken[k]
-                own_c, fam = entry_condition[k], entry_family[k]
-                if own_c == 2:
-                    take = minimum(want, state[POOR, fam])
-                    state[POOR, fam] -= take
-                else:
-                    from_poor = minimum(want, state[POOR, fam])
-                    state[POOR, fam] -= from_poor
-                    from_own = minimum(want - from_poor, state[GOOD + own_c, fam])
-                    state[GOOD + own_c, fam] -= from_own
-                    take = from_poor + from_own
-                taken[k] = take
-                short_now = want - take if k == 0 else short_now + (want - take)
-            short_so_far += short_now
-            donor_shortfall[t, r] = short_so_far
-            # scrapped: donors taken and failed hulls; the rest enter the pipeline
-            per_family[:] = 0.0
-            for c in range(3):
+                    entered[j, t, f] = per_family[f]
+                    state[j, PIPELINE, f] += per_family[f]
+                spent, refurbishable = 0.0, 0.0
                 for k in range(entries):
-                    if entry_condition[k] == c:
-                        per_family[entry_family[k]] += taken[k] + failed[k]
-            for f in range(fams):
-                state[SCRAPPED, f] += per_family[f]
-            per_family[:] = 0.0
-            for c in range(3):
-                for k in range(entries):
-                    if entry_condition[k] == c:
-                        per_family[entry_family[k]] += starts[k] - failed[k]
-            for f in range(fams):
-                entered[t, f] = per_family[f]
-                state[PIPELINE, f] += per_family[f]
-            spent, refurbishable = 0.0, 0.0
-            for k in range(entries):
-                spent += starts[k] * cost[k]
-                term = starts[k] * (cost[k] * (1.0 if entry_condition[k] != 2 else 0.0))
-                refurbishable = term if k == 0 else refurbishable + term
-            effort_spent[t, r] = spent
-            effort_refurbishable[t, r] = refurbishable
-            # 4. Deliveries
-            source = t - lead_time[r]
-            for f in range(fams):
-                delivered = entered[source, f] if source >= 0 else 0.0
-                state[PIPELINE, f] -= delivered
-                state[ACTIVE, f] += delivered
-                state[REFURBISHED, f] += delivered
-            # 5. New production
-            if stochastic:
-                new = poisson(np.float64(uniforms[t, u_prod, r]) + half, production[t, r])
-            else:
-                new = production[t, r]
-            if has_requirement:
-                active_sum, pipeline_sum = state[ACTIVE, 0], state[PIPELINE, 0]
-                for f in range(1, fams):
-                    active_sum += state[ACTIVE, f]
-                    pipeline_sum += state[PIPELINE, f]
-                room = required[t, r] - active_sum - pipeline_sum
-                room = _whole(minimum(maximum(room, 0.0), 1e9), stochastic)
-                new = minimum(new, room)
-            state[ACTIVE, production_family] += new
-            state[PRODUCED, production_family] += new
-            # 6. Foreign supply
-            for s in range(supplies):
+                    spent += starts[k] * cost[j, k]
+                    term = starts[k] * (cost[j, k] * (1.0 if entry_condition[k] != 2 else 0.0))
+                    refurbishable = term if k == 0 else refurbishable + term
+                effort_spent[t, r] = spent
+                effort_refurbishable[t, r] = refurbishable
+                # 4. Deliveries
+                source = t - lead_time[r]
+                for f in range(fams):
+                    delivered = entered[j, source, f] if source >= 0 else 0.0
+                    state[j, PIPELINE, f] -= delivered
+                    state[j, ACTIVE, f] += delivered
+                    state[j, REFURBISHED, f] += delivered
+                # 5. New production
                 if stochastic:
-                    u = np.float64(uniforms[t, u_supply + s, r]) + half
-                    arriving = poisson_inverse(u, supply_rate[s, r], supply_top)
+                    new = poisson(np.float64(uniforms[t, u_prod, r]) + half, production[t, r])
                 else:
-                    arriving = supply_rate[s, r]
-                first = supply_first[s, r]
-                arriving = (arriving + supply_batch[s, r] * (1.0 if first == t else 0.0)) * (
-                    1.0 if first <= t else 0.0
-                )
-                arriving = minimum(arriving, supply_cap[s, r] - shipped[s])
-                shipped[s] += arriving
-                state[ACTIVE, supply_family[s]] += arriving
-                state[IMPORTED, supply_family[s]] += arriving
-            # 7. Record
-            for f in range(fams):
-                state[STORAGE, f] = state[GOOD, f] + state[FAIR, f] + state[POOR, f]
-            for v in range(RECORDED):
-                total = state[v, 0]
-                series[t, v, 0, r] = state[v, 0]
-                for f in range(1, fams):
-                    total += state[v, f]
-                    series[t, v, f, r] = state[v, f]
-                series[t, v, fams, r] = total
+                    new = production[t, r]
+                if has_requirement:
+                    active_sum, pipeline_sum = state[j, ACTIVE, 0], state[j, PIPELINE, 0]
+                    for f in range(1, fams):
+                        active_sum += state[j, ACTIVE, f]
+                        pipeline_sum += state[j, PIPELINE, f]
+                    room = required[t, r] - active_sum - pipeline_sum
+                    room = _whole(minimum(maximum(room, 0.0), 1e9), stochastic)
+                    new = minimum(new, room)
+                state[j, ACTIVE, production_family] += new
+                state[j, PRODUCED, production_family] += new
+                # 6. Foreign supply
+                for s in range(supplies):
+                    if stochastic:
+                        u = np.float64(uniforms[t, u_supply + s, r]) + half
+                        arriving = poisson_inverse(u, supply_rate[s, r], supply_top)
+                    else:
+                        arriving = supply_rate[s, r]
+                    first = supply_first[s, r]
+                    arriving = (arriving + supply_batch[s, r] * (1.0 if first == t else 0.0)) * (
+                        1.0 if first <= t else 0.0
+                    )
+                    arriving = minimum(arriving, supply_cap[s, r] - shipped[j, s])
+                    shipped[j, s] += arriving
+                    state[j, ACTIVE, supply_family[s]] += arriving
+                    state[j, IMPORTED, supply_family[s]] += arriving
+                # 7. Record
+                for f in range(fams):
+                    state[j, STORAGE, f] = state[j, GOOD, f] + state[j, FAIR, f] + state[j, POOR, f]
+                for v in range(RECORDED):
+                    total = state[j, v, 0]
+                    series[t, v, 0, r] = state[j, v, 0]
+                    for f in range(1, fams):
+                        total += state[j, v, f]
+                        series[t, v, f, r] = state[j, v, f]
+                    series[t, v, fams, r] = total
