@@ -32,6 +32,41 @@ def _whole(x, stochastic):
     return np.floor(x + 1e-9) if stochastic else x
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _total(terms, n, pairwise):
+    """numpy's sum of ``terms[:n]`` along an axis of replications: in order from the first
+    term when there are several replications; numpy's pairwise sum (eight partial sums,
+    then the rest in order) when there is one, and the summed axis is the contiguous one."""
+    if not pairwise:
+        total = terms[0]
+        for i in range(1, n):
+            total += terms[i]
+        return total
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += terms[i]
+        return total
+    p0, p1, p2, p3 = terms[0], terms[1], terms[2], terms[3]
+    p4, p5, p6, p7 = terms[4], terms[5], terms[6], terms[7]
+    i = 8
+    while i < n - n % 8:
+        p0 += terms[i]
+        p1 += terms[i + 1]
+        p2 += terms[i + 2]
+        p3 += terms[i + 3]
+        p4 += terms[i + 4]
+        p5 += terms[i + 5]
+        p6 += terms[i + 6]
+        p7 += terms[i + 7]
+        i += 8
+    total = ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
+    while i < n:
+        total += terms[i]
+        i += 1
+    return 0.0 + total
+
+
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def months(
     uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
@@ -58,6 +93,7 @@ def months(
     u_fair, u_loss, u_donor = fams, 2 * fams, 3 * fams
     u_fail, u_prod = 3 * fams + entries, 3 * fams + 2 * entries
     u_supply = u_prod + 1
+    pairwise = reps == 1  # numpy sums a lone replication's families pairwise
     tiles = (reps + TILE - 1) // TILE
     for tile in numba.prange(tiles):
         r0 = tile * TILE
@@ -79,6 +115,7 @@ def months(
         to_fair = np.empty(fams)
         to_poor = np.empty(fams)
         lost_now = np.empty(fams)
+        terms = np.empty(max(fams, entries))
         for j in range(width):
             r = r0 + j
             lead_time_f[j] = float(lead_time[r])
@@ -102,22 +139,19 @@ def months(
                 # 1-2. Degradation and losses
                 eps = noise[t, r]
                 if loss_hazard:
-                    expected_loss = 0.0
                     for f in range(fams):
                         at_risk[f] = _whole(state[j, ACTIVE, f] * committed[t, r], stochastic)
                         prob[f] = minimum(vulnerability[f, r] * (hazard[t, r] * eps), 1.0)
                         without = minimum(vulnerability[f, r] * (hazard[t, r] * 1.0), 1.0)
-                        term = at_risk[f] * without
-                        expected_loss = term if f == 0 else expected_loss + term
+                        terms[f] = at_risk[f] * without
+                    expected_loss = _total(terms, fams, pairwise)
                 else:
-                    total = 0.0
-                    active_sum = 0.0
                     for f in range(fams):
                         at_risk[f] = state[j, ACTIVE, f]
                         exposure = vulnerability[f, r] * state[j, ACTIVE, f]
-                        total = exposure if f == 0 else total + exposure
-                        here = state[j, ACTIVE, f]
-                        active_sum = here if f == 0 else active_sum + here
+                        terms[f] = exposure
+                    total = _total(terms, fams, pairwise)
+                    active_sum = _total(state[j, ACTIVE], fams, pairwise)
                     safe = total if total > 0 else 1.0
                     losses_now = true_losses[t, r] * eps
                     for f in range(fams):
@@ -147,10 +181,8 @@ def months(
                     state[j, ACTIVE, f] -= lost_now[f]
                     state[j, LOST, f] += lost_now[f]
                 # 3. Refurbishment starts down the priority list
-                active_sum, pipeline_sum = state[j, ACTIVE, 0], state[j, PIPELINE, 0]
-                for f in range(1, fams):
-                    active_sum += state[j, ACTIVE, f]
-                    pipeline_sum += state[j, PIPELINE, f]
+                active_sum = _total(state[j, ACTIVE], fams, pairwise)
+                pipeline_sum = _total(state[j, PIPELINE], fams, pairwise)
                 wanted = required[t, r] - active_sum - pipeline_sum
                 wanted += lead_time_f[j] * (expected_loss - production[t, r])
                 wanted = maximum(wanted, 0.0)
@@ -201,7 +233,6 @@ def months(
                 for k in range(entries):
                     row = entry_condition[k] * fams + entry_family[k]
                     state[j, GOOD + row // fams, row % fams] -= starts[k]
-                short_now = 0.0
                 for k in range(entries):
                     want = taken[k]
                     own_c, fam = entry_condition[k], entry_family[k]
@@ -215,8 +246,8 @@ def months(
                         state[j, GOOD + own_c, fam] -= from_own
                         take = from_poor + from_own
                     taken[k] = take
-                    short_now = want - take if k == 0 else short_now + (want - take)
-                short_so_far[j] += short_now
+                    terms[k] = want - take
+                short_so_far[j] += _total(terms, entries, pairwise)
                 donor_shortfall[t, r] = short_so_far[j]
                 # scrapped: donors taken and failed hulls; the rest enter the pipeline
                 per_family[:] = 0.0
@@ -234,13 +265,12 @@ def months(
                 for f in range(fams):
                     entered[j, t, f] = per_family[f]
                     state[j, PIPELINE, f] += per_family[f]
-                spent, refurbishable = 0.0, 0.0
+                spent = 0.0
                 for k in range(entries):
                     spent += starts[k] * cost[j, k]
-                    term = starts[k] * (cost[j, k] * (1.0 if entry_condition[k] != 2 else 0.0))
-                    refurbishable = term if k == 0 else refurbishable + term
+                    terms[k] = starts[k] * (cost[j, k] * (1.0 if entry_condition[k] != 2 else 0.0))
                 effort_spent[t, r] = spent
-                effort_refurbishable[t, r] = refurbishable
+                effort_refurbishable[t, r] = _total(terms, entries, pairwise)
                 # 4. Deliveries
                 source = t - lead_time[r]
                 for f in range(fams):
@@ -254,10 +284,8 @@ def months(
                 else:
                     new = production[t, r]
                 if has_requirement:
-                    active_sum, pipeline_sum = state[j, ACTIVE, 0], state[j, PIPELINE, 0]
-                    for f in range(1, fams):
-                        active_sum += state[j, ACTIVE, f]
-                        pipeline_sum += state[j, PIPELINE, f]
+                    active_sum = _total(state[j, ACTIVE], fams, pairwise)
+                    pipeline_sum = _total(state[j, PIPELINE], fams, pairwise)
                     room = required[t, r] - active_sum - pipeline_sum
                     room = _whole(minimum(maximum(room, 0.0), 1e9), stochastic)
                     new = minimum(new, room)
@@ -282,9 +310,6 @@ def months(
                 for f in range(fams):
                     state[j, STORAGE, f] = state[j, GOOD, f] + state[j, FAIR, f] + state[j, POOR, f]
                 for v in range(RECORDED):
-                    total = state[j, v, 0]
-                    series[t, v, 0, r] = state[j, v, 0]
-                    for f in range(1, fams):
-                        total += state[j, v, f]
+                    for f in range(fams):
                         series[t, v, f, r] = state[j, v, f]
-                    series[t, v, fams, r] = total
+                    series[t, v, fams, r] = _total(state[j, v], fams, pairwise)
