@@ -23,7 +23,7 @@ ACTIVE, STORAGE, GOOD, FAIR, POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED = range
 PRODUCED, IMPORTED, RECORDED = 9, 10, 11
 #: Replications stepped together through each month (a speed setting: changes no number):
 #: the trace's series and the uniforms have replications last, so neighbours share cache lines.
-TILE = 16
+TILE = 64
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -116,6 +116,10 @@ def months(
         to_poor = np.empty(fams)
         lost_now = np.empty(fams)
         terms = np.empty(max(fams, entries))
+        # this month's uniforms and records of the tile, replications last: copied in and
+        # out in whole rows, so the large arrays are read and written a cache line at a time
+        tile_uniforms = np.empty((uniforms.shape[1], width))
+        record = np.empty((RECORDED, slots, width))
         for j in range(width):
             r = r0 + j
             lead_time_f[j] = float(lead_time[r])
@@ -127,6 +131,9 @@ def months(
                 for c in range(3):
                     state[j, GOOD + c, f] = storage0[c, f, r]
         for t in range(n_months):
+            for row in range(uniforms.shape[1]):
+                for j in range(width):
+                    tile_uniforms[row, j] = uniforms[t, row, r0 + j]
             for j in range(width):
                 r = r0 + j
                 # 0. Spare parts
@@ -163,11 +170,11 @@ def months(
                 for f in range(fams):
                     good, fair = state[j, GOOD, f], state[j, FAIR, f]
                     if stochastic:
-                        u = np.float64(uniforms[t, f, r]) + half
+                        u = tile_uniforms[f, j] + half
                         to_fair[f] = binomial(u, good, good_to_fair[r])
-                        u = np.float64(uniforms[t, u_fair + f, r]) + half
+                        u = tile_uniforms[u_fair + f, j] + half
                         to_poor[f] = binomial(u, fair, fair_to_poor[r])
-                        u = np.float64(uniforms[t, u_loss + f, r]) + half
+                        u = tile_uniforms[u_loss + f, j] + half
                         lost_now[f] = binomial(u, at_risk[f], prob[f])
                     else:
                         to_fair[f] = good * good_to_fair[r]
@@ -223,9 +230,9 @@ def months(
                 # Donors and failures drawn; started hulls and donors stripped from storage
                 for k in range(entries):
                     if stochastic:
-                        u = np.float64(uniforms[t, u_donor + k, r]) + half
+                        u = tile_uniforms[u_donor + k, j] + half
                         taken[k] = binomial(u, starts[k], entry_donors[k, r])
-                        u = np.float64(uniforms[t, u_fail + k, r]) + half
+                        u = tile_uniforms[u_fail + k, j] + half
                         failed[k] = binomial(u, starts[k], failure[j, k])
                     else:
                         taken[k] = starts[k] * entry_donors[k, r]
@@ -280,7 +287,7 @@ def months(
                     state[j, REFURBISHED, f] += delivered
                 # 5. New production
                 if stochastic:
-                    new = poisson(np.float64(uniforms[t, u_prod, r]) + half, production[t, r])
+                    new = poisson(tile_uniforms[u_prod, j] + half, production[t, r])
                 else:
                     new = production[t, r]
                 if has_requirement:
@@ -294,7 +301,7 @@ def months(
                 # 6. Foreign supply
                 for s in range(supplies):
                     if stochastic:
-                        u = np.float64(uniforms[t, u_supply + s, r]) + half
+                        u = tile_uniforms[u_supply + s, j] + half
                         arriving = poisson_inverse(u, supply_rate[s, r], supply_top)
                     else:
                         arriving = supply_rate[s, r]
@@ -311,5 +318,9 @@ def months(
                     state[j, STORAGE, f] = state[j, GOOD, f] + state[j, FAIR, f] + state[j, POOR, f]
                 for v in range(RECORDED):
                     for f in range(fams):
-                        series[t, v, f, r] = state[j, v, f]
-                    series[t, v, fams, r] = _total(state[j, v], fams, pairwise)
+                        record[v, f, j] = state[j, v, f]
+                    record[v, fams, j] = _total(state[j, v], fams, pairwise)
+            for v in range(RECORDED):
+                for f in range(slots):
+                    for j in range(width):
+                        series[t, v, f, r0 + j] = record[v, f, j]
