@@ -25,10 +25,10 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import _CapturingFlows, _tree_rss, timed  # noqa: E402
+from bench import _CapturingFlows, timed  # noqa: E402
 from bench_reference import plain_replication  # noqa: E402
 
 from sim.engine import compiled  # noqa: E402
@@ -120,24 +120,15 @@ def start_seconds(cache: str) -> float:
 
 
 def big_run(reps: int, chunk: int) -> None:
-    """The 10**6 run, in this (child) process: prints JSON with seconds and peak memory."""
+    """The 10**6 run, in this (child) process: prints JSON with seconds and peak memory
+    (the process's largest resident size: one process, whose threads share it)."""
     scenario = load_scenario(BASELINE)
     run_scenario(scenario, reps=1024, seed=1, engine="compiled")  # load the cached kernel
-    peak, done = [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(os.getpid()))
-            done.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     wall, cpu, result = timed(
         lambda: run_scenario(scenario, reps=reps, seed=1, chunk=chunk, engine="compiled")
     )
-    done.set()
-    sampler.join()
-    print(json.dumps({"seconds": wall, "cpu_seconds": cpu, "peak_bytes": peak[0],
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": wall, "cpu_seconds": cpu, "peak_bytes": peak,
                       "active_end_mean": float(result.metrics["active_end"].mean())}))  # fmt: skip
 
 
