@@ -148,7 +148,7 @@ def test_manifest_records_seed_reps_version_timing_and_parameter_facts(baseline_
     assert isinstance(manifest["tanksim_version"], str) and manifest["tanksim_version"]
     assert isinstance(manifest["wall_time_seconds"], int | float)
     assert manifest["wall_time_seconds"] >= 0
-    assert manifest["execution"] == {"executor": "this process"}
+    assert manifest["execution"] == {"executor": "this process", "engine": "numpy"}
     params = manifest["parameters"]
     assert params and all(isinstance(p["facts"], list) for p in params.values())
     assert "oryx-tank-losses-2023-02" in params["losses.detection_share"]["facts"]

@@ -20,7 +20,7 @@ from sim.cli.options import DASK_INSTALL, FiniteFloat
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
-HEAVY = ("matplotlib", "scipy.stats", "dask")
+HEAVY = ("matplotlib", "scipy.stats", "dask", "numba")
 
 
 def imported_modules(*args: str, cwd: Path = REPO) -> tuple[int, set[str]]:

@@ -41,6 +41,7 @@ def run(
     sampling: str = "random",
     executor: ChunkExecutor | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str | None = None,
 ) -> RunResult:
     """Simulate a scenario (or a scenario file) ``reps`` times.
 
@@ -57,6 +58,8 @@ def run(
     sampling : how parameters are drawn: ``random``, ``lhs`` or ``sobol``.
     executor : runs the chunks elsewhere (e.g. on Dask); None runs them here.
     progress : called with the replications each finished chunk held.
+    engine : ``numpy`` or ``compiled`` (numba; the same numbers), None for the default
+        (:mod:`sim.runs.engines`).
 
     Returns
     -------
@@ -71,7 +74,7 @@ def run(
         scenario = load_scenario(scenario)
     return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
                         chunk=chunk, keep_paths=keep_paths, sampling=sampling,
-                        executor=executor, progress=progress)  # fmt: skip
+                        executor=executor, progress=progress, engine=engine)  # fmt: skip
 
 
 def summarise(result: RunResult) -> dict:

@@ -84,10 +84,19 @@ def _sobol_note(sampling: str, reps: int, quiet: bool) -> None:
               help="Replications per chunk (memory bound); does not change results.")  # fmt: skip
 @click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
               help="How parameters are drawn: independent, Latin hypercube or Sobol'.")  # fmt: skip
+@click.option("--engine", type=click.Choice(("numpy", "compiled")), default=None,
+              help="Month step: numpy, or compiled with numba (the same numbers; needs "
+              "'tanksim[fast]'). Default: numpy.")  # fmt: skip
 @parallel_options
 def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, chunk,
-        sampling, executor) -> None:  # fmt: skip
+        sampling, engine, executor) -> None:  # fmt: skip
     """Run SCENARIO files and write results (default: results/<scenario>/)."""
+    from sim.runs.engines import EngineUnavailable, resolve
+
+    try:
+        engine = resolve(engine)
+    except EngineUnavailable as err:
+        raise click.UsageError(str(err)) from None
     if chunk % BLOCK:
         raise click.UsageError(f"--chunk = {chunk}: must be a multiple of {BLOCK}")
     if deterministic and sampling != "random" and reps is None:
@@ -113,6 +122,7 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
             result = api.run(
                 scenario, reps=reps, seed=seed, deterministic=deterministic, chunk=chunk,
                 executor=executor, sampling=sampling, progress=step, keep_paths=False,
+                engine=engine,
             )  # fmt: skip
         data = api.save_run(result, target, force=force, facts=facts)
         summaries.append(data.summary)

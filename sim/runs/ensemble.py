@@ -18,10 +18,10 @@ import numpy as np
 
 from sim.engine.inputs import build_inputs
 from sim.engine.metrics import VARIABLES, headline_metrics, trajectory_series
-from sim.engine.simulate import simulate
 from sim.engine.streams import RandomFlows
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor, map_chunks, plan_chunks
+from sim.runs.engines import resolve, simulate
 from sim.runs.run import DEFAULT_CHUNK, rebuild_month
 
 ALL = "all"
@@ -94,11 +94,13 @@ def ensemble_chunk(
     index: np.ndarray,
     first: int,
     size: int,
+    *,
+    engine: str | None = None,
 ) -> Ensemble:
     """Simulate parameter sets ``first .. first + size - 1`` (a pure function)."""
     chunk_values = {k: v[first : first + size] for k, v in values.items()}
     inputs = build_inputs(scenario, chunk_values, integer=True)
-    trace = simulate(inputs, RandomFlows(seed, first, size))
+    trace = simulate(inputs, RandomFlows(seed, first, size), engine)
     series = trajectory_series(trace, inputs)
     probes = series[index[:, 0], index[:, 1], index[:, 2]].T
     metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
@@ -114,16 +116,17 @@ def run_ensemble(
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> Ensemble:
     """Simulate one replication per parameter set in ``values`` (name -> (N,) array).
 
     Fixed parameters may be left out of ``values``. Returns per-replication outputs; the
-    numbers do not depend on ``chunk``.
+    numbers do not depend on ``chunk`` or ``engine`` (:mod:`sim.runs.engines`).
     """
     full = complete_values(scenario, values)
     n = len(next(iter(full.values())))
     index = probe_index(scenario, probes)
-    task = partial(ensemble_chunk, scenario, full, seed, index)
+    task = partial(ensemble_chunk, scenario, full, seed, index, engine=resolve(engine))
     parts = list(map_chunks(task, plan_chunks(n, chunk), progress=progress, executor=executor))
     return Ensemble(
         probes=np.concatenate([p.probes for p in parts], axis=0),

@@ -15,11 +15,11 @@ import numpy as np
 
 from sim.engine.inputs import build_inputs
 from sim.engine.metrics import ACTIVE, ALL, headline_metrics, trajectory_series
-from sim.engine.simulate import simulate
 from sim.engine.streams import BLOCK, ExpectedFlows, RandomFlows
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor, describe_executor, map_chunks, plan_chunks
 from sim.runs.designs import Design
+from sim.runs.engines import resolve, simulate
 from sim.runs.reduce import ExactReducer, HistogramReducer
 from sim.runs.sampling import draw_params, expected_params
 
@@ -47,7 +47,7 @@ class RunResult:
     seconds: float
     active_paths: np.ndarray | None = None
     sampling: str = "random"
-    #: where the chunks ran (:func:`sim.runs.chunks.describe_executor`)
+    #: where the chunks ran (:func:`sim.runs.chunks.describe_executor`) and on which engine
     execution: dict | None = None
 
 
@@ -69,11 +69,12 @@ def run_chunk(
     size: int,
     *,
     design: Design | None = None,
+    engine: str | None = None,
 ) -> ChunkOutput:
     """Simulate replications ``first .. first + size - 1`` and reduce them (a pure function)."""
     values = draw_params(scenario, seed=seed, first_rep=first, reps=size, design=design)
     inputs = build_inputs(scenario, values, integer=True)
-    trace = simulate(inputs, RandomFlows(seed, first, size))
+    trace = simulate(inputs, RandomFlows(seed, first, size), engine)
     series = trajectory_series(trace, inputs)
     reducer = HistogramReducer()
     reducer.add(series.reshape(-1, size))
@@ -99,6 +100,7 @@ def run_scenario(
     progress: Callable[[int], None] | None = None,
     executor: ChunkExecutor | None = None,
     sampling: str = "random",
+    engine: str | None = None,
 ) -> RunResult:
     """Simulate ``reps`` replications (default :data:`DEFAULT_REPS`).
 
@@ -111,20 +113,23 @@ def run_scenario(
     any number in the result. ``keep_paths`` keeps every replication's total active fleet
     by month, for paired comparisons. ``progress`` is called with each finished chunk's size.
     ``sampling`` (``random``, ``lhs`` or ``sobol``, :mod:`sim.runs.designs`) is how parameters
-    are drawn; ``random`` is the per-block keyed streams.
+    are drawn; ``random`` is the per-block keyed streams. ``engine`` (``numpy`` or
+    ``compiled``, :mod:`sim.runs.engines`; None for the default) changes no number.
     """
+    engine = resolve(engine)
     mean_path = deterministic and reps is None
     reps = 1 if mean_path else DEFAULT_REPS if reps is None else reps
     design = None if sampling == "random" or mean_path else Design(sampling, reps)
     chunks = plan_chunks(reps, chunk)
     began = time.perf_counter()
     if mean_path:
-        out = expected_chunk(scenario, expected_params(scenario), keep_paths)
+        out = expected_chunk(scenario, expected_params(scenario), keep_paths, engine=engine)
         reducer, metric_parts, paths, shape = out.reducer, [out.metrics], [out.paths], out.shape
     elif deterministic:
         reducer = ExactReducer()
         metric_parts, paths = [], []
-        task = partial(drawn_expected_chunk, scenario, seed, keep_paths, design=design)
+        task = partial(drawn_expected_chunk, scenario, seed, keep_paths, design=design,
+                       engine=engine)  # fmt: skip
         for out in map_chunks(task, chunks, progress=progress):
             reducer.add(out.reducer.values())
             metric_parts.append(out.metrics)
@@ -133,7 +138,7 @@ def run_scenario(
     else:
         reducer = HistogramReducer()
         metric_parts, paths = [], []
-        task = partial(run_chunk, scenario, seed, keep_paths, design=design)
+        task = partial(run_chunk, scenario, seed, keep_paths, design=design, engine=engine)
         for out in map_chunks(task, chunks, progress=progress, executor=executor):
             reducer.merge(out.reducer)
             metric_parts.append(out.metrics)
@@ -152,16 +157,22 @@ def run_scenario(
         seconds=time.perf_counter() - began,
         active_paths=np.concatenate(paths, axis=1) if keep_paths else None,
         sampling="deterministic" if mean_path else sampling,
-        execution=describe_executor(None if deterministic else executor),
+        execution=describe_executor(None if deterministic else executor) | {"engine": engine},
     )
 
 
-def expected_chunk(scenario: Scenario, values: dict[str, np.ndarray], keep_paths: bool):
+def expected_chunk(
+    scenario: Scenario,
+    values: dict[str, np.ndarray],
+    keep_paths: bool,
+    *,
+    engine: str | None = None,
+):
     """Expected-value paths (no process noise) for the parameter sets in ``values``
     (name -> (R,) array); a :class:`ChunkOutput` whose reducer keeps every value."""
     reps = len(values[next(iter(values))])
     inputs = build_inputs(scenario, values, integer=False)
-    trace = simulate(inputs, ExpectedFlows(reps))
+    trace = simulate(inputs, ExpectedFlows(reps), engine)
     series = trajectory_series(trace, inputs)
     reducer = ExactReducer()
     reducer.add(series.reshape(-1, reps))
@@ -178,8 +189,9 @@ def drawn_expected_chunk(
     size: int,
     *,
     design: Design | None = None,
+    engine: str | None = None,
 ) -> ChunkOutput:
     """Expected-value paths for parameter sets ``first .. first + size - 1``, drawn as
     :func:`run_chunk` draws them (a pure function)."""
     values = draw_params(scenario, seed=seed, first_rep=first, reps=size, design=design)
-    return expected_chunk(scenario, values, keep_paths)
+    return expected_chunk(scenario, values, keep_paths, engine=engine)

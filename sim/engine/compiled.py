@@ -1,0 +1,119 @@
+"""The compiled engine: :func:`simulate` with the month step in numba, the same numbers.
+
+:func:`simulate` takes what :func:`sim.engine.simulate.simulate` takes and returns the same
+:class:`~sim.engine.simulate.Trace`, byte for byte: it draws every uniform (and the gamma
+loss noise) from the same keyed streams in the same amounts, then hands them with the
+inputs to :func:`sim.engine.compiled_kernel.months`, which runs each replication's whole
+horizon in compiled code, replications in parallel. The numpy engine stays the readable
+statement of the model and the fallback when numba is not installed.
+
+Importing this module does not import numba; :func:`available` tells whether it can.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+from sim.engine.inputs import Inputs
+from sim.engine.simulate import VARIABLES, Trace
+from sim.engine.streams import POISSON_NORMAL_ABOVE, ExpectedFlows, RandomFlows
+
+ENGINES = ("numpy", "compiled")
+
+
+def available() -> bool:
+    """Whether numba can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
+        return False
+
+
+def default_engine() -> str:
+    """``compiled`` when numba is installed, else ``numpy``."""
+    return "compiled" if available() else "numpy"
+
+
+def _draws(inputs: Inputs, flows: RandomFlows, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every uniform the numpy engine would draw, (T, 3F + 2K + 1 + S, R) float32 in the
+    kernel's row order, and the loss noise (T, R); drawn through ``flows`` month by month,
+    so the streams are consumed exactly as :func:`sim.engine.simulate.simulate` consumes
+    them."""
+    fams, entries, supplies = inputs.family_names, inputs.entry_names, inputs.supply_names
+    requests = [
+        ("degrade:good", fams), ("degrade:fair", fams), ("losses", fams),
+        ("refurb:donors", entries), ("refurb:failures", entries), ("production", None),
+    ]  # fmt: skip
+    if len(inputs.supply_family):
+        requests.append(("supply", supplies))
+    rows = sum(1 if names is None else len(names) for _, names in requests)
+    uniforms = np.empty((months, rows, flows.reps), np.float32)
+    noise = np.empty((months, flows.reps), np.float64)
+    for t in range(months):
+        noise[t] = flows.noise("losses:intensity", inputs.loss_cv)
+        row = 0
+        for purpose, names in requests:
+            u = flows.uniforms(purpose, names)
+            size = 1 if names is None else len(names)
+            uniforms[t, row : row + size] = u
+            row += size
+    return uniforms, noise
+
+
+def _f64(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _i64(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
+    """Run every month for a chunk of replications in compiled code; the same
+    :class:`~sim.engine.simulate.Trace` as :func:`sim.engine.simulate.simulate`.
+
+    Raises ``ImportError`` when numba is not installed.
+    """
+    from sim.engine.compiled_kernel import months as kernel
+
+    n_months, families, reps = inputs.shape
+    stochastic = bool(flows.integer)
+    flows.plan(n_months)
+    if stochastic:
+        uniforms, noise = _draws(inputs, flows, n_months)
+    else:
+        uniforms = np.zeros((n_months, 0, reps), np.float32)
+        noise = np.ones((n_months, reps))
+    dtype = np.int32 if stochastic else np.float64
+    series = np.zeros((n_months, len(VARIABLES), families + 1, reps), dtype)
+    effort_refurbishable = np.empty((n_months, reps))
+    donor_shortfall = np.empty((n_months, reps))
+    effort_spent = np.empty((n_months, reps))
+    entries = len(inputs.entry_family)
+    parts = inputs.parts
+    rate = _f64(inputs.supply_rate)
+    top = float(np.minimum(rate, POISSON_NORMAL_ABOVE).max(initial=0.0))
+    kernel(
+        uniforms, noise, stochastic, bool(inputs.loss_hazard),
+        bool(np.isfinite(inputs.required).any()), top,
+        _f64(inputs.active0), _f64(inputs.storage0), _f64(inputs.vulnerability),
+        _f64(inputs.good_to_fair), _f64(inputs.fair_to_poor), _f64(inputs.true_losses),
+        _f64(inputs.hazard), _f64(inputs.committed_share), _f64(inputs.required),
+        _f64(inputs.capacity), _i64(inputs.lead_time),
+        _i64(inputs.entry_family), _i64(inputs.entry_condition), _f64(inputs.entry_cost),
+        _f64(inputs.entry_donors), _f64(inputs.entry_failure),
+        int(inputs.production_family), _f64(inputs.production),
+        _i64(inputs.supply_family), rate, _f64(inputs.supply_cap),
+        _i64(inputs.supply_first), _f64(inputs.supply_batch),
+        np.array([p.start for p in parts], np.int64),
+        np.array([p.entries for p in parts], np.bool_).reshape(len(parts), entries),
+        _f64([p.effort_factor for p in parts]).reshape(len(parts), reps),
+        _f64([p.failure_factor for p in parts]).reshape(len(parts), reps),
+        series, effort_refurbishable, donor_shortfall, effort_spent,
+    )  # fmt: skip
+    return Trace.from_series(
+        series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
+        donor_shortfall=donor_shortfall, effort_spent=effort_spent,
+    )  # fmt: skip

@@ -1,0 +1,152 @@
+"""Scalar inverse CDFs for the compiled month step (numba, nopython).
+
+Each function is the per-element statement of its vectorised counterpart in
+:mod:`sim.engine.streams`, with the same floating-point operations in the same order, so a
+count drawn here equals the numpy engine's count at the same uniform. The normal quantile is
+scipy's own compiled ``ndtri`` (through ``scipy.special.cython_special``), so it is the same
+function, not a port. ``exp`` and ``log1p`` are the C library's: numpy's SIMD versions (on
+AVX-512 machines) may differ from them in the last bit, which changes a count only when a
+uniform lies within about 1e-16 of a CDF value (README, Performance).
+
+Importing this module imports numba.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from llvmlite import binding
+from numba.core import types
+from numba.extending import get_cython_function_address
+
+from sim.engine.streams import EXACT_BELOW_VARIANCE, MAX_EXACT_COUNT, POISSON_NORMAL_ABOVE
+
+# scipy's ndtri as a named external symbol (not a ctypes pointer), so the kernels can be cached
+binding.add_symbol(
+    "tanksim_scipy_ndtri", get_cython_function_address("scipy.special.cython_special", "ndtri")
+)
+_ndtri = types.ExternalFunction("tanksim_scipy_ndtri", types.float64(types.float64))
+
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+
+@jit
+def minimum(a, b):
+    """``np.minimum`` of two floats: NaN if either is NaN."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@jit
+def maximum(a, b):
+    """``np.maximum`` of two floats: NaN if either is NaN."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@jit
+def _sum_mass(u, mass, top, step, binomial):
+    """Smallest k with sum_{j<=k} mass_j >= u (see ``streams._sum_mass``)."""
+    cdf = mass
+    count = 1.0 if u > cdf else 0.0
+    above = u > cdf
+    j = 0
+    while above and j < MAX_EXACT_COUNT:
+        j += 1
+        factor = top * (1.0 / j)
+        if binomial:
+            factor -= step
+        mass *= factor
+        cdf += mass
+        above = u > cdf
+        if above:
+            count += 1.0
+    return count
+
+
+@jit
+def _cornish_fisher(u, mean, k2, k3, k4, k5):
+    """``streams._cornish_fisher`` at one uniform."""
+    var = k2 - 1.0 / 12.0
+    sd = math.sqrt(var)
+    g1 = k3 / (var * sd)
+    g2 = (k4 + 1.0 / 120.0) / (var * var)
+    g3 = k5 / (var * var * sd)
+    z = _ndtri(u)
+    z2 = z * z
+    z4 = z2 * z2
+    w = g1 * (
+        (z2 - 1) / 6 + g2 * -(z4 - 5 * z2 + 2) / 24 + g1 * g1 * (12 * z4 - 53 * z2 + 17) / 324
+    )
+    w += z * (g2 * (z2 - 3) / 24 - g1 * g1 * (2 * z2 - 5) / 36)
+    w += g3 * (z4 - 6 * z2 + 3) / 120
+    w += z
+    w *= sd
+    w += mean + 0.5
+    return np.floor(w)
+
+
+@jit
+def binomial(u, n, p):
+    """Binomial(n, p) count at the centred uniform ``u`` (float64); 0 when n <= 0."""
+    if not n > 0:
+        return 0.0
+    flip = p > 0.5
+    if flip:
+        p = 1.0 - p
+        u = 1.0 - u
+    var = n * p
+    var *= 1.0 - p
+    if var < EXACT_BELOW_VARIANCE:
+        ratio = p / (1.0 - p)
+        first = math.log1p(-p) * n
+        k = minimum(_sum_mass(u, math.exp(first), (n + 1.0) * ratio, ratio, True), n)
+    else:
+        pq = var / n
+        k3 = var * (1.0 - 2.0 * p)
+        k4 = var * (1.0 - 6.0 * pq)
+        k5 = k3 * (1.0 - 12.0 * pq)
+        k = minimum(maximum(_cornish_fisher(u, n * p, var, k3, k4, k5), 0.0), n)
+    return n - k if flip else k
+
+
+@jit
+def poisson(u, lam):
+    """Poisson(lam) count at the centred uniform ``u``; 0 when lam <= 0."""
+    if not lam > 0:
+        return 0.0
+    if lam < EXACT_BELOW_VARIANCE:
+        return _sum_mass(u, math.exp(-lam), lam, 0.0, False)
+    return maximum(_cornish_fisher(u, lam, lam, lam, lam, lam), 0.0)
+
+
+@jit
+def poisson_inverse(u, lam, top):
+    """``streams.poisson_inverse_cdf`` at one centred uniform; ``top`` is the largest
+    ``min(lam, POISSON_NORMAL_ABOVE)`` of the chunk (it bounds the search)."""
+    if lam > POISSON_NORMAL_ABOVE:
+        c = minimum(maximum(u, 1e-12), 1 - 1e-12)
+        normal = float(round(lam + math.sqrt(lam) * _ndtri(c)))  # round half to even, as rint
+        return maximum(normal, 0.0)
+    small = minimum(lam, POISSON_NORMAL_ABOVE)
+    mass = math.exp(-small)
+    cdf = mass
+    count = 1.0 if u > cdf else 0.0
+    stop = int(top + 12 * math.sqrt(top) + 30)
+    k = 1
+    while k < stop:
+        mass = mass * small / k
+        cdf = cdf + mass
+        if not u > cdf:
+            break
+        count += 1.0
+        k += 1
+    return count
