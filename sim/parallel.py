@@ -54,12 +54,16 @@ class SchedulerUnreachable(ConnectionError):
 
 
 def dask_setup(worker: object) -> None:
-    """Run by each local worker process as it starts (Dask's preload hook): ignore Ctrl-C.
+    """Run by each local worker process as it starts (Dask's preload hook): ignore Ctrl-C
+    and keep Dask's own log quiet below CRITICAL.
 
     The terminal sends Ctrl-C to every process of the command; the command then shuts its
-    cluster down, so the workers need not (and would only print tracebacks).
+    cluster down, so the workers need not (and would only print tracebacks). A worker whose
+    heartbeat races the scheduler's shutdown logs a traceback at ERROR ("Stream is closed");
+    a failed task reaches the client as an exception, so nothing the user needs is lost.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def _call_chunk(task: Callable[[int, int], T], first: int, size: int) -> T:
@@ -219,7 +223,7 @@ def dask_executor(
         with interrupts_ignored(), dask.config.set(WORKER_ENVIRON):
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=logging.ERROR, preload=[__name__],
+                dashboard_address=None, silence_logs=logging.CRITICAL, preload=[__name__],
                 # No dashboard; the scheduler's plain HTTP routes on a free port, not 8787.
                 scheduler_kwargs={"allowed_failures": ALLOWED_FAILURES, "dashboard_address": ":0"},
             )  # fmt: skip
