@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,6 +49,9 @@ RETRIES = 1
 #: adaptive mmap threshold, so each of the engine's large temporary arrays costs fresh pages:
 #: a chunk of the baseline took 2x the time with it (benchmarks/bench_parallel.py).
 WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+#: Threads the compiled engine's parallel loop may use in a local worker process: one, as the
+#: worker itself is one single-threaded process per core (more would oversubscribe the cores).
+WORKER_NUMBA_THREADS = 1
 
 
 class SchedulerUnreachable(ConnectionError):
@@ -54,16 +59,31 @@ class SchedulerUnreachable(ConnectionError):
 
 
 def dask_setup(worker: object) -> None:
-    """Run by each local worker process as it starts (Dask's preload hook): ignore Ctrl-C
-    and keep Dask's own log quiet below CRITICAL.
+    """Run by each local worker process as it starts (Dask's preload hook): ignore Ctrl-C,
+    keep Dask's own log quiet below CRITICAL, and hold the compiled engine to
+    :data:`WORKER_NUMBA_THREADS` thread.
 
     The terminal sends Ctrl-C to every process of the command; the command then shuts its
     cluster down, so the workers need not (and would only print tracebacks). A worker whose
     heartbeat races the scheduler's shutdown logs a traceback at ERROR ("Stream is closed");
     a failed task reaches the client as an exception, so nothing the user needs is lost.
+
+    The thread limit is set without importing numba: ``NUMBA_NUM_THREADS`` in the worker's
+    environment, read when a compiled chunk first imports numba (and, should numba be
+    loaded already, ``numba.set_num_threads``). Results do not depend on it.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    limit_numba_threads(WORKER_NUMBA_THREADS)
+
+
+def limit_numba_threads(threads: int) -> None:
+    """Hold numba's parallel loops in this process to ``threads`` threads, without importing
+    numba (``NUMBA_NUM_THREADS``, read at its import), or at once if it is imported."""
+    os.environ["NUMBA_NUM_THREADS"] = str(threads)
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
 def _call_chunk(task: Callable[[int, int], T], first: int, size: int) -> T:

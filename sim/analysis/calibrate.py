@@ -182,6 +182,7 @@ def calibrate(
     progress: Callable[[int], None] | None = None,
     executor: ChunkExecutor | None = None,
     report: Callable[[Generation], None] | None = None,
+    engine: str | None = None,
 ) -> Calibration:
     """ABC-SMC over ``scenario``'s uncertain parameters against ``targets``.
 
@@ -190,7 +191,8 @@ def calibrate(
     ``particles``. Once enough fit every target outright (or the tolerance stalls), the
     last generation proposes up to :data:`FINAL_BATCHES` batches from one proposal and
     keeps every set that fits every target; ``converged`` is False if that yields fewer
-    than ``particles`` sets.
+    than ``particles`` sets. ``engine`` (``numpy`` or ``compiled``, None for the default)
+    runs the month step and changes no number.
     """
     if particles > draws:
         raise ValueError(f"particles ({particles}) cannot exceed draws ({draws})")
@@ -203,7 +205,7 @@ def calibrate(
         values |= to_values(scenario, names, u)  # the rest keep their prior draws
         ensemble = run_ensemble(
             scenario, values, seed=noise_seed, probes=probes,
-            chunk=chunk, progress=progress, executor=executor,
+            chunk=chunk, progress=progress, executor=executor, engine=engine,
         )  # fmt: skip
         model = model_values(targets, slices, ensemble.probes)
         return model, distances(targets, model).max(axis=1)

@@ -118,6 +118,7 @@ def run_morris(
     chunk: int = DEFAULT_CHUNK,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> MorrisIndices:
     """Morris screening of ``outcomes`` over every uncertain parameter.
 
@@ -126,7 +127,7 @@ def run_morris(
     scenario, outcomes : as :func:`sim.analysis.sensitivity.run_sobol`.
     trajectories : r, at least 2 (fewer than :data:`MIN_TRAJECTORIES` draw a warning from
         :func:`morris_warnings`); r (d + 1) replications run, trajectory t as replication t.
-    seed, chunk, progress, executor : as :func:`sim.analysis.sensitivity.run_sobol`.
+    seed, chunk, progress, executor, engine : as :func:`sim.analysis.sensitivity.run_sobol`.
 
     Returns
     -------
@@ -140,7 +141,7 @@ def run_morris(
     if not params:
         raise ValueError(f"{scenario.name}: no uncertain parameters to analyse")
     points, moved, signs = morris_trajectories(len(params), trajectories, seed=seed)
-    evaluate = Evaluator(scenario, outcomes, seed, chunk, progress, executor)
+    evaluate = Evaluator(scenario, outcomes, seed, chunk, progress, executor, engine)
     outputs = np.stack(
         [evaluate(unit_to_values(params, points[:, k])) for k in range(len(params) + 1)], axis=1
     )

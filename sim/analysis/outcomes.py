@@ -114,7 +114,8 @@ def outcome_matrix(
 
 @dataclass(frozen=True)
 class Evaluator:
-    """Runs parameter sets through the model and returns outcome values (N, S)."""
+    """Runs parameter sets through the model and returns outcome values (N, S); ``engine``
+    (``numpy`` or ``compiled``, None for the default) changes no number."""
 
     scenario: Scenario
     outcomes: tuple[Outcome, ...]
@@ -122,12 +123,13 @@ class Evaluator:
     chunk: int = DEFAULT_CHUNK
     progress: Progress = None
     executor: ChunkExecutor | None = None
+    engine: str | None = None
 
     def __call__(self, values: dict[str, np.ndarray]) -> np.ndarray:
         probes = tuple(dict.fromkeys(o.probe for o in self.outcomes if o.probe is not None))
         ensemble = run_ensemble(
             self.scenario, values, seed=self.seed, probes=probes, chunk=self.chunk,
-            progress=self.progress, executor=self.executor,
+            progress=self.progress, executor=self.executor, engine=self.engine,
         )  # fmt: skip
         return outcome_matrix(ensemble, self.outcomes, self.scenario.months, probes)
 

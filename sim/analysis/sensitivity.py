@@ -179,6 +179,7 @@ def run_sobol(
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
     n_resamples: int = N_RESAMPLES,
+    engine: str | None = None,
 ) -> SobolIndices:
     """Sobol' indices of ``outcomes`` over every uncertain parameter.
 
@@ -193,6 +194,7 @@ def run_sobol(
     chunk, progress, executor : replications per chunk (changes no number); called with
         replications as they finish; where chunks run.
     n_resamples : bootstrap resamples behind the 95% intervals.
+    engine : ``numpy`` or ``compiled`` (None for the default); changes no number.
 
     Returns
     -------
@@ -203,7 +205,7 @@ def run_sobol(
     if not params:
         raise ValueError(f"{scenario.name}: no uncertain parameters to analyse")
     A, B = saltelli_matrices(len(params), n, seed=seed)
-    evaluate = Evaluator(scenario, outcomes, seed, chunk, progress, executor)
+    evaluate = Evaluator(scenario, outcomes, seed, chunk, progress, executor, engine)
     f_A = evaluate(unit_to_values(params, A)).T
     f_B = evaluate(unit_to_values(params, B)).T
     pages = []
@@ -212,7 +214,8 @@ def run_sobol(
         AB[:, i] = B[:, i]
         pages.append(evaluate(unit_to_values(params, AB)).T)
     out = sobol_from_outputs(f_A, f_B, np.stack(pages), seed=seed, n_resamples=n_resamples)
-    again = Evaluator(scenario, outcomes, other_streams(seed), chunk, progress, executor)
+    again = Evaluator(scenario, outcomes, other_streams(seed), chunk, progress, executor,
+                      engine)
     flows = noise_share(f_A, again(unit_to_values(params, A)).T, out["variance"])
     return SobolIndices(
         parameters=tuple(f.name for f in params), outcomes=outcomes, n=n,

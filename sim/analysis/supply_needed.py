@@ -81,6 +81,7 @@ def supply_needed(
     max_rate: float = 100.0,
     grid: int = 21,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> dict:
     """Answer the inverse question; returns JSON-ready data (see module docstring).
 
@@ -94,6 +95,7 @@ def supply_needed(
     reps, seed : replications per rate and their seed (the same for every rate).
     max_rate : highest rate searched, tanks/month; ``grid`` rates from 0 to it.
     executor : runs each rate's chunks elsewhere (see :mod:`sim.parallel`).
+    engine : ``numpy`` or ``compiled`` (:mod:`sim.runs.engines`; None for the default).
 
     Returns
     -------
@@ -113,7 +115,7 @@ def supply_needed(
     for rate in rates:
         result = run_scenario(
             with_rate(scenario, supply, rate, until), reps=reps, seed=seed, keep_paths=True,
-            executor=executor,
+            executor=executor, engine=engine,
         )  # fmt: skip
         kept = result.active_paths[first:].min(axis=0) >= keep_active
         successes.append(int(kept.sum()))

@@ -185,11 +185,13 @@ def run_sweep(
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> SweepResult:
     """Run every point of the sweep with ``reps`` replications on the same random numbers.
 
     The other parameters are drawn once (by ``sampling``, :mod:`sim.runs.designs`) and reused
-    at every point. ``progress`` is called with replications as they finish.
+    at every point. ``progress`` is called with replications as they finish. ``engine``
+    (``numpy`` or ``compiled``, None for the default) changes no number.
 
     Raises
     ------
@@ -217,7 +219,8 @@ def run_sweep(
     for point in points:
         values = drawn | {k: np.full(reps, v) for k, v in point.values.items()}
         ensemble = run_ensemble(
-            scenario, values, seed=seed, chunk=chunk, progress=progress, executor=executor
+            scenario, values, seed=seed, chunk=chunk, progress=progress, executor=executor,
+            engine=engine,
         )
         stats.append(
             {

@@ -56,12 +56,14 @@ def calibrate(
     particles: int = 1_000,
     generations: int = 10,
     seed: int = DEFAULT_SEED,
+    engine: str | None = None,
 ) -> Calibration:
     """History-match ``scenario``'s uncertain parameters to ``target_list`` (default: every
     target) by ABC-SMC; returns a :class:`sim.analysis.calibrate.Calibration` whose ``names``,
     ``values`` (N, D), ``weights`` (N,) and ``generations`` describe the posterior.
     ``resample(rows)`` gives an equal-weight sample. Prior draws only: a posterior the
     scenario already carries is ignored. The scenario's horizon is cut at the last target.
+    ``engine`` (``numpy`` or ``compiled``, None for the default) changes no number.
     """
     from dataclasses import replace
 
@@ -74,7 +76,7 @@ def calibrate(
     _check_budget(scenario, chosen, draws, generations)
     prior = replace(scenario, end=min(scenario.end, last), posterior=None)
     return _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
-                      seed=seed)  # fmt: skip
+                      seed=seed, engine=engine)  # fmt: skip
 
 
 def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
@@ -95,7 +97,7 @@ def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
 
 def fit_table(
     scenario: Scenario, *, target_list: list | None = None, reps: int = 4000,
-    seed: int = DEFAULT_SEED,
+    seed: int = DEFAULT_SEED, engine: str | None = None,
 ) -> list[dict]:  # fmt: skip
     """Each target's observed value and interval against ``scenario``'s p05/p50/p95 over
     ``reps`` replications (its horizon cut at the last target), with ``inside_90``."""
@@ -105,12 +107,13 @@ def fit_table(
 
     chosen = target_list if target_list is not None else targets()
     cut = replace(scenario, end=min(scenario.end, max(t.month for t in chosen)))
-    return fit_rows(chosen, posterior_predictive(cut, chosen, reps=reps, seed=seed))
+    return fit_rows(chosen, posterior_predictive(cut, chosen, reps=reps, seed=seed,
+                                                 engine=engine))  # fmt: skip
 
 
 def plot_calibration_fit(
     prior: Scenario, calibrated: Scenario, *, target_list: list | None = None,
-    reps: int = 2000, seed: int = DEFAULT_SEED,
+    reps: int = 2000, seed: int = DEFAULT_SEED, engine: str | None = None,
 ) -> Figure:  # fmt: skip
     """Calibrated bands against the prior's 5-95% range and the observed figures."""
     from dataclasses import replace
@@ -122,7 +125,7 @@ def plot_calibration_fit(
     chosen = target_list if target_list is not None else targets()
     last = max(t.month for t in chosen)
     panels = fit_panels(replace(prior, end=last, posterior=None), replace(calibrated, end=last),
-                        chosen, reps=reps, seed=seed)  # fmt: skip
+                        chosen, reps=reps, seed=seed, engine=engine)  # fmt: skip
     known = load_facts()
     sources = sorted({known[t.fact].citation() for t in chosen if t.fact in known})
     return fit_figure(panels, sources_caption(sources, calibrated.description),
@@ -199,6 +202,7 @@ def run_calibration(
     report: Callable | None = None,
     projection_reps: int = PROJECTION_REPS,
     announce: Callable[[str], None] | None = None,
+    engine: str | None = None,
 ) -> CalibrationRun:
     """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit, as
     ``tanksim calibrate`` does (it writes the result with
@@ -214,6 +218,9 @@ def run_calibration(
     check_reps, figure_reps : replications of the calibrated model behind fit.csv and fit.png.
     projection_reps : replications per hypothesis behind evidence.json's projections.
     announce : called with each hypothesis' name before it is fitted.
+    engine : ``numpy`` or ``compiled`` (None for the default, :func:`sim.runs.engines.default`):
+        the month step of every run, recorded in posterior.json and manifest.json
+        (``execution``); the same numbers either way.
     progress, executor, report : replications done; where chunks run; each generation's
         :class:`~sim.analysis.calibrate.Generation`.
 
@@ -237,7 +244,9 @@ def run_calibration(
     )
     from sim.model.calendar import format_month
     from sim.present.manifest import git_revision
+    from sim.runs.engines import resolve
 
+    engine = resolve(engine)
     if particles > draws:
         raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")
     facts = load_facts()
@@ -252,17 +261,18 @@ def run_calibration(
     def fit_one(candidate: Scenario):
         return _calibrate(candidate, chosen, draws=draws, particles=particles,
                           generations=generations, seed=seed, progress=progress,
-                          executor=executor, report=report)  # fmt: skip
+                          executor=executor, report=report, engine=engine)  # fmt: skip
 
     cal, rows, hypotheses = calibrate_hypotheses(scenario, format_month(last), fit_one,
                                                  POSTERIOR_ROWS, announce)  # fmt: skip
     calibrated = with_posterior(prior, cal, rows, "posterior.csv")
-    predictive = posterior_predictive(calibrated, chosen, reps=check_reps, seed=seed + 1)
+    predictive = posterior_predictive(calibrated, chosen, reps=check_reps, seed=seed + 1,
+                                      engine=engine)  # fmt: skip
     fit = fit_rows(chosen, predictive)
     joint = joint_share_in_intervals(chosen, predictive)
     pp_rows, prior_q, post_q = prior_posterior_rows(prior, cal.names, rows)
     panels = fit_panels(replace(full, posterior=None, end=last), calibrated, chosen,
-                        reps=figure_reps, seed=seed + 2)  # fmt: skip
+                        reps=figure_reps, seed=seed + 2, engine=engine)  # fmt: skip
     distinct = distinct_sets(rows)
     inside = all(r["inside_90"] for r in fit)
     params = prior.params()
@@ -280,7 +290,7 @@ def run_calibration(
         "joint_share_in_intervals": joint,
         "horizon": [format_month(prior.start), format_month(last)],
         "priors": {name: params[name].describe() for name in cal.names},
-        "git_revision": git_revision(),
+        "git_revision": git_revision(), "execution": {"engine": engine},
     }  # fmt: skip
     evidence = None
     if hypotheses is not None:
@@ -295,7 +305,7 @@ def run_calibration(
             "variants": hypotheses.variants, "hypotheses": hypotheses.evidence,
             "rows": hypothesis_rows(hypotheses),
             "projections": projections(future, hypotheses, reps=projection_reps,
-                                       seed=seed + 3),
+                                       seed=seed + 3, engine=engine),
         }  # fmt: skip
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
     where = Path(targets_file).name if targets_file else "seeds/targets.toml"

@@ -57,6 +57,7 @@ def discover(
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> ScenarioDiscovery:
     """Where in a scenario's input space does ``where`` hold? PRIM, as ``tanksim discover``.
 
@@ -67,7 +68,8 @@ def discover(
     :func:`sobol` takes them) with numbers (tanks), ``YYYY-MM`` months or ``never``, joined
     by ``and``, ``or`` and parentheses, e.g. ``"active_end < 1500"``; it is parsed, never run
     as code. The box reported is the one with the highest coverage among those with density
-    at least ``min_density`` (a share in [0, 1], default 0.8).
+    at least ``min_density`` (a share in [0, 1], default 0.8). ``engine`` (``numpy`` or
+    ``compiled``, None for the default) runs the month step; the same numbers either way.
 
     Raises
     ------
@@ -98,7 +100,7 @@ def discover(
     design = None if sampling == "random" else Design(sampling, n)
     values = draw_params(scenario, seed=seed, first_rep=0, reps=n, design=design)
     outputs = Evaluator(scenario, condition.outcomes, seed, progress=progress,
-                        executor=executor)(values)  # fmt: skip
+                        executor=executor, engine=engine)(values)  # fmt: skip
     cases = condition.evaluate({o.name: outputs[:, k] for k, o in enumerate(condition.outcomes)})
     if not cases.any() or cases.all():
         which = "no" if not cases.any() else "every"

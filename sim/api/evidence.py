@@ -129,7 +129,7 @@ def hypothesis_rows(fit: HypothesisFit) -> dict[str, list[int]]:
 
 def projections(
     calibrated: Scenario, fit: HypothesisFit, *, reps: int, seed: int,
-    dates: tuple[str, ...] = ("2027-12", "2030-12"),
+    dates: tuple[str, ...] = ("2027-12", "2030-12"), engine: str | None = None,
 ) -> dict[str, dict]:  # fmt: skip
     """What each hypothesis says for the future: the median active fleet at ``dates`` and
     the median storage-exhaustion month, from ``reps`` replications of ``calibrated`` (the
@@ -145,7 +145,7 @@ def projections(
             continue
         post = calibrated.posterior
         own = replace(calibrated, posterior=replace(post, values=post.values[first:stop]))
-        result = run_scenario(own, reps=reps, seed=seed, keep_paths=True)
+        result = run_scenario(own, reps=reps, seed=seed, keep_paths=True, engine=engine)
         entry = {}
         for date in dates:
             t = parse_month(date) - own.start

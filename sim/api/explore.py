@@ -59,6 +59,7 @@ def sweep(
     sampling: str = "random",
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> SweepResult:
     """Sweep parameters of a scenario (or a scenario file), every point on the same random
     numbers, as ``tanksim sweep`` does.
@@ -73,6 +74,8 @@ def sweep(
         varied alone with the others drawn from their distributions.
     reps, seed, sampling : replications per point, root seed, design of the other draws.
     progress, executor : replications done; where chunks run (default: this process).
+    engine : ``numpy`` or ``compiled`` (numba), None for the default
+        (:func:`sim.runs.engines.default`); the same numbers either way.
 
     Returns
     -------
@@ -96,7 +99,7 @@ def sweep(
     texts = [params] if isinstance(params, str) else list(params)
     specs = [parse_sweep(text, scenario) for text in texts]
     return run_sweep(scenario, specs, grid=grid, reps=reps, seed=seed, sampling=sampling,
-                     progress=progress, executor=executor)  # fmt: skip
+                     progress=progress, executor=executor, engine=engine)  # fmt: skip
 
 
 def sweep_table(result: SweepResult) -> str:
@@ -169,7 +172,8 @@ def sensitivity_replications(scenario: Scenario, method: str, n: int) -> int:
     return n * (d + 3) if method == "sobol" else n * (d + 1)
 
 
-def _sensitivity(scenario, outcomes, method, n, seed, progress, executor) -> Sensitivity:
+def _sensitivity(scenario, outcomes, method, n, seed, progress, executor,
+                 engine=None) -> Sensitivity:  # fmt: skip
     from sim.analysis.budget import check_budget
     from sim.analysis.morris import run_morris
     from sim.analysis.outcomes import factors
@@ -186,10 +190,10 @@ def _sensitivity(scenario, outcomes, method, n, seed, progress, executor) -> Sen
                  held)  # fmt: skip
     if method == "sobol":
         result = run_sobol(scenario, chosen, n=n, seed=seed, progress=progress,
-                           executor=executor)  # fmt: skip
+                           executor=executor, engine=engine)  # fmt: skip
     else:
         result = run_morris(scenario, chosen, trajectories=n, seed=seed, progress=progress,
-                            executor=executor)  # fmt: skip
+                            executor=executor, engine=engine)  # fmt: skip
     return Sensitivity(scenario, method, seed, result, tuple(sensitivity_warnings(result)))
 
 
@@ -201,6 +205,7 @@ def sobol(
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> Sensitivity:
     """Sobol' indices of ``outcomes`` over all the uncertain inputs of a scenario at once, as
     ``tanksim sensitivity --method sobol`` computes them.
@@ -215,6 +220,7 @@ def sobol(
     n : base samples, a power of two; n (d + 3) replications for d inputs (the CLI's
         default is 1,024).
     seed, progress, executor : root seed; replications done; where chunks run.
+    engine : ``numpy`` or ``compiled`` (numba), None for the default; the same numbers.
 
     Returns
     -------
@@ -233,7 +239,7 @@ def sobol(
         An unknown outcome, n not a power of two, no uncertain input, or a design beyond the
         budget (:class:`sim.analysis.budget.BudgetError`).
     """
-    return _sensitivity(scenario, outcomes, "sobol", n, seed, progress, executor)
+    return _sensitivity(scenario, outcomes, "sobol", n, seed, progress, executor, engine)
 
 
 def morris(
@@ -244,10 +250,11 @@ def morris(
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> Sensitivity:
     """Morris screening of ``outcomes`` (as :func:`sobol`) over all the uncertain inputs of a
     scenario: ``trajectories`` random one-at-a-time paths, r (d + 1) replications for d
-    inputs.
+    inputs; ``engine`` as :func:`sobol`.
 
     Returns
     -------
@@ -259,7 +266,8 @@ def morris(
         standard deviation (non-linearity or interactions). ``warnings`` when fewer than
         10 trajectories.
     """
-    return _sensitivity(scenario, outcomes, "morris", trajectories, seed, progress, executor)
+    return _sensitivity(scenario, outcomes, "morris", trajectories, seed, progress, executor,
+                        engine)  # fmt: skip
 
 
 def sensitivity_data(analysis: Sensitivity) -> dict:

@@ -45,10 +45,12 @@ def run_hindcast(
     progress: Callable[[int], None] | None = None,
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
+    engine: str | None = None,
 ) -> HindcastRun:
     """Calibrate ``scenario`` (its priors; every hypothesis it names, mixed by evidence) on
     the targets dated up to ``until`` (``YYYY-MM``), project ``reps`` replications and score
-    every later target.
+    every later target. ``engine`` (``numpy`` or ``compiled``, None for the default) runs
+    the month step, recorded in hindcast.json and manifest.json; the same numbers either way.
 
     Raises
     ------
@@ -65,7 +67,9 @@ def run_hindcast(
     from sim.io.calibration_outputs import posterior_predictive, with_posterior
     from sim.model.calendar import format_month, parse_month
     from sim.present.manifest import git_revision, scenario_files
+    from sim.runs.engines import resolve
 
+    engine = resolve(engine)
     try:
         cut = parse_month(until)
     except ValueError:
@@ -84,13 +88,14 @@ def run_hindcast(
     def fit_one(prior):
         return _calibrate(prior, before, draws=draws, particles=particles,
                           generations=generations, seed=seed, progress=progress,
-                          report=report)  # fmt: skip
+                          report=report, engine=engine)  # fmt: skip
 
     cal, rows, hypotheses = calibrate_hypotheses(scenario, format_month(last_fit), fit_one,
                                                  POSTERIOR_ROWS, announce)  # fmt: skip
     last = max(map(target_date, after))
     future = with_posterior(replace(full, end=last, posterior=None), cal, rows, "hindcast")
-    scored = score_targets(after, posterior_predictive(future, after, reps=reps, seed=seed + 1))
+    scored = score_targets(after, posterior_predictive(future, after, reps=reps, seed=seed + 1,
+                                                       engine=engine))  # fmt: skip
     for row in scored:
         row["date"] = format_month(row["date"])
     summary = {
@@ -109,6 +114,7 @@ def run_hindcast(
         "particles_kept": len(cal.values), "effective_sample_size": round(cal.ess, 1),
         "hypotheses": hypotheses.evidence if hypotheses else None,
         "git_revision": git_revision(), "files": scenario_files(replace(full, posterior=None)),
+        "execution": {"engine": engine},
         "scores": ("inside_50/inside_90: observed inside the projected 25-75% / 5-95% band; "
                    "interval_score_90: width of the 5-95% band + 20 x the miss (target units); "
                    "crps: empirical CRPS of the projected sample (target units); *_relative: "

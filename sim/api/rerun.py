@@ -3,8 +3,8 @@
 :func:`read_manifest` checks that a manifest is tanksim's and that the scenario files it
 names still have the recorded SHA-256 (:class:`ManifestError` names the first that does
 not); :func:`rerun` runs the scenario again with the recorded seed, replications, chunk,
-sampling, deterministic flag and horizon and writes a results folder; :func:`compare_folders`
-lists which output files differ byte for byte.
+sampling, deterministic flag, horizon and engine (:func:`recorded_engine`) and writes a
+results folder; :func:`compare_folders` lists which output files differ byte for byte.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sim.model.calendar import format_month
 from sim.model.facts import load_facts
 from sim.model.loader import ScenarioError
 from sim.present.manifest import TOOL, sha256_file
+from sim.runs.engines import ENGINES, resolve
 from sim.runs.run import run_scenario
 
 #: Files that record when and how a run was made, not what it computed.
@@ -71,6 +72,19 @@ def _locate(entry: dict, manifest_path: Path, cwd: str | None) -> Path:
     raise ManifestError(manifest_path, "scenario_files", entry["path"], "no such file now")
 
 
+def recorded_engine(data: dict, manifest_path: str | Path) -> str:
+    """The engine a manifest's run used (``execution.engine``); ``numpy`` for a manifest
+    written before the engine was recorded, when numpy was the only one."""
+    execution = data.get("execution")
+    engine = execution.get("engine") if isinstance(execution, dict) else None
+    if engine is None:
+        return "numpy"
+    if engine not in ENGINES:
+        raise ManifestError(manifest_path, "execution.engine", engine,
+                            f"must be one of {', '.join(ENGINES)}")  # fmt: skip
+    return engine
+
+
 def changed_files(data: dict, manifest_path: Path) -> list[tuple[Path, str, str]]:
     """(file, SHA-256 recorded, SHA-256 now) for each recorded scenario file that changed."""
     changed = []
@@ -83,15 +97,20 @@ def changed_files(data: dict, manifest_path: Path) -> list[tuple[Path, str, str]
 
 
 def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bool = False,
-          allow_changed: bool = False) -> Rerun:  # fmt: skip
+          allow_changed: bool = False, engine: str | None = None) -> Rerun:  # fmt: skip
     """Run a manifest's scenario again as recorded and compare outputs with the original.
 
-    ``out`` defaults to ``<original folder>-rerun`` beside it. Raises :class:`ManifestError`
-    when a scenario file changed (unless ``allow_changed``) or the manifest is not a run's,
-    and :class:`~sim.io.folders.OutputExistsError` for a target ``--force`` may not replace.
+    ``out`` defaults to ``<original folder>-rerun`` beside it. ``engine`` (``numpy`` or
+    ``compiled``) overrides the recorded one (:func:`recorded_engine`); the engines give the
+    same numbers. Raises :class:`ManifestError` when a scenario file changed (unless
+    ``allow_changed``) or the manifest is not a run's,
+    :class:`~sim.runs.engines.EngineUnavailable` when the engine needs numba and it is not
+    installed, and :class:`~sim.io.folders.OutputExistsError` for a target ``--force`` may
+    not replace.
     """
     manifest_path = Path(manifest_path)
     data = read_manifest(manifest_path)
+    engine = resolve(engine if engine is not None else recorded_engine(data, manifest_path))
     changed = changed_files(data, manifest_path)
     if changed and not allow_changed:
         file, then, now = changed[0]
@@ -108,7 +127,7 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bo
     result = run_scenario(
         scenario, reps=int(data["reps"]), seed=int(data["seed"]),
         deterministic=bool(data["deterministic"]), chunk=int(data["chunk"]),
-        sampling=data.get("sampling", "random"),
+        sampling=data.get("sampling", "random"), engine=engine,
     )  # fmt: skip
     write_results(result, target, load_facts(), force=force)
     return compare_folders(target, original)

@@ -252,6 +252,7 @@ def report(
     reps: int = DEFAULT_REPS,
     seed: int = DEFAULT_SEED,
     force: bool = False,
+    engine: str | None = None,
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
@@ -263,6 +264,8 @@ def report(
         horizon.
     out : the report folder; refused if it exists unless ``force``. Nothing appears there
         until it is done.
+    engine : ``numpy`` or ``compiled`` for the scenarios run here (the same numbers), None
+        for the default (:func:`sim.runs.engines.default`); each run's manifest records it.
 
     Returns
     -------
@@ -283,7 +286,8 @@ def report(
     if len(set(names)) != len(names):
         raise ValueError(f"two scenarios share a name: {', '.join(names)}")
     runs = [
-        run_scenario(x, reps=reps, seed=seed, keep_paths=True) if isinstance(x, Scenario) else x
+        run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine)
+        if isinstance(x, Scenario) else x
         for x in loaded
     ]
     data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
@@ -324,16 +328,18 @@ def supply_needed(
     max_rate: float = 100.0,
     grid: int = 21,
     executor: ChunkExecutor | None = None,
+    engine: str | None = None,
 ) -> dict:
     """The smallest monthly supply of ``family`` (tanks/month) keeping the active fleet at
     or above ``keep_active`` tanks in every month from the supply's start to ``until``
     (``"YYYY-MM"``) with probability at least ``prob``; JSON-ready data (see
     :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
-    ``reps`` times with one ``seed``. Raises
+    ``reps`` times with one ``seed``, on ``engine`` (``numpy`` or ``compiled``, None for the
+    default; the same numbers). Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
     from sim.analysis.supply_needed import supply_needed as answer
 
     return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
-                  executor=executor)  # fmt: skip
+                  executor=executor, engine=engine)  # fmt: skip

@@ -59,6 +59,7 @@ INPUT_ERRORS = (
     ("sim.io.folders", "OutputExistsError"),
     ("sim.analysis.supply_needed", "SupplyNeededError"),
     ("sim.analysis.budget", "BudgetError"),
+    ("sim.runs.engines", "EngineError"),
 )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from sim.cli.explore import DEFAULT_SEED
+from sim.cli.options import engine_option, parallel_options
 from sim.cli.progress import progress_bar
-from sim.parallel import parallel_options
 
 #: Defaults of :mod:`sim.analysis.calibrate` and :mod:`sim.api.calibration` (repeated here
 #: so ``tanksim --help`` need not import them; a test checks they agree).
@@ -38,9 +38,10 @@ CHECK_REPS = 10_000
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON only.")
+@engine_option
 @parallel_options
 def calibrate_command(scenario, draws, particles, generations, seed, targets_file, check_reps,
-                      out, force, as_json, executor) -> None:  # fmt: skip
+                      out, force, as_json, engine, executor) -> None:  # fmt: skip
     """Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC.
 
     Writes posterior.csv (+ posterior.json: rows, distinct sets, effective sample size),
@@ -80,6 +81,7 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
                 scenario, targets_file=targets_file, draws=draws, particles=particles,
                 generations=generations, seed=seed, check_reps=check_reps,
                 progress=progress, executor=executor, report=report, announce=announce,
+                engine=engine,
             )  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
+from sim.cli.options import engine_option, parallel_options
 from sim.cli.progress import progress_bar
-from sim.parallel import parallel_options
 
 RESULTS_ROOT = Path("results")
 #: As :data:`sim.runs.run.DEFAULT_SEED`, :data:`sim.runs.designs.SAMPLINGS`,
@@ -102,8 +102,9 @@ def _finish(target: Path, seconds: float, as_json: bool, data: dict, text: str,
 @click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
               help=SAMPLING_HELP)  # fmt: skip
 @_common
+@engine_option
 @parallel_options
-def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_json,
+def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_json, engine,
                   executor) -> None:  # fmt: skip
     """Sweep parameters of SCENARIO, every point on the same random numbers; writes
     sweep.csv, sweep.json and (one at a time) tornado.png (default: results/sweep-<name>/)."""
@@ -124,7 +125,8 @@ def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_j
     try:
         with progress_bar(total, f"sweep {loaded.name}", enabled=not as_json) as step:
             result = api.sweep(loaded, params, grid=grid, reps=reps, seed=seed,
-                               sampling=sampling, progress=step, executor=executor)  # fmt: skip
+                               sampling=sampling, progress=step, executor=executor,
+                               engine=engine)  # fmt: skip
     except _errors() as err:
         raise click.UsageError(str(err)) from None
     seconds = time.perf_counter() - began
@@ -133,6 +135,7 @@ def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_j
                "reps_per_point": reps, "points": len(result.points)}  # fmt: skip
     meta = manifest(loaded, facts, command="sweep", seed=seed, sampling=sampling,
                     n=reps * len(result.points), options=options, seconds=seconds)  # fmt: skip
+    meta["execution"] = {"engine": engine}
     write_folder(target, lambda folder: write_sweep(folder, result, facts, meta), force=force)
     _finish(target, seconds, as_json, api.sweep_data(result), sweep_text(result))
 
@@ -150,8 +153,9 @@ def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_j
               help="A headline metric or VARIABLE@YYYY-MM; repeat for several "
               f"(default: {', '.join(DEFAULT_OUTCOMES)}).")  # fmt: skip
 @_common
+@engine_option
 @parallel_options
-def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
+def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json, engine,
                         executor) -> None:  # fmt: skip
     """Global sensitivity of SCENARIO's outcomes to all its uncertain parameters; writes
     indices.csv, indices.json and sensitivity.png
@@ -186,7 +190,7 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
     try:
         with progress_bar(total, f"{method} {loaded.name}", enabled=not as_json) as step:
             analysis = run(loaded, outcomes, **size, seed=seed, progress=step,
-                           executor=executor)  # fmt: skip
+                           executor=executor, engine=engine)  # fmt: skip
     except _errors() as err:
         raise click.UsageError(str(err)) from None
     seconds = time.perf_counter() - began
@@ -197,6 +201,7 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
                              "replications": analysis.indices.evaluations,
                              "warnings": list(analysis.warnings)},
                     seconds=seconds)  # fmt: skip
+    meta["execution"] = {"engine": engine}
     write_folder(target, lambda folder: write_sensitivity(folder, analysis, data, facts, meta),
                  force=force)  # fmt: skip
     for warning in analysis.warnings:
@@ -218,9 +223,10 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
               help="The box reported is the widest (highest coverage) with at least this "
               "density.")  # fmt: skip
 @_common
+@engine_option
 @parallel_options
 def discover_command(scenario, where, n, sampling, min_density, seed, out, force,
-                     as_json, executor) -> None:  # fmt: skip
+                     as_json, engine, executor) -> None:  # fmt: skip
     """Find the region of SCENARIO's input space where EXPRESSION holds (PRIM); writes
     discover.json, box.csv, peeling.csv, samples.csv and discovery.png
     (default: results/discover-<name>/)."""
@@ -243,7 +249,7 @@ def discover_command(scenario, where, n, sampling, min_density, seed, out, force
         with progress_bar(n, f"discover {loaded.name}", enabled=not as_json) as step:
             result = api.discover(loaded, where, n=n, sampling=sampling,
                                   min_density=min_density, seed=seed, progress=step,
-                                  executor=executor)  # fmt: skip
+                                  executor=executor, engine=engine)  # fmt: skip
     except DiscoveryError as err:
         raise click.UsageError(f"--where {err}") from None
     except _errors() as err:
@@ -254,6 +260,7 @@ def discover_command(scenario, where, n, sampling, min_density, seed, out, force
     meta = manifest(loaded, facts, command="discover", seed=seed, sampling=sampling, n=n,
                     options={"where": where, "min_density": min_density},
                     seconds=seconds)  # fmt: skip
+    meta["execution"] = {"engine": engine}
     write_folder(target, lambda folder: write_discovery(folder, result, data, facts, meta),
                  force=force)  # fmt: skip
     _finish(target, seconds, as_json, data, discover_text(data))

@@ -14,6 +14,7 @@ import click
 
 from sim.cli.calibrate import DEFAULT_DRAWS, DEFAULT_GENERATIONS, DEFAULT_PARTICLES
 from sim.cli.explore import DEFAULT_SEED
+from sim.cli.options import engine_option
 from sim.cli.progress import progress_bar
 
 HINDCAST_REPS = 4_000
@@ -37,8 +38,9 @@ HINDCAST_REPS = 4_000
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON only.")
+@engine_option
 def hindcast_command(scenario, until, seed, draws, particles, generations, reps, targets_file,
-                     out, force, as_json) -> None:  # fmt: skip
+                     out, force, as_json, engine) -> None:  # fmt: skip
     """Calibrate SCENARIO on the record up to --until and score every later target.
 
     Writes hindcast.json (scores and settings), hindcast.csv (one row per later target:
@@ -69,7 +71,7 @@ def hindcast_command(scenario, until, seed, draws, particles, generations, reps,
             run = run_hindcast(scenario, until, targets_file=targets_file, draws=draws,
                                particles=particles, generations=generations, reps=reps,
                                seed=seed, progress=progress, report=report,
-                               announce=announce)  # fmt: skip
+                               announce=announce, engine=engine)  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None
     write_folder(target, lambda folder: write_hindcast(folder, run), force=force)

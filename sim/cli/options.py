@@ -1,8 +1,9 @@
-"""Options shared by the ``tanksim`` commands: finite floats, months, ``--workers``.
+"""Options shared by the ``tanksim`` commands: finite floats, months, ``--workers``,
+``--engine``.
 
-Nothing heavy is imported here (no numpy, matplotlib, scipy or dask), so that ``tanksim
---help`` and every input error stay fast; Dask is imported only when ``--workers`` or
-``--scheduler`` is given.
+Nothing heavy is imported here (no numpy, matplotlib, scipy, dask or numba), so that
+``tanksim --help`` and every input error stay fast; Dask is imported only when ``--workers``
+or ``--scheduler`` is given, numba only when a chunk runs on the compiled engine.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 from collections.abc import Callable
 
 import click
+
+from sim.runs.engines import ENGINES, ENV, FAST_INSTALL  # imports neither numpy nor numba
 
 #: What a user runs to get the optional parallel back end.
 DASK_INSTALL = "pip install 'tanksim[dask]'"
@@ -136,3 +139,37 @@ def parallel_options(command: Callable) -> Callable:
     # click lists options in the reverse of this list: after those of the command.
     with_executor.__click_params__ = [*options, *getattr(command, "__click_params__", [])]
     return with_executor
+
+
+def engine_option(command: Callable) -> Callable:
+    """Click decorator: ``--engine numpy|compiled``, resolved to the engine's name.
+
+    Put it between ``@cli.command()`` (or ``@click.command()``) and the function (like
+    :func:`parallel_options`); the function takes an ``engine`` keyword argument, always a
+    name (``"numpy"`` or ``"compiled"``), and passes it on to :mod:`sim.api`. Without the
+    option the engine is :func:`sim.runs.engines.default` (``$TANKSIM_ENGINE``, else
+    ``compiled`` when numba imports, else ``numpy``). It is resolved before the command
+    reads anything, so ``--engine compiled`` without numba, or a bad ``TANKSIM_ENGINE``, is
+    one line and exit 2, with nothing written. Neither numba nor numpy is imported here.
+    """
+    if isinstance(command, click.Command):
+        raise TypeError("apply @engine_option below @cli.command(), next to the function")
+
+    @functools.wraps(command)
+    def with_engine(*args, engine: str | None, **kwargs):
+        from sim.runs.engines import EngineError, resolve
+
+        try:
+            name = resolve(engine)
+        except EngineError as err:
+            raise click.UsageError(str(err)) from None
+        return command(*args, engine=name, **kwargs)
+
+    option = click.Option(
+        ["--engine"], type=click.Choice(ENGINES), default=None,
+        help="Month step: numpy, or compiled with numba (the same numbers; "
+        f"{FAST_INSTALL}). Default: compiled if numba is installed, else numpy "
+        f"(${ENV} sets it).",
+    )  # fmt: skip
+    with_engine.__click_params__ = [option, *getattr(command, "__click_params__", [])]
+    return with_engine

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from sim.api import runs as api
+from sim.cli.options import engine_option
 from sim.io.report import NotResultsFolder
 from sim.runs.run import DEFAULT_REPS, DEFAULT_SEED
 
@@ -35,7 +36,8 @@ def plot(results_dir, fmt) -> None:
 @click.option("--reps", default=DEFAULT_REPS, show_default=True, type=click.IntRange(min=2))
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
-def report(scenarios, out, reps, seed, force) -> None:
+@engine_option
+def report(scenarios, out, reps, seed, force, engine) -> None:
     """Run SCENARIO files (or read results folders) and write a report folder.
 
     report.html (figures, headline metrics with intervals, the paired comparison against
@@ -43,7 +45,7 @@ def report(scenarios, out, reps, seed, force) -> None:
     as PNG and PDF, and the CSV behind each; it works offline from the folder.
     """
     try:
-        written = api.report(scenarios, out, reps=reps, seed=seed, force=force)
+        written = api.report(scenarios, out, reps=reps, seed=seed, force=force, engine=engine)
     except NotResultsFolder as err:
         raise click.ClickException(str(err)) from None
     except ValueError as err:

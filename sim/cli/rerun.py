@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from sim.cli.options import ENGINES
+
 
 @click.command(name="rerun")
 @click.argument("manifest", type=click.Path(dir_okay=False))
@@ -15,17 +17,25 @@ import click
 @click.option("--force", is_flag=True, help="Replace an existing results folder.")
 @click.option("--allow-changed", is_flag=True,
               help="Rerun even if a scenario file changed since the run.")  # fmt: skip
-def rerun_command(manifest, out, force, allow_changed) -> None:
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Month step: numpy or compiled (the same numbers). Default: the one the "
+              "manifest records (numpy if it records none).")  # fmt: skip
+def rerun_command(manifest, out, force, allow_changed, engine) -> None:
     """Rerun the run MANIFEST describes and say whether its files come out identical.
 
     MANIFEST is a run's manifest.json: the same scenario files, seed, replications, chunk,
-    sampling and horizon; the outputs are compared with the original's byte for byte.
+    sampling, horizon and engine; the outputs are compared with the original's byte for
+    byte.
 
     Exit 0 when every output file is identical, 1 when some differ or are missing.
     """
     from sim.api.rerun import rerun  # imports matplotlib: only when the command runs
+    from sim.runs.engines import EngineError
 
-    done = rerun(manifest, out, force=force, allow_changed=allow_changed)
+    try:
+        done = rerun(manifest, out, force=force, allow_changed=allow_changed, engine=engine)
+    except EngineError as err:
+        raise click.UsageError(str(err)) from None
     click.echo(f"wrote {done.folder}/", err=True)
     if done.original is None:
         click.echo("no original outputs beside the manifest; nothing compared")

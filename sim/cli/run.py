@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from sim.api.scenarios import THRESHOLD_SHARE
-from sim.cli.options import FiniteFloat, month, parallel_options
+from sim.cli.options import FiniteFloat, engine_option, month, parallel_options
 from sim.cli.progress import progress_bar
 from sim.engine.streams import BLOCK
 from sim.runs.designs import SAMPLINGS, sobol_points_used
@@ -84,19 +84,11 @@ def _sobol_note(sampling: str, reps: int, quiet: bool) -> None:
               help="Replications per chunk (memory bound); does not change results.")  # fmt: skip
 @click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
               help="How parameters are drawn: independent, Latin hypercube or Sobol'.")  # fmt: skip
-@click.option("--engine", type=click.Choice(("numpy", "compiled")), default=None,
-              help="Month step: numpy, or compiled with numba (the same numbers; needs "
-              "'tanksim[fast]'). Default: numpy.")  # fmt: skip
+@engine_option
 @parallel_options
 def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, chunk,
         sampling, engine, executor) -> None:  # fmt: skip
     """Run SCENARIO files and write results (default: results/<scenario>/)."""
-    from sim.runs.engines import EngineUnavailable, resolve
-
-    try:
-        engine = resolve(engine)
-    except EngineUnavailable as err:
-        raise click.UsageError(str(err)) from None
     if chunk % BLOCK:
         raise click.UsageError(f"--chunk = {chunk}: must be a multiple of {BLOCK}")
     if deterministic and sampling != "random" and reps is None:
@@ -149,8 +141,9 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json only, to stdout.")
 @click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
               help="How parameters are drawn: independent, Latin hypercube or Sobol'.")  # fmt: skip
+@engine_option
 @parallel_options
-def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampling,
+def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampling, engine,
             executor) -> None:  # fmt: skip
     """Run SCENARIOS with the same seed; paired differences against the first."""
     if len(scenarios) < 2:
@@ -179,7 +172,7 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
     with progress_bar(reps * len(loaded), "compare", enabled=not as_json) as step:
         results = [
             api.run(s, reps=reps, seed=seed, keep_paths=True, executor=executor,
-                    sampling=sampling, progress=step)
+                    sampling=sampling, progress=step, engine=engine)
             for s in loaded
         ]  # fmt: skip
     data = api.compare(results, at=at or None, threshold=threshold)
@@ -206,9 +199,10 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
 @click.option("--grid", default=21, show_default=True, type=click.IntRange(min=3),
               help="Rates evaluated between 0 and --max-rate.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON only.")
+@engine_option
 @parallel_options
 def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed, max_rate,
-                          grid, as_json, executor) -> None:  # fmt: skip
+                          grid, as_json, engine, executor) -> None:  # fmt: skip
     """Smallest monthly supply keeping the active fleet >= N until a date with probability P."""
     last = month(until, "--until")
     (loaded,), _ = _load((scenario,))
@@ -220,6 +214,6 @@ def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed
 
     answer = api.supply_needed(
         loaded, keep_active=keep_active, until=last, prob=prob, family=family, reps=reps,
-        seed=seed, max_rate=max_rate, grid=grid, executor=executor,
+        seed=seed, max_rate=max_rate, grid=grid, executor=executor, engine=engine,
     )  # fmt: skip
     click.echo(json.dumps(answer, indent=2) if as_json else supply_text(answer))

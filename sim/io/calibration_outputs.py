@@ -49,12 +49,14 @@ def with_posterior(scenario: Scenario, cal: Calibration, rows: np.ndarray, path:
 
 
 def posterior_predictive(
-    scenario: Scenario, targets: list[Target], *, reps: int, seed: int
-) -> np.ndarray:
-    """(reps, K) model values of each target under ``scenario``'s own parameter draws."""
+    scenario: Scenario, targets: list[Target], *, reps: int, seed: int,
+    engine: str | None = None,
+) -> np.ndarray:  # fmt: skip
+    """(reps, K) model values of each target under ``scenario``'s own parameter draws
+    (``engine``: ``numpy`` or ``compiled``, None for the default; the same numbers)."""
     probes, slices = target_probes(targets)
     values = draw_params(scenario, seed=seed, first_rep=0, reps=reps)
-    ensemble = run_ensemble(scenario, values, seed=seed, probes=probes)
+    ensemble = run_ensemble(scenario, values, seed=seed, probes=probes, engine=engine)
     return model_values(targets, slices, ensemble.probes)
 
 
@@ -105,11 +107,12 @@ def prior_posterior_rows(scenario: Scenario, names: tuple[str, ...], rows: np.nd
 
 
 def fit_panels(
-    prior_scenario: Scenario, calibrated: Scenario, targets: list[Target], *, reps: int, seed: int
-) -> list[FitPanel]:
+    prior_scenario: Scenario, calibrated: Scenario, targets: list[Target], *, reps: int,
+    seed: int, engine: str | None = None,
+) -> list[FitPanel]:  # fmt: skip
     """Monthly bands of the fit-figure quantities under the prior and the calibration."""
-    prior_run = run_scenario(prior_scenario, reps=reps, seed=seed)
-    post_run = run_scenario(calibrated, reps=reps, seed=seed)
+    prior_run = run_scenario(prior_scenario, reps=reps, seed=seed, engine=engine)
+    post_run = run_scenario(calibrated, reps=reps, seed=seed, engine=engine)
     dates = month_dates(calibrated.start, calibrated.months)
     slots = {name: i for i, name in enumerate(calibrated.family_names)} | {"all": -1}
     panels = []
