@@ -1,4 +1,5 @@
-"""Every bundled scenario's outputs are byte-identical to the recorded golden files.
+"""Every bundled scenario's outputs are byte-identical to the recorded golden files, on
+both engines (numpy, and compiled when numba is installed).
 
 A refactor must not move a number. A model change that is meant to move numbers
 regenerates them on purpose (``python tests/golden/regenerate.py``) and says so.
@@ -6,6 +7,7 @@ regenerates them on purpose (``python tests/golden/regenerate.py``) and says so.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -17,12 +19,18 @@ sys.path.insert(0, str(HERE))
 import regenerate  # noqa: E402
 
 HASHES = json.loads((HERE / "hashes.json").read_text())
+ENGINES = [
+    "numpy",
+    pytest.param("compiled", marks=pytest.mark.skipif(
+        importlib.util.find_spec("numba") is None, reason="numba not installed")),
+]  # fmt: skip
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("mode", sorted(regenerate.MODES))
 @pytest.mark.parametrize("scenario", regenerate.SCENARIOS, ids=lambda p: p.stem)
-def test_bundled_scenario_outputs_match_the_golden_files(scenario, mode, tmp_path):
-    hashes = regenerate.run_outputs(scenario, mode, tmp_path / "out")
+def test_bundled_scenario_outputs_match_the_golden_files(scenario, mode, engine, tmp_path):
+    hashes = regenerate.run_outputs(scenario, mode, tmp_path / "out", engine)
     if hashes != HASHES[scenario.stem][mode]:
         golden = json.loads((HERE / f"{scenario.stem}-{mode}.summary.json").read_text())
         now = json.loads((tmp_path / "out" / "summary.json").read_text())

@@ -31,13 +31,17 @@ MODES = {
 }
 
 
-def run_outputs(scenario: Path, mode: str, folder: Path) -> dict[str, str]:
-    """Run ``scenario`` in ``mode`` into ``folder``; the SHA-256 of each golden file."""
+def run_outputs(
+    scenario: Path, mode: str, folder: Path, engine: str | None = None
+) -> dict[str, str]:
+    """Run ``scenario`` in ``mode`` into ``folder`` on ``engine`` (None: the default); the
+    SHA-256 of each golden file."""
     from sim.cli import main
 
+    chosen = [] if engine is None else ["--engine", engine]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            main(["run", str(scenario), "--out", str(folder), "--json", *MODES[mode]])
+            main(["run", str(scenario), "--out", str(folder), "--json", *MODES[mode], *chosen])
     except SystemExit as stop:  # pragma: no cover - a failure shows in the caller
         if stop.code:
             raise
@@ -45,13 +49,15 @@ def run_outputs(scenario: Path, mode: str, folder: Path) -> dict[str, str]:
 
 
 def main() -> None:
+    """Regenerate on the numpy engine, the readable statement of the model (the compiled
+    one must give the same bytes: tests/test_golden.py checks both)."""
     hashes: dict[str, dict[str, dict[str, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in SCENARIOS:
             hashes[scenario.stem] = {}
             for mode in MODES:
                 folder = Path(tmp) / f"{scenario.stem}-{mode}"
-                hashes[scenario.stem][mode] = run_outputs(scenario, mode, folder)
+                hashes[scenario.stem][mode] = run_outputs(scenario, mode, folder, "numpy")
                 summary = (folder / "summary.json").read_text()
                 (HERE / f"{scenario.stem}-{mode}.summary.json").write_text(summary)
     (HERE / "hashes.json").write_text(json.dumps(hashes, indent=2, sort_keys=True) + "\n")
