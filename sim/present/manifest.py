@@ -34,8 +34,10 @@ from sim.runs.sampling import expected_values
 
 #: The marker that says tanksim wrote a manifest (checked before ``--force`` replaces).
 TOOL = "tanksim"
-#: Libraries whose versions can change a number or a figure.
-LIBRARIES = ("numpy", "scipy", "matplotlib", "simpy", "click", "jinja2", "dask")
+#: Libraries whose versions can change a number or a figure (numba and llvmlite: the
+#: compiled engine's ``exp`` and ``log1p``, README "A compiled month step").
+LIBRARIES = ("numpy", "scipy", "matplotlib", "simpy", "click", "jinja2", "dask", "numba",
+             "llvmlite")  # fmt: skip
 #: Dataclass fields holding a month index, written as ``YYYY-MM``.
 MONTH_FIELDS = ("start", "end", "month", "rebuild_after")
 #: Keys of a manifest that differ between two runs of the same inputs.
