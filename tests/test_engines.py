@@ -9,7 +9,6 @@ they mean, or clear the variable when the default is what they test.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
@@ -166,13 +165,10 @@ def test_each_command_runs_every_chunk_on_the_engine_asked_and_records_it(
         "sweep": ("sweep", PRIOR, "--param", "storage.fair_share=0.2:0.4:2", "--reps", "16"),
         "sensitivity": ("sensitivity", PRIOR, "--method", "morris", "--n", "2"),
         "discover": ("discover", PRIOR, "--where", "active_end < 1500", "--n", "64"),
-        "calibrate": ("calibrate", PRIOR, "--targets", targets, *quick, "--check-reps", "100"),
         "hindcast": ("hindcast", PRIOR, "--until", "2022-12", "--targets", targets, *quick,
                      "--reps", "100"),
-        "report": ("report", BASELINE, "--reps", "16"),
     }  # fmt: skip
-    recorded = {"run", "deterministic", "sweep", "sensitivity", "discover", "calibrate",
-                "hindcast"}  # fmt: skip
+    recorded = {"run", "deterministic", "sweep", "sensitivity", "discover", "hindcast"}
     for name, args in commands.items():
         engines_used.clear()
         out = tmp_path / name
@@ -182,17 +178,39 @@ def test_each_command_runs_every_chunk_on_the_engine_asked_and_records_it(
         assert engines_used and set(engines_used) == {engine}, name
         if name in recorded:
             assert _manifest(out)["execution"]["engine"] == engine, name
-        if name == "report":
-            manifests = [json.loads(p.read_text()) for p in out.glob("runs/*/manifest.json")]
-            assert manifests and {m["execution"]["engine"] for m in manifests} == {engine}
+
+
+def test_calibrate_and_report_commands_pass_engine_to_the_api(monkeypatch, capsys, tmp_path):
+    """(Their runs are checked through the API below, without drawing their figures.)"""
+    monkeypatch.setenv(engines.ENV, "numpy")
+    monkeypatch.setattr(engines, "available", lambda: True)
+    asked = {}
+
+    def stop(name):
+        def called(*args, **kwargs):
+            asked[name] = kwargs["engine"]
+            raise ValueError("stopped here")
+
+        return called
+
+    monkeypatch.setattr("sim.api.calibration.run_calibration", stop("calibrate"))
+    monkeypatch.setattr("sim.api.runs.report", stop("report"))
+    for args in (("calibrate", PRIOR), ("report", BASELINE)):
+        code, _, err = run_cli(capsys, *args, "--out", tmp_path / args[0], "--engine", "compiled")
+        assert code == 2 and "stopped here" in err, err
+    assert asked == {"calibrate": "compiled", "report": "compiled"}
 
 
 @needs_numba
-def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch):
+def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch, tmp_path):
+    from sim.api.calibration import run_calibration
+
     engine = "compiled"
     monkeypatch.setenv(engines.ENV, "numpy")
+    monkeypatch.setattr("sim.api.runs.write_report", lambda target, *a, **k: target)
     prior = api.load_scenario(PRIOR)
     targets = api.targets()
+    (tmp_path / "targets.toml").write_text(TARGETS)
     calls = {
         "run": lambda: api.run(prior, reps=32, engine=engine),
         "sobol": lambda: api.sobol(prior, n=2, engine=engine),
@@ -201,12 +219,18 @@ def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch):
                                            particles=10, generations=1, engine=engine),
         "fit_table": lambda: api.fit_table(prior, target_list=targets[:2], reps=32,
                                            engine=engine),
+        "run_calibration": lambda: run_calibration(
+            PRIOR, targets_file=tmp_path / "targets.toml", draws=100, particles=10,
+            generations=1, check_reps=100, figure_reps=100, projection_reps=100, engine=engine),
+        "report": lambda: api.report([PRIOR, BASELINE], tmp_path / "report", reps=16,
+                                     engine=engine),
     }  # fmt: skip
     for name, call in calls.items():
         engines_used.clear()
-        with contextlib.suppress(ValueError):  # e.g. too few sets for ABC: the chunks ran
-            call()
+        done = call()
         assert engines_used and set(engines_used) == {engine}, name
+        if name == "run_calibration":  # posterior.json and manifest.json record it
+            assert done.meta["execution"] == {"engine": engine}
 
 
 def test_result_and_manifest_record_the_engine_the_default_chose(monkeypatch, tmp_path):
