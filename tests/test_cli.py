@@ -148,7 +148,10 @@ def test_manifest_records_seed_reps_version_timing_and_parameter_facts(baseline_
     assert isinstance(manifest["tanksim_version"], str) and manifest["tanksim_version"]
     assert isinstance(manifest["wall_time_seconds"], int | float)
     assert manifest["wall_time_seconds"] >= 0
-    assert manifest["execution"] == {"executor": "this process", "engine": "numpy"}
+    # the default engine: numpy in the test suite (tests/conftest.py) unless TANKSIM_ENGINE
+    from sim.runs.engines import default
+
+    assert manifest["execution"] == {"executor": "this process", "engine": default()}
     params = manifest["parameters"]
     assert params and all(isinstance(p["facts"], list) for p in params.values())
     assert "oryx-tank-losses-2023-02" in params["losses.detection_share"]["facts"]

@@ -1,7 +1,8 @@
 """The engine seam: the default engine (compiled when numba imports, numpy otherwise,
 ``TANKSIM_ENGINE`` over both), ``--engine`` on every command that runs the engine and passed
 all the way down to the chunks, the engine recorded in every manifest and replayed by
-``rerun``, and Dask workers that hold numba to one thread and give the serial numbers.
+``rerun``, and Dask workers that hold numba to one thread (tests/test_parallel.py runs
+compiled chunks on them).
 
 tests/conftest.py sets ``TANKSIM_ENGINE=numpy`` for the suite; these tests name the engine
 they mean, or clear the variable when the default is what they test.
@@ -16,9 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from factories import make_scenario, run_cli
+from factories import run_cli
 
 from sim import api
 from sim.cli.app import COMMANDS, LazyGroup
@@ -273,42 +273,7 @@ def test_rerun_replays_the_recorded_engine_and_numpy_when_none_is_recorded(capsy
 
 
 # ---------------------------------------------------------------------------------------------
-# Dask workers
-
-SMALL = make_scenario(
-    end="2023-06", cv=0.3, losses={"dist": "pert", "low": 5, "mode": 10, "high": 20},
-    families={
-        "A": {"active": 300, "storage": {"dist": "uniform", "low": 100, "high": 400},
-              "vulnerability": 1.0, "quality_weight": 1.0, "refurb_effort": 1.0},
-        "B": {"active": 200, "storage": 600, "vulnerability": 1.5, "quality_weight": 0.5,
-              "refurb_effort": 0.7},
-    },
-)  # fmt: skip
-
-
-def _numba_threads() -> tuple[str | None, int]:
-    import numba
-
-    return os.environ.get("NUMBA_NUM_THREADS"), numba.get_num_threads()
-
-
-@needs_numba
-def test_compiled_chunks_on_two_workers_give_the_serial_numbers_on_one_thread_each():
-    from sim.parallel import dask_executor
-    from sim.runs.run import run_scenario
-
-    serial = run_scenario(SMALL, reps=3500, seed=11, chunk=1024, keep_paths=True,
-                          engine="numpy")  # fmt: skip
-    with dask_executor(workers=2) as executor:
-        spread = run_scenario(SMALL, reps=3500, seed=11, chunk=1024, keep_paths=True,
-                              engine="compiled", executor=executor)  # fmt: skip
-        threads = executor.client.run(_numba_threads)
-    assert spread.execution["engine"] == "compiled"
-    assert spread.stats.tobytes() == serial.stats.tobytes()
-    for name, values in serial.metrics.items():
-        assert spread.metrics[name].tobytes() == values.tobytes(), name
-    assert np.array_equal(spread.active_paths, serial.active_paths)
-    assert len(threads) == 2 and set(threads.values()) == {("1", 1)}
+# Dask workers (compiled chunks on two workers: tests/test_parallel.py)
 
 
 def test_worker_setup_limits_numba_threads_without_importing_numba():

@@ -104,6 +104,24 @@ def test_an_existing_cluster_gives_the_serial_results(two_workers, serial):
     assert two_workers.client.nthreads()  # only disconnected from: the cluster still runs
 
 
+def _numba_threads() -> tuple[str | None, int]:
+    import numba
+
+    return os.environ.get("NUMBA_NUM_THREADS"), numba.get_num_threads()
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("numba") is None,
+                    reason="numba not installed")  # fmt: skip
+def test_compiled_chunks_on_two_workers_give_the_serial_numbers_on_one_thread_each(
+    two_workers, serial
+):  # fmt: skip
+    result = run(chunk=2048, executor=two_workers, engine="compiled")
+    assert result.execution["engine"] == "compiled"
+    assert_same_run(result, serial)  # serial: the default engine, numpy in the test suite
+    threads = two_workers.client.run(_numba_threads)  # numba is loaded there now
+    assert len(threads) == 2 and set(threads.values()) == {("1", 1)}
+
+
 def test_ensemble_on_workers_gives_the_serial_outputs(two_workers):
     values = draw_params(SCENARIO, seed=SEED, first_rep=0, reps=3000)
     probes = (Probe("active", parse_month(END)), Probe("storage", parse_month("2022-12"), "B"))
