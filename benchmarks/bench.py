@@ -113,7 +113,8 @@ def child_run(scenario_path: str, reps: int, workers: int, chunk: int) -> None:
     sampler.start()
     executor = ProcessExecutor(workers) if workers > 1 else None
     began, cpu = time.perf_counter(), time.process_time()
-    result = run_scenario(scenario, reps=reps, seed=1, chunk=chunk, executor=executor)
+    result = run_scenario(scenario, reps=reps, seed=1, chunk=chunk, executor=executor,
+                          engine="numpy")
     seconds = time.perf_counter() - began
     done.set()
     sampler.join()
@@ -247,9 +248,10 @@ def main() -> None:
     print(f"Python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cpus, "
           f"chunk {args.chunk:,}; load average {load:.1f} at start")  # fmt: skip
 
-    run_scenario(scenario, reps=1024, seed=1)  # warm-up: imports, PERT tables
+    run_scenario(scenario, reps=1024, seed=1, engine="numpy")  # warm-up: imports, PERT tables
     eng_s, eng_cpu, _ = timed(
-        lambda: run_scenario(scenario, reps=args.engine_reps, seed=1, chunk=args.chunk)
+        lambda: run_scenario(scenario, reps=args.engine_reps, seed=1, chunk=args.chunk,
+                             engine="numpy")
     )
     ref_s, ref_cpu, _ = timed(lambda: simulate_reference(scenario, reps=args.simpy_reps, seed=2))
 

@@ -26,14 +26,14 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 def time_run(scenario, reps: int) -> tuple[float, float]:
     began, cpu = time.perf_counter(), time.process_time()
-    run_scenario(scenario, reps=reps, seed=1)
+    run_scenario(scenario, reps=reps, seed=1, engine="numpy")
     return time.perf_counter() - began, time.process_time() - cpu
 
 
 def profile_run(scenario, reps: int, top: int) -> None:
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
-    run_scenario(scenario, reps=reps, seed=1)
+    run_scenario(scenario, reps=reps, seed=1, engine="numpy")
     profiler.disable()
     stats = pstats.Stats(profiler)
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]

@@ -29,7 +29,7 @@ from sim.model.loader import load_scenario
 from sim.runs.run import run_scenario
 scenario = load_scenario(sys.argv[1])
 began = time.perf_counter()
-result = run_scenario(scenario, reps=int(sys.argv[2]), seed=1)
+result = run_scenario(scenario, reps=int(sys.argv[2]), seed=1, engine="numpy")
 seconds = time.perf_counter() - began
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 storage = float(result.stats[0, 1, -1, 0])

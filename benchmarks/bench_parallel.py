@@ -94,11 +94,11 @@ def main() -> None:
           f"{reps:,} replications in {n_chunks} chunks of {chunk:,}")  # fmt: skip
 
     began = time.perf_counter()
-    serial = run_scenario(scenario, reps=reps, seed=SEED, chunk=chunk)
+    serial = run_scenario(scenario, reps=reps, seed=SEED, chunk=chunk, engine="numpy")
     serial_s = time.perf_counter() - began
     print(f"serial:    {serial_s:8.1f} s  {reps / serial_s:8.0f} replications/s")
 
-    output = run_chunk(scenario, SEED, False, 0, chunk)
+    output = run_chunk(scenario, SEED, False, 0, chunk, engine="numpy")
     blob = pickle.dumps(output, protocol=5)
     loads_s = best_of(lambda: pickle.loads(blob))
 
@@ -108,7 +108,8 @@ def main() -> None:
         startup_s = time.perf_counter() - began
         timed = TimedExecutor(executor)
         began = time.perf_counter()
-        spread = run_scenario(scenario, reps=reps, seed=SEED, chunk=chunk, executor=timed)
+        spread = run_scenario(scenario, reps=reps, seed=SEED, chunk=chunk, executor=timed,
+                              engine="numpy")
         spread_s = time.perf_counter() - began
         empties = [(i * chunk, chunk) for i in range(200)]
         overhead_s = per_chunk_seconds(DaskExecutor(executor.client, in_flight=64),
