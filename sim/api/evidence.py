@@ -22,14 +22,15 @@ from sim.model.params import Scenario
 class HypothesisFit:
     """The hypotheses of a calibration: ``labels`` (H,), ``selections`` ({group: variant}
     each), ``evidence`` (one dict each, :func:`sim.analysis.evidence.evidence_table`),
-    ``counts`` (rows of the mixed posterior each) and ``variants`` (group -> name ->
-    {sources, note})."""
+    ``counts`` (rows of the mixed posterior each), ``variants`` (group -> name ->
+    {sources, note}) and ``priors`` (each hypothesis' {parameter: its prior described})."""
 
     labels: tuple[str, ...]
     selections: tuple[dict, ...]
     evidence: list
     counts: tuple[int, ...]
     variants: dict
+    priors: tuple[dict, ...] = ()
 
 
 def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
@@ -40,6 +41,19 @@ def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
 
     raw, origins = merge_chain(read_chain(Path(path)))
     return read_hypotheses(raw, origins, set(load_facts()))
+
+
+def hypothesis_count(path: str | Path) -> int:
+    """How many hypotheses (joint selections) ``tanksim calibrate`` fits for the scenario
+    file: 1 without hypotheses, or when the file cannot be read (the calibration itself then
+    reports why)."""
+    from sim.model.hypotheses import combinations
+
+    try:
+        _, variants = scenario_hypotheses(path)
+    except (ValueError, OSError):
+        return 1
+    return len(combinations(variants)) if variants else 1
 
 
 def calibrate_hypotheses(
@@ -77,11 +91,12 @@ def calibrate_hypotheses(
         return cal, cal.resample(rows), None
     selections = combinations(variants)
     labels = [label(s) for s in selections]
-    cals, rates, errors = [], [], []
+    cals, rates, errors, priors = [], [], [], []
     for name, chosen in zip(labels, selections):
         if announce is not None:
             announce(name)
         prior = replace(load_scenario(scenario, end=end, hypothesis=chosen), posterior=None)
+        priors.append({n: p.describe() for n, p in prior.params().items()})
         try:
             cal = fit(prior)
         except CalibrationError:
@@ -93,6 +108,9 @@ def calibrate_hypotheses(
         table = evidence_table(labels, rates, errors)
     except ValueError as err:
         raise CalibrationError(str(err)) from None
+    for row, cal in zip(table, cals):
+        row["particles"] = 0 if cal is None else len(cal.values)
+        row["particles_collected"] = cal is not None and bool(cal.converged)
     counts = allocate_rows([row["weight"] for row in table], rows)
     own = cals[selections.index(selection)] or next(c for c in cals if c is not None)
     names = own.names
@@ -111,11 +129,13 @@ def calibrate_hypotheses(
         model.append(cal.model)
     mixed = replace(own, values=np.concatenate(values), u=np.concatenate(u),
                     weights=np.concatenate(weights) / np.concatenate(weights).sum(),
-                    model=np.concatenate(model))  # fmt: skip
+                    model=np.concatenate(model),
+                    converged=all(row["particles_collected"] for row in table))  # fmt: skip
     info = {g: {n: {"sources": list(v.sources), "note": v.note} for n, v in vs.items()}
             for g, vs in variants.items()}  # fmt: skip
+    kept = [{n: p[n] for n in names} for p in priors]
     return mixed, np.concatenate(parts), HypothesisFit(
-        tuple(labels), tuple(selections), table, tuple(counts), info)
+        tuple(labels), tuple(selections), table, tuple(counts), info, tuple(kept))
 
 
 def hypothesis_rows(fit: HypothesisFit) -> dict[str, list[int]]:
@@ -125,6 +145,21 @@ def hypothesis_rows(fit: HypothesisFit) -> dict[str, list[int]]:
         out[name] = [start, start + count]
         start += count
     return out
+
+
+def hypothesis_meta(fit: HypothesisFit, priors: dict[str, str]) -> dict:
+    """posterior.json's keys for a mixed posterior: each hypothesis' rows ``[first, stop)``,
+    its {group: variant} and the columns whose prior differs from ``priors`` (the file's
+    own selection's) under it, so that a scenario selecting a variant draws its own rows
+    (:func:`sim.model.posterior.hypothesis_subset`)."""
+    return {
+        "hypothesis_rows": hypothesis_rows(fit),
+        "hypothesis_selections": dict(zip(fit.labels, fit.selections)),
+        "hypothesis_priors": {
+            label: {n: d for n, d in own.items() if priors.get(n) != d}
+            for label, own in zip(fit.labels, fit.priors)
+        },
+    }  # fmt: skip
 
 
 def projections(
