@@ -89,7 +89,12 @@ KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025"}
 
 
 def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
-    targets = load_targets(fact_ids=set(load_facts()))
+    # Checked against the targets the shipped posterior was calibrated on (posterior json's
+    # `targets`): a target added to seeds/targets.toml since is fitted at the next calibration.
+    calibrated_on = set(json.loads((REPO / "scenarios" / "posterior" / "baseline.json")
+                                   .read_text())["targets"])  # fmt: skip
+    targets = [t for t in load_targets(fact_ids=set(load_facts())) if t.id in calibrated_on]
+    assert len(targets) == len(calibrated_on), "every target calibrated on is still in the file"
     last = max(t.month for t in targets)
     baseline = load_scenario(
         REPO / "scenarios" / "baseline.toml", end=f"{last // 12}-{last % 12 + 1:02d}"
