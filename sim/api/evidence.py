@@ -31,6 +31,10 @@ class HypothesisFit:
     counts: tuple[int, ...]
     variants: dict
     priors: tuple[dict, ...] = ()
+    #: Each hypothesis' own equal-weight rows (R, D) resampled from its particles alone
+    #: (None for one that fitted nothing): its projections use these, not its share of
+    #: the mixture, which for a light hypothesis is a few dozen rows.
+    own_rows: tuple = ()
 
 
 def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
@@ -134,8 +138,9 @@ def calibrate_hypotheses(
     info = {g: {n: {"sources": list(v.sources), "note": v.note} for n, v in vs.items()}
             for g, vs in variants.items()}  # fmt: skip
     kept = [{n: p[n] for n in names} for p in priors]
+    own_rows = tuple(None if c is None else c.resample(rows) for c in cals)
     return mixed, np.concatenate(parts), HypothesisFit(
-        tuple(labels), tuple(selections), table, tuple(counts), info, tuple(kept))
+        tuple(labels), tuple(selections), table, tuple(counts), info, tuple(kept), own_rows)
 
 
 def hypothesis_rows(fit: HypothesisFit) -> dict[str, list[int]]:
@@ -168,18 +173,22 @@ def projections(
 ) -> dict[str, dict]:  # fmt: skip
     """What each hypothesis says for the future: the median active fleet at ``dates`` and
     the median storage-exhaustion month, from ``reps`` replications of ``calibrated`` (the
-    full horizon) drawing only that hypothesis' rows of the mixed posterior."""
+    full horizon) drawing only that hypothesis' own rows (``fit.own_rows``: its particles
+    resampled; else its rows of the mixed posterior)."""
     from sim.analysis.summary import summary
     from sim.model.calendar import parse_month
     from sim.runs.run import run_scenario
 
     out = {}
-    for name, (first, stop) in hypothesis_rows(fit).items():
-        if stop == first:
+    post = calibrated.posterior
+    for h, (name, (first, stop)) in enumerate(hypothesis_rows(fit).items()):
+        values = fit.own_rows[h] if len(fit.own_rows) > h else None
+        if values is None:
+            values = post.values[first:stop]
+        if not len(values):
             out[name] = None
             continue
-        post = calibrated.posterior
-        own = replace(calibrated, posterior=replace(post, values=post.values[first:stop]))
+        own = replace(calibrated, posterior=replace(post, values=values))
         result = run_scenario(own, reps=reps, seed=seed, keep_paths=True)
         entry = {}
         for date in dates:
