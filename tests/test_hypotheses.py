@@ -172,3 +172,8 @@ def test_a_file_extending_the_baseline_draws_its_hypothesis_rows_of_the_shipped_
         assert scenario.posterior.values[:, rate].max() <= 300
     baseline = load_scenario(BASELINE, fact_ids=set(load_facts()))
     assert len(baseline.posterior.values) == 1000 and baseline.posterior.hypothesis == ""
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(child)],
+                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"({own:,} rows" in done.stdout
+    assert "only the rows of hypothesis production=new-builds-60-300" in done.stdout
