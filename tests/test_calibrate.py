@@ -85,11 +85,19 @@ def test_every_accepted_set_lies_inside_every_target_interval():
 #: Targets the README lists as outside the calibrated 90% band, with the reason: the pre-war
 #: total (10,000, a paper figure) and the 2025 open-air count (2,887) cannot both hold with
 #: 4,069 removed by 2025-02, and the fit settles between them, inside both intervals.
-KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025"}
+# The fit settles between storage figures that contradict each other (README, "What the fit
+# shows"): the paper pre-war total above it, the later counts and IISS's loss total below it.
+KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025", "iiss-lost-2024-01",
+                 "iiss-storage-2024-02", "storage-bases-2024-12"}  # fmt: skip
 
 
 def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
-    targets = load_targets(fact_ids=set(load_facts()))
+    # Checked against the targets the shipped posterior was calibrated on (posterior json's
+    # `targets`): a target added to seeds/targets.toml since is fitted at the next calibration.
+    calibrated_on = set(json.loads((REPO / "scenarios" / "posterior" / "baseline.json")
+                                   .read_text())["targets"])  # fmt: skip
+    targets = [t for t in load_targets(fact_ids=set(load_facts())) if t.id in calibrated_on]
+    assert len(targets) == len(calibrated_on), "every target calibrated on is still in the file"
     last = max(t.month for t in targets)
     baseline = load_scenario(
         REPO / "scenarios" / "baseline.toml", end=f"{last // 12}-{last % 12 + 1:02d}"
@@ -164,9 +172,15 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
     assert calibrated.posterior is not None and calibrated.end == parse_month("2030-12")
     evidence = json.loads((out / "evidence.json").read_text())
     weights = [h["weight"] for h in evidence["hypotheses"]]
-    assert len(weights) == 2 and sum(weights) == pytest.approx(1.0)
-    spans = json.loads((out / "posterior.json").read_text())["hypothesis_rows"]
+    assert len(weights) == 4 and sum(weights) == pytest.approx(1.0)  # 2 production x 2 storage
+    meta = json.loads((out / "posterior.json").read_text())
+    spans = meta["hypothesis_rows"]
     assert sum(stop - first for first, stop in spans.values()) == len(calibrated.posterior.values)
+    assert meta["hypothesis_selections"]["production=new-builds-60-300+storage=satellite-count"] \
+        == {"production": "new-builds-60-300", "storage": "satellite-count"}
+    differ = meta["hypothesis_priors"]["production=new-builds-60-300+storage=satellite-count"]
+    assert set(differ) == {"production.tanks_per_year.2022-02", "families.T-72.storage",
+                           "refurbishment.failure.poor"}  # fmt: skip
     again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
 
@@ -238,12 +252,18 @@ def test_a_small_calibration_says_how_few_distinct_sets_it_holds_and_survives_a_
     assert code == 0, err
     meta = json.loads((out / "posterior.json").read_text())
     rows = np.loadtxt(out / "posterior.csv", delimiter=",", skiprows=1)
-    kept = meta["particles_kept"]  # at most 20: the last generation keeps only sets that fit
-    assert meta["rows"] == len(rows) and 1 <= kept <= 20
+    # at most 20 per hypothesis (four): the last generation keeps only sets that fit
+    kept = meta["particles_kept"]
+    hypotheses = json.loads((out / "evidence.json").read_text())["hypotheses"]
+    assert meta["rows"] == len(rows) and 1 <= kept <= 20 * len(hypotheses) == 80
+    assert kept == sum(h["particles"] for h in hypotheses)
     assert meta["distinct_sets"] == len(np.unique(rows, axis=0)) <= kept
     assert 1 <= meta["effective_sample_size"] <= kept
-    assert meta["particles_collected"] == (kept == 20)
+    assert meta["particles_collected"] == all(h["particles"] == 20 for h in hypotheses)
     assert f"from {kept} particles ({meta['distinct_sets']} distinct sets" in stdout
+    for h in hypotheses:  # the verdict names each hypothesis that fell short
+        short = f"only {h['particles']} of 20 particles fit every target under {h['hypothesis']}"
+        assert (short in stdout) == (h["particles"] < 20), stdout
     outside = meta["targets_outside_90"]
     assert meta["converged"] == (meta["particles_collected"] and not outside)
     verdict = stdout.strip().splitlines()[-1]
@@ -315,3 +335,32 @@ def test_the_verdict_agrees_with_the_fit_and_the_particles(inside, collected, ve
     text = fit_text(_run_with(inside, collected, asked=20))
     assert text.splitlines()[-1] == verdict
     assert f"100 rows resampled from {collected} particles ({collected} distinct sets" in text
+
+
+class _Bar:
+    """click's progress bar as StagedProgress uses it: length, position, label."""
+
+    def __init__(self, length: int) -> None:
+        self.length, self.pos, self.label, self.seen = length, 0, "ABC-SMC", []
+
+    def update(self, n: int) -> None:
+        self.pos += n
+        self.seen.append((self.pos, self.length, self.label))
+
+
+def test_the_calibration_progress_bar_counts_every_hypothesis_run_and_ends_full():
+    """Before, the bar counted one hypothesis' generations: with four hypotheses it sat
+    past 100% for three quarters of the job. Now each run has its share of the bar."""
+    from sim.cli.progress import StagedProgress
+
+    bar = _Bar(4 * 1000)
+    progress = StagedProgress(bar, 4, 1000, "ABC-SMC")
+    for used in (600, 1500, 1000, 300):  # runs ending early, overrunning, exactly, early
+        progress.next_stage()
+        for _ in range(used // 100):
+            progress(100)
+        assert bar.label.endswith(f"{progress.stage}/4")
+    progress.finish()
+    assert all(pos <= length for pos, length, _ in bar.seen), "never past the end"
+    assert bar.pos == bar.length == 4 * 1000 + 500, "the overrun lengthens the bar; it ends full"
+    assert [pos for pos, *_ in bar.seen] == sorted(pos for pos, *_ in bar.seen)

@@ -90,3 +90,90 @@ def test_a_file_extending_the_prior_keeps_its_own_value_over_the_selected_varian
     scenario = load_scenario(path, fact_ids=set(load_facts()))
     assert scenario.params()["production.tanks_per_year.2022-02"].dist.kind == "fixed"
     assert scenario.production_schedule[0].value.dist.args == (("value", 123.0),)
+
+
+BASELINE = REPO / "scenarios" / "baseline.toml"
+RATE = "production.tanks_per_year.2022-02"
+SHARE = "losses.detection_share"
+
+
+def _mixed_posterior(tmp_path: Path) -> Path:
+    """A posterior mixing two production hypotheses (3 + 2 rows), as `tanksim calibrate`
+    writes it, and a base scenario drawing from it."""
+    from sim.model.posterior import write_posterior
+
+    facts = set(load_facts())
+    labels = {"new-hulls-500-600": 0, "new-builds-60-300": 1}
+    selections = {v: {"production": v, "storage": "paper-10000"} for v in labels}
+    priors = {v: load_scenario(PRIOR, fact_ids=facts, hypothesis={"production": v}).params()
+              for v in labels}  # fmt: skip
+    own = {n: priors["new-hulls-500-600"][n].describe() for n in (RATE, SHARE)}
+    rows = np.array([[550.0, 0.70], [560.0, 0.71], [570.0, 0.72], [100.0, 0.90], [200.0, 0.91]])
+    name = {v: "+".join(f"{g}={x}" for g, x in selections[v].items()) for v in labels}
+    meta = {
+        "priors": own,
+        "hypothesis_rows": {name["new-hulls-500-600"]: [0, 3], name["new-builds-60-300"]: [3, 5]},
+        "hypothesis_selections": {name[v]: selections[v] for v in labels},
+        "hypothesis_priors": {name[v]: {RATE: priors[v][RATE].describe()} for v in labels},
+    }  # fmt: skip
+    write_posterior(tmp_path / "post.csv", (RATE, SHARE), rows, meta)
+    base = tmp_path / "base.toml"
+    base.write_text(f'extends = "{PRIOR}"\nposterior = "post.csv"\n')
+    return base
+
+
+def _draws(scenario) -> set:
+    from sim.runs.sampling import draw_params
+
+    values = draw_params(scenario, seed=1, first_rep=0, reps=4096)
+    return set(zip(values[RATE], values[SHARE]))
+
+
+def test_the_mixed_posterior_is_drawn_whole_unless_a_file_selects_a_variant(tmp_path):
+    facts = set(load_facts())
+    base = load_scenario(_mixed_posterior(tmp_path), fact_ids=facts)
+    assert base.posterior.hypothesis == "" and len(base.posterior.values) == 5
+    assert {rate for rate, _ in _draws(base)} == {550.0, 560.0, 570.0, 100.0, 200.0}
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\n[hypothesis]\nproduction = "new-builds-60-300"\n')
+    own = load_scenario(child, fact_ids=facts)
+    assert own.posterior.hypothesis == "production=new-builds-60-300"
+    assert own.posterior.overridden == (), "every column is that hypothesis' own, rate too"
+    assert _draws(own) == {(100.0, 0.90), (200.0, 0.91)}
+    child.write_text('extends = "base.toml"\n[hypothesis]\nproduction = "new-hulls-500-600"\n')
+    default = load_scenario(child, fact_ids=facts)  # selecting the default is a choice too
+    assert _draws(default) == {(550.0, 0.70), (560.0, 0.71), (570.0, 0.72)}
+
+
+def test_selecting_a_hypothesis_the_posterior_holds_no_rows_for_is_one_error(tmp_path):
+    _mixed_posterior(tmp_path)
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\n[hypothesis]\nstorage = "satellite-count"\n')
+    with pytest.raises(ScenarioError, match=r'posterior = "post.csv": no calibrated rows for '
+                                            r"the hypothesis storage=satellite-count") as err:
+        load_scenario(child, fact_ids=set(load_facts()))  # fmt: skip
+    assert "\n" not in str(err.value)
+
+
+def test_a_file_extending_the_baseline_draws_its_hypothesis_rows_of_the_shipped_posterior(
+    tmp_path,
+):
+    import json
+
+    spans = json.loads(BASELINE.with_name("posterior").joinpath("baseline.json").read_text())
+    spans = spans["hypothesis_rows"]
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{BASELINE}"\n[hypothesis]\nproduction = "new-builds-60-300"\n')
+    scenario = load_scenario(child, fact_ids=set(load_facts()))
+    own = sum(b - a for label, (a, b) in spans.items() if "production=new-builds-60-300" in label)
+    assert 0 < own < 1000 and len(scenario.posterior.values) == own
+    rate = scenario.posterior.names.index(RATE) if RATE in scenario.posterior.names else None
+    if rate is not None:  # a posterior recording each hypothesis' priors applies the rate too
+        assert scenario.posterior.values[:, rate].max() <= 300
+    baseline = load_scenario(BASELINE, fact_ids=set(load_facts()))
+    assert len(baseline.posterior.values) == 1000 and baseline.posterior.hypothesis == ""
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(child)],
+                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"({own:,} rows" in done.stdout
+    assert "only the rows of hypothesis production=new-builds-60-300" in done.stdout

@@ -14,8 +14,9 @@ from sim.runs.run import run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 UNTIL = parse_month("2027-06")
-# Levels set for the issue 17 posterior (lower fleets: most weight on 60-300 new builds a
-# year): 1,200 at 72% needs a little supply, 1,300 or 75% more, all reachable below 60.
+# Levels set for the issue 17 posterior (24 targets; most weight on 60-300 new builds a year
+# and on the satellite-count storage): 1,200 at 72% needs a little supply (about 10 a
+# month), 1,250 or 75% more.
 ARGS = {"until": UNTIL, "reps": 300, "seed": 3, "max_rate": 60.0, "grid": 13}
 
 
@@ -26,7 +27,7 @@ def nk():
 
 def test_more_demanding_questions_need_at_least_as_much_supply(nk):
     low = supply_needed(nk, keep_active=1200, prob=0.72, **ARGS)
-    higher_level = supply_needed(nk, keep_active=1300, prob=0.72, **ARGS)
+    higher_level = supply_needed(nk, keep_active=1250, prob=0.72, **ARGS)
     higher_prob = supply_needed(nk, keep_active=1200, prob=0.75, **ARGS)
     assert low["reachable"] and low["rate"] > 0
     for harder in (higher_level, higher_prob):
@@ -36,14 +37,14 @@ def test_more_demanding_questions_need_at_least_as_much_supply(nk):
 
 
 def test_returned_rate_is_confirmed_by_a_forward_run(nk):
-    answer = supply_needed(nk, keep_active=1300, prob=0.72, **ARGS)
+    answer = supply_needed(nk, keep_active=1200, prob=0.72, **ARGS)
     assert answer["rate"] > 0
     supply = nk.supplies[0]
     forward = run_scenario(
         with_rate(nk, supply, answer["rate"], UNTIL), reps=300, seed=3, keep_paths=True
     )
     first = supply.start - nk.start
-    achieved = (forward.active_paths[first:].min(axis=0) >= 1300).mean()
+    achieved = (forward.active_paths[first:].min(axis=0) >= 1200).mean()
     grid_probs = [g["probability"] for g in answer["grid"]]
     step = max(np.diff(grid_probs).max(), 0)  # interpolation can miss by one grid step
     assert abs(achieved - 0.72) <= 3 * np.sqrt(0.72 * 0.28 / 300) + step

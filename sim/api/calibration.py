@@ -232,7 +232,12 @@ def run_calibration(
 
     from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
-    from sim.api.evidence import calibrate_hypotheses, hypothesis_rows, projections
+    from sim.api.evidence import (
+        calibrate_hypotheses,
+        hypothesis_meta,
+        hypothesis_rows,
+        projections,
+    )
     from sim.figures.style import sources_caption
     from sim.io.calibration_outputs import (
         fit_panels,
@@ -294,7 +299,7 @@ def run_calibration(
     }  # fmt: skip
     evidence = None
     if hypotheses is not None:
-        meta["hypothesis_rows"] = hypothesis_rows(hypotheses)
+        meta |= hypothesis_meta(hypotheses, meta["priors"])
         future = replace(full, posterior=replace(calibrated.posterior, overridden=()))
         evidence = {
             "scenario": str(scenario), "seed": seed, "draws_per_generation": draws,

@@ -22,14 +22,19 @@ from sim.model.params import Scenario
 class HypothesisFit:
     """The hypotheses of a calibration: ``labels`` (H,), ``selections`` ({group: variant}
     each), ``evidence`` (one dict each, :func:`sim.analysis.evidence.evidence_table`),
-    ``counts`` (rows of the mixed posterior each) and ``variants`` (group -> name ->
-    {sources, note})."""
+    ``counts`` (rows of the mixed posterior each), ``variants`` (group -> name ->
+    {sources, note}) and ``priors`` (each hypothesis' {parameter: its prior described})."""
 
     labels: tuple[str, ...]
     selections: tuple[dict, ...]
     evidence: list
     counts: tuple[int, ...]
     variants: dict
+    priors: tuple[dict, ...] = ()
+    #: Each hypothesis' own equal-weight rows (R, D) resampled from its particles alone
+    #: (None for one that fitted nothing): its projections use these, not its share of
+    #: the mixture, which for a light hypothesis is a few dozen rows.
+    own_rows: tuple = ()
 
 
 def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
@@ -40,6 +45,19 @@ def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
 
     raw, origins = merge_chain(read_chain(Path(path)))
     return read_hypotheses(raw, origins, set(load_facts()))
+
+
+def hypothesis_count(path: str | Path) -> int:
+    """How many hypotheses (joint selections) ``tanksim calibrate`` fits for the scenario
+    file: 1 without hypotheses, or when the file cannot be read (the calibration itself then
+    reports why)."""
+    from sim.model.hypotheses import combinations
+
+    try:
+        _, variants = scenario_hypotheses(path)
+    except (ValueError, OSError):
+        return 1
+    return len(combinations(variants)) if variants else 1
 
 
 def calibrate_hypotheses(
@@ -77,11 +95,12 @@ def calibrate_hypotheses(
         return cal, cal.resample(rows), None
     selections = combinations(variants)
     labels = [label(s) for s in selections]
-    cals, rates, errors = [], [], []
+    cals, rates, errors, priors = [], [], [], []
     for name, chosen in zip(labels, selections):
         if announce is not None:
             announce(name)
         prior = replace(load_scenario(scenario, end=end, hypothesis=chosen), posterior=None)
+        priors.append({n: p.describe() for n, p in prior.params().items()})
         try:
             cal = fit(prior)
         except CalibrationError:
@@ -93,6 +112,9 @@ def calibrate_hypotheses(
         table = evidence_table(labels, rates, errors)
     except ValueError as err:
         raise CalibrationError(str(err)) from None
+    for row, cal in zip(table, cals):
+        row["particles"] = 0 if cal is None else len(cal.values)
+        row["particles_collected"] = cal is not None and bool(cal.converged)
     counts = allocate_rows([row["weight"] for row in table], rows)
     own = cals[selections.index(selection)] or next(c for c in cals if c is not None)
     names = own.names
@@ -111,11 +133,14 @@ def calibrate_hypotheses(
         model.append(cal.model)
     mixed = replace(own, values=np.concatenate(values), u=np.concatenate(u),
                     weights=np.concatenate(weights) / np.concatenate(weights).sum(),
-                    model=np.concatenate(model))  # fmt: skip
+                    model=np.concatenate(model),
+                    converged=all(row["particles_collected"] for row in table))  # fmt: skip
     info = {g: {n: {"sources": list(v.sources), "note": v.note} for n, v in vs.items()}
             for g, vs in variants.items()}  # fmt: skip
+    kept = [{n: p[n] for n in names} for p in priors]
+    own_rows = tuple(None if c is None else c.resample(rows) for c in cals)
     return mixed, np.concatenate(parts), HypothesisFit(
-        tuple(labels), tuple(selections), table, tuple(counts), info)
+        tuple(labels), tuple(selections), table, tuple(counts), info, tuple(kept), own_rows)
 
 
 def hypothesis_rows(fit: HypothesisFit) -> dict[str, list[int]]:
@@ -127,24 +152,43 @@ def hypothesis_rows(fit: HypothesisFit) -> dict[str, list[int]]:
     return out
 
 
+def hypothesis_meta(fit: HypothesisFit, priors: dict[str, str]) -> dict:
+    """posterior.json's keys for a mixed posterior: each hypothesis' rows ``[first, stop)``,
+    its {group: variant} and the columns whose prior differs from ``priors`` (the file's
+    own selection's) under it, so that a scenario selecting a variant draws its own rows
+    (:func:`sim.model.posterior.hypothesis_subset`)."""
+    return {
+        "hypothesis_rows": hypothesis_rows(fit),
+        "hypothesis_selections": dict(zip(fit.labels, fit.selections)),
+        "hypothesis_priors": {
+            label: {n: d for n, d in own.items() if priors.get(n) != d}
+            for label, own in zip(fit.labels, fit.priors)
+        },
+    }  # fmt: skip
+
+
 def projections(
     calibrated: Scenario, fit: HypothesisFit, *, reps: int, seed: int,
     dates: tuple[str, ...] = ("2027-12", "2030-12"), engine: str | None = None,
 ) -> dict[str, dict]:  # fmt: skip
     """What each hypothesis says for the future: the median active fleet at ``dates`` and
     the median storage-exhaustion month, from ``reps`` replications of ``calibrated`` (the
-    full horizon) drawing only that hypothesis' rows of the mixed posterior."""
+    full horizon) drawing only that hypothesis' own rows (``fit.own_rows``: its particles
+    resampled; else its rows of the mixed posterior)."""
     from sim.analysis.summary import summary
     from sim.model.calendar import parse_month
     from sim.runs.run import run_scenario
 
     out = {}
-    for name, (first, stop) in hypothesis_rows(fit).items():
-        if stop == first:
+    post = calibrated.posterior
+    for h, (name, (first, stop)) in enumerate(hypothesis_rows(fit).items()):
+        values = fit.own_rows[h] if len(fit.own_rows) > h else None
+        if values is None:
+            values = post.values[first:stop]
+        if not len(values):
             out[name] = None
             continue
-        post = calibrated.posterior
-        own = replace(calibrated, posterior=replace(post, values=post.values[first:stop]))
+        own = replace(calibrated, posterior=replace(post, values=values))
         result = run_scenario(own, reps=reps, seed=seed, keep_paths=True, engine=engine)
         entry = {}
         for date in dates:

@@ -74,7 +74,8 @@ def posterior_info(scenario: Scenario) -> dict | None:
     posterior resampled from few particles repeats rows); ``ess`` (effective sample size of
     the calibration's last generation if its JSON records it, else None); ``drawn`` (the
     parameters taken jointly from one row per replication); ``overridden`` (calibrated
-    columns this scenario replaces with its own distribution); ``targets`` (count).
+    columns this scenario replaces with its own distribution); ``targets`` (count);
+    ``hypothesis`` (the selected hypothesis whose rows alone are drawn, "" for every row).
     """
     from sim.analysis.posterior_info import posterior_counts
 
@@ -87,4 +88,5 @@ def posterior_info(scenario: Scenario) -> dict | None:
         "drawn": list(post.names),
         "overridden": list(post.overridden),
         "targets": len((post.meta or {}).get("targets", [])),
+        "hypothesis": post.hypothesis,
     }

@@ -14,7 +14,7 @@ import click
 
 from sim.cli.explore import DEFAULT_SEED
 from sim.cli.options import engine_option, parallel_options
-from sim.cli.progress import progress_bar
+from sim.cli.progress import staged_progress_bar
 
 #: Defaults of :mod:`sim.analysis.calibrate` and :mod:`sim.api.calibration` (repeated here
 #: so ``tanksim --help`` need not import them; a test checks they agree).
@@ -72,10 +72,17 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
         click.echo(generation_line(step), err=True)
 
     def announce(hypothesis: str) -> None:
+        progress.next_stage(hypothesis)
         if not as_json:
             click.echo(f"hypothesis {hypothesis}:", err=True)
 
-    with progress_bar(draws * generations, "ABC-SMC", enabled=not as_json) as progress:
+    from sim.api.evidence import hypothesis_count
+
+    # One ABC-SMC run per hypothesis, each of up to `generations` batches of `draws` (the
+    # last generation may take more; StagedProgress lengthens the bar): the bar counts them all.
+    stages = hypothesis_count(scenario) if not as_json else 1
+    per_run = draws * generations
+    with staged_progress_bar(stages, per_run, "ABC-SMC", enabled=not as_json) as progress:
         try:
             run = run_calibration(
                 scenario, targets_file=targets_file, draws=draws, particles=particles,
@@ -85,6 +92,7 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
             )  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None
+        progress.finish()
     write_folder(target, lambda folder: write_calibration(folder, run), force=force)
     if as_json:
         click.echo(json.dumps({

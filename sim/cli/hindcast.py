@@ -15,7 +15,7 @@ import click
 from sim.cli.calibrate import DEFAULT_DRAWS, DEFAULT_GENERATIONS, DEFAULT_PARTICLES
 from sim.cli.explore import DEFAULT_SEED
 from sim.cli.options import engine_option
-from sim.cli.progress import progress_bar
+from sim.cli.progress import staged_progress_bar
 
 HINDCAST_REPS = 4_000
 
@@ -63,10 +63,17 @@ def hindcast_command(scenario, until, seed, draws, particles, generations, reps,
             click.echo(generation_line(step), err=True)
 
     def announce(hypothesis: str) -> None:
+        progress.next_stage(hypothesis)
         if not as_json:
             click.echo(f"hypothesis {hypothesis}:", err=True)
 
-    with progress_bar(draws * generations, "ABC-SMC", enabled=not as_json) as progress:
+    from sim.api.evidence import hypothesis_count
+
+    # One ABC-SMC run per hypothesis, each of up to `generations` batches of `draws` (the
+    # last generation may take more; StagedProgress lengthens the bar): the bar counts them all.
+    stages = hypothesis_count(scenario) if not as_json else 1
+    per_run = draws * generations
+    with staged_progress_bar(stages, per_run, "ABC-SMC", enabled=not as_json) as progress:
         try:
             run = run_hindcast(scenario, until, targets_file=targets_file, draws=draws,
                                particles=particles, generations=generations, reps=reps,
@@ -74,6 +81,7 @@ def hindcast_command(scenario, until, seed, draws, particles, generations, reps,
                                announce=announce, engine=engine)  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None
+        progress.finish()
     write_folder(target, lambda folder: write_hindcast(folder, run), force=force)
     if as_json:
         click.echo(json.dumps({"summary": run.summary, "scored": run.rows}, indent=2))

@@ -34,6 +34,60 @@ def progress_bar(
         yield bar.update
 
 
+class StagedProgress:
+    """One bar for a job of ``stages`` runs (e.g. one ABC-SMC run per competing hypothesis)
+    of about ``per_stage`` replications each, so the bar counts the whole job.
+
+    Call it with replications done (as a ``progress`` callable); call :meth:`next_stage`
+    when a run starts. A run that simulates more than ``per_stage`` lengthens the bar by the
+    excess; one that ends early skips the rest of its share, so the bar ends full.
+    """
+
+    def __init__(self, bar, stages: int, per_stage: int, label: str) -> None:
+        self.bar, self.stages, self.per_stage, self.label = bar, max(stages, 1), per_stage, label
+        self.stage, self.done = 0, 0
+
+    def __call__(self, done: int) -> None:
+        if self.bar is None:
+            return
+        self.done += done
+        if self.done > self.per_stage:  # this run goes on past its share: lengthen the bar
+            self.bar.length += min(done, self.done - self.per_stage)
+        self.bar.update(done)
+
+    def next_stage(self, name: str = "") -> None:
+        """A new run begins: skip what the previous one left of its share."""
+        if self.bar is None:
+            return
+        if self.stage:
+            self.bar.update(max(self.per_stage - self.done, 0))
+        self.stage, self.done = self.stage + 1, 0
+        if self.stages > 1:
+            self.bar.label = f"{self.label} {self.stage}/{self.stages}"
+
+    def finish(self) -> None:
+        """The job is done: fill what the last run left of its share."""
+        if self.bar is not None:
+            self.bar.update(max(self.per_stage - self.done, 0))
+            self.done = self.per_stage
+
+
+@contextmanager
+def staged_progress_bar(
+    stages: int, per_stage: int, label: str, *, enabled: bool = True
+) -> Iterator[StagedProgress]:
+    """A :class:`StagedProgress` over a bar of ``stages * per_stage`` replications on stderr,
+    shown only when ``enabled`` and stderr is a terminal (otherwise it does nothing)."""
+    if not enabled or not sys.stderr.isatty():
+        yield StagedProgress(None, stages, per_stage, label)
+        return
+    with click.progressbar(
+        length=max(stages, 1) * per_stage, label=label, file=sys.stderr, show_eta=True,
+        show_percent=True, item_show_func=None, width=30,
+    ) as bar:  # fmt: skip
+        yield StagedProgress(bar, stages, per_stage, label)
+
+
 class ProgressBarExecutor:
     """Draws a progress bar (replications done, as chunks finish anywhere) over another
     executor's chunks, on ``file`` (default stderr) when it is a terminal.

@@ -172,6 +172,19 @@ def apply_hypotheses(
     return merged, merged_origins, selection
 
 
+def explicit_groups(raw: dict, origins: dict[str, Path]) -> frozenset[str]:
+    """The groups whose selection a file makes itself: set by a file other than the one
+    naming the group's variants (whose own selection is the default a calibration mixes
+    over). Such a selection draws only its hypothesis' rows of a mixed posterior."""
+    chosen = raw.get("hypothesis", {})
+    if not isinstance(chosen, dict):
+        return frozenset()
+    return frozenset(
+        group for group in chosen
+        if origins.get(f"hypothesis.{group}") != origins.get(f"hypotheses.{group}")
+    )  # fmt: skip
+
+
 def combinations(variants: dict[str, dict[str, Variant]]) -> list[dict[str, str]]:
     """Every joint selection {group: variant}, in the files' order (one per hypothesis)."""
     groups = list(variants)

@@ -229,8 +229,13 @@ def build_scenario(
     fact_ids: set[str] | None = None,
     start: str | None = None,
     end: str | None = None,
+    hypothesis: dict[str, str] | None = None,
+    explicit: frozenset[str] = frozenset(),
 ) -> Scenario:
-    """Validate merged scenario tables and build the frozen :class:`Scenario`."""
+    """Validate merged scenario tables and build the frozen :class:`Scenario`.
+
+    ``hypothesis`` ({group: variant}) and ``explicit`` (the groups a file selects itself)
+    choose the rows of a posterior that mixes hypotheses (:mod:`sim.model.posterior`)."""
     boot = Checker(origins, fact_ids, 0, 10**9, files[-1] if files else None)
     required = ("horizon", "families", "storage", "losses", "refurbishment", "production")
     boot.table("", raw, TOP, required + ("metrics",))
@@ -310,7 +315,7 @@ def build_scenario(
         description=description,
     )
     if "posterior" in raw:
-        posterior = _posterior(check, raw["posterior"], scenario)
+        posterior = _posterior(check, raw["posterior"], scenario, hypothesis or {}, explicit)
         scenario = _built(check, **{**vars(scenario), "posterior": posterior})
     if order == "usefulness":
         scenario = _built(check, **{**vars(scenario), "priority": usefulness_order(scenario)})
@@ -325,15 +330,18 @@ def _built(check: Checker, **fields: Any) -> Scenario:
         check.fail(err.key, err.value, err.message)
 
 
-def _posterior(check: Checker, value: Any, scenario: Scenario) -> Posterior:
-    """The calibrated sets named by ``posterior``, a CSV path relative to the file setting it."""
+def _posterior(
+    check: Checker, value: Any, scenario: Scenario, selection: dict, explicit: frozenset[str]
+) -> Posterior:
+    """The calibrated sets named by ``posterior``, a CSV path relative to the file setting it
+    (only the selected hypotheses' rows, for ``explicit`` groups)."""
     if not isinstance(value, str) or not value.endswith(".csv"):
         check.fail("posterior", value, "must be the path of a posterior .csv file")
     path = Path(value)
     if not path.is_absolute():
         path = Path(check.origins["posterior"]).parent / path
     try:
-        return read_posterior(path, scenario.params())
+        return read_posterior(path, scenario.params(), selection, explicit)
     except PosteriorError as err:
         check.fail("posterior", value, str(err))
 
@@ -348,12 +356,19 @@ def load_scenario(
 ) -> Scenario:
     """Read, merge and validate a scenario file; ``start``/``end`` override its horizon;
     ``hypothesis`` ({group: variant}) overrides its ``[hypothesis]`` selection
-    (:mod:`sim.model.hypotheses`)."""
-    from sim.model.hypotheses import apply_hypotheses
+    (:mod:`sim.model.hypotheses`).
+
+    A posterior mixing competing hypotheses is drawn whole, unless a file selects a variant
+    of a group other than the file naming the group's variants (whose selection is the
+    default the calibration mixes over): then only the rows of the hypotheses agreeing with
+    that selection are drawn. ``hypothesis`` changes the priors only, not the rows."""
+    from sim.model.hypotheses import apply_hypotheses, explicit_groups
 
     chain = read_chain(Path(path))
     raw, origins = merge_chain(chain)
-    raw, origins, _ = apply_hypotheses(raw, origins, fact_ids, hypothesis, [p for p, _ in chain])
+    explicit = explicit_groups(raw, origins)
+    raw, origins, selection = apply_hypotheses(raw, origins, fact_ids, hypothesis,
+                                               [p for p, _ in chain])  # fmt: skip
     return build_scenario(
         raw,
         origins,
@@ -362,4 +377,6 @@ def load_scenario(
         fact_ids=fact_ids,
         start=start,
         end=end,
+        hypothesis=selection,
+        explicit=explicit,
     )

@@ -125,7 +125,13 @@ def fit_text(run: CalibrationRun) -> str:
     lines.append(f"final acceptance {last.accepted / last.proposed:.2%} ({last.accepted:,} of "
                  f"{last.proposed:,})")  # fmt: skip
     reasons = []
-    if not cal.converged:
+    short = [h for h in (run.evidence or {}).get("hypotheses", [])
+             if not h.get("particles_collected", True)]  # fmt: skip
+    if short:  # competing hypotheses: say which fell short of its particles
+        reasons.append("; ".join(f"only {h['particles']:,} of {run.meta.get('particles', 0):,} "
+                                 f"particles fit every target under {h['hypothesis']}"
+                                 for h in short))  # fmt: skip
+    elif not cal.converged:
         reasons.append(f"only {len(cal.values):,} of {run.meta.get('particles', 0):,} "
                        "particles fit every target")  # fmt: skip
     if run.outside:

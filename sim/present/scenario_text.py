@@ -9,6 +9,8 @@ def posterior_line(info: dict) -> str:
     ``info`` is :func:`sim.api.scenarios.posterior_info`'s output.
     """
     ess = "" if info["ess"] is None else f", effective sample size {info['ess']:,.0f}"
+    if info.get("hypothesis"):
+        ess += f" (of the whole mixture); only the rows of hypothesis {info['hypothesis']}"
     return (
         f"posterior: {info['file']} ({info['rows']:,} rows, {info['distinct']:,} distinct "
         f"sets{ess}; {info['targets']} targets); {len(info['drawn'])} parameters marked "
