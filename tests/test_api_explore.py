@@ -140,6 +140,9 @@ def test_a_calibrated_scenario_has_one_input_for_its_calibrated_set():
     assert "Oryx" in caption and "none (assumptions only)" not in caption
     assert f"all {len(result.indices.parameters)} shown" in caption
     assert "most influential" not in caption
+    # Unsourced inputs: both files that state them are named.
+    flat = caption.replace("\n", " ")
+    assert "seeds/assumptions.toml" in flat and "seeds/hypotheses.toml" in flat
 
 
 @pytest.fixture(scope="module")

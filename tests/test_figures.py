@@ -220,6 +220,11 @@ def test_caption_names_each_source_once_and_counts_the_rest():
     assert text.count("David Axe") == 1
 
 
+def test_caption_names_both_files_that_state_assumptions():
+    text = sources_caption(["Oryx"], "x")
+    assert "seeds/assumptions.toml" in text and "seeds/hypotheses.toml" in text
+
+
 # ---------------------------------------------------------------------------------------------
 # Storage
 

@@ -67,6 +67,10 @@ def add_caption(
 #: Sources named in a caption before "and N more".
 CAPTION_SOURCES = 5
 
+#: Where the unsourced inputs are stated, as a caption names them.
+ASSUMPTION_FILES = ("seeds/assumptions.toml; those of the storage hypotheses in "
+                    "seeds/hypotheses.toml")  # fmt: skip
+
 
 def sources_caption(
     sources: list[str], description: str = "", *, limit: int | None = None,
@@ -82,7 +86,7 @@ def sources_caption(
     if len(named) < len(sources):
         text += (f"; and {len(sources) - len(named)} more ({len(sources)} sources; the full "
                  f"list is in {full_list})")  # fmt: skip
-    text += ". Unsourced inputs are stated assumptions (seeds/assumptions.toml)."
+    text += f". Unsourced inputs are stated assumptions ({ASSUMPTION_FILES})."
     return f"Scenario: {description}. {text}" if description else text
 
 

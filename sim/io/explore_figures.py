@@ -23,6 +23,7 @@ from sim.analysis.sensitivity import SobolIndices
 from sim.analysis.sweep import TORNADO_METRICS, SweepResult, tornado_bars
 from sim.figures.discovery import Limit, discovery_chart
 from sim.figures.sensitivity import IndexPanel, sensitivity_chart
+from sim.figures.style import ASSUMPTION_FILES
 from sim.figures.tornado import TornadoPanel, tornado_chart
 from sim.model.calendar import format_month
 from sim.model.params import Scenario
@@ -74,7 +75,7 @@ def explore_caption(
     about = f" Scenario: {scenario.description}." if scenario.description else ""
     return (
         f"{lead}{about}{note} Sources of the {noun}s shown (via seeds/): {cited}. "
-        f"Unsourced inputs are stated assumptions (seeds/assumptions.toml); {tail}"
+        f"Unsourced inputs are stated assumptions ({ASSUMPTION_FILES}); {tail}"
     )
 
 
