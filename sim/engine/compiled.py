@@ -13,6 +13,8 @@ Importing this module does not import numba; :func:`available` tells whether it 
 from __future__ import annotations
 
 import importlib.util
+import sys
+import threading
 
 import numpy as np
 
@@ -67,6 +69,29 @@ def _draws(
     return uniforms, noise
 
 
+_spare: list[np.ndarray] = []  # one series array whose trace is gone, to fill again
+_spare_lock = threading.Lock()
+
+
+def _series(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """An array for the trace's series: the last one handed out, when nothing refers to it
+    any more (its trace, every view and the reducer's input are gone) and it has this shape
+    and type, else a new one. The kernel writes every recorded value and
+    :func:`sim.engine.metrics.trajectory_series` every derived one, so the old values never
+    show; the memory's pages are already mapped, which spares the chunk the operating
+    system's first-touch cost of a fresh array (hundreds of MB a chunk). Holds one chunk's
+    series between runs."""
+    with _spare_lock:
+        if _spare:
+            held = _spare[0]
+            # two references: the list's and getrefcount's argument (a view adds one)
+            if sys.getrefcount(held) == 2 and held.shape == shape and held.dtype == dtype:
+                return held
+        fresh = np.zeros(shape, dtype)
+        _spare[:] = [fresh]
+        return fresh
+
+
 def _f64(a) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float64)
 
@@ -90,7 +115,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     stochastic = bool(flows.integer)
     flows.plan(n_months)
     dtype = np.int32 if stochastic else np.float64
-    series = np.zeros((n_months, len(VARIABLES), families + 1, reps), dtype)
+    series = _series((n_months, len(VARIABLES), families + 1, reps), np.dtype(dtype))
     effort_refurbishable = np.empty((n_months, reps))
     donor_shortfall = np.empty((n_months, reps))
     effort_spent = np.empty((n_months, reps))

@@ -41,6 +41,7 @@ from sim.engine.compiled_steps import (  # noqa: F401 (re-exported: the state's 
     REFURBISHED,
     SCRAPPED,
     STORAGE,
+    _at,
     _by_family,
     _flip_rows,
     _losses,
@@ -102,8 +103,9 @@ def _tile(
     failing = np.empty((3, entries, w))
     if stochastic:
         for j in range(w):
-            degrade[0, 0, j], degrade[0, 1, j], degrade[0, 2, j] = flipped(good_to_fair[r0 + j])
-            degrade[1, 0, j], degrade[1, 1, j], degrade[1, 2, j] = flipped(fair_to_poor[r0 + j])
+            r = _at(r0, j)
+            degrade[0, 0, j], degrade[0, 1, j], degrade[0, 2, j] = flipped(good_to_fair[r])
+            degrade[1, 0, j], degrade[1, 1, j], degrade[1, 2, j] = flipped(fair_to_poor[r])
         _flip_rows(entry_donors, r0, w, donor[0], donor[1], donor[2])
         _flip_rows(failure, r0, w, failing[0], failing[1], failing[2])
     for t in range(t0, t1):
@@ -114,14 +116,15 @@ def _tile(
                 for k in range(entries):
                     if part_entries[e, k]:
                         for j in range(w):
-                            r = r0 + j
+                            r = _at(r0, j)
                             cost[k, r] *= part_effort[e, r]
                             failure[k, r] = minimum(failure[k, r] * part_failure[e, r], 1.0)
                 if stochastic:
                     _flip_rows(failure, r0, w, failing[0], failing[1], failing[2])
         # 1-2. Degradation and losses
         for j in range(w):
-            eps[j] = noise[m, r0 + j]
+            r = _at(r0, j)
+            eps[j] = noise[m, r]
         _losses(t, r0, w, stochastic, loss_hazard, eps, vulnerability, true_losses, hazard,
                 committed, state, at_risk, prob, expected_loss, terms, sums, pairwise,
                 scratch)  # fmt: skip
@@ -129,7 +132,7 @@ def _tile(
             size = 0
             for f in range(fams):
                 for j in range(w):
-                    r = r0 + j
+                    r = _at(r0, j)
                     for row in (f, fams + f, 2 * fams + f):
                         drawn[row * w + j] = 0.0
                     n = state[GOOD, f, r]
@@ -152,13 +155,13 @@ def _tile(
         else:
             for f in range(fams):
                 for j in range(w):
-                    r = r0 + j
+                    r = _at(r0, j)
                     drawn[f * w + j] = state[GOOD, f, r] * good_to_fair[r]
                     drawn[(fams + f) * w + j] = state[FAIR, f, r] * fair_to_poor[r]
                     drawn[(2 * fams + f) * w + j] = at_risk[f, j] * prob[f, j]
         for f in range(fams):
             for j in range(w):
-                r = r0 + j
+                r = _at(r0, j)
                 to_fair, to_poor = drawn[f * w + j], drawn[(fams + f) * w + j]
                 lost_now = drawn[(2 * fams + f) * w + j]
                 state[GOOD, f, r] -= to_fair
@@ -171,7 +174,7 @@ def _tile(
         _sum_rows(state[ACTIVE], r0, w, sums, pairwise, scratch)
         _sum_rows(state[PIPELINE], r0, w, other, pairwise, scratch)
         for j in range(w):
-            r = r0 + j
+            r = _at(r0, j)
             want = required[t, r] - sums[j] - other[j]
             want += float(lead_time[r]) * (expected_loss[j] - production[t, r])
             wanted[j] = maximum(want, 0.0)
@@ -179,7 +182,8 @@ def _tile(
         for c in range(3):
             for f in range(fams):
                 for j in range(w):
-                    left[c * fams + f, j] = state[GOOD + c, f, r0 + j]
+                    r = _at(r0, j)
+                    left[c * fams + f, j] = state[GOOD + c, f, r]
         _plan(r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
               left, remaining, wanted, starts)  # fmt: skip
         # Donors and failures drawn; started hulls and donors stripped from storage
@@ -187,7 +191,7 @@ def _tile(
             size = 0
             for k in range(entries):
                 for j in range(w):
-                    r = r0 + j
+                    r = _at(r0, j)
                     taken[k, j], failed[k, j] = 0.0, 0.0
                     n = starts[k, j]
                     if n > 0:
@@ -201,38 +205,44 @@ def _tile(
         else:
             for k in range(entries):
                 for j in range(w):
-                    taken[k, j] = starts[k, j] * entry_donors[k, r0 + j]
-                    failed[k, j] = starts[k, j] * failure[k, r0 + j]
+                    r = _at(r0, j)
+                    taken[k, j] = starts[k, j] * entry_donors[k, r]
+                    failed[k, j] = starts[k, j] * failure[k, r]
         _strip(r0, w, entry_family, entry_condition, state, starts, taken, terms)
         _sum_rows(terms[:entries], 0, w, sums, pairwise, scratch)
         for j in range(w):
-            short_so_far[r0 + j] += sums[j]
-            donor_shortfall[t, r0 + j] = short_so_far[r0 + j]
+            r = _at(r0, j)
+            short_so_far[r] += sums[j]
+            donor_shortfall[t, r] = short_so_far[r]
         # scrapped: donors taken and failed hulls; the rest enter the pipeline
         _by_family(w, entry_family, entry_condition, taken, failed, 1.0, per_family)
         for f in range(fams):
             for j in range(w):
-                state[SCRAPPED, f, r0 + j] += per_family[f, j]
+                r = _at(r0, j)
+                state[SCRAPPED, f, r] += per_family[f, j]
         _by_family(w, entry_family, entry_condition, starts, failed, -1.0, per_family)
         for f in range(fams):
             for j in range(w):
-                entered[t, f, r0 + j] = per_family[f, j]
-                state[PIPELINE, f, r0 + j] += per_family[f, j]
+                r = _at(r0, j)
+                entered[t, f, r] = per_family[f, j]
+                state[PIPELINE, f, r] += per_family[f, j]
         for j in range(w):
             sums[j] = 0.0
         for k in range(entries):
             refurbishable = 1.0 if entry_condition[k] != 2 else 0.0
             for j in range(w):
-                sums[j] += starts[k, j] * cost[k, r0 + j]
-                terms[k, j] = starts[k, j] * (cost[k, r0 + j] * refurbishable)
+                r = _at(r0, j)
+                sums[j] += starts[k, j] * cost[k, r]
+                terms[k, j] = starts[k, j] * (cost[k, r] * refurbishable)
         _sum_rows(terms[:entries], 0, w, other, pairwise, scratch)
         for j in range(w):
-            effort_spent[t, r0 + j] = sums[j]
-            effort_refurbishable[t, r0 + j] = other[j]
+            r = _at(r0, j)
+            effort_spent[t, r] = sums[j]
+            effort_refurbishable[t, r] = other[j]
         # 4. Deliveries
         for f in range(fams):
             for j in range(w):
-                r = r0 + j
+                r = _at(r0, j)
                 source = t - lead_time[r]
                 delivered = entered[source, f, r] if source >= 0 else 0.0
                 state[PIPELINE, f, r] -= delivered
@@ -240,25 +250,28 @@ def _tile(
                 state[REFURBISHED, f, r] += delivered
         # 5. New production
         for j in range(w):
+            r = _at(r0, j)
             if stochastic:
-                other[j] = poisson(uniforms[m, u_prod, r0 + j] + half, production[t, r0 + j])
+                other[j] = poisson(uniforms[m, u_prod, r] + half, production[t, r])
             else:
-                other[j] = production[t, r0 + j]
+                other[j] = production[t, r]
         if has_requirement:
             _sum_rows(state[ACTIVE], r0, w, sums, pairwise, scratch)
             _sum_rows(state[PIPELINE], r0, w, wanted, pairwise, scratch)
             for j in range(w):
-                room = required[t, r0 + j] - sums[j] - wanted[j]
+                r = _at(r0, j)
+                room = required[t, r] - sums[j] - wanted[j]
                 room = _whole(minimum(maximum(room, 0.0), 1e9), stochastic)
                 other[j] = minimum(other[j], room)
         for j in range(w):
-            state[ACTIVE, production_family, r0 + j] += other[j]
-            state[PRODUCED, production_family, r0 + j] += other[j]
+            r = _at(r0, j)
+            state[ACTIVE, production_family, r] += other[j]
+            state[PRODUCED, production_family, r] += other[j]
         # 6. Foreign supply
         for s in range(supply_family.shape[0]):
             active, imported = state[ACTIVE, supply_family[s]], state[IMPORTED, supply_family[s]]
             for j in range(w):
-                r = r0 + j
+                r = _at(r0, j)
                 if stochastic:
                     u = uniforms[m, u_supply + s, r] + half
                     arriving = poisson_inverse(u, supply_rate[s, r], supply_top)
@@ -275,17 +288,19 @@ def _tile(
         # 7. Record
         for f in range(fams):
             for j in range(w):
-                r = r0 + j
+                r = _at(r0, j)
                 state[STORAGE, f, r] = state[GOOD, f, r] + state[FAIR, f, r] + state[POOR, f, r]
         for v in range(RECORDED):
             row = state[v]
             out = series[t, v]
             for f in range(fams):
                 for j in range(w):
-                    out[f, r0 + j] = row[f, r0 + j]
+                    r = _at(r0, j)
+                    out[f, r] = row[f, r]
             _sum_rows(row, r0, w, sums, pairwise, scratch)
             for j in range(w):
-                out[fams, r0 + j] = sums[j]
+                r = _at(r0, j)
+                out[fams, r] = sums[j]
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
