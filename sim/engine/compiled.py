@@ -1,11 +1,12 @@
 """The compiled engine: :func:`simulate` with the month step in numba, the same numbers.
 
 :func:`simulate` takes what :func:`sim.engine.simulate.simulate` takes and returns the same
-:class:`~sim.engine.simulate.Trace`, byte for byte: it draws every uniform (and the gamma
-loss noise) from the same keyed streams in the same amounts, then hands them with the
-inputs to :func:`sim.engine.compiled_kernel.months`, which runs each replication's whole
-horizon in compiled code, replications in parallel. The numpy engine stays the readable
-statement of the model and the fallback when numba is not installed.
+:class:`~sim.engine.simulate.Trace`, byte for byte: a batch of months at a time, it draws
+every uniform (and the gamma loss noise) of the batch from the same keyed streams in the
+same amounts, then hands them with the inputs and the chunk's state to
+:func:`sim.engine.compiled_kernel.months`, which steps those months in compiled code, tiles
+of replications in parallel. The numpy engine stays the readable statement of the model and
+the fallback when numba is not installed.
 
 Importing this module does not import numba; :func:`available` tells whether it can.
 """
@@ -13,6 +14,7 @@ Importing this module does not import numba; :func:`available` tells whether it 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import threading
 
@@ -108,6 +110,12 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     number), each batch's uniforms drawn just before it. Raises ``ImportError`` when numba
     is not installed.
     """
+    # The kernel's threads sleep between calls rather than spin (the OpenMP default spins,
+    # and on a shared machine a spinning thread burns a core another job needs); an
+    # explicit setting wins. Read when numba first starts its threads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import numba
+
     from sim.engine.compiled_kernel import ACTIVE, GOOD, RECORDED
     from sim.engine.compiled_kernel import months as kernel
 
@@ -146,14 +154,18 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         state, entered, cost, failure, shipped, short_so_far,
         series, effort_refurbishable, donor_shortfall, effort_spent,
     )  # fmt: skip
-    for first in range(0, n_months, BATCH):
-        stop = min(first + BATCH, n_months)
-        if stochastic:
-            uniforms, noise = _draws(inputs, flows, first, stop)
-        else:
-            uniforms = np.zeros((stop - first, 0, reps), np.float32)
-            noise = np.ones((stop - first, reps))
-        kernel(first, stop, uniforms, noise, *fixed)
+    previous = numba.set_parallel_chunksize(1)  # tiles handed out one at a time
+    try:
+        for first in range(0, n_months, BATCH):
+            stop = min(first + BATCH, n_months)
+            if stochastic:
+                uniforms, noise = _draws(inputs, flows, first, stop)
+            else:
+                uniforms = np.zeros((stop - first, 0, reps), np.float32)
+                noise = np.ones((stop - first, reps))
+            kernel(first, stop, uniforms, noise, *fixed)
+    finally:
+        numba.set_parallel_chunksize(previous)
     return Trace.from_series(
         series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
         donor_shortfall=donor_shortfall, effort_spent=effort_spent,
