@@ -40,3 +40,28 @@ def count_rows(values, rows, shift, counts):
         s = shift[i]
         for j in range(reps):
             counts[values[i, j] + s] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def move_rows(counts, offset, lo, width, rows, new_counts, new_offset, new_lo):
+    """Copy the bins of each row i in ``rows`` (``width[i]`` of them from
+    ``counts[offset[i]]``) to where the layout (``new_offset``, ``new_lo``) puts them, as
+    ``HistogramReducer._relayout`` does with index arrays."""
+    for n in range(rows.shape[0]):
+        i = rows[n]
+        source = offset[i]
+        target = new_offset[i] + lo[i] - new_lo[i]
+        for b in range(width[i]):
+            new_counts[target + b] = counts[source + b]
+
+
+@numba.njit(cache=True, nogil=True)
+def add_rows(counts, offset, lo, other, other_offset, other_lo, other_width):
+    """Add every row's bins of ``other`` (layout ``other_offset``, ``other_lo``,
+    ``other_width``) to ``counts`` (layout ``offset``, ``lo``), as
+    ``HistogramReducer.merge`` does with index arrays."""
+    for i in range(other_width.shape[0]):
+        source = other_offset[i]
+        target = offset[i] + other_lo[i] - lo[i]
+        for b in range(other_width[i]):
+            counts[target + b] += other[source + b]

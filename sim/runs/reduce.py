@@ -173,7 +173,12 @@ class HistogramReducer:
         new_offset = _offsets(new_width)
         counts = np.zeros(int(new_width.sum()), dtype=COUNT_DTYPE)
         rows = np.flatnonzero(keep)
-        if len(rows):
+        fast = _compiled_counting()
+        if len(rows) and fast is not None:
+            fast.move_rows(self.counts, self.offset.astype(np.int64), self.lo.astype(np.int64),
+                           self.width.astype(np.int64), rows, counts,
+                           new_offset.astype(np.int64), new_lo.astype(np.int64))  # fmt: skip
+        elif len(rows):
             width = self.width[rows]
             source = _bins(self.offset[rows], width)
             target = _bins(new_offset[rows] + self.lo[rows] - new_lo[rows], width)
@@ -297,6 +302,10 @@ class HistogramReducer:
             other._make_raw(self.raw_rows)
         if np.array_equal(self.lo, other.lo) and np.array_equal(self.width, other.width):
             self.counts += other.counts
+        elif (fast := _compiled_counting()) is not None:
+            fast.add_rows(self.counts, self.offset.astype(np.int64), self.lo.astype(np.int64),
+                          other.counts, other.offset.astype(np.int64),
+                          other.lo.astype(np.int64), other.width.astype(np.int64))  # fmt: skip
         else:
             where = _destinations(other.lo, other.width, other.offset, self.lo, self.offset)
             self.counts[where] += other.counts
