@@ -17,6 +17,7 @@ import importlib.util
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -94,6 +95,15 @@ def _series(shape: tuple[int, ...], dtype) -> np.ndarray:
         return fresh
 
 
+def _batch(inputs: Inputs, flows, first: int, stop: int, stochastic: bool):
+    """The uniforms and loss noise of months ``first .. stop - 1`` (:func:`_draws`), or
+    none and ones for expected values."""
+    if stochastic:
+        return _draws(inputs, flows, first, stop)
+    reps = inputs.shape[2]
+    return np.zeros((stop - first, 0, reps), np.float32), np.ones((stop - first, reps))
+
+
 def _f64(a) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float64)
 
@@ -155,17 +165,20 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         series, effort_refurbishable, donor_shortfall, effort_spent,
     )  # fmt: skip
     previous = numba.set_parallel_chunksize(1)  # tiles handed out one at a time
-    try:
-        for first in range(0, n_months, BATCH):
-            stop = min(first + BATCH, n_months)
-            if stochastic:
-                uniforms, noise = _draws(inputs, flows, first, stop)
-            else:
-                uniforms = np.zeros((stop - first, 0, reps), np.float32)
-                noise = np.ones((stop - first, reps))
-            kernel(first, stop, uniforms, noise, *fixed)
-    finally:
-        numba.set_parallel_chunksize(previous)
+    batches = [(first, min(first + BATCH, n_months)) for first in range(0, n_months, BATCH)]
+    # the next batch's uniforms are drawn in another thread while the kernel (which
+    # releases the GIL) steps this one: the streams are still read in order, one batch
+    # after another, by one thread at a time
+    with ThreadPoolExecutor(1) as drawing:
+        try:
+            ahead = drawing.submit(_batch, inputs, flows, *batches[0], stochastic)
+            for i, (first, stop) in enumerate(batches):
+                uniforms, noise = ahead.result()
+                if i + 1 < len(batches):
+                    ahead = drawing.submit(_batch, inputs, flows, *batches[i + 1], stochastic)
+                kernel(first, stop, uniforms, noise, *fixed)
+        finally:
+            numba.set_parallel_chunksize(previous)
     return Trace.from_series(
         series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
         donor_shortfall=donor_shortfall, effort_spent=effort_spent,

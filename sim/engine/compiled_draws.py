@@ -123,33 +123,11 @@ def binomial(u, n, p):
 
 @jit
 def flipped(p):
-    """What :func:`binomial_flipped` needs of a probability ``p`` that stays the same
-    over many draws: q = min(p, 1 - p) as :func:`binomial` flips it, log1p(-q) and
-    q / (1 - q)."""
+    """What :func:`invert_binomials` needs of a probability ``p`` that stays the same over
+    many draws (see :func:`push`): q = min(p, 1 - p) as :func:`binomial` flips it,
+    log1p(-q) and q / (1 - q)."""
     q = 1.0 - p if p > 0.5 else p
     return q, math.log1p(-q), q / (1.0 - q)
-
-
-@jit
-def binomial_flipped(u, n, p, q, log_q, ratio):
-    """:func:`binomial` with ``q, log_q, ratio = flipped(p)`` computed once: the same count."""
-    if not n > 0:
-        return 0.0
-    flip = p > 0.5
-    if flip:
-        u = 1.0 - u
-    var = n * q
-    var *= 1.0 - q
-    if var < EXACT_BELOW_VARIANCE:
-        first = log_q * n
-        k = minimum(_sum_mass(u, math.exp(first), (n + 1.0) * ratio, ratio, True), n)
-    else:
-        pq = var / n
-        k3 = var * (1.0 - 2.0 * q)
-        k4 = var * (1.0 - 6.0 * pq)
-        k5 = k3 * (1.0 - 12.0 * pq)
-        k = minimum(maximum(_cornish_fisher(u, n * q, var, k3, k4, k5), 0.0), n)
-    return n - k if flip else k
 
 
 @jit

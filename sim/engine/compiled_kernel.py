@@ -303,7 +303,7 @@ def _tile(
                 out[fams, r] = sums[j]
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def months(
     t0, t1, uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
     vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, required,
