@@ -6,15 +6,21 @@ compiled kernel's threads are counted in them):
 1. a whole run (draw parameters, simulate, reduce) of ``--reps`` replications on each
    engine: replications per cpu-second and per wall-second;
 2. the month step alone (``simulate`` on one chunk), cpu microseconds per replication, on
-   each engine, and within the compiled one the keyed uniforms against the kernel;
+   each engine, and within the compiled one the keyed uniforms against the kernel (with the
+   compiled step's figure before issue 18's speed work, from the README, for comparison);
 3. the SimPy reference and the plain-Python loop (bench_reference.py), replications per
    cpu-second, and the ratios;
 4. the floor: the uniforms the compiled engine draws plus the inversion of the engine's
-   own mix of binomial draws in compiled code (sim.engine.compiled_draws), per replication;
+   own mix of binomial draws in compiled code (sim.engine.compiled_draws: the kernel's own
+   batched inversion, and the one-draw-at-a-time inversion the floor used before), per
+   replication;
 5. compile time: the first call with an empty numba cache, and a start from the cache
    (each in a fresh process: import, then one small chunk);
 6. ``--big-reps`` (10**6) replications on the compiled engine in a child process (one
    process; the kernel uses every core), wall time and peak resident memory.
+
+The numpy engine's whole run goes first: once the compiled engine is loaded the reducer
+counts its histograms in compiled code (sim.runs.reduce), which would flatter numpy's figure.
 
 Run: ``python benchmarks/bench_compiled.py`` (about 10 minutes here).
 """
@@ -49,6 +55,9 @@ from sim.runs.run import DEFAULT_CHUNK, run_scenario  # noqa: E402
 from sim.runs.sampling import draw_params  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+#: The compiled month step before issue 18's speed work (README, 2026-11-30, chunk of
+#: 8,192): cpu us per replication, and the numpy engine's in the same run.
+BEFORE = {"compiled": 184.9, "numpy": 111.5}
 START = (
     "import time; t = time.perf_counter()\n"
     "from sim.model.loader import load_scenario\n"
@@ -74,11 +83,12 @@ def month_step(scenario, reps: int) -> dict[str, float]:
     def uniforms():
         flows = RandomFlows(1, 0, reps)
         flows.plan(months)
-        return compiled._draws(inputs, flows, months)
+        for first in range(0, months, compiled.BATCH):
+            compiled._draws(inputs, flows, first, min(first + compiled.BATCH, months))
 
     out = {
         "numpy": best_cpu(lambda: numpy_simulate(inputs, RandomFlows(1, 0, reps))),
-        "compiled": best_cpu(lambda: compiled.simulate(inputs, RandomFlows(1, 0, reps))),
+        "compiled": best_cpu(lambda: compiled.simulate(inputs, RandomFlows(1, 0, reps)) and None),
         "uniforms": best_cpu(uniforms),
     }
     return {k: v / reps * 1e6 for k, v in out.items()}
@@ -86,16 +96,33 @@ def month_step(scenario, reps: int) -> dict[str, float]:
 
 def floor(scenario, reps: int) -> dict[str, float]:
     """The floor per replication (cpu us): the compiled engine's uniforms plus, in compiled
-    code, the inversion of the binomial draws the engine made (its own mix of n and p)."""
+    code, the inversion of the binomial draws the engine made (its own mix of n and p):
+    ``batched`` as the kernel inverts them (a tile's draws together, the exact searches in
+    lockstep; log1p computed for every exact draw), ``one_by_one`` a draw at a time."""
     import numba
 
-    from sim.engine.compiled_draws import binomial
+    from sim.engine.compiled_draws import binomial, invert_binomials, push
 
     @numba.njit
-    def invert(u, n, p):
+    def one_by_one(u, n, p):
         total = 0.0
         for i in range(len(u)):
             total += binomial(u[i], n[i], p[i])
+        return total
+
+    @numba.njit
+    def batched(u, n, p, block):
+        draws, work = np.empty((6, block)), np.empty((8, block))
+        slots, iwork = np.empty(block, np.int64), np.empty((2, block), np.int64)
+        out = np.empty(block)
+        total = 0.0
+        for first in range(0, len(u), block):
+            size = 0
+            for i in range(first, min(first + block, len(u))):
+                q = 1.0 - p[i] if p[i] > 0.5 else p[i]
+                size = push(draws, slots, size, size, u[i], n[i], p[i], q, np.nan, np.nan)
+            invert_binomials(size, draws, slots, out, work, iwork)
+            total += out[:size].sum()
         return total
 
     values = draw_params(scenario, seed=1, first_rep=0, reps=reps)
@@ -105,9 +132,11 @@ def floor(scenario, reps: int) -> dict[str, float]:
     n = np.concatenate([b[0] for b in flows.batches])
     p = np.concatenate([b[1] for b in flows.batches])
     u = np.random.default_rng(0).random(len(n)).astype(np.float32).astype(np.float64) + HALF_STEP
-    inversion = best_cpu(lambda: invert(u, n, p))
+    block = 64 * 10  # about a tile's draws of degradation and losses in a month
+    assert one_by_one(u, n, p) == batched(u, n, p, block)
     return {"draws_per_rep_month": len(n) / (reps * scenario.months),
-            "inversion_us": inversion / reps * 1e6}  # fmt: skip
+            "batched_us": best_cpu(lambda: batched(u, n, p, block)) / reps * 1e6,
+            "one_by_one_us": best_cpu(lambda: one_by_one(u, n, p)) / reps * 1e6}  # fmt: skip
 
 
 def start_seconds(cache: str) -> float:
@@ -166,6 +195,9 @@ def main() -> None:
     print(f"numpy engine {step['numpy']:.1f}; compiled engine {step['compiled']:.1f} "
           f"(uniforms {step['uniforms']:.1f}, kernel {step['compiled'] - step['uniforms']:.1f}); "
           f"compiled / numpy {step['compiled'] / step['numpy']:.2f}")  # fmt: skip
+    print(f"before the speed work (README): compiled {BEFORE['compiled']:.1f} against numpy "
+          f"{BEFORE['numpy']:.1f} ({BEFORE['compiled'] / BEFORE['numpy']:.2f}x numpy); now "
+          f"{step['compiled'] / step['numpy']:.2f}x numpy")  # fmt: skip
 
     print("\n3. the SimPy reference and the plain-Python loop")
     _, ref_cpu, _ = timed(lambda: simulate_reference(scenario, reps=args.simpy_reps, seed=2))
@@ -180,14 +212,19 @@ def main() -> None:
     simpy, loop = args.simpy_reps / ref_cpu, args.plain_reps / plain_cpu
     print(f"SimPy {simpy:,.1f} reps/cpu-s; plain loop {loop:,.1f} reps/cpu-s")
     for engine, rate in rates.items():
-        print(f"{engine}: {rate / simpy:,.0f}x SimPy, {rate / loop:,.0f}x the plain loop")
+        print(f"{engine}: {rate / simpy:,.0f}x SimPy, {rate / loop:,.0f}x the plain loop "
+              f"(1,000x SimPy would be {1000 * simpy:,.0f} reps/cpu-s)")  # fmt: skip
 
     print(f"\n4. the floor, one chunk of {args.chunk:,} (cpu us per replication)")
     low = floor(scenario, args.chunk)
-    bound = step["uniforms"] + low["inversion_us"]
-    print(f"{low['draws_per_rep_month']:.1f} binomial draws with n > 0 per replication-month; "
-          f"uniforms {step['uniforms']:.1f} + compiled inversion {low['inversion_us']:.1f} "
-          f"= {bound:.1f}; the compiled month step is {step['compiled'] / bound:.2f}x the floor")
+    for name in ("batched", "one_by_one"):
+        bound = step["uniforms"] + low[f"{name}_us"]
+        print(f"{name.replace('_', ' ')} inversion: uniforms {step['uniforms']:.1f} + "
+              f"{low[f'{name}_us']:.1f} = {bound:.1f}; the compiled month step is "
+              f"{step['compiled'] / bound:.2f}x it, the whole run "
+              f"({1e6 / rates['compiled']:.1f} us) "
+              f"{1e6 / rates['compiled'] / bound:.2f}x")  # fmt: skip
+    print(f"({low['draws_per_rep_month']:.1f} binomial draws with n > 0 per replication-month)")
 
     print("\n5. compile time (a fresh process: import, one chunk of 1,024)")
     with tempfile.TemporaryDirectory() as cache:
@@ -200,9 +237,11 @@ def main() -> None:
                            str(args.big_reps), "--chunk", str(args.chunk)],
                           capture_output=True, text=True, check=True)  # fmt: skip
     big = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"{big['seconds']:.1f} s wall, {big['cpu_seconds']:.1f} s cpu, "
+    print(f"{big['seconds']:.1f} s wall, {big['cpu_seconds']:.1f} s cpu "
+          f"({big['cpu_seconds'] / args.big_reps * 1e6:.1f} us a replication), "
           f"{args.big_reps / big['seconds']:,.0f} reps/wall-s, peak "
-          f"{big['peak_bytes'] / 2**30:.2f} GiB")  # fmt: skip
+          f"{big['peak_bytes'] / 2**30:.2f} GiB; "
+          f"load average {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -105,3 +105,28 @@ def test_without_numba_the_numpy_engine_runs_and_compiled_is_one_line_exit_2(tmp
     assert len(lines) == 1 and lines[0].startswith("tanksim: error: "), bad.stderr
     assert "numba is not installed" in lines[0]
     assert not (tmp_path / "b").exists()
+
+
+@needs_numba
+def test_compiled_histogram_counting_gives_the_numpy_reducers_counts(monkeypatch):
+    from sim.engine import compiled_reduce
+    from sim.runs import reduce
+
+    rng = np.random.default_rng(5)
+    chunks = [rng.integers(-50, 50, (40, 300)).astype(np.int32) for _ in range(3)]
+    chunks[1][3] = 7  # a constant row
+    chunks[2][5] *= 1000  # a row wider than the histogram allows: kept as values
+    reducers = []
+    for counting in (None, compiled_reduce):
+        monkeypatch.setattr(reduce, "_compiled_counting", lambda c=counting: c)
+        merged = reduce.HistogramReducer()
+        for values in chunks:
+            part = reduce.HistogramReducer()
+            part.add(values)
+            merged.merge(part)
+        reducers.append(merged)
+    numpy_way, compiled_way = reducers
+    assert np.array_equal(numpy_way.counts, compiled_way.counts)
+    assert np.array_equal(numpy_way.raw_rows, compiled_way.raw_rows)
+    assert numpy_way.result().tobytes() == compiled_way.result().tobytes()
+    assert len(compiled_way.raw_rows) == 1

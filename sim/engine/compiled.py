@@ -1,11 +1,12 @@
 """The compiled engine: :func:`simulate` with the month step in numba, the same numbers.
 
 :func:`simulate` takes what :func:`sim.engine.simulate.simulate` takes and returns the same
-:class:`~sim.engine.simulate.Trace`, byte for byte: it draws every uniform (and the gamma
-loss noise) from the same keyed streams in the same amounts, then hands them with the
-inputs to :func:`sim.engine.compiled_kernel.months`, which runs each replication's whole
-horizon in compiled code, replications in parallel. The numpy engine stays the readable
-statement of the model and the fallback when numba is not installed.
+:class:`~sim.engine.simulate.Trace`, byte for byte: a batch of months at a time, it draws
+every uniform (and the gamma loss noise) of the batch from the same keyed streams in the
+same amounts, then hands them with the inputs and the chunk's state to
+:func:`sim.engine.compiled_kernel.months`, which steps those months in compiled code, tiles
+of replications in parallel. The numpy engine stays the readable statement of the model and
+the fallback when numba is not installed.
 
 Importing this module does not import numba; :func:`available` tells whether it can.
 """
@@ -13,6 +14,10 @@ Importing this module does not import numba; :func:`available` tells whether it 
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -21,6 +26,9 @@ from sim.engine.simulate import VARIABLES, Trace
 from sim.engine.streams import POISSON_NORMAL_ABOVE, ExpectedFlows, RandomFlows
 
 ENGINES = ("numpy", "compiled")
+#: Months per kernel call, their uniforms drawn just before it (a speed and memory
+#: setting: changes no number).
+BATCH = 12
 
 
 def available() -> bool:
@@ -36,11 +44,13 @@ def default_engine() -> str:
     return "compiled" if available() else "numpy"
 
 
-def _draws(inputs: Inputs, flows: RandomFlows, months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every uniform the numpy engine would draw, (T, 3F + 2K + 1 + S, R) float32 in the
-    kernel's row order, and the loss noise (T, R); drawn through ``flows`` month by month,
-    so the streams are consumed exactly as :func:`sim.engine.simulate.simulate` consumes
-    them."""
+def _draws(
+    inputs: Inputs, flows: RandomFlows, first: int, stop: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every uniform the numpy engine would draw in months ``first .. stop - 1``,
+    (stop - first, 3F + 2K + 1 + S, R) float32 in the kernel's row order, and the loss
+    noise (stop - first, R); drawn through ``flows`` month by month, so the streams are
+    consumed exactly as :func:`sim.engine.simulate.simulate` consumes them."""
     fams, entries, supplies = inputs.family_names, inputs.entry_names, inputs.supply_names
     requests = [
         ("degrade:good", fams), ("degrade:fair", fams), ("losses", fams),
@@ -49,9 +59,9 @@ def _draws(inputs: Inputs, flows: RandomFlows, months: int) -> tuple[np.ndarray,
     if len(inputs.supply_family):
         requests.append(("supply", supplies))
     rows = sum(1 if names is None else len(names) for _, names in requests)
-    uniforms = np.empty((months, rows, flows.reps), np.float32)
-    noise = np.empty((months, flows.reps), np.float64)
-    for t in range(months):
+    uniforms = np.empty((stop - first, rows, flows.reps), np.float32)
+    noise = np.empty((stop - first, flows.reps), np.float64)
+    for t in range(stop - first):
         noise[t] = flows.noise("losses:intensity", inputs.loss_cv)
         row = 0
         for purpose, names in requests:
@@ -60,6 +70,38 @@ def _draws(inputs: Inputs, flows: RandomFlows, months: int) -> tuple[np.ndarray,
             uniforms[t, row : row + size] = u
             row += size
     return uniforms, noise
+
+
+_spare: list[np.ndarray] = []  # one series array whose trace is gone, to fill again
+_spare_lock = threading.Lock()
+
+
+def _series(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """An array for the trace's series: the last one handed out, when nothing refers to it
+    any more (its trace, every view and the reducer's input are gone) and it has this shape
+    and type, else a new one. The kernel writes every recorded value and
+    :func:`sim.engine.metrics.trajectory_series` every derived one, so the old values never
+    show; the memory's pages are already mapped, which spares the chunk the operating
+    system's first-touch cost of a fresh array (hundreds of MB a chunk). Holds one chunk's
+    series between runs."""
+    with _spare_lock:
+        if _spare:
+            held = _spare[0]
+            # two references: the list's and getrefcount's argument (a view adds one)
+            if sys.getrefcount(held) == 2 and held.shape == shape and held.dtype == dtype:
+                return held
+        fresh = np.zeros(shape, dtype)
+        _spare[:] = [fresh]
+        return fresh
+
+
+def _batch(inputs: Inputs, flows, first: int, stop: int, stochastic: bool):
+    """The uniforms and loss noise of months ``first .. stop - 1`` (:func:`_draws`), or
+    none and ones for expected values."""
+    if stochastic:
+        return _draws(inputs, flows, first, stop)
+    reps = inputs.shape[2]
+    return np.zeros((stop - first, 0, reps), np.float32), np.ones((stop - first, reps))
 
 
 def _f64(a) -> np.ndarray:
@@ -74,36 +116,44 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     """Run every month for a chunk of replications in compiled code; the same
     :class:`~sim.engine.simulate.Trace` as :func:`sim.engine.simulate.simulate`.
 
-    Raises ``ImportError`` when numba is not installed.
+    The months run in batches of :data:`BATCH` (a speed and memory setting: changes no
+    number), each batch's uniforms drawn just before it. Raises ``ImportError`` when numba
+    is not installed.
     """
+    # The kernel's threads sleep between calls rather than spin (the OpenMP default spins,
+    # and on a shared machine a spinning thread burns a core another job needs); an
+    # explicit setting wins. Read when numba first starts its threads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import numba
+
+    from sim.engine.compiled_kernel import ACTIVE, GOOD, RECORDED
     from sim.engine.compiled_kernel import months as kernel
 
     n_months, families, reps = inputs.shape
     stochastic = bool(flows.integer)
     flows.plan(n_months)
-    if stochastic:
-        uniforms, noise = _draws(inputs, flows, n_months)
-    else:
-        uniforms = np.zeros((n_months, 0, reps), np.float32)
-        noise = np.ones((n_months, reps))
     dtype = np.int32 if stochastic else np.float64
-    series = np.zeros((n_months, len(VARIABLES), families + 1, reps), dtype)
+    series = _series((n_months, len(VARIABLES), families + 1, reps), np.dtype(dtype))
     effort_refurbishable = np.empty((n_months, reps))
     donor_shortfall = np.empty((n_months, reps))
     effort_spent = np.empty((n_months, reps))
+    state = np.zeros((RECORDED, families, reps))
+    state[ACTIVE] = inputs.active0
+    state[GOOD : GOOD + 3] = inputs.storage0
+    entered = np.zeros((n_months, families, reps))
+    cost, failure = _f64(inputs.entry_cost).copy(), _f64(inputs.entry_failure).copy()
+    shipped = np.zeros(inputs.supply_rate.shape)
+    short_so_far = np.zeros(reps)
     entries = len(inputs.entry_family)
     parts = inputs.parts
     rate = _f64(inputs.supply_rate)
     top = float(np.minimum(rate, POISSON_NORMAL_ABOVE).max(initial=0.0))
-    kernel(
-        uniforms, noise, stochastic, bool(inputs.loss_hazard),
-        bool(np.isfinite(inputs.required).any()), top,
-        _f64(inputs.active0), _f64(inputs.storage0), _f64(inputs.vulnerability),
-        _f64(inputs.good_to_fair), _f64(inputs.fair_to_poor), _f64(inputs.true_losses),
-        _f64(inputs.hazard), _f64(inputs.committed_share), _f64(inputs.required),
-        _f64(inputs.capacity), _i64(inputs.lead_time),
-        _i64(inputs.entry_family), _i64(inputs.entry_condition), _f64(inputs.entry_cost),
-        _f64(inputs.entry_donors), _f64(inputs.entry_failure),
+    fixed = (
+        stochastic, bool(inputs.loss_hazard), bool(np.isfinite(inputs.required).any()), top,
+        _f64(inputs.vulnerability), _f64(inputs.good_to_fair), _f64(inputs.fair_to_poor),
+        _f64(inputs.true_losses), _f64(inputs.hazard), _f64(inputs.committed_share),
+        _f64(inputs.required), _f64(inputs.capacity), _i64(inputs.lead_time),
+        _i64(inputs.entry_family), _i64(inputs.entry_condition), _f64(inputs.entry_donors),
         int(inputs.production_family), _f64(inputs.production),
         _i64(inputs.supply_family), rate, _f64(inputs.supply_cap),
         _i64(inputs.supply_first), _f64(inputs.supply_batch),
@@ -111,8 +161,24 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         np.array([p.entries for p in parts], np.bool_).reshape(len(parts), entries),
         _f64([p.effort_factor for p in parts]).reshape(len(parts), reps),
         _f64([p.failure_factor for p in parts]).reshape(len(parts), reps),
+        state, entered, cost, failure, shipped, short_so_far,
         series, effort_refurbishable, donor_shortfall, effort_spent,
     )  # fmt: skip
+    previous = numba.set_parallel_chunksize(1)  # tiles handed out one at a time
+    batches = [(first, min(first + BATCH, n_months)) for first in range(0, n_months, BATCH)]
+    # the next batch's uniforms are drawn in another thread while the kernel (which
+    # releases the GIL) steps this one: the streams are still read in order, one batch
+    # after another, by one thread at a time
+    with ThreadPoolExecutor(1) as drawing:
+        try:
+            ahead = drawing.submit(_batch, inputs, flows, *batches[0], stochastic)
+            for i, (first, stop) in enumerate(batches):
+                uniforms, noise = ahead.result()
+                if i + 1 < len(batches):
+                    ahead = drawing.submit(_batch, inputs, flows, *batches[i + 1], stochastic)
+                kernel(first, stop, uniforms, noise, *fixed)
+        finally:
+            numba.set_parallel_chunksize(previous)
     return Trace.from_series(
         series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
         donor_shortfall=donor_shortfall, effort_spent=effort_spent,

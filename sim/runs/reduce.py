@@ -11,6 +11,8 @@ histogram is tested against.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 #: Percentiles reported with every mean, in this order.
@@ -54,6 +56,16 @@ COUNT_DTYPE = np.int32
 SLACK = 0.25
 #: Bins a row may always have, whatever the replications (a memory setting: changes no number).
 MIN_BINS = 1024
+
+
+def _compiled_counting():
+    """:mod:`sim.engine.compiled_reduce` when the compiled engine is loaded (it counts the
+    same values into the same bins, faster), else None; never imports numba itself."""
+    if "sim.engine.compiled_kernel" not in sys.modules:
+        return None
+    from sim.engine import compiled_reduce
+
+    return compiled_reduce
 
 
 def max_bins(reps: int) -> int:
@@ -161,7 +173,12 @@ class HistogramReducer:
         new_offset = _offsets(new_width)
         counts = np.zeros(int(new_width.sum()), dtype=COUNT_DTYPE)
         rows = np.flatnonzero(keep)
-        if len(rows):
+        fast = _compiled_counting()
+        if len(rows) and fast is not None:
+            fast.move_rows(self.counts, self.offset.astype(np.int64), self.lo.astype(np.int64),
+                           self.width.astype(np.int64), rows, counts,
+                           new_offset.astype(np.int64), new_lo.astype(np.int64))  # fmt: skip
+        elif len(rows):
             width = self.width[rows]
             source = _bins(self.offset[rows], width)
             target = _bins(new_offset[rows] + self.lo[rows] - new_lo[rows], width)
@@ -197,8 +214,13 @@ class HistogramReducer:
         if not np.issubdtype(values.dtype, np.integer):
             values = values.astype(np.int64)
         reps = values.shape[1]
-        low = values.min(axis=1).astype(np.int64)
-        high = values.max(axis=1).astype(np.int64)
+        fast = _compiled_counting() if reps and values.dtype.kind == "i" else None
+        if fast is not None:
+            values = np.ascontiguousarray(values)
+            low, high = fast.row_range(values)
+        else:
+            low = values.min(axis=1).astype(np.int64)
+            high = values.max(axis=1).astype(np.int64)
         if self.counts is None:
             width = high - low + 1
             wide = width > max_bins(reps)
@@ -212,7 +234,11 @@ class HistogramReducer:
             self._cover(low, high, reps)
         raw = np.zeros(len(low), dtype=bool)
         raw[self.raw_rows] = True
-        self._count(values, (low == high) & ~raw, ~raw & (low != high))
+        if fast is not None:
+            rows = np.flatnonzero(~raw)
+            fast.count_rows(values, rows, (self.offset - self.lo).astype(np.int64), self.counts)
+        else:
+            self._count(values, (low == high) & ~raw, ~raw & (low != high))
         if len(self.raw_rows):
             self.raw_parts.append(values[self.raw_rows].astype(np.int64))
         self.n += reps
@@ -276,6 +302,10 @@ class HistogramReducer:
             other._make_raw(self.raw_rows)
         if np.array_equal(self.lo, other.lo) and np.array_equal(self.width, other.width):
             self.counts += other.counts
+        elif (fast := _compiled_counting()) is not None:
+            fast.add_rows(self.counts, self.offset.astype(np.int64), self.lo.astype(np.int64),
+                          other.counts, other.offset.astype(np.int64),
+                          other.lo.astype(np.int64), other.width.astype(np.int64))  # fmt: skip
         else:
             where = _destinations(other.lo, other.width, other.offset, self.lo, self.offset)
             self.counts[where] += other.counts

@@ -1,0 +1,212 @@
+"""The steps of the compiled month step, each over a tile of replications (numba).
+
+Helpers of :mod:`sim.engine.compiled_kernel`: each is the tile-by-tile statement of a step
+of :func:`sim.engine.simulate.simulate`, with the numpy engine's floating-point operations
+in its order. Arrays are indexed ``[.., r0 + j]`` for the chunk's arrays and ``[.., j]``
+for the tile's scratch, ``j < w``; replications innermost.
+
+Importing this module imports numba.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from sim.engine.compiled_draws import flipped, maximum, minimum
+
+# Trajectory slots of the recorded state, as in sim.engine.simulate
+ACTIVE, STORAGE, GOOD, FAIR, POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED = range(9)
+PRODUCED, IMPORTED, RECORDED = 9, 10, 11
+
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+
+@jit
+def _at(r0, j):
+    """The chunk's replication ``r0 + j`` as an unsigned index: numba then skips the
+    wraparound of negative indices, so the compiler sees consecutive elements and
+    vectorises the loop over ``j`` (8 times faster on the loops measured)."""
+    return np.uint64(r0 + j)
+
+
+@jit
+def _whole(x, stochastic):
+    """``RandomFlows.whole`` (round down with a tolerance) or ``ExpectedFlows.whole``."""
+    return np.floor(x + 1e-9) if stochastic else x
+
+
+@jit
+def _pairwise(terms, n):
+    """numpy's pairwise sum of ``terms[:n]`` (eight partial sums, then the rest in order),
+    as it sums a contiguous axis: a lone replication's families or entries."""
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += terms[i]
+        return total
+    p0, p1, p2, p3 = terms[0], terms[1], terms[2], terms[3]
+    p4, p5, p6, p7 = terms[4], terms[5], terms[6], terms[7]
+    i = 8
+    while i < n - n % 8:
+        p0 += terms[i]
+        p1 += terms[i + 1]
+        p2 += terms[i + 2]
+        p3 += terms[i + 3]
+        p4 += terms[i + 4]
+        p5 += terms[i + 5]
+        p6 += terms[i + 6]
+        p7 += terms[i + 7]
+        i += 8
+    total = ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
+    while i < n:
+        total += terms[i]
+        i += 1
+    return 0.0 + total
+
+
+@jit
+def _sum_rows(a, c0, w, out, pairwise, scratch):
+    """``out[j]`` = numpy's sum over the rows of ``a[:, c0 + j]`` for j < ``w``: in row
+    order from the first row when there are several replications, pairwise when there is
+    one (``pairwise``; ``scratch`` holds its terms)."""
+    rows = a.shape[0]
+    if pairwise:
+        for i in range(rows):
+            scratch[i] = a[i, c0]
+        out[0] = _pairwise(scratch, rows)
+        return
+    for j in range(w):
+        out[j] = a[0, _at(c0, j)]
+    for i in range(1, rows):
+        for j in range(w):
+            out[j] += a[i, _at(c0, j)]
+
+
+@jit
+def _flip_rows(p, r0, w, q, log_q, ratio):
+    """:func:`flipped` of ``p[k, r0 + j]`` into ``q``, ``log_q``, ``ratio`` [k, j]."""
+    for k in range(p.shape[0]):
+        for j in range(w):
+            r = _at(r0, j)
+            q[k, j], log_q[k, j], ratio[k, j] = flipped(p[k, r])
+
+
+@jit
+def _losses(
+    t, r0, w, stochastic, loss_hazard, noise, vulnerability, true_losses, hazard, committed,
+    state, at_risk, prob, expected_loss, terms, sums, pairwise, scratch,
+):  # fmt: skip
+    """Steps 1-2's loss probability: ``at_risk`` and ``prob`` (F, w), ``expected_loss`` (w,)."""
+    fams = at_risk.shape[0]
+    active = state[ACTIVE]
+    if loss_hazard:
+        for f in range(fams):
+            for j in range(w):
+                r = _at(r0, j)
+                at_risk[f, j] = _whole(active[f, r] * committed[t, r], stochastic)
+                prob[f, j] = minimum(vulnerability[f, r] * (hazard[t, r] * noise[j]), 1.0)
+                without = minimum(vulnerability[f, r] * (hazard[t, r] * 1.0), 1.0)
+                terms[f, j] = at_risk[f, j] * without
+        _sum_rows(terms[:fams], 0, w, expected_loss, pairwise, scratch)
+        return
+    for f in range(fams):
+        for j in range(w):
+            r = _at(r0, j)
+            terms[f, j] = vulnerability[f, r] * active[f, r]
+    _sum_rows(terms[:fams], 0, w, sums, pairwise, scratch)
+    _sum_rows(active, r0, w, expected_loss, pairwise, scratch)  # the active fleet, for now
+    for f in range(fams):
+        for j in range(w):
+            r = _at(r0, j)
+            total = sums[j]
+            safe = total if total > 0 else 1.0
+            share = (true_losses[t, r] * noise[j]) * vulnerability[f, r]
+            share /= safe
+            share = minimum(share, 1.0)
+            prob[f, j] = share * (1.0 if total > 0 else 0.0)
+            at_risk[f, j] = active[f, r]
+    for j in range(w):
+        r = _at(r0, j)
+        expected_loss[j] = minimum(true_losses[t, r], expected_loss[j])
+
+
+@jit
+def _plan(r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
+          left, remaining, wanted, starts):  # fmt: skip
+    """``sim.engine.simulate.plan_starts`` for the tile: ``starts`` (K, w); ``left`` (3F, w)
+    the hulls in storage, ``remaining`` and ``wanted`` (w,) are spent."""
+    fams = left.shape[0] // 3
+    for k in range(entry_family.shape[0]):
+        own_row = entry_condition[k] * fams + entry_family[k]
+        poor_row = 2 * fams + entry_family[k]
+        own_poor = entry_condition[k] == 2
+        for j in range(w):
+            r = _at(r0, j)
+            donors = entry_donors[k, r]
+            divisor = 1.0 + donors
+            usable = maximum(1.0 - failure[k, r], 1e-12)
+            own = left[own_row, j]
+            if own_poor:
+                available = _whole(own / divisor, stochastic)
+            else:
+                pooled = _whole((own + left[poor_row, j]) / divisor, stochastic)
+                available = minimum(pooled, own)
+            demand = available * cost[k, r]
+            effort = minimum(remaining[j], demand)
+            remaining[j] = maximum(remaining[j] - demand, 0.0)
+            n = minimum(_whole(effort / cost[k, r], stochastic), available)
+            n = minimum(n, _whole(wanted[j] / usable, stochastic))
+            wanted[j] -= n * usable
+            starts[k, j] = n
+            claim = n * donors
+            own -= n
+            if own_poor:
+                own -= claim
+            else:
+                from_poor = minimum(claim, left[poor_row, j])
+                left[poor_row, j] -= from_poor
+                own -= claim - from_poor
+            left[own_row, j] = own
+
+
+@jit
+def _strip(r0, w, entry_family, entry_condition, state, starts, taken, short):
+    """``sim.engine.simulate.strip_donors`` for the tile: started hulls, then ``taken``
+    (K, w: the donors drawn, replaced by those found) out of storage; ``short`` the rest."""
+    for k in range(entry_family.shape[0]):
+        own = state[GOOD + entry_condition[k], entry_family[k]]
+        for j in range(w):
+            r = _at(r0, j)
+            own[r] -= starts[k, j]
+    for k in range(entry_family.shape[0]):
+        own_c = entry_condition[k]
+        own = state[GOOD + own_c, entry_family[k]]
+        poor = state[POOR, entry_family[k]]
+        for j in range(w):
+            r = _at(r0, j)
+            want = taken[k, j]
+            if own_c == 2:
+                take = minimum(want, poor[r])
+                poor[r] -= take
+            else:
+                from_poor = minimum(want, poor[r])
+                poor[r] -= from_poor
+                from_own = minimum(want - from_poor, own[r])
+                own[r] -= from_own
+                take = from_poor + from_own
+            taken[k, j] = take
+            short[k, j] = want - take
+
+
+@jit
+def _by_family(w, entry_family, entry_condition, a, b, sign, out):
+    """``out[f, j]`` = ``_ByFamily`` of ``a + sign * b`` (K, w): zero, then each
+    condition's entries (distinct families) added, conditions and entries in order."""
+    out[:, :w] = 0.0
+    for c in range(3):
+        for k in range(entry_family.shape[0]):
+            if entry_condition[k] == c:
+                row = out[entry_family[k]]
+                for j in range(w):
+                    row[j] += a[k, j] + sign * b[k, j]
