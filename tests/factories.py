@@ -130,3 +130,14 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
         code = stop.code
     out, err = capsys.readouterr()
     return code, out, err
+
+
+#: Two dated targets, wide, for quick calibrations and hindcasts in tests.
+TWO_WIDE_TARGETS = (
+    '[[target]]\nid = "early"\nfact = "oryx-tank-losses-2022-09"\n'
+    'variable = "lost_confirmed"\nmonth = "2022-09"\nobserved = 1002\nlow = 800\n'
+    'high = 1250\nuncertainty = "wide, for a quick test"\n'
+    '[[target]]\nid = "late"\nfact = "oryx-tank-losses-2023-02"\n'
+    'variable = "lost_confirmed"\nmonth = "2023-02"\nobserved = 1688\nlow = 1400\n'
+    'high = 2000\nuncertainty = "wide, for a quick test"\n'
+)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories import run_cli
+from factories import TWO_WIDE_TARGETS, run_cli
 
 from sim import api
 from sim.cli.app import COMMANDS, LazyGroup
@@ -32,15 +32,6 @@ HAS_NUMBA = importlib.util.find_spec("numba") is not None
 needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")
 #: Commands that run the engine (all but these take --engine).
 RUN_NOTHING = {"validate", "facts", "plot"}
-#: Two dated targets, wide, for quick calibrations and hindcasts (as tests/test_hindcast.py).
-TARGETS = (
-    '[[target]]\nid = "early"\nfact = "oryx-tank-losses-2022-09"\n'
-    'variable = "lost_confirmed"\nmonth = "2022-09"\nobserved = 1002\nlow = 800\n'
-    'high = 1250\nuncertainty = "wide, for a quick test"\n'
-    '[[target]]\nid = "late"\nfact = "oryx-tank-losses-2023-02"\n'
-    'variable = "lost_confirmed"\nmonth = "2023-02"\nobserved = 1688\nlow = 1400\n'
-    'high = 2000\nuncertainty = "wide, for a quick test"\n'
-)
 
 
 @pytest.fixture
@@ -154,7 +145,7 @@ def test_each_command_runs_every_chunk_on_the_engine_asked_and_records_it(
     engine = "compiled"
     monkeypatch.setenv(engines.ENV, "numpy")
     targets = tmp_path / "targets.toml"
-    targets.write_text(TARGETS)
+    targets.write_text(TWO_WIDE_TARGETS)
     quick = ("--draws", "100", "--particles", "10", "--generations", "1")
     commands = {
         "run": ("run", BASELINE, "--reps", "64", "--end", "2022-12"),
@@ -210,7 +201,7 @@ def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch, tm
     monkeypatch.setattr("sim.api.runs.write_report", lambda target, *a, **k: target)
     prior = api.load_scenario(PRIOR)
     targets = api.targets()
-    (tmp_path / "targets.toml").write_text(TARGETS)
+    (tmp_path / "targets.toml").write_text(TWO_WIDE_TARGETS)
     calls = {
         "run": lambda: api.run(prior, reps=32, engine=engine),
         "sobol": lambda: api.sobol(prior, n=2, engine=engine),

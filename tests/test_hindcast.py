@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from factories import TWO_WIDE_TARGETS
 
 from sim.analysis.hindcast import (
     crps_sample,
@@ -68,14 +69,7 @@ def test_scores_say_inside_or_not_for_a_known_projected_sample():
 
 def _targets_file(tmp_path: Path) -> Path:
     path = tmp_path / "targets.toml"
-    path.write_text(
-        '[[target]]\nid = "early"\nfact = "oryx-tank-losses-2022-09"\n'
-        'variable = "lost_confirmed"\nmonth = "2022-09"\nobserved = 1002\nlow = 800\n'
-        'high = 1250\nuncertainty = "wide, for a quick test"\n'
-        '[[target]]\nid = "late"\nfact = "oryx-tank-losses-2023-02"\n'
-        'variable = "lost_confirmed"\nmonth = "2023-02"\nobserved = 1688\nlow = 1400\n'
-        'high = 2000\nuncertainty = "wide, for a quick test"\n'
-    )
+    path.write_text(TWO_WIDE_TARGETS)
     return path
 
 
