@@ -72,26 +72,30 @@ def _draws(
     return uniforms, noise
 
 
-_spare: list[np.ndarray] = []  # one series array whose trace is gone, to fill again
+#: Series arrays whose trace may be gone, to fill again: two, so that a chunk being
+#: reduced in another thread while the next is simulated (sim.runs.run) keeps its own.
+_spare: list[np.ndarray] = []
+SPARES = 2
 _spare_lock = threading.Lock()
 
 
 def _series(shape: tuple[int, ...], dtype) -> np.ndarray:
-    """An array for the trace's series: the last one handed out, when nothing refers to it
+    """An array for the trace's series: one handed out before, when nothing refers to it
     any more (its trace, every view and the reducer's input are gone) and it has this shape
     and type, else a new one. The kernel writes every recorded value and
     :func:`sim.engine.metrics.trajectory_series` every derived one, so the old values never
     show; the memory's pages are already mapped, which spares the chunk the operating
-    system's first-touch cost of a fresh array (hundreds of MB a chunk). Holds one chunk's
-    series between runs."""
+    system's first-touch cost of a fresh array (hundreds of MB a chunk). Holds up to
+    :data:`SPARES` chunks' series between runs."""
     with _spare_lock:
-        if _spare:
-            held = _spare[0]
-            # two references: the list's and getrefcount's argument (a view adds one)
-            if sys.getrefcount(held) == 2 and held.shape == shape and held.dtype == dtype:
+        for i in range(len(_spare)):
+            # three references when free: the list, `held` and getrefcount's argument
+            held = _spare[i]
+            if sys.getrefcount(_spare[i]) == 3 and held.shape == shape and held.dtype == dtype:
                 return held
+            del held
         fresh = np.zeros(shape, dtype)
-        _spare[:] = [fresh]
+        _spare[:] = [fresh, *[a for a in _spare if sys.getrefcount(a) > 3]][:SPARES]
         return fresh
 
 
