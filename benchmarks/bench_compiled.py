@@ -17,7 +17,8 @@ compiled kernel's threads are counted in them):
 5. compile time: the first call with an empty numba cache, and a start from the cache
    (each in a fresh process: import, then one small chunk);
 6. ``--big-reps`` (10**6) replications on the compiled engine in a child process (one
-   process; the kernel uses every core), wall time and peak resident memory.
+   process; the kernel uses every core), wall time and peak resident memory: with each
+   chunk reduced after it is simulated, then reduced while the next is simulated.
 
 The numpy engine's whole run goes first: once the compiled engine is loaded the reducer
 counts its histograms in compiled code (sim.runs.reduce), which would flatter numpy's figure.
@@ -51,6 +52,7 @@ from sim.engine.simulate import simulate as numpy_simulate  # noqa: E402
 from sim.engine.streams import HALF_STEP, RandomFlows  # noqa: E402
 from sim.model.loader import load_scenario  # noqa: E402
 from sim.reference import draw_values, simulate_reference  # noqa: E402
+from sim.runs import run as run_module  # noqa: E402
 from sim.runs.run import DEFAULT_CHUNK, run_scenario  # noqa: E402
 from sim.runs.sampling import draw_params  # noqa: E402
 
@@ -148,9 +150,12 @@ def start_seconds(cache: str) -> float:
     return float(proc.stdout.strip().splitlines()[-1])
 
 
-def big_run(reps: int, chunk: int) -> None:
+def big_run(reps: int, chunk: int, overlap: bool) -> None:
     """The 10**6 run, in this (child) process: prints JSON with seconds and peak memory
-    (the process's largest resident size: one process, whose threads share it)."""
+    (the process's largest resident size: one process, whose threads share it).
+    ``overlap`` False reduces each chunk in the main thread after simulating it (as before
+    sim.runs.run.OVERLAP)."""
+    run_module.OVERLAP = overlap
     scenario = load_scenario(BASELINE)
     run_scenario(scenario, reps=1024, seed=1, engine="compiled")  # load the cached kernel
     wall, cpu, result = timed(
@@ -169,9 +174,10 @@ def main() -> None:
     parser.add_argument("--plain-reps", type=int, default=50)
     parser.add_argument("--big-reps", type=int, default=1_000_000)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-overlap", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        big_run(args.big_reps, args.chunk)
+        big_run(args.big_reps, args.chunk, overlap=not args.no_overlap)
         return
     scenario = load_scenario(BASELINE)
     print(f"tanksim compiled-engine benchmark, {time.strftime('%Y-%m-%d')}: baseline, "
@@ -232,16 +238,20 @@ def main() -> None:
         cached = start_seconds(cache)
     print(f"empty cache {first:.1f} s; from the cache {cached:.1f} s")
 
-    print(f"\n6. {args.big_reps:,} replications, compiled engine, one process")
-    proc = subprocess.run([sys.executable, __file__, "--child", "--big-reps",
-                           str(args.big_reps), "--chunk", str(args.chunk)],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    big = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"{big['seconds']:.1f} s wall, {big['cpu_seconds']:.1f} s cpu "
-          f"({big['cpu_seconds'] / args.big_reps * 1e6:.1f} us a replication), "
-          f"{args.big_reps / big['seconds']:,.0f} reps/wall-s, peak "
-          f"{big['peak_bytes'] / 2**30:.2f} GiB; "
-          f"load average {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
+    print(f"\n6. {args.big_reps:,} replications, compiled engine, one process: each chunk "
+          "reduced in the main thread after it is simulated (before), then in a second thread "
+          "while the next is simulated (sim.runs.run.OVERLAP)")  # fmt: skip
+    for label, extra in (("chunks one after another", ["--no-overlap"]), ("overlapped", [])):
+        proc = subprocess.run([sys.executable, __file__, "--child", "--big-reps",
+                               str(args.big_reps), "--chunk", str(args.chunk), *extra],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        big = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"{label}: {big['seconds']:.1f} s wall, {big['cpu_seconds']:.1f} s cpu "
+              f"({big['cpu_seconds'] / args.big_reps * 1e6:.1f} us a replication, "
+              f"{big['cpu_seconds'] / big['seconds']:.2f} cores), "
+              f"{args.big_reps / big['seconds']:,.0f} reps/wall-s, peak "
+              f"{big['peak_bytes'] / 2**30:.2f} GiB, active_end mean "
+              f"{big['active_end_mean']!r}; load average {os.getloadavg()[0]:.1f} after")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ from sim.runs.sampling import draw_params, expected_params
 DEFAULT_SEED = 20220224  # the date of the full-scale invasion; any fixed integer would do
 DEFAULT_REPS = 10_000
 DEFAULT_CHUNK = 8 * BLOCK  # measured fastest of 4k, 8k, 16k replications (README, Performance)
+#: On the compiled engine, reduce each chunk in a second thread while the next one is
+#: simulated (:func:`overlapped_chunks`; a speed setting: changes no number).
+OVERLAP = True
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def run_scenario(
         outs = (
             overlapped_chunks(scenario, seed, keep_paths, chunks, design=design, engine=engine,
                               progress=progress)  # fmt: skip
-            if executor is None and engine == "compiled"
+            if OVERLAP and executor is None and engine == "compiled"
             else map_chunks(task, chunks, progress=progress, executor=executor)
         )
         for out in outs:
