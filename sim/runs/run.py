@@ -117,20 +117,30 @@ def overlapped_chunks(
     design: Design | None = None,
     engine: str | None = None,
     progress: Callable[[int], None] | None = None,
+    into: HistogramReducer | None = None,
 ) -> Iterator[ChunkOutput]:
     """:func:`run_chunk` of each chunk, in chunk order, as :func:`map_chunks` runs it here;
     but each chunk is reduced in a second thread while the next one is simulated (the
-    compiled kernel releases the GIL). The same outputs in the same order: no number changes."""
+    compiled kernel releases the GIL), and merged there into ``into`` when given, in chunk
+    order (one thread). The same outputs in the same order: no number changes."""
+    task = partial(_reduce_into, scenario, keep_paths, into)
     with ThreadPoolExecutor(1) as reducing:
         pending = None
         for first, size in chunks:
             simulated = simulate_chunk(scenario, seed, first, size, design=design, engine=engine)
             if pending is not None:
                 yield _finished(*pending, progress)
-            pending = reducing.submit(reduce_chunk, scenario, keep_paths, *simulated), size
+            pending = reducing.submit(task, *simulated), size
             del simulated  # the series array is free for reuse once it is reduced
         if pending is not None:
             yield _finished(*pending, progress)
+
+
+def _reduce_into(scenario, keep_paths, into, trace, inputs) -> ChunkOutput:
+    out = reduce_chunk(scenario, keep_paths, trace, inputs)
+    if into is not None:
+        into.merge(out.reducer)
+    return out
 
 
 def _finished(future: Future, size: int, progress: Callable[[int], None] | None) -> ChunkOutput:
@@ -196,14 +206,16 @@ def run_scenario(
         reducer = HistogramReducer()
         metric_parts, paths = [], []
         task = partial(run_chunk, scenario, seed, keep_paths, design=design, engine=engine)
+        overlap = OVERLAP and executor is None and engine == "compiled"
         outs = (
             overlapped_chunks(scenario, seed, keep_paths, chunks, design=design, engine=engine,
-                              progress=progress)  # fmt: skip
-            if OVERLAP and executor is None and engine == "compiled"
+                              progress=progress, into=reducer)  # fmt: skip
+            if overlap
             else map_chunks(task, chunks, progress=progress, executor=executor)
         )
         for out in outs:
-            reducer.merge(out.reducer)
+            if not overlap:  # else merged in the reducing thread
+                reducer.merge(out.reducer)
             metric_parts.append(out.metrics)
             paths.append(out.paths)
             shape = out.shape
