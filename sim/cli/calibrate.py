@@ -7,7 +7,9 @@ Parses, calls :func:`sim.api.calibration.run_calibration`, writes the folder wit
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -53,7 +55,7 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
     from sim.api.calibration import run_calibration
     from sim.io.calibration_outputs import write_calibration
     from sim.io.output import check_target, write_folder
-    from sim.present.explore_text import fit_text, generation_line
+    from sim.present.explore_text import fit_text
 
     if particles > draws:
         raise click.UsageError(f"--particles = {particles}: cannot exceed --draws ({draws})")
@@ -61,38 +63,16 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
     target = Path(out) if out else Path("results") / f"calibrate-{name}"
     check_target(target, force)
 
-    shown = []
-
-    def report(step) -> None:  # the heading comes with the first generation, so that an
-        if as_json:  # input error stays the only line on stderr
-            return
-        if not shown:
-            click.echo(f"calibrating {name} against the record", err=True)
-            shown.append(True)
-        click.echo(generation_line(step), err=True)
-
-    def announce(hypothesis: str) -> None:
-        progress.next_stage(hypothesis)
-        if not as_json:
-            click.echo(f"hypothesis {hypothesis}:", err=True)
-
-    from sim.api.evidence import hypothesis_count
-
-    # One ABC-SMC run per hypothesis, each of up to `generations` batches of `draws` (the
-    # last generation may take more; StagedProgress lengthens the bar): the bar counts them all.
-    stages = hypothesis_count(scenario) if not as_json else 1
-    per_run = draws * generations
-    with staged_progress_bar(stages, per_run, "ABC-SMC", enabled=not as_json) as progress:
+    heading = f"calibrating {name} against the record"
+    with abc_smc_progress(scenario, draws, generations, as_json, heading) as callbacks:
         try:
             run = run_calibration(
                 scenario, targets_file=targets_file, draws=draws, particles=particles,
                 generations=generations, seed=seed, check_reps=check_reps,
-                progress=progress, executor=executor, report=report, announce=announce,
-                engine=engine,
+                executor=executor, engine=engine, **callbacks,
             )  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None
-        progress.finish()
     write_folder(target, lambda folder: write_calibration(folder, run), force=force)
     if as_json:
         click.echo(json.dumps({
@@ -102,3 +82,43 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
         return
     click.echo(f"wrote {target}/", err=True)
     click.echo(fit_text(run))
+
+
+@contextlib.contextmanager
+def abc_smc_progress(
+    scenario: str, draws: int, generations: int, as_json: bool, heading: str | None = None
+) -> Iterator[dict]:
+    """The progress bar and stderr lines of an ABC-SMC job (``calibrate``, ``hindcast``):
+    yields the ``progress``, ``report`` and ``announce`` keyword arguments of
+    :func:`sim.api.calibration.run_calibration` and :func:`sim.api.hindcast.run_hindcast`.
+
+    One ABC-SMC run per hypothesis, each of up to ``generations`` batches of ``draws`` (the
+    last generation may take more; StagedProgress lengthens the bar): the bar counts them
+    all. ``heading`` is printed before the first hypothesis or generation line (not before:
+    an input error stays the only line on stderr); with ``as_json`` nothing is printed.
+    """
+    from sim.api.evidence import hypothesis_count
+    from sim.present.explore_text import generation_line
+
+    stages = hypothesis_count(scenario) if not as_json else 1
+    shown = []
+
+    def say(line: str) -> None:
+        if as_json:
+            return
+        if heading and not shown:
+            click.echo(heading, err=True)
+            shown.append(True)
+        click.echo(line, err=True)
+
+    def report(step) -> None:
+        say(generation_line(step))
+
+    def announce(hypothesis: str) -> None:
+        progress.next_stage(hypothesis)
+        say(f"hypothesis {hypothesis}:")
+
+    bar = staged_progress_bar(stages, draws * generations, "ABC-SMC", enabled=not as_json)
+    with bar as progress:
+        yield {"progress": progress, "report": report, "announce": announce}
+        progress.finish()

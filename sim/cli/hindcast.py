@@ -12,10 +12,14 @@ from pathlib import Path
 
 import click
 
-from sim.cli.calibrate import DEFAULT_DRAWS, DEFAULT_GENERATIONS, DEFAULT_PARTICLES
+from sim.cli.calibrate import (
+    DEFAULT_DRAWS,
+    DEFAULT_GENERATIONS,
+    DEFAULT_PARTICLES,
+    abc_smc_progress,
+)
 from sim.cli.explore import DEFAULT_SEED
 from sim.cli.options import engine_option
-from sim.cli.progress import staged_progress_bar
 
 HINDCAST_REPS = 4_000
 
@@ -50,7 +54,7 @@ def hindcast_command(scenario, until, seed, draws, particles, generations, reps,
     from sim.api.hindcast import run_hindcast
     from sim.io.folders import check_target, write_folder
     from sim.io.hindcast_outputs import write_hindcast
-    from sim.present.explore_text import generation_line, hindcast_text
+    from sim.present.explore_text import hindcast_text
 
     if particles > draws:
         raise click.UsageError(f"--particles = {particles}: cannot exceed --draws ({draws})")
@@ -58,30 +62,13 @@ def hindcast_command(scenario, until, seed, draws, particles, generations, reps,
     target = Path(out) if out else Path("results") / f"hindcast-{name}-{until}"
     check_target(target, force)
 
-    def report(step) -> None:
-        if not as_json:
-            click.echo(generation_line(step), err=True)
-
-    def announce(hypothesis: str) -> None:
-        progress.next_stage(hypothesis)
-        if not as_json:
-            click.echo(f"hypothesis {hypothesis}:", err=True)
-
-    from sim.api.evidence import hypothesis_count
-
-    # One ABC-SMC run per hypothesis, each of up to `generations` batches of `draws` (the
-    # last generation may take more; StagedProgress lengthens the bar): the bar counts them all.
-    stages = hypothesis_count(scenario) if not as_json else 1
-    per_run = draws * generations
-    with staged_progress_bar(stages, per_run, "ABC-SMC", enabled=not as_json) as progress:
+    with abc_smc_progress(scenario, draws, generations, as_json) as callbacks:
         try:
             run = run_hindcast(scenario, until, targets_file=targets_file, draws=draws,
                                particles=particles, generations=generations, reps=reps,
-                               seed=seed, progress=progress, report=report,
-                               announce=announce, engine=engine)  # fmt: skip
+                               seed=seed, engine=engine, **callbacks)  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None
-        progress.finish()
     write_folder(target, lambda folder: write_hindcast(folder, run), force=force)
     if as_json:
         click.echo(json.dumps({"summary": run.summary, "scored": run.rows}, indent=2))
