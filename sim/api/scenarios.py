@@ -40,7 +40,10 @@ def load_scenario(
     facts : the facts to check against (default: :func:`facts`, read now).
     hypothesis : {group: variant} overriding the file's ``[hypothesis]`` selection.
 
-    Raises :class:`sim.model.loader.ScenarioError` naming the file, key and value on bad input.
+    Raises
+    ------
+    sim.model.loader.ScenarioError
+        A ValueError naming the file, key and value on bad input.
     """
     from sim.model import loader
 
