@@ -207,7 +207,8 @@ def stays_above(result, threshold: float) -> float:
 
 def with_ci(stats: dict, digits: int) -> str:
     low, high = stats["ci95"]
-    return f"{md.signed(stats['mean'], digits)} [{md.signed(low, digits)}, {md.signed(high, digits)}]"
+    mean, low, high = (md.signed(x, digits) for x in (stats["mean"], low, high))
+    return f"{mean} [{low}, {high}]"
 
 
 def supply_accounting(runs) -> str:
@@ -295,7 +296,7 @@ def supply_needed(ctx: Context) -> str:
             tanks = md.count(answer["tanks_implied"])
         else:
             rate, tanks = "not reachable", "-"
-        rows.append([md.count(level), rate, tanks, md.share(top["probability"], 2)])
+        rows.append([md.count(level), rate, tanks, md.share(top["monotone_estimate"], 2)])
     base = ctx.run("baseline", 10_000, DEFAULT_SEED)
     peak = max(traj(base, "active", f"2026-{m:02d}", "p50") for m in range(1, 13))
     note = (f"({reps:,} replications per rate, {grid} rates from 0 to 100 tanks a month, seed "
@@ -305,7 +306,7 @@ def supply_needed(ctx: Context) -> str:
             f"{md.count(traj(base, 'active', SUPPLY_UNTIL, 'p50'))} in {SUPPLY_UNTIL}.)")
     header = [f"keep active >= (to {SUPPLY_UNTIL}, p >= {SUPPLY_PROB:g})",
               "NK-T62 tanks/month [95% interval]", f"tanks delivered by {SUPPLY_UNTIL}",
-              "probability at 100 a month"]  # fmt: skip
+              "highest probability, rates up to 100 a month"]  # fmt: skip
     return "\n\n".join([md.code_block("\n".join(shown)), note, md.table(header, rows)])
 
 
@@ -396,7 +397,7 @@ def sensitivity_markdown(analysis, figure: str | None, top: int = 10) -> str:
             rows = [[p, f"{num(s['mu_star'])} [{num(s['mu_star_low'])}, "
                         f"{num(s['mu_star_high'])}]", num(s["mu"]), num(s["sigma"])]
                     for p, s in items]  # fmt: skip
-            parts.append(f"`{outcome}` ({entry['unit']}):")
+            parts.append(f"`{outcome}`, in {entry['unit']}:")
             parts.append(md.table(["input", "mu* [95%]", "mu", "sigma"], rows))
     return "\n\n".join(parts)
 
@@ -459,8 +460,11 @@ def fit(ctx: Context) -> str:
     ``tanksim calibrate`` draws it)."""
     from dataclasses import replace
 
-    from sim.io.calibration_outputs import fit_rows, joint_share_in_intervals
-    from sim.io.calibration_outputs import posterior_predictive
+    from sim.io.calibration_outputs import (
+        fit_rows,
+        joint_share_in_intervals,
+        posterior_predictive,
+    )
 
     baseline = api.load_scenario(scenario_file("baseline"))
     chosen = api.targets()
@@ -630,10 +634,11 @@ def replace_sections(text: str, sections: dict[str, str], where: str) -> str:
             raise ValueError(f"{where}: {start} appears {text.count(start)} times")
         if start not in text:
             continue
-        pattern = re.compile(re.escape(start) + r"\n.*?" + re.escape(end), re.DOTALL)
-        if not pattern.search(text):
+        found = re.search(re.escape(start) + r"\n.*?" + re.escape(end), text, re.DOTALL)
+        if not found:
             raise ValueError(f"{where}: {start} has no {end} after it")
-        text = pattern.sub(lambda _: f"{start}\n\n{content.strip()}\n\n{end}", text, count=1)
+        new = f"{start}\n\n{content.strip()}\n\n{end}"
+        text = text[: found.start()] + new + text[found.end() :]
     return text
 
 
