@@ -19,9 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def regenerate_module():
     """docs/regenerate.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("regenerate", REPO / "docs" / "regenerate.py")
+    path = REPO / "docs" / "regenerate.py"
+    spec = importlib.util.spec_from_file_location("docs_regenerate", path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["regenerate"] = module  # dataclasses look their module up
+    sys.modules["docs_regenerate"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
