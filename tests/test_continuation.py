@@ -174,3 +174,12 @@ def test_the_walk_gives_the_same_numbers_whatever_the_chunks_or_workers():
     after = scenario.walk_months.start + 6
     spread, calm_spread = (r.active_paths[after:].std(axis=1).mean() for r in (one, calm))
     assert spread > calm_spread
+
+
+def test_validate_says_where_the_hazard_walks_and_what_replaces_it():
+    from sim.present.scenario_text import walk_line
+
+    assert walk_line(build(walking())) == (
+        "losses after the record (2022-04): the log hazard walks 2022-05..2023-06")
+    ceasefire = build(walking(hazard_per_month={"2022-02": HAZARD0, "2023-01": 0.001}))
+    assert walk_line(ceasefire).endswith("2022-05..2022-12, replaced by the hazard step of 2023-01")
