@@ -27,15 +27,17 @@ def test_the_selected_variant_sets_the_production_prior():
     facts = set(load_facts())
     high = load_scenario(PRIOR, fact_ids=facts)
     low = load_scenario(PRIOR, fact_ids=facts, hypothesis={"production": "new-builds-60-300"})
-    name = "production.tanks_per_year.2022-02"
-    assert high.params()[name].dist.args == (("low", 500.0), ("high", 600.0))
-    assert low.params()[name].dist.args == (("low", 60.0), ("high", 300.0))
+    for year, high_args, low_args in (("2022-02", (100.0, 200.0), (15.0, 70.0)),
+                                      ("2024-01", (500.0, 600.0), (60.0, 300.0))):  # fmt: skip
+        name = f"production.tanks_per_year.{year}"
+        assert high.params()[name].dist.args == tuple(zip(("low", "high"), high_args))
+        assert low.params()[name].dist.args == tuple(zip(("low", "high"), low_args))
 
 
 def test_a_file_extending_the_prior_can_select_another_variant(tmp_path):
     path = _child(tmp_path, '[hypothesis]\nproduction = "new-builds-60-300"\n')
     scenario = load_scenario(path, fact_ids=set(load_facts()))
-    assert scenario.params()["production.tanks_per_year.2022-02"].dist.args[1] == ("high", 300.0)
+    assert scenario.params()["production.tanks_per_year.2024-01"].dist.args[1] == ("high", 300.0)
 
 
 @pytest.mark.parametrize(

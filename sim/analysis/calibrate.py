@@ -117,10 +117,15 @@ def _rng(seed: int, purpose: str, generation: int) -> np.random.Generator:
 
 def calibrated_names(scenario: Scenario, last_month: int) -> tuple[str, ...]:
     """Uncertain parameters that can affect months up to ``last_month``: every non-fixed
-    parameter except schedule steps that begin later (those keep their prior)."""
+    parameter except schedule steps that begin later and, when ``last_month`` is at or
+    before the last fitted month, the hazard's walk after it (those keep their prior)."""
     names = []
+    fitted = scenario.fitted_until
+    after_record = set(scenario.continuation_names())
     for name, param in scenario.params().items():
         if param.dist.kind == "fixed":
+            continue
+        if name in after_record and fitted is not None and last_month <= fitted:
             continue
         date = name.rsplit(".", 1)[-1]
         if len(date) == 7 and date[4] == "-" and date[:4].isdigit():

@@ -1,7 +1,7 @@
 """Parameter sweeps: one-at-a-time or full-factorial, every point on the same random numbers.
 
 A sweep varies scenario parameters, named by their dotted keys (``families.T-62.storage``,
-``losses.hazard_per_month.2025-06``; TOML quoting such as ``families."T-54/55".storage``
+``losses.hazard_per_month.2024-06``; TOML quoting such as ``families."T-54/55".storage``
 is accepted), over evenly spaced values from LOW to HIGH. At a point the swept parameters
 are set to the point's values in every replication, and every other parameter is drawn from
 its distribution as in a run. Every point runs the same replications 0..N-1 with the same

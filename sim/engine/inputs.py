@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.continuation import hazard_series
 from sim.model.params import (
     CAPACITY,
     COMMITTED,
@@ -109,8 +110,18 @@ def split_storage(total: np.ndarray, values: dict[str, np.ndarray], count) -> np
     return np.stack([good, fair, total - good - fair])
 
 
-def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: bool) -> Inputs:
-    """Arrays for the engine from per-replication parameter ``values`` (each shape (R,))."""
+def build_inputs(
+    scenario: Scenario,
+    values: dict[str, np.ndarray],
+    integer: bool,
+    *,
+    shocks: np.ndarray | None = None,
+) -> Inputs:
+    """Arrays for the engine from per-replication parameter ``values`` (each shape (R,)).
+
+    ``shocks`` (W, R) are the innovations of the hazard's walk after the record
+    (:func:`sim.engine.continuation.walk_shocks`); None sets them to zero (expected-value
+    runs: the walk's median path)."""
     count = (lambda x: np.rint(x).astype(np.int64)) if integer else (lambda x: x)
     names = scenario.family_names
     fams = [f"families.{n}" for n in names]
@@ -162,7 +173,7 @@ def build_inputs(scenario: Scenario, values: dict[str, np.ndarray], integer: boo
         fair_to_poor=values["storage.fair_to_poor"],
         true_losses=losses / values["losses.detection_share"],
         loss_hazard=scenario.loss_hazard,
-        hazard=schedule(HAZARD, scenario.hazard_schedule),
+        hazard=hazard_series(scenario, values, schedule(HAZARD, scenario.hazard_schedule), shocks),
         committed_share=schedule(COMMITTED, scenario.committed_schedule),
         required=required,
         detection_share=values["losses.detection_share"],

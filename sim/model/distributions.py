@@ -46,6 +46,9 @@ DOMAINS: dict[str, tuple[float, float, bool]] = {
     "share": (0.0, 1.0, True),
     "positive": (0.0, math.inf, False),
     "months": (0.0, 120.0, True),
+    #: a monthly change of a logarithm (a random walk's drift or volatility): beyond +-1 a
+    #: month (a factor e each month) no rate in this model is plausible
+    "log_change": (-1.0, 1.0, True),
 }
 #: Quantiles that must fall inside the domain for a distribution to be accepted.
 TAIL = 0.001

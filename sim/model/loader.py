@@ -22,6 +22,9 @@ from sim.model.params import (
     COMMITTED,
     CONDITIONS,
     HAZARD,
+    HAZARD_DRIFT,
+    HAZARD_FACTOR,
+    HAZARD_VOLATILITY,
     LOSS_MODELS,
     LOSSES,
     ORDERS,
@@ -46,7 +49,7 @@ TOP = (
 )  # fmt: skip
 LOSS_KEYS = (
     "model", "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share",
-    "monthly_cv",
+    "monthly_cv", "fitted_until", "hazard_drift", "hazard_volatility", "hazard_factor",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 #: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
@@ -201,6 +204,24 @@ def _losses(check: Checker, raw: Any) -> dict:
         out["hazard_schedule"] = check.schedule(HAZARD, losses["hazard_per_month"], "share")
     if "committed_share" in losses:
         out["committed_schedule"] = check.schedule(COMMITTED, losses["committed_share"], "share")
+    return out | _continuation(check, losses)
+
+
+def _continuation(check: Checker, losses: dict) -> dict:
+    """After ``fitted_until`` the log hazard walks (``hazard_drift``, ``hazard_volatility``)
+    and ``hazard_factor`` steps multiply it; the rules tying them together are
+    :func:`sim.model.rules.check_scenario`'s."""
+    out: dict = {"fitted_until": None, "hazard_drift": None, "hazard_volatility": None,
+                 "hazard_factor_schedule": ()}  # fmt: skip
+    if "fitted_until" in losses:
+        out["fitted_until"] = check.month("losses.fitted_until", losses["fitted_until"])
+    for field, key in (("hazard_drift", HAZARD_DRIFT), ("hazard_volatility", HAZARD_VOLATILITY)):
+        name = key.split(".", 1)[1]
+        if name in losses:
+            out[field] = check.param(key, losses[name], "log_change")
+    if "hazard_factor" in losses:
+        factors = check.schedule(HAZARD_FACTOR, losses["hazard_factor"], "positive")
+        out["hazard_factor_schedule"] = factors
     return out
 
 

@@ -21,6 +21,11 @@ CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
 LOSSES = "losses.confirmed_per_month"
 HAZARD = "losses.hazard_per_month"
 COMMITTED = "losses.committed_share"
+#: Dated multipliers of the loss hazard after the record (escalation, de-escalation).
+HAZARD_FACTOR = "losses.hazard_factor"
+#: The log hazard's random walk after the last fitted month: drift and volatility per month.
+HAZARD_DRIFT = "losses.hazard_drift"
+HAZARD_VOLATILITY = "losses.hazard_volatility"
 REQUIRED = "demand.required_active"
 #: How the refurbishment priority list is ordered (``refurbishment.order``).
 ORDERS = ("usefulness", "listed")
@@ -238,6 +243,14 @@ class Scenario:
     #: Required active fleet, tanks; empty: no requirement (refurbish at full capacity).
     required_schedule: tuple[Step, ...] = field(default_factory=tuple)
     peace: Peace | None = None
+    #: The last month of the record the hazard schedule is fitted to: after it the hazard
+    #: continues as a random walk of its logarithm (``hazard_drift``, ``hazard_volatility``)
+    #: until a later hazard step replaces it; None: the step schedule holds (no walk).
+    fitted_until: int | None = None
+    hazard_drift: Param | None = None  # log hazard, per month
+    hazard_volatility: Param | None = None  # standard deviation of log hazard, per month
+    #: Multipliers of the hazard from their dates (after ``fitted_until``); none: 1.
+    hazard_factor_schedule: tuple[Step, ...] = field(default_factory=tuple)
     priority_order: str = "listed"  # how ``priority`` was ordered: see :data:`ORDERS`
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
@@ -256,6 +269,23 @@ class Scenario:
     def months(self) -> int:
         """Number of simulated months, start and end included."""
         return self.end - self.start + 1
+
+    @property
+    def walk_months(self) -> range:
+        """Month indices (from the start) where the hazard follows its random walk: after
+        ``fitted_until`` up to the first hazard step dated later (or the horizon's end);
+        empty without ``fitted_until`` or with imposed loss counts."""
+        if self.fitted_until is None or not self.loss_hazard:
+            return range(0)
+        later = [s.month for s in self.hazard_schedule if s.month > self.fitted_until]
+        stop = min([self.end + 1, *later])
+        return range(self.fitted_until + 1 - self.start, max(stop - self.start, 0))
+
+    def continuation_names(self) -> tuple[str, ...]:
+        """Parameters that act only after ``fitted_until`` (the walk and its factors):
+        calibration to a record up to ``fitted_until`` leaves them at their priors."""
+        names = [HAZARD_DRIFT, HAZARD_VOLATILITY] if self.hazard_drift is not None else []
+        return (*names, *(step_name(HAZARD_FACTOR, s) for s in self.hazard_factor_schedule))
 
     @property
     def family_names(self) -> tuple[str, ...]:
@@ -288,6 +318,11 @@ class Scenario:
             out[step_name(HAZARD, step)] = step.value
         for step in self.committed_schedule:
             out[step_name(COMMITTED, step)] = step.value
+        if self.hazard_drift is not None and self.hazard_volatility is not None:
+            out[HAZARD_DRIFT] = self.hazard_drift
+            out[HAZARD_VOLATILITY] = self.hazard_volatility
+        for step in self.hazard_factor_schedule:
+            out[step_name(HAZARD_FACTOR, step)] = step.value
         for step in self.required_schedule:
             out[step_name(REQUIRED, step)] = step.value
         out["refurbishment.lead_time_months"] = self.lead_time_months

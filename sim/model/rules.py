@@ -16,6 +16,9 @@ from sim.model.params import (
     COMMITTED,
     CONDITIONS,
     HAZARD,
+    HAZARD_DRIFT,
+    HAZARD_FACTOR,
+    HAZARD_VOLATILITY,
     LOSS_MODELS,
     LOSSES,
     MAX_MONTHS,
@@ -47,6 +50,7 @@ SCHEDULES = {
     "loss_schedule": (LOSSES, "count"),
     "hazard_schedule": (HAZARD, "share"),
     "committed_schedule": (COMMITTED, "share"),
+    "hazard_factor_schedule": (HAZARD_FACTOR, "positive"),
     "required_schedule": (REQUIRED, "count"),
     "capacity_schedule": (CAPACITY, "count"),
     "production_schedule": (PRODUCTION, "count"),
@@ -145,10 +149,48 @@ def check_scenario(s: Scenario) -> None:
         raise ScenarioError(None, "metrics", s.thresholds, "must be Thresholds")
     if not isinstance(s.description, str):
         raise ScenarioError(None, "description", s.description, "must be a string")
+    _check_continuation(s)
     _check_shares(s)
     _check_total(s)
     if s.posterior is not None:
         _check_posterior(s)
+
+
+def _check_continuation(s: Scenario) -> None:
+    """``fitted_until`` comes with the walk's drift and volatility and with a hazard step to
+    continue from; hazard factors act after it only (the fitted months are the record's)."""
+    walk = (s.hazard_drift, s.hazard_volatility)
+    if s.fitted_until is None:
+        if any(p is not None for p in walk):
+            raise ScenarioError(None, "losses.fitted_until", "(missing)",
+                                "hazard_drift and hazard_volatility continue the hazard after "
+                                "the last fitted month: name it (YYYY-MM)")  # fmt: skip
+        if s.hazard_factor_schedule:
+            raise ScenarioError(None, "losses.fitted_until", "(missing)",
+                                "hazard_factor multiplies the hazard after the last fitted "
+                                "month: name it (YYYY-MM)")  # fmt: skip
+        return
+    _check_month("losses.fitted_until", s.fitted_until)
+    fitted = format_month(s.fitted_until)
+    for key, param, domain in ((HAZARD_DRIFT, s.hazard_drift, "log_change"),
+                               (HAZARD_VOLATILITY, s.hazard_volatility, "log_change")):  # fmt: skip
+        if param is None:
+            raise ScenarioError(None, key, "(missing)",
+                                f"required with losses.fitted_until = {fitted!r}")  # fmt: skip
+        if not isinstance(param, Param) or param.domain != domain:
+            raise ScenarioError(None, key, param, f"must be a {domain} parameter")
+    if s.hazard_volatility.dist.tail_quantiles()[0] < 0:
+        raise ScenarioError(None, HAZARD_VOLATILITY, s.hazard_volatility.describe(),
+                            "a volatility must be >= 0 (0.1%-99.9% range)")  # fmt: skip
+    if s.loss_hazard and not any(step.month <= s.fitted_until for step in s.hazard_schedule):
+        raise ScenarioError(None, HAZARD, format_month(s.hazard_schedule[0].month),
+                            f"needs a step at or before losses.fitted_until ({fitted}) for "
+                            f"the hazard to continue from")  # fmt: skip
+    for step in s.hazard_factor_schedule:
+        if step.month <= s.fitted_until:
+            raise ScenarioError(None, step_name(HAZARD_FACTOR, step), step.value.describe(),
+                                f"must be dated after losses.fitted_until ({fitted}): the "
+                                f"fitted months are the record's")  # fmt: skip
 
 
 def _check_shares(s: Scenario) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sim.model.calendar import format_month
+
 
 def posterior_line(info: dict) -> str:
     """One line on a posterior: rows, distinct sets, effective sample size, what it sets.
@@ -18,6 +20,19 @@ def posterior_line(info: dict) -> str:
     )
 
 
+def walk_line(scenario) -> str:
+    """Where the loss hazard follows its random walk after the record (one line)."""
+    fitted = format_month(scenario.fitted_until)
+    walk = scenario.walk_months
+    if not walk:
+        return f"losses after the record ({fitted}): no month of the horizon walks"
+    first, last = (format_month(scenario.start + t) for t in (walk.start, walk.stop - 1))
+    text = f"losses after the record ({fitted}): the log hazard walks {first}..{last}"
+    if walk.stop < scenario.months:
+        text += f", replaced by the hazard step of {format_month(scenario.start + walk.stop)}"
+    return text
+
+
 def validate_text(scenario, facts: dict, posterior: dict | None) -> str:
     """Every resolved parameter of ``scenario`` with its distribution and cited facts.
 
@@ -32,6 +47,8 @@ def validate_text(scenario, facts: dict, posterior: dict | None) -> str:
         lines.append(f"description: {scenario.description}")
     lines.append(f"families: {', '.join(scenario.family_names)}")
     lines.append(f"priority: {', '.join(f'{f}:{c}' for f, c in scenario.priority)}")
+    if scenario.walk_months or scenario.fitted_until is not None:
+        lines.append(walk_line(scenario))
     drawn = set(posterior["drawn"]) if posterior else set()
     if posterior:
         lines.append(posterior_line(posterior))

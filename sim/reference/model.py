@@ -12,6 +12,9 @@ from sim.model.params import (
     COMMITTED,
     CONDITIONS,
     HAZARD,
+    HAZARD_DRIFT,
+    HAZARD_FACTOR,
+    HAZARD_VOLATILITY,
     LOSSES,
     PRODUCTION,
     REQUIRED,
@@ -76,6 +79,7 @@ class TankModel:
         self.paths = {k: np.zeros(self.T, np.int64)
                       for k in ("active", "storage", "good_fair", "lost")}  # fmt: skip
         self.expected_loss = 0.0  # this month's expected losses (set by ``losses``)
+        self.walked = 0.0  # last month's hazard before factors (the walk continues it)
         self.donor_shortfall = 0  # donor hulls drawn but not found, cumulative
         self.conserved = True
         for proc in (self.front, self.plant, self.production, self.recorder):
@@ -87,6 +91,22 @@ class TankModel:
     def schedule(self, name: str, steps: tuple[Step, ...], t: int) -> float:
         values = [self.v[step_name(name, s)] for s in steps]
         return step_value(steps, values, self.sc.start + t)
+
+    def hazard(self, t: int) -> float:
+        """Month ``t``'s hazard: the step schedule, or after the last fitted month (until a
+        later step replaces it) last month's value times exp(drift + volatility * z), one
+        standard normal z a month; then times the factor of the latest hazard_factor step."""
+        sc, v = self.sc, self.v
+        value = self.schedule(HAZARD, sc.hazard_schedule, t)
+        if t in sc.walk_months:
+            z = self.rng.standard_normal()
+            value = min(self.walked * math.exp(v[HAZARD_DRIFT] + v[HAZARD_VOLATILITY] * z), 1.0)
+        self.walked = value
+        factor = 1.0
+        for step in sc.hazard_factor_schedule:
+            if step.month <= sc.start + t:
+                factor = v[step_name(HAZARD_FACTOR, step)]
+        return min(value * factor, 1.0)
 
     def peace(self, t: int, share_name: str) -> float:
         """Wartime-to-peacetime multiplier of month ``t``: 1 before the peace, then down
@@ -150,7 +170,7 @@ class TankModel:
         vul = [v[f"families.{n}.vulnerability"] for n in self.sc.family_names]
         levels = [int(self.active[f].level) for f in range(self.F)]
         if self.sc.loss_hazard:
-            hazard = self.schedule(HAZARD, self.sc.hazard_schedule, t)
+            hazard = self.hazard(t)
             share = self.schedule(COMMITTED, self.sc.committed_schedule, t)
             committed = [math.floor(n * share + TOLERANCE) for n in levels]
             prob = [min(1.0, vul[f] * (hazard * noise)) for f in range(self.F)]

@@ -16,6 +16,7 @@ from functools import partial
 
 import numpy as np
 
+from sim.engine.continuation import walk_shocks
 from sim.engine.inputs import build_inputs
 from sim.engine.metrics import VARIABLES, headline_metrics, trajectory_series
 from sim.engine.streams import RandomFlows
@@ -99,7 +100,8 @@ def ensemble_chunk(
 ) -> Ensemble:
     """Simulate parameter sets ``first .. first + size - 1`` (a pure function)."""
     chunk_values = {k: v[first : first + size] for k, v in values.items()}
-    inputs = build_inputs(scenario, chunk_values, integer=True)
+    shocks = walk_shocks(scenario, seed=seed, first_rep=first, reps=size)
+    inputs = build_inputs(scenario, chunk_values, integer=True, shocks=shocks)
     trace = simulate(inputs, RandomFlows(seed, first, size), engine)
     series = trajectory_series(trace, inputs)
     probes = series[index[:, 0], index[:, 1], index[:, 2]].T

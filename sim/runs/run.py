@@ -14,6 +14,7 @@ from functools import partial
 
 import numpy as np
 
+from sim.engine.continuation import walk_shocks
 from sim.engine.inputs import Inputs, build_inputs
 from sim.engine.metrics import ACTIVE, ALL, headline_metrics, trajectory_series
 from sim.engine.simulate import Trace
@@ -93,7 +94,8 @@ def simulate_chunk(
     """The trace and inputs of replications ``first .. first + size - 1`` (:func:`run_chunk`'s
     first half)."""
     values = draw_params(scenario, seed=seed, first_rep=first, reps=size, design=design)
-    inputs = build_inputs(scenario, values, integer=True)
+    shocks = walk_shocks(scenario, seed=seed, first_rep=first, reps=size)
+    inputs = build_inputs(scenario, values, integer=True, shocks=shocks)
     return simulate(inputs, RandomFlows(seed, first, size), engine), inputs
 
 
