@@ -12,8 +12,7 @@ range, a missing key is named. Every refusal is a :class:`ManifestError`: one li
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import PurePosixPath
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sim.engine.streams import BLOCK
@@ -173,7 +172,8 @@ def engine_field(data: dict, path) -> str:
         return "numpy"
     engine = execution["engine"]
     if engine not in ENGINES:
-        raise ManifestError(path, "execution.engine", engine, f"must be one of {', '.join(ENGINES)}")
+        raise ManifestError(path, "execution.engine", engine,
+                            f"must be one of {', '.join(ENGINES)}")  # fmt: skip
     return engine
 
 
@@ -191,7 +191,8 @@ def contents_field(data: dict, path) -> list[str] | None:
     if contents is None:
         return None
     if not isinstance(contents, list) or len(contents) > MAX_CONTENTS:
-        shown = type(contents).__name__ if not isinstance(contents, list) else f"{len(contents):,} entries"
+        shown = (f"{len(contents):,} entries" if isinstance(contents, list)
+                 else type(contents).__name__)  # fmt: skip
         raise ManifestError(path, "contents", shown,
                             f"must be a list of at most {MAX_CONTENTS:,} file names")  # fmt: skip
     for name in contents:

@@ -180,7 +180,8 @@ def input_files(scenarios, extra: tuple[str | Path, ...] = ()) -> list[dict]:
     seen, out = set(), []
     entries = [e for s in scenarios for e in scenario_files(s)]
     entries += [{"path": str(p), "resolved": str(Path(p).resolve()),
-                 "sha256": sha256_file(p) if Path(p).is_file() else None} for p in extra]  # fmt: skip
+                 "sha256": sha256_file(p) if Path(p).is_file() else None}
+                for p in extra]  # fmt: skip
     for entry in entries:
         if entry["resolved"] not in seen:
             seen.add(entry["resolved"])
