@@ -114,11 +114,16 @@ def run_data(result: RunResult, facts: dict[str, Fact]) -> RunData:
 
 
 def is_run_folder(folder: Path) -> bool:
-    return all((folder / name).is_file() for name in RUN_FILES)
+    return all(_present(folder / name) for name in RUN_FILES)
 
 
 def is_compare_folder(folder: Path) -> bool:
-    return all((folder / name).is_file() for name in COMPARE_FILES)
+    return all(_present(folder / name) for name in COMPARE_FILES)
+
+
+def _present(path: Path) -> bool:
+    """Whether something is at ``path`` (a pipe or a folder too: reading it says why not)."""
+    return path.exists() or path.is_symlink()
 
 
 def _not_results(folder: Path, why: str) -> NotResultsFolder:
@@ -161,7 +166,7 @@ def read_run(folder: str | Path) -> RunData:
     if not folder.is_dir():
         raise _not_results(folder, "no such folder")
     if not is_run_folder(folder):
-        missing = [n for n in RUN_FILES if not (folder / n).is_file()]
+        missing = [n for n in RUN_FILES if not _present(folder / n)]
         raise _not_results(folder, f"no {', '.join(missing)}")
     reading = folder / "summary.json"
     try:
@@ -171,7 +176,7 @@ def read_run(folder: str | Path) -> RunData:
         reading = folder / "trajectories.csv"
         families, variables, stats = _read_trajectories(reading, start)
         metrics = {}
-        if (folder / METRICS_FILE).is_file():
+        if _present(folder / METRICS_FILE):
             reading = folder / METRICS_FILE
             metrics = _read_metrics(reading, start, summ["reps"])
     except FileProblem as err:
