@@ -150,8 +150,9 @@ def posteriors(draw) -> tuple[str, bytes]:
             for _ in range(n)]  # fmt: skip
     out = io.StringIO()
     csv.writer(out).writerows([header, *rows])
-    meta: dict = {"priors": {c: (PARAMS[c].describe() if c in PARAMS and (clean or draw(st.booleans()))
-                                 else draw(st.text(max_size=5))) for c in header}}  # fmt: skip
+    right = {c: c in PARAMS and (clean or draw(st.booleans())) for c in header}
+    meta: dict = {"priors": {c: PARAMS[c].describe() if right[c] else draw(st.text(max_size=5))
+                             for c in header}}  # fmt: skip
     if draw(st.booleans()):
         meta["rows"] = draw(st.sampled_from([n, n + 1, "3", True, None]))
     if draw(st.booleans()):

@@ -26,6 +26,7 @@ from sim.io.manifests import (
     contents_field,
     engine_field,
     input_files,
+    is_month,
     need,
     read_manifest,
     run_fields,
@@ -33,7 +34,7 @@ from sim.io.manifests import (
     seed_field,
 )
 from sim.model import loader
-from sim.model.calendar import format_month, parse_month
+from sim.model.calendar import format_month
 from sim.model.facts import load_facts
 from sim.model.files import MAX_RESULTS_BYTES, FileProblem, open_regular
 from sim.present.manifest import sha256_file
@@ -171,14 +172,6 @@ def _replay_run(data: dict, path: Path, target: Path, *, force: bool, engine: st
     write_results(result, target, facts, force=force)
 
 
-def _is_month(value) -> bool:
-    try:
-        parse_month(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _replay_compare(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
     from sim.api import runs as api
 
@@ -190,7 +183,7 @@ def _replay_compare(data: dict, path: Path, target: Path, *, force: bool, engine
                 "must be a whole number of replications, at least 2")  # fmt: skip
     seed = seed_field(data, path)
     sampling = sampling_field(data, path, SAMPLINGS)
-    at = need(data, "at", path, lambda v: isinstance(v, list) and all(map(_is_month, v)),
+    at = need(data, "at", path, lambda v: isinstance(v, list) and all(map(is_month, v)),
               "must list the dates compared, each YYYY-MM")  # fmt: skip
     threshold = need(data, "threshold", path,
                      lambda v: v is None or (type(v) in (int, float) and 0 <= v < float("inf")),

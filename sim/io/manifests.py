@@ -70,7 +70,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_month(value: Any) -> bool:
+def is_month(value: Any) -> bool:
+    """Whether ``value`` is a month as ``YYYY-MM``."""
     try:
         parse_month(value)
     except ValueError:
@@ -132,8 +133,8 @@ def run_fields(data: dict, path) -> dict:
         "deterministic": need(data, "deterministic", path, lambda v: isinstance(v, bool),
                               "must be true or false (a JSON boolean, not a string)"),
         "sampling": sampling_field(data, path),
-        "start": need(data, "start", path, _is_month, "must be a month as YYYY-MM"),
-        "end": need(data, "end", path, _is_month, "must be a month as YYYY-MM"),
+        "start": need(data, "start", path, is_month, "must be a month as YYYY-MM"),
+        "end": need(data, "end", path, is_month, "must be a month as YYYY-MM"),
         "engine": engine_field(data, path),
     }  # fmt: skip
     scenario_files = input_files(data, path)
@@ -238,13 +239,13 @@ def figure_fields(data: dict, path) -> dict:
                                 "each must be {author, source, parameters}")  # fmt: skip
     supplies = (data.get("settings") or {}).get("supplies", [])
     if not isinstance(supplies, list) or not all(
-        isinstance(s, dict) and isinstance(s.get("name"), str) and _is_month(s.get("start"))
+        isinstance(s, dict) and isinstance(s.get("name"), str) and is_month(s.get("start"))
         for s in supplies
     ):
         raise ManifestError(path, "settings.supplies", supplies,
                             "each must be {name, start = YYYY-MM}")  # fmt: skip
     rebuild = (data.get("thresholds") or {}).get("rebuild_after")
-    if rebuild is not None and not _is_month(rebuild):
+    if rebuild is not None and not is_month(rebuild):
         raise ManifestError(path, "thresholds.rebuild_after", rebuild, "must be YYYY-MM or null")
     return data
 
