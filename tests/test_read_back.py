@@ -276,3 +276,15 @@ def test_a_sidecar_pointing_a_hypothesis_at_another_ones_rows_is_refused(posteri
     sidecar.write_text(json.dumps(meta | {"hypothesis_rows": swapped}))
     assert_one_line_error(_validate(posterior), f"hypothesis_rows.{second} = [0, 15]: those "
                           "rows are not the ones calibrated under this hypothesis")  # fmt: skip
+
+
+def test_a_pipe_as_targets_file_or_lock_file_is_one_line_not_a_hang(tmp_path):
+    os.mkfifo(tmp_path / "targets.toml")
+    refused = tanksim("calibrate", BASELINE, "--targets", tmp_path / "targets.toml",
+                      "--out", tmp_path / "cal")  # fmt: skip
+    assert_one_line_error(refused, "targets.toml: not a regular file")
+    os.mkfifo(tmp_path / ".out.lock")  # where a writer's lock goes: read without blocking
+    from sim.io.folders import write_folder
+
+    write_folder(tmp_path / "out", lambda folder: (folder / "a.csv").write_text("1"))
+    assert (tmp_path / "out" / "a.csv").is_file()

@@ -219,9 +219,20 @@ def _lock(target: Path) -> None:
     raise OutputBusyError(f"{target}: its lock file {path} keeps reappearing; another writer?")
 
 
+#: The largest lock file read (it holds a pid and a token, about 20 bytes).
+MAX_LOCK_BYTES = 4096
+
+
+def _read_lock(path: Path) -> str:
+    """A lock file's text, through the bounded reader (a pipe there does not block)."""
+    from sim.model.files import read_text
+
+    return read_text(path, MAX_LOCK_BYTES)
+
+
 def _owner(path: Path) -> int | None:
     try:
-        return int(path.read_text().split()[0])
+        return int(_read_lock(path).split()[0])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -229,8 +240,8 @@ def _owner(path: Path) -> int | None:
 def _still_ours(target: Path) -> None:
     path = _lock_path(target)
     try:
-        current = path.read_text()
-    except OSError:
+        current = _read_lock(path)
+    except (OSError, ValueError):
         current = None
     if current != _held.get(path):
         raise OutputBusyError(f"{target}: another process took its lock file {path} while this "
@@ -243,9 +254,9 @@ def _unlock(target: Path) -> None:
     if token is None:
         return
     try:
-        if path.read_text() == token:
+        if _read_lock(path) == token:
             path.unlink()
-    except OSError:
+    except (OSError, ValueError):
         pass
 
 
@@ -253,9 +264,9 @@ def _unlock(target: Path) -> None:
 def _unlock_all() -> None:
     for path, token in list(_held.items()):
         try:
-            if path.read_text() == token:
+            if _read_lock(path) == token:
                 path.unlink()
-        except OSError:
+        except (OSError, ValueError):
             pass
     _held.clear()
 
