@@ -50,9 +50,7 @@ class OutputBusyError(OutputExistsError):
 
 
 def _names(folder: Path, limit: int = 3) -> str:
-    names = sorted(p.name for p in folder.iterdir())
-    shown = ", ".join(names[:limit])
-    return shown + (", ..." if len(names) > limit else "")
+    return _listing((p.name for p in folder.iterdir()), limit)
 
 
 def _files(folder: Path) -> set[str]:
