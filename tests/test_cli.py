@@ -179,7 +179,8 @@ def test_existing_out_folder_is_refused_and_left_untouched(tmp_path):
 def test_force_replaces_existing_out_folder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "manifest.json").write_text('{"tool": "tanksim"}')  # an earlier results folder
+    # an earlier results folder: its manifest lists what tanksim wrote there
+    (out / "manifest.json").write_text('{"tool": "tanksim", "contents": ["manifest.json"]}')
     ok(tanksim("run", BASELINE, *SMALL, "--out", out, "--force"))
     assert {p.name for p in out.iterdir()} == RESULT_FILES
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # staging and old folders removed

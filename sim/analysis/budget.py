@@ -64,3 +64,33 @@ def duration(seconds: float) -> str:
         if seconds >= 2 * size:
             return f"{seconds / size:,.0f} {unit}"
     return f"{seconds:,.0f} seconds"
+
+
+#: Bytes a replication's headline metrics take (a dozen int/float64 values).
+METRIC_BYTES = 12 * 8
+#: Bytes of one month of one replication's total active fleet (int32), what a comparison
+#: keeps of every replication to pair them.
+ACTIVE_PATH_BYTES = 4
+
+
+def series_bytes(scenario) -> int:
+    """Bytes of one replication's whole trajectory (months x variables x families + 1,
+    float64), what a ``--deterministic --reps N`` run keeps per path."""
+    from sim.engine.metrics import VARIABLES
+
+    return scenario.months * len(VARIABLES) * (len(scenario.families) + 1) * 8
+
+
+def check_run_budget(what: str, scenario, reps: int, deterministic: bool) -> float:
+    """:func:`check_budget` for ``tanksim run`` (and ``rerun`` of one): ``reps`` replications
+    of ``scenario``, each holding its metrics, or its whole trajectory when ``deterministic``."""
+    per_rep = series_bytes(scenario) if deterministic else METRIC_BYTES
+    return check_budget(what, reps, scenario.months, reps * per_rep)
+
+
+def check_compare_budget(what: str, scenarios, reps: int) -> float:
+    """:func:`check_budget` for ``tanksim compare`` and ``report`` (and their reruns): ``reps``
+    replications of each scenario, each keeping its active path and metrics."""
+    months = scenarios[0].months
+    per_rep = months * ACTIVE_PATH_BYTES + METRIC_BYTES
+    return check_budget(what, reps * len(scenarios), months, reps * len(scenarios) * per_rep)

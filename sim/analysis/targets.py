@@ -96,10 +96,11 @@ def default_targets_path() -> Path:
 def load_targets(path: Path | None = None, fact_ids: set[str] | None = None) -> list[Target]:
     """Read and check a targets file; every error is a :class:`TargetsError`."""
     path = Path(path or default_targets_path())
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle).get("target", [])
-    except (OSError, tomllib.TOMLDecodeError) as err:
+    from sim.model.files import MAX_SCENARIO_BYTES, FileProblem, read_text
+
+    try:  # bounded, regular files only: a pipe or /dev/zero is one line, not a hang
+        raw = tomllib.loads(read_text(path, MAX_SCENARIO_BYTES)).get("target", [])
+    except (FileProblem, tomllib.TOMLDecodeError) as err:
         raise TargetsError(f"{path}: {err}") from None
     if not raw:
         raise TargetsError(f"{path}: no [[target]] entries")

@@ -159,6 +159,8 @@ class CalibrationRun:
     panels: list
     caption: str
     meta: dict = field(default_factory=dict)
+    #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
+    provenance: dict = field(default_factory=dict)
     evidence: dict | None = None
 
     @property
@@ -232,6 +234,7 @@ def run_calibration(
 
     from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
+    from sim.analysis.targets import default_targets_path
     from sim.api.evidence import (
         calibrate_hypotheses,
         hypothesis_meta,
@@ -248,7 +251,7 @@ def run_calibration(
         with_posterior,
     )
     from sim.model.calendar import format_month
-    from sim.present.manifest import git_revision
+    from sim.present.manifest import git_revision, provenance
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
@@ -320,4 +323,6 @@ def run_calibration(
         rows=rows, distinct=distinct, fit=fit, converged=cal.converged and inside,
         prior_posterior=pp_rows, prior_q=prior_q, posterior_q=post_q, panels=panels,
         caption=sources_caption(sources, full.description), meta=meta, evidence=evidence,
+        provenance=provenance("calibrate", seed, [full],
+                              extra=(Path(targets_file or default_targets_path()),)),
     )  # fmt: skip

@@ -30,6 +30,8 @@ class HindcastRun:
     summary: dict
     caption: str
     meta: dict = field(default_factory=dict)
+    #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
+    provenance: dict = field(default_factory=dict)
 
 
 def run_hindcast(
@@ -60,13 +62,14 @@ def run_hindcast(
     from sim.analysis.calibrate import POSTERIOR_ROWS
     from sim.analysis.calibrate import calibrate as _calibrate
     from sim.analysis.hindcast import score_targets, share_inside, split_targets, target_date
+    from sim.analysis.targets import default_targets_path
     from sim.api.calibration import _check_budget, targets
     from sim.api.evidence import calibrate_hypotheses
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
     from sim.io.calibration_outputs import posterior_predictive, with_posterior
     from sim.model.calendar import format_month, parse_month
-    from sim.present.manifest import git_revision, scenario_files
+    from sim.present.manifest import git_revision, provenance, scenario_files
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
@@ -123,5 +126,6 @@ def run_hindcast(
     return HindcastRun(
         source=Path(scenario), name=full.name, until=cut, fitted=tuple(t.id for t in before),
         rows=scored, summary=summary, caption=sources_caption(sources, full.description),
-        meta=meta,
+        meta=meta, provenance=provenance("hindcast", seed, [replace(full, posterior=None)],
+                                         extra=(Path(targets_file or default_targets_path()),)),
     )  # fmt: skip

@@ -1,67 +1,71 @@
-"""Rerun a run from its manifest.json and say whether the outputs are the same.
+"""Rerun a results folder from its manifest.json and say whether the outputs are the same.
 
-:func:`read_manifest` checks that a manifest is tanksim's and that the scenario files it
-names still have the recorded SHA-256 (:class:`ManifestError` names the first that does
-not); :func:`rerun` runs the scenario again with the recorded seed, replications, chunk,
-sampling, deterministic flag, horizon and engine (:func:`recorded_engine`) and writes a
-results folder; :func:`compare_folders` lists which output files differ byte for byte.
+A manifest is input: :func:`sim.io.manifests.read_manifest` reads it through the bounded
+reader and checks every field a replay uses (a string is not a flag, ``reps`` is a whole
+number, a missing key is named), and the scenario files it names must still have the
+recorded SHA-256 (:class:`ManifestError` names the first that does not). :func:`rerun`
+replays the command that wrote the folder (``run``, deterministic or not, ``compare`` or
+``report``) with the recorded seed, replications, chunk, sampling, horizon and engine,
+under the same replication and memory budget as that command, into a new folder (never the
+original, nor one holding it or inside it); :func:`compare_folders` then compares every file
+the original's manifest lists, byte for byte: one missing on either side is a difference.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from sim.io.output import write_results
+from sim.analysis.budget import check_compare_budget, check_run_budget
+from sim.io.folders import OutputExistsError, check_target
+from sim.io.manifests import (
+    MEAN_PATH,
+    REPLAYED,
+    ManifestError,
+    command_field,
+    contents_field,
+    engine_field,
+    input_files,
+    is_month,
+    need,
+    read_manifest,
+    run_fields,
+    sampling_field,
+    seed_field,
+)
 from sim.model import loader
 from sim.model.calendar import format_month
 from sim.model.facts import load_facts
-from sim.model.loader import ScenarioError
-from sim.present.manifest import TOOL, sha256_file
-from sim.runs.engines import ENGINES, resolve
-from sim.runs.run import run_scenario
+from sim.model.files import MAX_RESULTS_BYTES, FileProblem, open_regular
+from sim.present.manifest import sha256_file
+from sim.runs.designs import SAMPLINGS
+from sim.runs.engines import resolve
 
-#: Files that record when and how a run was made, not what it computed.
+__all__ = ["ManifestError", "Rerun", "compare_folders", "read_manifest", "rerun"]
+
+#: Files that record when and how a folder was made, not what it computed.
 RECORDS = ("manifest.json",)
-
-
-class ManifestError(ScenarioError):
-    """A manifest that cannot be rerun: ``file: key = value: why`` on one line."""
+#: Bytes compared at a time.
+BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
 class Rerun:
-    """A rerun's new folder, the original folder beside the manifest (None if gone), the
-    output files compared and those that differ (relative names)."""
+    """A rerun's new folder, the original folder beside the manifest (None if it holds no
+    outputs), the files compared (relative names), those that differ, those missing from
+    the rerun and those the original's manifest lists but the original no longer holds."""
 
     folder: Path
     original: Path | None
     compared: tuple[str, ...]
     differ: tuple[str, ...]
     missing: tuple[str, ...]
+    lost: tuple[str, ...] = ()
 
     @property
     def identical(self) -> bool:
-        return self.original is not None and not self.differ and not self.missing
-
-
-def read_manifest(path: str | Path) -> dict:
-    """A run's manifest.json, checked to be tanksim's and to name its scenario files."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except OSError as err:
-        raise ManifestError(path, "(file)", str(path), err.strerror or str(err)) from None
-    except ValueError as err:
-        raise ManifestError(path, "(syntax)", str(path), f"not JSON: {err}") from None
-    if not isinstance(data, dict) or data.get("tool") != TOOL:
-        raise ManifestError(path, "tool", data.get("tool") if isinstance(data, dict) else None,
-                            'not a tanksim manifest (needs "tool": "tanksim")')  # fmt: skip
-    if data.get("command", "run") != "run" or not data.get("scenario_files"):
-        why = "only a tanksim run's manifest (with scenario_files) can be rerun"
-        raise ManifestError(path, "command", data.get("command"), why)
-    return data
+        return (self.original is not None and not self.differ and not self.missing
+                and not self.lost)  # fmt: skip
 
 
 def _locate(entry: dict, manifest_path: Path, cwd: str | None) -> Path:
@@ -72,86 +76,179 @@ def _locate(entry: dict, manifest_path: Path, cwd: str | None) -> Path:
     raise ManifestError(manifest_path, "scenario_files", entry["path"], "no such file now")
 
 
-def recorded_engine(data: dict, manifest_path: str | Path) -> str:
-    """The engine a manifest's run used (``execution.engine``); ``numpy`` for a manifest
-    written before the engine was recorded, when numpy was the only one."""
-    execution = data.get("execution")
-    engine = execution.get("engine") if isinstance(execution, dict) else None
-    if engine is None:
-        return "numpy"
-    if engine not in ENGINES:
-        raise ManifestError(manifest_path, "execution.engine", engine,
-                            f"must be one of {', '.join(ENGINES)}")  # fmt: skip
-    return engine
+def _cwd(data: dict, path: Path) -> str | None:
+    return need(data, "cwd", path, lambda v: v is None or isinstance(v, str),
+                "must be the folder the command ran in", default=None)  # fmt: skip
 
 
 def changed_files(data: dict, manifest_path: Path) -> list[tuple[Path, str, str]]:
-    """(file, SHA-256 recorded, SHA-256 now) for each recorded scenario file that changed."""
-    changed = []
-    for entry in data["scenario_files"]:
-        found = _locate(entry, manifest_path, data.get("cwd"))
+    """(file, SHA-256 recorded, SHA-256 now) for each recorded input file that changed."""
+    changed, cwd = [], _cwd(data, manifest_path)
+    for entry in input_files(data, manifest_path):
+        if entry["sha256"] is None:  # a scenario built in code: no file to check
+            continue
+        found = _locate(entry, manifest_path, cwd)
         now = sha256_file(found)
         if now != entry["sha256"]:
             changed.append((found, entry["sha256"], now))
     return changed
 
 
+def _file_of(data: dict, path: Path, given: str) -> Path:
+    """The input file recorded with the path ``given``, where it is now."""
+    for entry in input_files(data, path):
+        if entry["path"] == given:
+            return _locate(entry, path, _cwd(data, path))
+    raise ManifestError(path, "scenario_files", given, "not among the recorded input files")
+
+
+def _refuse_original(target: Path, original: Path) -> None:
+    """The rerun compares against ``original``: writing there (or into a folder holding it,
+    or inside it) would replace or change what it is compared with."""
+    resolved = target.resolve()
+    if resolved == original or original in resolved.parents or resolved in original.parents:
+        raise OutputExistsError(f"{target}: is (or holds, or lies inside) the folder the rerun "
+                                f"compares against ({original}); name another --out")  # fmt: skip
+
+
 def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bool = False,
           allow_changed: bool = False, engine: str | None = None) -> Rerun:  # fmt: skip
-    """Run a manifest's scenario again as recorded and compare outputs with the original.
+    """Replay the command a manifest records and compare its outputs with the original.
 
     ``out`` defaults to ``<original folder>-rerun`` beside it. ``engine`` (``numpy`` or
-    ``compiled``) overrides the recorded one (:func:`recorded_engine`); the engines give the
-    same numbers. Raises :class:`ManifestError` when a scenario file changed (unless
-    ``allow_changed``) or the manifest is not a run's,
-    :class:`~sim.runs.engines.EngineUnavailable` when the engine needs numba and it is not
-    installed, and :class:`~sim.io.folders.OutputExistsError` for a target ``--force`` may
-    not replace.
+    ``compiled``) overrides the recorded one; the engines give the same numbers. Raises
+    :class:`ManifestError` for a manifest that is not a regular JSON file of bounded size,
+    not tanksim's, not of a replayed command, with a missing or invalid field, or whose
+    scenario file changed (unless ``allow_changed``);
+    :class:`~sim.analysis.budget.BudgetError` for replications or memory beyond the caps of
+    the command replayed; :class:`~sim.runs.engines.EngineUnavailable` when the engine needs
+    numba and it is not installed; :class:`~sim.io.folders.OutputExistsError` for the
+    original folder as target, or one ``--force`` may not replace. Nothing runs before
+    every check has passed.
     """
     manifest_path = Path(manifest_path)
     data = read_manifest(manifest_path)
-    engine = resolve(engine if engine is not None else recorded_engine(data, manifest_path))
+    command = command_field(data, manifest_path)
+    if command not in REPLAYED:
+        raise ManifestError(manifest_path, "command", command,
+                            f"only the folders of {', '.join(REPLAYED)} can be rerun")  # fmt: skip
+    written = contents_field(data, manifest_path)
+    original = manifest_path.resolve().parent
+    target = Path(out) if out is not None else original.with_name(original.name + "-rerun")
+    _refuse_original(target, original)
+    engine = resolve(engine if engine is not None else engine_field(data, manifest_path))
     changed = changed_files(data, manifest_path)
     if changed and not allow_changed:
         file, then, now = changed[0]
         raise ManifestError(file, "sha256", now, f"changed since the run (the manifest has "
                             f"{then}); use --allow-changed to rerun with it as it is")  # fmt: skip
-    scenario_file = _locate(data["scenario_files"][len(data["files"]) - 1], manifest_path,
-                            data.get("cwd"))  # fmt: skip
-    scenario = loader.load_scenario(scenario_file, fact_ids=set(load_facts()))
-    if (data["start"], data["end"]) != (format_month(scenario.start), format_month(scenario.end)):
-        scenario = loader.load_scenario(scenario_file, fact_ids=set(load_facts()),
-                                        start=data["start"], end=data["end"])  # fmt: skip
-    original = manifest_path.resolve().parent
-    target = Path(out) if out is not None else original.with_name(original.name + "-rerun")
+    replay = {"run": _replay_run, "compare": _replay_compare, "report": _replay_report}[command]
+    replay(data, manifest_path, target, force=force, engine=engine)
+    return compare_folders(target, original, written)
+
+
+def _replay_run(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
+    from sim.io.output import write_results
+    from sim.runs.run import run_scenario
+
+    fields = run_fields(data, path)
+    entry = fields["scenario_files"][len(fields["files"]) - 1]
+    scenario_file = _locate(entry, path, _cwd(data, path))
+    facts = load_facts()
+    scenario = loader.load_scenario(scenario_file, fact_ids=set(facts))
+    if (fields["start"], fields["end"]) != (format_month(scenario.start),
+                                            format_month(scenario.end)):  # fmt: skip
+        scenario = loader.load_scenario(scenario_file, fact_ids=set(facts),
+                                        start=fields["start"], end=fields["end"])  # fmt: skip
+    mean_path = fields["sampling"] == MEAN_PATH
+    check_run_budget(f"{path}: reps = {fields['reps']:,}", scenario, fields["reps"],
+                     fields["deterministic"])  # fmt: skip
+    check_target(target, force)
     result = run_scenario(
-        scenario, reps=int(data["reps"]), seed=int(data["seed"]),
-        deterministic=bool(data["deterministic"]), chunk=int(data["chunk"]),
-        sampling=data.get("sampling", "random"), engine=engine,
+        scenario, reps=None if mean_path else fields["reps"], seed=fields["seed"],
+        deterministic=fields["deterministic"], chunk=fields["chunk"],
+        sampling="random" if mean_path else fields["sampling"], engine=engine,
     )  # fmt: skip
-    write_results(result, target, load_facts(), force=force)
-    return compare_folders(target, original)
+    write_results(result, target, facts, force=force)
 
 
-def _contents(folder: Path) -> set[str] | None:
+def _replay_compare(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
+    from sim.api import runs as api
+
+    entries = need(data, "scenarios", path,
+                   lambda v: isinstance(v, list) and len(v) >= 2 and all(
+                       isinstance(e, dict) and isinstance(e.get("file"), str) for e in v),
+                   "must list at least two scenarios as {name, file}")  # fmt: skip
+    reps = need(data, "reps", path, lambda v: type(v) is int and v >= 2,
+                "must be a whole number of replications, at least 2")  # fmt: skip
+    seed = seed_field(data, path)
+    sampling = sampling_field(data, path, SAMPLINGS)
+    at = need(data, "at", path, lambda v: isinstance(v, list) and all(map(is_month, v)),
+              "must list the dates compared, each YYYY-MM")  # fmt: skip
+    threshold = need(data, "threshold", path,
+                     lambda v: v is None or (type(v) in (int, float) and 0 <= v < float("inf")),
+                     "must be a number of tanks, at least 0, or null")  # fmt: skip
+    facts = load_facts()
+    loaded = [loader.load_scenario(_file_of(data, path, e["file"]), fact_ids=set(facts))
+              for e in entries]  # fmt: skip
+    check_compare_budget(f"{path}: reps = {reps:,} x {len(loaded)} scenarios", loaded, reps)
+    check_target(target, force)
+    results = [api.run(s, reps=reps, seed=seed, keep_paths=True, sampling=sampling,
+                       engine=engine) for s in loaded]  # fmt: skip
+    comparison = api.compare(results, at=at or None, threshold=threshold)
+    api.save_comparison(results, comparison, target, force=force)
+
+
+def _replay_report(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
+    from sim.api import runs as api
+
+    sources = need(data, "sources", path,
+                   lambda v: isinstance(v, list) and v and all(
+                       isinstance(e, dict) and e.get("kind") in ("scenario", "results", "memory")
+                       for e in v),
+                   "must list the report's sources as {name, kind, path}")  # fmt: skip
+    for entry in sources:
+        if entry["kind"] != "scenario" or not isinstance(entry.get("path"), str):
+            raise ManifestError(path, "sources", entry, "a report that read a results folder "
+                                "or a run made in Python cannot be replayed; rerun that run's "
+                                "manifest instead")  # fmt: skip
+    reps = need(data, "reps", path, lambda v: type(v) is int and v >= 2,
+                "must be a whole number of replications, at least 2")  # fmt: skip
+    seed = seed_field(data, path)
+    facts = load_facts()
+    files = [_file_of(data, path, e["path"]) for e in sources]
+    loaded = [loader.load_scenario(f, fact_ids=set(facts)) for f in files]
+    check_compare_budget(f"{path}: reps = {reps:,} x {len(loaded)} scenarios", loaded, reps)
+    api.report(files, target, reps=reps, seed=seed, force=force, engine=engine)
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two regular files hold the same bytes (anything else: not the same)."""
     try:
-        written = json.loads((folder / "manifest.json").read_text()).get("contents")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return set(written) if isinstance(written, list) else None
+        with open_regular(a, MAX_RESULTS_BYTES) as one, open_regular(b, MAX_RESULTS_BYTES) as two:
+            while True:
+                x, y = one.read(BLOCK_BYTES), two.read(BLOCK_BYTES)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except FileProblem:
+        return False
 
 
-def compare_folders(new: Path, original: Path) -> Rerun:
-    """Compare every file the run wrote into ``original`` (its manifest's ``contents``;
-    manifest.json aside) with the same file in ``new``, byte for byte."""
-    names = sorted(p.relative_to(original).as_posix() for p in original.rglob("*")
-                   if p.is_file() and p.name not in RECORDS)  # fmt: skip
-    written = _contents(original)
-    if written is not None:  # only what the run wrote, not figures redrawn later
-        names = [n for n in names if n in written]
+def compare_folders(new: Path, original: Path, written: list[str] | None = None) -> Rerun:
+    """Compare every file the original's manifest lists (``written``, its ``contents``;
+    manifest.json files aside) with the same file in ``new``, byte for byte; without the
+    list, every file the original holds. A listed file the original lacks is ``lost``."""
+    if written is None:
+        names = sorted(p.relative_to(original).as_posix() for p in original.rglob("*")
+                       if p.is_file() and p.name not in RECORDS)  # fmt: skip
+    else:
+        names = sorted(n for n in written if PurePosixPath(n).name not in RECORDS)
     if not names:
         return Rerun(new, None, (), (), ())
-    missing = tuple(n for n in names if not (new / n).is_file())
-    differ = tuple(n for n in names if n not in missing
-                   and (new / n).read_bytes() != (original / n).read_bytes())  # fmt: skip
-    return Rerun(new, original, tuple(names), differ, missing)
+    lost = tuple(n for n in names if not (original / n).is_file())
+    missing = tuple(n for n in names if n not in lost and not (new / n).is_file())
+    differ = tuple(n for n in names if n not in lost and n not in missing
+                   and not _same(new / n, original / n))  # fmt: skip
+    return Rerun(new, original, tuple(names), differ, missing, lost)

@@ -231,8 +231,11 @@ def save_comparison(
 ) -> Path:
     """Write a comparison folder: compare.json (``comparison``, from :func:`compare`),
     compare.csv and compare.png; refuses an existing one unless ``force``."""
+    from sim.present.manifest import compare_manifest
+
     figure = compare_figure(compare_data(list(results), comparison["threshold"]))
-    return write_comparison(Path(folder), comparison, figure, force=force)
+    return write_comparison(Path(folder), comparison, figure, force=force,
+                            manifest=compare_manifest(list(results), comparison))  # fmt: skip
 
 
 def headline_table(runs: Sequence[RunResult | dict]) -> str:
@@ -271,20 +274,30 @@ def report(
     -------
     The report folder's path.
     """
+    from sim.analysis.budget import check_compare_budget
+    from sim.present.manifest import provenance
+
     target = Path(out)
     check_target(target, force)
     known = load_facts()
     loaded: list[RunResult | RunData | Scenario] = []
+    given = []
     for src in sources:
         if isinstance(src, RunResult | Scenario):
             loaded.append(src)
+            given.append({"kind": "memory", "path": None})
         elif Path(src).is_dir():
             loaded.append(read_run(src))
+            given.append({"kind": "results", "path": str(src)})
         else:
             loaded.append(load_scenario(src, facts=known))
+            given.append({"kind": "scenario", "path": str(src)})
     names = [x.name if isinstance(x, RunData | Scenario) else x.scenario.name for x in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"two scenarios share a name: {', '.join(names)}")
+    to_run = [x for x in loaded if isinstance(x, Scenario)]
+    if to_run:
+        check_compare_budget(f"--reps {reps:,} x {len(to_run)} scenarios", to_run, reps)
     runs = [
         run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine)
         if isinstance(x, Scenario) else x
@@ -292,7 +305,14 @@ def report(
     ]
     data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
     comparison, notes = paired_comparison(runs, summaries={d.name: d.summary for d in data})
-    return write_report(target, data, known, comparison=comparison, notes=notes, force=force)
+    record = provenance("report", seed, [r.scenario for r in runs if isinstance(r, RunResult)],
+                        extra=tuple(Path(g["path"]) / "manifest.json" for g in given
+                                    if g["kind"] == "results"))  # fmt: skip
+    engines = {(r.execution or {}).get("engine") for r in runs if isinstance(r, RunResult)}
+    record |= {"sources": [{"name": n, **g} for n, g in zip(names, given)], "reps": reps,
+               "execution": {"engine": engines.pop() if len(engines) == 1 else None}}  # fmt: skip
+    return write_report(target, data, known, comparison=comparison, notes=notes, force=force,
+                        provenance=record)  # fmt: skip
 
 
 def paired_comparison(

@@ -23,11 +23,13 @@ from sim.cli.options import ENGINES
 def rerun_command(manifest, out, force, allow_changed, engine) -> None:
     """Rerun the run MANIFEST describes and say whether its files come out identical.
 
-    MANIFEST is a run's manifest.json: the same scenario files, seed, replications, chunk,
-    sampling, horizon and engine; the outputs are compared with the original's byte for
-    byte.
+    MANIFEST is the manifest.json of a run (deterministic or not), a comparison or a report:
+    the same scenario files, seed, replications, chunk, sampling, horizon and engine, under
+    the same limits as the command it replays; every file the manifest lists is compared
+    with the original's byte for byte. The rerun never writes into the original folder.
 
-    Exit 0 when every output file is identical, 1 when some differ or are missing.
+    Exit 0 when every file is identical, 1 when some differ or are missing on either side,
+    2 for a manifest that cannot be replayed (one line naming the file, key and value).
     """
     from sim.api.rerun import rerun  # imports matplotlib: only when the command runs
     from sim.runs.engines import EngineError
@@ -48,4 +50,6 @@ def rerun_command(manifest, out, force, allow_changed, engine) -> None:
         click.echo(f"differ: {', '.join(done.differ)}")
     if done.missing:
         click.echo(f"missing from the rerun: {', '.join(done.missing)}")
+    if done.lost:
+        click.echo(f"missing from the original (its manifest lists them): {', '.join(done.lost)}")
     sys.exit(1)

@@ -38,26 +38,6 @@ def _targets(names: list[str], out: str | None) -> list[Path]:
     return [Path(out) / n for n in names]
 
 
-#: Bytes a replication's headline metrics take (a dozen int/float64 values).
-METRIC_BYTES = 12 * 8
-
-
-def _budget(what: str, replications: int, scenario, nbytes: float) -> None:
-    """Refuse (one line, exit 2) a command whose replications or memory (bytes held at once)
-    pass the caps of :mod:`sim.analysis.budget`, with its estimate in the message."""
-    from sim.analysis.budget import check_budget
-
-    check_budget(what, replications, scenario.months, nbytes)
-
-
-def _series_bytes(scenario) -> int:
-    """Bytes of one replication's whole trajectory (months x variables x families + 1, float64),
-    what a ``--deterministic --reps N`` run keeps per path."""
-    from sim.engine.metrics import VARIABLES
-
-    return scenario.months * len(VARIABLES) * (len(scenario.families) + 1) * 8
-
-
 def _sobol_note(sampling: str, reps: int, quiet: bool) -> None:
     """Say so when Sobol' points are cut short of a power of two."""
     if sampling == "sobol" and sobol_points_used(reps) != reps and not quiet:
@@ -98,9 +78,10 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
         reps = DEFAULT_REPS
     _sobol_note(sampling, reps or 1, as_json or deterministic)
     loaded, facts = _load(scenarios, start, end)
+    from sim.analysis.budget import check_run_budget
+
     for scenario in loaded:
-        per_rep = _series_bytes(scenario) if deterministic else METRIC_BYTES
-        _budget(f"--reps {reps or 1:,}", reps or 1, scenario, (reps or 1) * per_rep)
+        check_run_budget(f"--reps {reps or 1:,}", scenario, reps or 1, deterministic)
     from sim import api
     from sim.present.tables import headline_table
 
@@ -151,9 +132,9 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
     _sobol_note(sampling, reps, as_json)
     at = [month(d, "--at") for d in dates]
     loaded, _ = _load(scenarios)
-    per_rep = loaded[0].months * 4 + METRIC_BYTES  # its active path (int32) and metrics
-    _budget(f"--reps {reps:,} x {len(loaded)} scenarios", reps * len(loaded), loaded[0],
-            reps * len(loaded) * per_rep)
+    from sim.analysis.budget import check_compare_budget
+
+    check_compare_budget(f"--reps {reps:,} x {len(loaded)} scenarios", loaded, reps)
     from sim import api
     from sim.model.calendar import format_month
     from sim.present.tables import compare_table
@@ -207,8 +188,10 @@ def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed
     last = month(until, "--until")
     (loaded,), _ = _load((scenario,))
     # one rate at a time: each replication's active path (float64) and metrics
-    _budget(f"--reps {reps:,} x --grid {grid:,}", reps * grid, loaded,
-            reps * (loaded.months * 8 + METRIC_BYTES))
+    from sim.analysis.budget import METRIC_BYTES, check_budget
+
+    check_budget(f"--reps {reps:,} x --grid {grid:,}", reps * grid, loaded.months,
+                 reps * (loaded.months * 8 + METRIC_BYTES))
     from sim import api
     from sim.present.tables import supply_text
 

@@ -5,7 +5,6 @@ its CSV rows and its figure."""
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.figures.compare import comparison_chart
-from sim.io.report import _not_results, is_compare_folder, month_dates
+from sim.io.report import NotResultsFolder, _not_results, is_compare_folder, month_dates
 from sim.model.calendar import parse_month
 from sim.runs.reduce import QUANTILES
 from sim.runs.reduce import STAT_NAMES as STATS
@@ -95,26 +94,62 @@ def read_compare(folder: str | Path) -> CompareData:
                    "redrawn; tanksim report writes one")  # fmt: skip
             raise _not_results(folder, why)
         raise _not_results(folder, "no compare.json")
+    from sim.io.manifests import ManifestError, need, seed_field
+    from sim.model.files import MAX_MANIFEST_BYTES, FileProblem, read_json
+
+    reading = folder / "compare.json"
     try:
-        meta = json.loads((folder / "compare.json").read_text())
-        with (folder / "paired_difference.csv").open(newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        dates = list(dict.fromkeys(r["date"] for r in rows))
-        series: dict[str, dict[str, list]] = {"active": {}, "active_gain": {}}
-        for r in rows:
-            values = [float(r[s]) for s in STATS]
-            series[r["quantity"]].setdefault(r["scenario"], []).append(values)
-        return CompareData(
-            reference=meta["reference"],
-            start=parse_month(dates[0]),
-            reps=int(meta["reps"]),
-            seed=int(meta["seed"]),
-            threshold=meta.get("threshold"),
-            gains={k: np.array(v) for k, v in series["active_gain"].items()},
-            active={k: np.array(v) for k, v in series["active"].items()},
-        )
-    except (KeyError, ValueError, IndexError, json.JSONDecodeError) as err:
-        raise _not_results(folder, f"unreadable: {err}") from None
+        meta = read_json(reading, MAX_MANIFEST_BYTES)
+        if not isinstance(meta, dict):
+            raise ManifestError(reading, "(file)", type(meta).__name__, "not a JSON object")
+        reference = need(meta, "reference", reading, lambda v: isinstance(v, str),
+                         "must be the reference scenario's name")  # fmt: skip
+        reps = need(meta, "reps", reading, lambda v: type(v) is int and v >= 1,
+                    "must be a whole number of replications")  # fmt: skip
+        seed = seed_field(meta, reading)
+        threshold = need(meta, "threshold", reading,
+                         lambda v: v is None or (type(v) in (int, float) and np.isfinite(v)),
+                         "must be a number of tanks or null", default=None)  # fmt: skip
+        reading = folder / "paired_difference.csv"
+        series = _paired_series(reading, reference)
+    except FileProblem as err:
+        raise NotResultsFolder(f"{reading}: {err}") from None
+    except (KeyError, ValueError, IndexError) as err:
+        if type(err) not in (KeyError, ValueError, IndexError):
+            raise  # a ManifestError: one line naming the file, key and value
+        raise NotResultsFolder(f"{reading}: unreadable ({err})") from None
+    start, active, gains = series
+    return CompareData(reference=reference, start=start, reps=reps, seed=seed,
+                       threshold=threshold, gains=gains, active=active)  # fmt: skip
+
+
+def _paired_series(path: Path, reference: str):
+    """(first month, active, gains) from paired_difference.csv, every row checked."""
+    from sim.model.files import MAX_RESULTS_BYTES, read_text
+
+    rows = list(csv.reader(read_text(path, MAX_RESULTS_BYTES).splitlines()))
+    if not rows or tuple(rows[0]) != PAIRED_COLUMNS:
+        raise ValueError(f"header must be {','.join(PAIRED_COLUMNS)}")
+    series: dict[str, dict[str, list]] = {"active": {}, "active_gain": {}}
+    dates: dict[str, list[int]] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(PAIRED_COLUMNS) or row[3] not in series:
+            raise ValueError(f"line {line}: needs {len(PAIRED_COLUMNS)} cells and a quantity "
+                             "of active or active_gain")  # fmt: skip
+        values = [float(x) for x in row[4:]]
+        if not np.isfinite(values).all():
+            raise ValueError(f"line {line}: a value is not a finite number")
+        series[row[3]].setdefault(row[1], []).append(values)
+        dates.setdefault(f"{row[3]}:{row[1]}", []).append(parse_month(row[0]))
+    months = list(dates.values())
+    if not months or reference not in series["active"]:
+        raise ValueError(f"no active rows for the reference {reference!r}")
+    first = months[0][0]
+    if any(m != list(range(first, first + len(months[0]))) for m in months):
+        raise ValueError("every series needs the same consecutive months")
+    active = {k: np.array(v) for k, v in series["active"].items()}
+    gains = {k: np.array(v) for k, v in series["active_gain"].items()}
+    return first, active, gains
 
 
 def compare_figure(data: CompareData, caption: str = "", *, axes=None) -> Figure:

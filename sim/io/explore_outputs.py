@@ -34,11 +34,13 @@ TAIL = "every input and its source: manifest.json."
 
 def manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampling: str,
              n: int, options: dict, seconds: float) -> dict:  # fmt: skip
-    """manifest.json: what reproduces the command's output (seed, sampling, ``n``
-    replications or samples, ``options``) and each parameter's distribution and sources."""
+    """manifest.json: the keys every manifest carries (command line, seed, every input with
+    its SHA-256, versions: :func:`sim.present.manifest.provenance`), what reproduces the
+    command's output (sampling, ``n`` replications or samples, ``options``) and each
+    parameter's distribution and sources."""
     import scipy
 
-    from sim.present.manifest import git_revision
+    from sim.present.manifest import git_revision, provenance
 
     params = {
         name: {
@@ -48,7 +50,7 @@ def manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampli
         }
         for name, p in scenario.params().items()
     }  # fmt: skip
-    return {
+    return provenance(command, seed, [scenario]) | {
         "command": command, "scenario": scenario.name, "files": list(scenario.files),
         "start": format_month(scenario.start), "end": format_month(scenario.end),
         "seed": seed, "seed_sequence_entropy": seed, "sampling": sampling, "n": n,

@@ -4,8 +4,10 @@ write that puts it in place.
 A folder is written beside its target under a hidden staging name and renamed into place
 when complete, so a reader never sees half of one. ``--force`` replaces only an empty folder
 or a **tanksim results folder**: one whose ``manifest.json`` carries ``"tool": "tanksim"``
-(stamped by :func:`write_folder` on every folder it writes, with the list of files it wrote)
-and holds nothing else. Anything else is refused with one line naming what is there. A lock
+and ``contents``, the list of files tanksim wrote (stamped by :func:`write_folder` on every
+folder it writes), and holds nothing else. Anything else (a user's file added, a manifest
+without ``contents``, as an older one or a run copied out of a report, a manifest that is
+not a regular file or not tanksim's) is refused with one line naming what is there. A lock
 file ``.<name>.lock`` beside the target, created exclusively and holding the writer's pid,
 keeps two writers off one target while one writes, is checked again just before the rename,
 removed at the end, and counts as stale once its pid is gone. And what was at the target
@@ -22,13 +24,14 @@ import os
 import re
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 #: The marker that makes a manifest.json a tanksim one.
 TOOL = "tanksim"
 MANIFEST = "manifest.json"
-#: Figures ``tanksim plot`` redraws into a results folder after it was written.
-REDRAWN = re.compile(r"(fan_chart|storage|months|compare)\.(png|pdf|svg)")
+#: Figures ``tanksim plot`` redraws into a results folder (or a report's run or comparison
+#: folder) after it was written.
+REDRAWN = re.compile(r"(runs/[^/]+/)?(fan_chart|storage|months|compare)\.(png|pdf|svg)")
 #: Trees no results folder may be written into.
 SYSTEM_TREES = (Path("/proc"), Path("/sys"))
 
@@ -47,9 +50,7 @@ class OutputBusyError(OutputExistsError):
 
 
 def _names(folder: Path, limit: int = 3) -> str:
-    names = sorted(p.name for p in folder.iterdir())
-    shown = ", ".join(names[:limit])
-    return shown + (", ..." if len(names) > limit else "")
+    return _listing((p.name for p in folder.iterdir()), limit)
 
 
 def _files(folder: Path) -> set[str]:
@@ -57,20 +58,32 @@ def _files(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
 
 
+def _entries(folder: Path) -> set[str]:
+    """Every file and folder below ``folder`` (relative, ``/`` separators)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
 def tanksim_manifest(folder: Path) -> dict | None:
-    """The folder's manifest.json if tanksim wrote it (marker, or a pre-marker manifest with
-    ``tanksim_version``), else None."""
+    """The folder's manifest.json if tanksim wrote it (a regular JSON file of bounded size
+    with ``"tool": "tanksim"``), else None."""
+    from sim.io.manifests import ManifestError, read_manifest
+
     try:
-        data = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
+        return read_manifest(folder / MANIFEST)
+    except ManifestError:
         return None
-    if not isinstance(data, dict):
-        return None
-    return data if data.get("tool") == TOOL or "tanksim_version" in data else None
+
+
+def _listing(names, limit: int = 3) -> str:
+    names = sorted(names)
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 def replace_refusal(folder: Path) -> str | None:
-    """Why ``--force`` may not replace the existing ``folder``, or None if it may."""
+    """Why ``--force`` may not replace the existing ``folder``, or None if it may: only the
+    files its manifest's ``contents`` lists (and figures ``tanksim plot`` redrew) may go."""
+    from sim.io.manifests import ManifestError, contents_field
+
     if not folder.is_dir():
         return "a file, not a results folder; refusing to replace it"
     if not any(folder.iterdir()):
@@ -78,14 +91,19 @@ def replace_refusal(folder: Path) -> str | None:
     manifest = tanksim_manifest(folder)
     if manifest is None:
         return f"not a tanksim results folder (holds {_names(folder)}); refusing to replace it"
-    written = manifest.get("contents")
-    if isinstance(written, list):
-        extra = sorted(n for n in _files(folder) - set(written) - {MANIFEST}
-                       if not REDRAWN.fullmatch(n))  # fmt: skip
-        if extra:
-            shown = ", ".join(extra[:3]) + (", ..." if len(extra) > 3 else "")
-            return (f"holds files tanksim did not write ({shown}); refusing to replace it; "
-                    "move them out first")  # fmt: skip
+    try:
+        written = contents_field(manifest, folder / MANIFEST)
+    except ManifestError as err:
+        return f"its manifest's contents cannot be trusted ({err.message}); refusing to replace it"
+    if written is None:
+        return (f"its manifest lists no contents, so what tanksim wrote there is unknown (holds "
+                f"{_names(folder)}); refusing to replace it; move the folder aside")  # fmt: skip
+    listed = set(written) | {MANIFEST}
+    parents = {p.as_posix() for n in listed for p in PurePosixPath(n).parents}
+    extra = [n for n in _entries(folder) - listed - parents if not REDRAWN.fullmatch(n)]
+    if extra:
+        return (f"holds files tanksim did not write ({_listing(extra)}); refusing to replace "
+                "it; move them out first")  # fmt: skip
     return None
 
 
@@ -199,9 +217,20 @@ def _lock(target: Path) -> None:
     raise OutputBusyError(f"{target}: its lock file {path} keeps reappearing; another writer?")
 
 
+#: The largest lock file read (it holds a pid and a token, about 20 bytes).
+MAX_LOCK_BYTES = 4096
+
+
+def _read_lock(path: Path) -> str:
+    """A lock file's text, through the bounded reader (a pipe there does not block)."""
+    from sim.model.files import read_text
+
+    return read_text(path, MAX_LOCK_BYTES)
+
+
 def _owner(path: Path) -> int | None:
     try:
-        return int(path.read_text().split()[0])
+        return int(_read_lock(path).split()[0])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -209,8 +238,8 @@ def _owner(path: Path) -> int | None:
 def _still_ours(target: Path) -> None:
     path = _lock_path(target)
     try:
-        current = path.read_text()
-    except OSError:
+        current = _read_lock(path)
+    except (OSError, ValueError):
         current = None
     if current != _held.get(path):
         raise OutputBusyError(f"{target}: another process took its lock file {path} while this "
@@ -223,9 +252,9 @@ def _unlock(target: Path) -> None:
     if token is None:
         return
     try:
-        if path.read_text() == token:
+        if _read_lock(path) == token:
             path.unlink()
-    except OSError:
+    except (OSError, ValueError):
         pass
 
 
@@ -233,9 +262,9 @@ def _unlock(target: Path) -> None:
 def _unlock_all() -> None:
     for path, token in list(_held.items()):
         try:
-            if path.read_text() == token:
+            if _read_lock(path) == token:
                 path.unlink()
-        except OSError:
+        except (OSError, ValueError):
             pass
     _held.clear()
 

@@ -29,8 +29,8 @@ def write_hindcast(folder: Path, run: HindcastRun) -> None:
     write_csv(folder / "hindcast.csv", COLUMNS, [[r[c] for c in COLUMNS] for r in run.rows])
     document = run.meta | {"summary": run.summary, "scored": run.rows}
     write_json(folder / "hindcast.json", document)
-    write_json(folder / "manifest.json", run.meta | {"command": "hindcast",
-                                                    "versions": versions()})  # fmt: skip
+    write_json(folder / "manifest.json", run.provenance | run.meta | {
+        "command": "hindcast", "versions": versions()})  # fmt: skip
     cut = format_month(run.until)
     dates = [date(int(r["date"][:4]), int(r["date"][5:7]), 1) for r in run.rows]
     bands = np.array([[r[k] for k in ("p05", "p25", "p50", "p75", "p95")] for r in run.rows])

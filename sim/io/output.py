@@ -75,12 +75,16 @@ def write_results(result, target: Path, facts: dict, *, force: bool = False) -> 
     return write_run(run_data(result, facts), target, facts, force=force)
 
 
-def write_comparison(target: Path, comparison: dict, figure, *, force: bool = False) -> Path:
+def write_comparison(target: Path, comparison: dict, figure, *, force: bool = False,
+                     manifest: dict | None = None) -> Path:  # fmt: skip
     """Write a comparison folder at ``target``, atomically: compare.json (``comparison``, as
-    :func:`sim.analysis.compare.compare_runs` gives it), compare.csv and compare.png
-    (``figure``, a matplotlib Figure)."""
+    :func:`sim.analysis.compare.compare_runs` gives it), compare.csv, compare.png
+    (``figure``, a matplotlib Figure) and manifest.json (``manifest``, see
+    :func:`sim.present.manifest.compare_manifest`)."""
 
     def write(folder: Path) -> None:
+        if manifest is not None:
+            write_json(folder / "manifest.json", manifest)
         write_json(folder / "compare.json", comparison)
         write_csv(folder / "compare.csv", COMPARE_COLUMNS, compare_rows(comparison))
         figure.savefig(folder / "compare.png", dpi=150, bbox_inches="tight")

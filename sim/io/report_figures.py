@@ -175,14 +175,20 @@ def months_rows(data: RunData):
             yield (name, f"{d:%Y-%m}", f"{share:.6g}")
 
 
+#: Metadata that leaves out the clock, by format (PNG records none; matplotlib's names).
+NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
+
+
 def save_figure(figure: Figure, path: Path, *, dpi: int = 150) -> Path:
     """Write ``figure`` to ``path`` (format from the suffix) through a temporary file in the
-    same folder, renamed into place, so a reader never sees half a file."""
+    same folder, renamed into place, so a reader never sees half a file. PDF and SVG carry
+    no creation date (:data:`NO_DATE`), so the same inputs give the same bytes."""
     fmt = path.suffix.lstrip(".")
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     try:
-        figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
+        figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
+                       metadata=NO_DATE.get(fmt))  # fmt: skip
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

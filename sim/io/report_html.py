@@ -22,6 +22,7 @@ from markupsafe import Markup
 import sim
 from sim.analysis.compare import COMPARE_COLUMNS, compare_rows
 from sim.io.compare_data import PAIRED_COLUMNS, CompareData, compare_figure, paired_rows
+from sim.io.folders import stamp
 from sim.io.output import write_csv, write_folder, write_json, write_run_files
 from sim.io.report import METRICS_FILE, RunData
 from sim.io.report_figures import (
@@ -79,6 +80,7 @@ def write_report(
     comparison: Comparison | None = None,
     notes: tuple[str, ...] = (),
     force: bool = False,
+    provenance: dict | None = None,
 ) -> Path:
     """Write the report folder ``target`` atomically (see :func:`sim.io.output.write_folder`).
 
@@ -95,10 +97,12 @@ def write_report(
         for data in runs:
             (folder / "runs" / data.name).mkdir()
             write_run_files(folder / "runs" / data.name, data, facts, figure=False)
+            stamp(folder / "runs" / data.name)  # its own contents: a copy of it can be --forced
             figures[data.name] = _write_run_figures(folder, data, facts)
         if comparison is not None:
             _write_comparison(folder, comparison)
-        write_json(folder / "manifest.json", report_manifest(runs, comparison))
+        write_json(folder / "manifest.json",
+                   (provenance or {}) | report_manifest(runs, comparison))  # fmt: skip
         page = render(runs, facts, figures=figures, comparison=comparison, notes=notes,
                       files=_listing(folder))  # fmt: skip
         (folder / "report.html").write_text(page, encoding="utf-8")

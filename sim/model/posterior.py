@@ -21,12 +21,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from sim.model.distributions import DOMAINS, Param
+from sim.model.errors import one_line
 from sim.model.files import MAX_POSTERIOR_BYTES, FileProblem, read_text
 
 ROW_STREAM = "posterior:row"
@@ -62,11 +64,22 @@ def write_posterior(path: Path, names: tuple[str, ...], rows: np.ndarray, meta: 
     missing = set(names) - set(meta.get("priors", {}))
     if missing:
         raise ValueError(f"meta['priors'] lacks {sorted(missing)}")
+    cells = [[f"{x:.7g}" for x in row] for row in rows]
+    spans = meta.get("hypothesis_rows")
+    if spans:
+        meta = meta | {"hypothesis_rows_sha256": {
+            label: rows_sha256(cells[first:stop]) for label, (first, stop) in spans.items()}}
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(names)
-        writer.writerows([[f"{x:.7g}" for x in row] for row in rows])
+        writer.writerows(cells)
     sidecar(path).write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def rows_sha256(rows: list[list[str]]) -> str:
+    """SHA-256 of posterior rows as written (cells joined by ``,``, rows by a newline): what
+    ties each hypothesis' ``hypothesis_rows`` to its own rows in the sidecar."""
+    return hashlib.sha256("\n".join(",".join(r) for r in rows).encode()).hexdigest()
 
 
 def _selections(meta: dict) -> dict[str, dict[str, str]]:
@@ -149,16 +162,8 @@ def read_posterior(
     if not isinstance(meta, dict):
         raise PosteriorError(f"{sidecar(path)}: not a JSON object")
     data = text.encode("utf-8")
-    lines = text.splitlines()
-    header = next(csv.reader(lines[:1]), [])
-    if not header or len(lines) < 2:
-        raise PosteriorError(f"{path}: needs a header row and at least one parameter set")
-    try:
-        values = np.loadtxt(lines[1:], delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as err:
-        raise PosteriorError(f"{path}: {err}") from None
-    if values.shape[1] != len(header) or not np.isfinite(values).all():
-        raise PosteriorError(f"{path}: every row needs {len(header)} finite numbers")
+    header, cells, values = _table(path, text)
+    _check_sidecar(sidecar(path), meta, cells)
     subset, priors, drawn = hypothesis_subset(meta, selection or {}, explicit)
     if subset is not None:
         if subset[-1] >= len(values):
@@ -190,6 +195,98 @@ def read_posterior(
         meta=meta,
         hypothesis=drawn,
     )
+
+
+#: A column name: a parameter's dotted key (``families.T-54/55.storage``): printable, no
+#: space at either end, at most 200 characters.
+_COLUMN = re.compile(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,198}[^\s\x00-\x1f\x7f])?")
+
+
+def _table(path: Path, text: str) -> tuple[list[str], list[list[str]], np.ndarray]:
+    """The header, the cells and the values (N, D) of a posterior CSV, every row checked."""
+    rows = [r for r in csv.reader(text.splitlines()) if r]
+    if len(rows) < 2:
+        raise PosteriorError(f"{path}: needs a header row and at least one parameter set")
+    header, cells = rows[0], rows[1:]
+    seen: dict[str, int] = {}
+    for d, name in enumerate(header, start=1):
+        if not _COLUMN.fullmatch(name):
+            raise PosteriorError(f"{path}: header column {d} = {one_line(name)[:60]!r}: not a "
+                                 "parameter name")  # fmt: skip
+        if name in seen:
+            raise PosteriorError(f"{path}: column {name!r} appears twice (columns {seen[name]} "
+                                 f"and {d}); each parameter is drawn from one column")  # fmt: skip
+        seen[name] = d
+    values = np.empty((len(cells), len(header)))
+    for line, row in enumerate(cells, start=2):
+        if len(row) != len(header):
+            raise PosteriorError(f"{path}: row {line} has {len(row)} values; the header names "
+                                 f"{len(header)} columns")  # fmt: skip
+        try:
+            values[line - 2] = [float(x) for x in row]
+        except ValueError:
+            bad = next(x for x in row if not _is_float(x))
+            raise PosteriorError(f"{path}: row {line} = {one_line(bad)[:40]!r}: not a "
+                                 "number") from None  # fmt: skip
+        if not np.isfinite(values[line - 2]).all():
+            raise PosteriorError(f"{path}: row {line}: every value must be a finite number")
+    return header, cells, values
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_sidecar(path: Path, meta: dict, cells: list[list[str]]) -> None:
+    """The sidecar's keys that say which rows are which, checked against the CSV's rows:
+    ``rows`` (their count), ``priors`` (text by column), ``hypothesis_rows`` (spans tiling
+    the rows in order, each ``[first, stop)``) and ``hypothesis_rows_sha256`` (each span's
+    rows as written, so a span pointed at another hypothesis' rows is refused)."""
+    n = len(cells)
+    rows = meta.get("rows", n)
+    if type(rows) is not int or rows != n:
+        raise PosteriorError(f"{path}: rows = {rows!r}: the CSV holds {n} parameter sets")
+    priors = meta.get("priors", {})
+    if not isinstance(priors, dict) or not all(isinstance(v, str) for v in priors.values()):
+        raise PosteriorError(f"{path}: priors must map each column to its prior's description")
+    spans = meta.get("hypothesis_rows") or {}
+    if not isinstance(spans, dict):
+        raise PosteriorError(f"{path}: hypothesis_rows must map each hypothesis to [first, stop]")
+    stop = 0
+    for label, span in spans.items():
+        if not (isinstance(span, list) and len(span) == 2 and all(type(x) is int for x in span)
+                and span[0] == stop and stop <= span[1] <= n):
+            raise PosteriorError(
+                f"{path}: hypothesis_rows.{one_line(label)[:60]} = {one_line(str(span))[:60]}: "
+                f"the hypotheses' rows must follow each other from row 0 (this one from "
+                f"{stop}) within the {n} rows"
+            )  # fmt: skip
+        stop = span[1]
+    if spans and stop != n:
+        raise PosteriorError(f"{path}: hypothesis_rows cover {stop} of the {n} rows")
+    for key in ("hypothesis_selections", "hypothesis_priors"):
+        table = meta.get(key) or {}
+        if not isinstance(table, dict) or not all(
+            isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+            for v in table.values()
+        ):
+            raise PosteriorError(f"{path}: {key} must map each hypothesis to an object of text")
+    hashes = meta.get("hypothesis_rows_sha256")
+    if hashes is None:
+        return
+    if not isinstance(hashes, dict) or set(hashes) != set(spans):
+        raise PosteriorError(f"{path}: hypothesis_rows_sha256 must name each hypothesis once")
+    for label, (first, stop) in spans.items():
+        if rows_sha256(cells[first:stop]) != hashes[label]:
+            raise PosteriorError(
+                f"{path}: hypothesis_rows.{one_line(label)[:60]} = [{first}, {stop}]: those "
+                "rows are not the ones calibrated under this hypothesis (their SHA-256 differs "
+                "from hypothesis_rows_sha256); the sidecar was edited"
+            )  # fmt: skip
 
 
 def posterior_rows(seed: int, first_rep: int, reps: int, n_rows: int) -> np.ndarray:

@@ -174,6 +174,38 @@ def source_ranking(scenario: Scenario, facts: dict[str, Fact]) -> list[dict]:
             for c in ranked]  # fmt: skip
 
 
+def input_files(scenarios, extra: tuple[str | Path, ...] = ()) -> list[dict]:
+    """Every file ``scenarios`` were read from (:func:`scenario_files`, each once, in order),
+    then ``extra`` input files (a targets file), each with its SHA-256."""
+    seen, out = set(), []
+    entries = [e for s in scenarios for e in scenario_files(s)]
+    entries += [{"path": str(p), "resolved": str(Path(p).resolve()),
+                 "sha256": sha256_file(p) if Path(p).is_file() else None}
+                for p in extra]  # fmt: skip
+    for entry in entries:
+        if entry["resolved"] not in seen:
+            seen.add(entry["resolved"])
+            out.append(entry)
+    return out
+
+
+def provenance(command: str, seed: int | None, scenarios, *, extra: tuple = (),
+               argv: list[str] | None = None) -> dict:  # fmt: skip
+    """The keys every command's manifest.json carries, whatever else it holds: ``tool``,
+    ``command``, ``command_line`` (default ``sys.argv``), ``cwd``, ``seed`` (the root seed),
+    ``scenario_files`` (every input with its SHA-256, :func:`input_files`) and ``versions``
+    (:func:`versions`)."""
+    return {
+        "tool": TOOL,
+        "command": command,
+        "command_line": list(sys.argv if argv is None else argv),
+        "cwd": os.getcwd(),
+        "seed": seed,
+        "scenario_files": input_files(scenarios, extra),
+        "versions": versions(),
+    }
+
+
 def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | None = None) -> dict:
     """manifest.json of a run: what reproduces it and traces each parameter to its sources.
 
@@ -185,12 +217,10 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
     for name, param in scen.params().items():
         cited = [facts[f].citation() for f in param.facts if f in facts]
         params[name] = {**_plain(param), "sources": cited}
-    vers = versions()
+    common = provenance("run", result.seed, [scen], argv=argv)
+    vers = common["versions"]
     return {
-        "tool": TOOL,
-        "command": "run",
-        "command_line": list(sys.argv if argv is None else argv),
-        "cwd": os.getcwd(),
+        **{k: common[k] for k in ("tool", "command", "command_line", "cwd")},
         "scenario": scen.name,
         "files": list(scen.files),
         "scenario_files": scenario_files(scen),
@@ -221,6 +251,26 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
         "python": vers["python"],
         "numpy": vers["numpy"],
         "wall_time_seconds": round(result.seconds, 3),
+    }
+
+
+def compare_manifest(results: list[RunResult], comparison: dict,
+                     argv: list[str] | None = None) -> dict:  # fmt: skip
+    """manifest.json of a comparison: :func:`provenance`, then what replays it (each
+    scenario's file, replications, sampling, horizon, the dates and threshold compared, the
+    engine)."""
+    ref = results[0]
+    return {
+        **provenance("compare", ref.seed, [r.scenario for r in results], argv=argv),
+        "scenarios": [{"name": r.scenario.name, "file": r.scenario.files[-1]}
+                      for r in results if r.scenario.files],  # fmt: skip
+        "reps": ref.reps,
+        "sampling": ref.sampling,
+        "start": format_month(ref.scenario.start),
+        "end": format_month(ref.scenario.end),
+        "at": list(comparison["dates"]),
+        "threshold": comparison["threshold"],
+        "execution": {"engine": (ref.execution or {}).get("engine")},
     }
 
 
