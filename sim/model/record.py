@@ -56,9 +56,11 @@ MAX_COUNT = 1_000_000
 MAX_FIELD = 200
 
 #: Prefix rules for model names not in families.csv: (prefix, family). A name matches a rule
-#: when it starts with the prefix and the next character (if any) is not a digit ("T-72B3"
-#: matches "T-72", "T-720" does not); "Unknown " before the prefix is ignored. The longest
-#: matching prefix decides; two families matching at that length is ambiguous (refused).
+#: when it starts with the prefix, the next character (if any) is not a digit ("T-72B3"
+#: matches "T-72", "T-720" does not) and the rest names a variant, not another vehicle (no
+#: all-lowercase word of three letters or more: "T-72 hull with RBU-6000 MRLS" is refused);
+#: "Unknown " before the prefix is ignored. The longest matching prefix decides; two families
+#: matching at that length is ambiguous (refused).
 PREFIX_RULES = (
     ("T-54", "T-54/55"), ("T-55", "T-54/55"), ("T-62", "T-62"), ("T-64", "T-64"),
     ("T-72", "T-72"), ("T-80", "T-80"), ("T-90", "T-90"), ("T-90M", "T-90M"),
@@ -66,6 +68,7 @@ PREFIX_RULES = (
 )  # fmt: skip
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RecordError(ValueError):
@@ -182,8 +185,7 @@ def _count(path: Path, row: dict[str, str], key: str) -> int:
 
 def _text(path: Path, row: dict[str, str], key: str, required: bool = True) -> str:
     value = row[key]
-    if value != value.strip() or (required and not value) or any(
-            ord(c) < 32 for c in value):
+    if value != value.strip() or (required and not value) or _CONTROL.search(value):
         raise RecordError(path, f"row {row['#']}: {key} = {value!r}",
                           "empty, padded or holding control characters")
     return value
@@ -248,7 +250,8 @@ def load_record(path: str | Path | None = None) -> Record:
             raise RecordError(path, f"row {row['#']}: model = {model!r}",
                               f"listed twice in snapshot {sid}")
         cells[(n, m)] = counts
-    empty = [s.id for i, s in enumerate(snapshots) if not any(k[0] == i for k in cells)]
+    listed = {n for n, _ in cells}
+    empty = [s.id for i, s in enumerate(snapshots) if i not in listed]
     if empty:
         raise RecordError(path, f"snapshot = {empty[0]!r}", "has no rows")
     counts = np.zeros((len(snapshots), len(models), len(STATUSES)), dtype=np.int64)
@@ -284,6 +287,8 @@ def family_table() -> dict[str, str]:
 def family_by_prefix(model: str) -> str | None:
     """The family :data:`PREFIX_RULES` give ``model``, or None (no rule, or ambiguous)."""
     name = model[len("Unknown "):] if model.startswith("Unknown ") else model
+    if any(re.fullmatch(r"[a-z]{3,}", word) for word in name.split()):
+        return None
     matches = [(len(prefix), family) for prefix, family in PREFIX_RULES
                if name.startswith(prefix)
                and (len(name) == len(prefix) or not name[len(prefix)].isdigit())]
@@ -312,6 +317,20 @@ def family_of(model: str) -> str:
     return family
 
 
+def counts_by_family(record: Record) -> np.ndarray:
+    """Confirmed losses by snapshot, family (:data:`GROUPS`) and status.
+
+    Returns
+    -------
+    np.ndarray of int64, shape (N, G, 4)
+        Tanks, by snapshot, :data:`GROUPS` and :data:`STATUSES`.
+    """
+    out = np.zeros((len(record.snapshots), len(GROUPS), len(STATUSES)), dtype=np.int64)
+    for m, model in enumerate(record.models):
+        out[:, GROUPS.index(family_of(model))] += record.counts[:, m]
+    return out
+
+
 def confirmed_by_family(record: Record) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """Confirmed losses by snapshot date and family, all statuses summed.
 
@@ -325,9 +344,4 @@ def confirmed_by_family(record: Record) -> tuple[np.ndarray, tuple[str, ...], np
         Confirmed losses (tanks, destroyed + damaged + abandoned + captured) to each date.
     """
     dates = np.array([s.date for s in record.snapshots], dtype="datetime64[D]")
-    column = np.array([GROUPS.index(family_of(m)) for m in record.models], dtype=np.intp)
-    per_model = record.counts.sum(axis=2)
-    counts = np.zeros((len(record.snapshots), len(GROUPS)), dtype=np.int64)
-    for m, g in enumerate(column):
-        counts[:, g] += per_model[:, m]
-    return dates, GROUPS, counts
+    return dates, GROUPS, counts_by_family(record).sum(axis=2)
