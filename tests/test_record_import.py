@@ -30,7 +30,7 @@ EXPECTED = {"T-62M": (3, 0, 1, 1), "T-72B3 Obr. 2016": (3, 0, 0, 0), "T-90M": (1
             "Unknown tank": (3, 0, 1, 0)}
 
 
-def page(items=ITEMS, heading: str | None = None, modified: str | None = "2026-01-15") -> str:
+def page(items=ITEMS, heading: str | None = None, modified: str | None = "2026-06-15") -> str:
     """A saved page as a browser keeps it: the tank heading, then its list of models."""
     if heading is None:
         sums = [sum(c[i] for c in EXPECTED.values()) for i in range(4)]
@@ -72,10 +72,10 @@ def test_a_saved_page_becomes_one_snapshot_with_its_counts(tmp_path, record):
     before = load_record(record)
     out = tanksim("record", "import", saved, "--record", record)
     assert out.returncode == 0, out.stderr
-    assert "added snapshot import-2026-01-15 (2026-01-15)" in out.stdout
+    assert "added snapshot import-2026-06-15 (2026-06-15)" in out.stdout
     after = load_record(record)
     assert len(after.snapshots) == len(before.snapshots) + 1
-    assert after.snapshots[-1].date == "2026-01-15"  # the page's own dateModified
+    assert after.snapshots[-1].date == "2026-06-15"  # the page's own dateModified
     assert after.snapshots[:-1] == before.snapshots
     got = {m: tuple(int(v) for v in after.counts[-1, i])
            for i, m in enumerate(after.models) if after.counts[-1, i].any()}
@@ -93,15 +93,15 @@ def test_record_shows_the_latest_snapshot_and_a_family_series(tmp_path, record):
     shown = tanksim("record", "--record", record, "--json", "--family", "T-90M")
     assert shown.returncode == 0, shown.stderr
     summary = json.loads(shown.stdout)
-    assert summary["snapshots"]["last"] == "2026-01-15"
-    assert summary["latest"]["provenance"]["snapshot"] == "import-2026-01-15"
+    assert summary["snapshots"]["last"] == "2026-06-15"
+    assert summary["latest"]["provenance"]["snapshot"] == "import-2026-06-15"
     assert summary["latest"]["by_family"]["T-62"] == {
         "destroyed": 3, "damaged": 0, "abandoned": 1, "captured": 1, "total": 5}
     assert summary["latest"]["by_family"]["unknown"]["total"] == 4
     assert summary["latest"]["total"]["total"] == 14
     assert summary["family"]["series"][-1]["total"] == 2
     text = tanksim("record", "--record", record)
-    assert "Latest snapshot, 2026-01-15" in text.stdout and "import-2026-01-15" in text.stdout
+    assert "Latest snapshot, 2026-06-15" in text.stdout and "import-2026-06-15" in text.stdout
 
 
 def test_the_packaged_record_is_shown_by_default():
@@ -176,7 +176,7 @@ def test_a_same_date_snapshot_is_replaced_only_with_force(tmp_path, record):
     assert again.returncode == 2 and "--force replaces it" in again.stderr
     assert _bytes(record) == once
     forced = tanksim("record", "import", saved, "--record", record, "--force")
-    assert forced.returncode == 0 and "replaced snapshot import-2026-01-15" in forced.stdout
+    assert forced.returncode == 0 and "replaced snapshot import-2026-06-15" in forced.stdout
     assert len(load_record(record).snapshots) == len(load_record(packaged_record_path())
                                                      .snapshots) + 1
 
@@ -200,7 +200,7 @@ def test_a_scraper_csv_needs_a_date_and_reports_prefix_placed_models(tmp_path, r
         "Russia,T-72B3M Obr. 2026,1,0,0,0,1\nRussia,T-72 hull with RBU-6000 MRLS,1,0,0,0,1\n"
         "Russia,BMP-2,5,0,0,0,5\nUkraine,T-64BV,4,0,0,0,4\n", encoding="utf-8")
     assert "give --date" in tanksim("record", "import", wide, "--record", record).stderr
-    out = tanksim("record", "import", wide, "--record", record, "--date", "2026-01-20")
+    out = tanksim("record", "import", wide, "--record", record, "--date", "2026-06-20")
     assert out.returncode == 0, out.stderr
     assert '"T-72B3M Obr. 2026" is not in families.csv: placed in T-72' in out.stdout
     after = load_record(record)
@@ -243,6 +243,6 @@ def test_no_generated_page_makes_import_trace_back(tmp_path_factory, text):
     saved = folder / "page.html"
     saved.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        import_record(saved, record=record, date="2026-01-15")
+        import_record(saved, record=record, date="2026-06-15")
     except (RecordImportError, RecordError) as err:
         assert "\n" not in str(err)
