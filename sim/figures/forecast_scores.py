@@ -54,8 +54,8 @@ def forecast_score_figure(
     ticks = [f"{label}\n(n={n})" for label, n in zip(labels, observations)]
     for band, ref in ((90, 0.9), (50, 0.5)):
         cover.axhline(ref, color="0.6", ls="--", lw=1)
-        cover.text(x[-1] + 0.35 if len(x) else 0, ref, f"{band}% target", fontsize=7,
-                   va="bottom", ha="right", color="0.3")  # fmt: skip
+        cover.text(-0.45, ref, f"nominal {band}%", fontsize=7, va="bottom", ha="left",
+                   color="0.3")  # fmt: skip
         for forecast, style in STYLES.items():
             cover.plot(x + DODGE[(forecast, band)], inside[(forecast, band)], marker=BAND_MARKERS[band], ms=6, mec="black",
                        lw=1.5, **style)  # fmt: skip
@@ -77,10 +77,13 @@ def forecast_score_figure(
     names = [f"{f}, {b}% band" for f in STYLES for b in (90, 50)]
     handles += [Line2D([], [], color="0.6", ls="--", lw=1)]
     names += ["nominal coverage (0.9, 0.5)"]
-    cover.legend(handles, names, fontsize=7, loc="lower left", frameon=True)
+    # below each panel, where no data point can hide behind them
+    cover.legend(handles, names, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                 ncol=3, frameon=False)  # fmt: skip
     crps.legend([Line2D([], [], marker="D", ms=6, mec="black", lw=1.5, **STYLES[f])
                  for f in STYLES], ["model", "naive (recent pace carried forward)"],
-                fontsize=7, loc="upper left")  # fmt: skip
+                fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+                frameon=False)  # fmt: skip
     if not len(labels):
         for ax in (cover, crps):
             ax.text(0.5, 0.5, "no record observation scored", transform=ax.transAxes,
