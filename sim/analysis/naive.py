@@ -66,8 +66,9 @@ class CountSeries:
         dates = np.asarray(self.dates, dtype="datetime64[D]")
         counts = np.asarray(self.counts, dtype=np.float64)
         if counts.shape != (len(dates), len(self.groups)):
-            raise NaiveForecastError(f"counts has shape {counts.shape}, expected "
-                                     f"({len(dates)}, {len(self.groups)}) (dates, groups)")  # fmt: skip
+            expected = (len(dates), len(self.groups))
+            raise NaiveForecastError(f"counts has shape {counts.shape}, expected {expected} "
+                                     "(dates, groups)")  # fmt: skip
         if len(dates) > 1 and not (np.diff(dates) > np.timedelta64(0, "D")).all():
             raise NaiveForecastError("dates must be strictly increasing")
         if not np.isfinite(counts).all():

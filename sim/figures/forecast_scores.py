@@ -57,8 +57,8 @@ def forecast_score_figure(
         cover.text(-0.45, ref, f"nominal {band}%", fontsize=7, va="bottom", ha="left",
                    color="0.3")  # fmt: skip
         for forecast, style in STYLES.items():
-            cover.plot(x + DODGE[(forecast, band)], inside[(forecast, band)], marker=BAND_MARKERS[band], ms=6, mec="black",
-                       lw=1.5, **style)  # fmt: skip
+            cover.plot(x + DODGE[(forecast, band)], inside[(forecast, band)],
+                       marker=BAND_MARKERS[band], ms=6, mec="black", lw=1.5, **style)
     cover.set_ylim(-0.03, 1.05)
     cover.set_ylabel("share of observations inside the band")
     cover.set_title("Coverage of the central 90% and 50% bands", fontsize=9.5)
