@@ -41,7 +41,7 @@ COMMANDS = {
                   "Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC."),
     "hindcast": ("sim.cli.hindcast:hindcast_command",
                  "Calibrate SCENARIO on the record up to --until and score every later target, "
-                 "and the record against a naive forecast."),
+                 "and every later record observation against the naive forecast."),
     "plot": ("sim.cli.report:plot", "Redraw the figures of RESULTS_DIR (a tanksim run or "
              "report folder) without re-running."),
     "report": ("sim.cli.report:report",
