@@ -36,7 +36,8 @@ class HindcastRun:
     dict per later record observation, model and naive forecast side by side
     (:func:`sim.analysis.forecast_scores.score_forecasts`), ``horizon`` their aggregates by
     horizon bucket and overall (:func:`sim.analysis.forecast_scores.horizon_table`) and
-    ``forecast_note`` why there are none, if so."""
+    ``forecast_note`` why there are none, if so; ``record_caption`` the record's sources,
+    for the score figures."""
 
     source: Path
     name: str
@@ -49,6 +50,7 @@ class HindcastRun:
     forecast_rows: list = field(default_factory=list)
     horizon: list = field(default_factory=list)
     forecast_note: str = ""
+    record_caption: str = ""
 
 
 def score_against_naive(
@@ -158,7 +160,7 @@ def run_hindcast(
     """
     from sim.analysis.calibrate import POSTERIOR_ROWS
     from sim.analysis.calibrate import calibrate as _calibrate
-    from sim.analysis.hindcast import score_targets, share_inside, target_date
+    from sim.analysis.hindcast import confirmed_record, score_targets, share_inside, target_date
     from sim.api.calibration import _check_budget, targets
     from sim.api.evidence import calibrate_hypotheses
     from sim.api.scenarios import load_scenario
@@ -200,6 +202,8 @@ def run_hindcast(
     }  # fmt: skip
     facts = load_facts()
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
+    record_sources = sorted({facts[t.fact].citation() for t in confirmed_record(chosen)[1]
+                             if t.fact in facts})  # fmt: skip
     meta = {
         "scenario": str(scenario), "until": until, "seed": seed, "reps": reps,
         "draws_per_generation": draws, "particles": particles, "generations": generations,
@@ -219,6 +223,7 @@ def run_hindcast(
         source=Path(scenario), name=full.name, until=cut, fitted=tuple(t.id for t in before),
         rows=scored, summary=summary, caption=sources_caption(sources, full.description),
         meta=meta, forecast_rows=forecast_rows, horizon=horizon, forecast_note=note,
+        record_caption=sources_caption(record_sources, full.description),
     )  # fmt: skip
 
 

@@ -80,7 +80,7 @@ def _write_forecast_scores(folder: Path, run: HindcastRun) -> None:
                   f"naive forecast (CRPS skill {at_cut['crps_skill']:+.2f})" if at_cut else
                   f"no record observation scored ({run.forecast_note})"))  # fmt: skip
     fig = _score_figure(buckets, [r["horizon"] for r in buckets],
-                        "horizon: months after the cut-off", heading, run.caption)
+                        "horizon: months after the cut-off", heading, run.record_caption)
     fig.savefig(folder / "horizon.png", dpi=150, bbox_inches="tight")
 
 
@@ -130,5 +130,5 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
                "cut, model against the naive forecast")  # fmt: skip
     fig = _score_figure(scored, [r["cut"] for r in scored],
                         "cut-off (calibrated on the record up to this month)", heading,
-                        first.caption)  # fmt: skip
+                        first.record_caption)  # fmt: skip
     fig.savefig(folder / "cuts.png", dpi=150, bbox_inches="tight")
