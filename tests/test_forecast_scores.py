@@ -14,11 +14,12 @@ from sim.analysis.forecast_scores import (
     horizon_table,
     score_forecasts,
 )
-from sim.analysis.hindcast import confirmed_record, month_end
+from sim.analysis.hindcast import confirmed_record
 from sim.analysis.naive import CountSeries
-from sim.analysis.targets import load_targets
+from sim.analysis.targets import Target
 from sim.api.hindcast import score_against_naive
 from sim.figures.forecast_scores import forecast_score_figure
+from sim.model.calendar import parse_month
 
 CUT = np.datetime64("2024-06-30")
 
@@ -86,13 +87,24 @@ def test_horizon_is_counted_from_the_cut_in_mean_months():
     np.testing.assert_allclose(months, [12.0, 24.0], atol=0.05)
 
 
-def test_the_record_from_the_targets_is_the_oryx_totals_at_their_month_ends():
-    record, oryx = confirmed_record(load_targets())
-    assert [str(d) for d in record.dates] == ["2022-09-30", "2023-02-28", "2023-08-31",
-                                             "2024-05-31", "2025-01-31", "2025-05-31"]
-    assert record.counts[:, 0].tolist() == [t.observed for t in oryx] == [
-        1002, 1688, 2231, 3000, 3704, 3960]
-    assert month_end(12 * 2024 + 1) == np.datetime64("2024-02-29")
+def _target(name: str, variable: str, month: str, observed: float, **extra) -> Target:
+    return Target(id=name, fact="synthetic", variables=(variable,), family=extra.pop("family",
+                  "all"), month=parse_month(month), observed=observed, low=0.5 * observed,
+                  high=2 * observed, uncertainty="synthetic", **extra)  # fmt: skip
+
+
+def test_the_record_from_the_targets_is_the_confirmed_totals_at_their_month_ends():
+    targets = [_target("late", "lost_confirmed", "2024-02", 3000),
+               _target("active", "active", "2023-01", 1800),
+               _target("early", "lost_confirmed", "2022-09", 1002),
+               _target("t62", "lost_confirmed", "2023-01", 90, family="T-62"),
+               _target("change", "lost_confirmed", "2023-06", 500,
+                       since=parse_month("2023-01"))]  # fmt: skip
+    record, oryx = confirmed_record(targets)
+    assert [t.id for t in oryx] == ["early", "late"]
+    assert [str(d) for d in record.dates] == ["2022-09-30", "2024-02-29"]
+    assert record.groups == ("all",) and record.counts[:, 0].tolist() == [1002, 3000]
+    assert confirmed_record(targets[1:2]) == (None, [])
 
 
 def test_score_against_naive_scores_each_later_observation_by_group_and_checks_the_shape():
@@ -128,3 +140,10 @@ def test_the_figure_draws_coverage_with_reference_lines_and_crps_for_both_foreca
     assert styles == {"-", ":"}, "model and naive differ by line style, not colour alone"
     assert "months" in cover.get_xlabel() and "tanks" in panel.get_ylabel()
     np.testing.assert_allclose(panel.lines[0].get_ydata(), crps["model"])
+
+
+def test_a_month_dated_figure_is_dated_at_the_last_day_of_its_month():
+    from sim.analysis.hindcast import month_end
+
+    assert month_end(parse_month("2024-02")) == np.datetime64("2024-02-29")
+    assert month_end(parse_month("2023-12")) == np.datetime64("2023-12-31")
