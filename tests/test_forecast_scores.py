@@ -147,3 +147,13 @@ def test_a_month_dated_figure_is_dated_at_the_last_day_of_its_month():
 
     assert month_end(parse_month("2024-02")) == np.datetime64("2024-02-29")
     assert month_end(parse_month("2023-12")) == np.datetime64("2023-12-31")
+
+
+def test_the_figure_with_no_observation_says_so():
+    empty = np.array([])
+    fig = forecast_score_figure([], [], {(f, b): empty for f in ("model", "naive")
+                                         for b in (90, 50)}, {"model": empty, "naive": empty},
+                                xlabel="horizon: months after the cut-off", crps_unit="tanks",
+                                heading="test", caption="source")  # fmt: skip
+    assert all(any(t.get_text() == "no record observation scored" for t in ax.texts)
+               for ax in fig.axes)  # fmt: skip

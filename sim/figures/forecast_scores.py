@@ -69,7 +69,7 @@ def forecast_score_figure(
     crps.set_title("Mean CRPS", fontsize=9.5)
     for ax in (cover, crps):
         ax.set_xticks(x, ticks, fontsize=7.5)
-        ax.set_xlim(-0.5, len(x) - 0.5)
+        ax.set_xlim(-0.5, max(len(x), 1) - 0.5)
         ax.set_xlabel(xlabel)
         ax.grid(True, color="0.9", lw=0.5)
     handles = [Line2D([], [], marker=BAND_MARKERS[b], ms=6, mec="black", lw=1.5, **STYLES[f])
