@@ -31,7 +31,7 @@ NK = REPO / "scenarios" / "nk-t62.toml"
 HAS_NUMBA = importlib.util.find_spec("numba") is not None
 needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")
 #: Commands that run the engine (all but these take --engine).
-RUN_NOTHING = {"validate", "facts", "plot"}
+RUN_NOTHING = {"validate", "facts", "plot", "record"}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sim.model.facts import load_facts
+from sim.model.record import load_record
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.wheel
@@ -59,20 +60,25 @@ def tanksim(installed, *args: str) -> subprocess.CompletedProcess:
     return _run(["-c", "from sim.cli import main; main()", *args], work, env)
 
 
-def test_the_wheel_holds_the_seeds_and_the_limits_text(installed):
+def test_the_wheel_holds_the_seeds_the_limits_text_and_the_loss_record(installed):
     work, env = installed
     probe = _run(["-c", (
         "import json, sim; from sim.model.facts import seeds_dir, load_facts; "
-        "from sim.data import limits_text; "
-        "print(json.dumps([sim.__file__, str(seeds_dir()), len(load_facts()), limits_text()]))"
+        "from sim.data import limits_text; from sim.model.record import load_record; "
+        "r = load_record(); "
+        "print(json.dumps([sim.__file__, str(seeds_dir()), len(load_facts()), limits_text(), "
+        "r.path, r.sha256]))"
     )], work, env)  # fmt: skip
     assert probe.returncode == 0, probe.stderr
-    sim_file, seeds, n_facts, limits = json.loads(probe.stdout)
+    sim_file, seeds, n_facts, limits, record, record_sha = json.loads(probe.stdout)
     site = Path(env["PYTHONPATH"])
     assert Path(sim_file).is_relative_to(site)  # the installed copy, not the repository's
     assert Path(seeds) == site / "sim" / "seeds"
     assert n_facts == len(load_facts(REPO / "seeds"))
     assert limits == (REPO / "sim" / "data" / "limits.md").read_text(encoding="utf-8").strip()
+    assert Path(record) == site / "sim" / "data" / "record" / "oryx-russia-tanks.csv"
+    assert record_sha == load_record(REPO / "sim" / "data" / "record" / "oryx-russia-tanks.csv"
+                                     ).sha256
 
 
 def test_installed_wheel_validates_runs_and_reports_outside_the_repository(installed):
@@ -100,3 +106,4 @@ def test_installed_wheel_reports_a_bad_scenario_in_one_line(installed):
     assert proc.returncode == 2
     assert proc.stderr.startswith("tanksim: error: bad.toml: storage.good_share = 1.5")
     assert len(proc.stderr.splitlines()) == 1
+

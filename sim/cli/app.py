@@ -46,6 +46,9 @@ COMMANDS = {
              "report folder) without re-running."),
     "report": ("sim.cli.report:report",
                "Run SCENARIO files (or read results folders) and write a report folder."),
+    "record": ("sim.cli.record:record_command",
+               "Show the loss record: Oryx's confirmed Russian tank losses by family, status "
+               "and date."),
     "rerun": ("sim.cli.rerun:rerun_command",
               "Rerun the run MANIFEST describes and say whether its files come out identical."),
 }  # fmt: skip
@@ -61,6 +64,8 @@ INPUT_ERRORS = (
     ("sim.analysis.supply_needed", "SupplyNeededError"),
     ("sim.analysis.budget", "BudgetError"),
     ("sim.runs.engines", "EngineError"),
+    ("sim.model.record", "RecordError"),
+    ("sim.io.record_import", "RecordImportError"),
 )
 
 
