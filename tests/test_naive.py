@@ -107,3 +107,21 @@ def test_a_record_that_never_falls_gives_paths_that_never_fall_below_its_last_va
     sample = naive_forecast(series, dates[-1], ahead, rng=rng(seed), reps=50)[:, :, 0]
     assert (sample >= series.counts[-1, 0] - 1e-9).all()
     assert (np.diff(sample, axis=1) >= -1e-9).all()
+
+
+def test_on_the_bundled_record_the_forecast_starts_at_the_last_snapshot_and_widens_by_family():
+    from sim.model.record import confirmed_by_family, load_record
+
+    dates, families, counts = confirmed_by_family(load_record())
+    series = CountSeries(dates, tuple(families), counts)
+    cut = np.datetime64("2024-06-30")
+    last = series.up_to(cut)
+    ahead = last.dates[-1] + np.array([30, 180, 365])
+    sample = naive_forecast(series, cut, ahead, rng=rng(), reps=2000)
+    assert sample.shape == (2000, 3, len(families))
+    # a family's count can fall as Oryx reclassifies entries, so the paths may dip; not T-72's
+    assert (sample[:, :, families.index("T-72")] >= last.counts[-1][families.index("T-72")]).all()
+    width = sample[:, :, families.index("T-72")].std(axis=0)
+    assert width[0] < width[1] < width[2]
+    central = last.counts[-1] + fit_naive(series, cut).pace * 365
+    np.testing.assert_allclose(sample[:, 2].mean(axis=0), central, rtol=0.02, atol=3)
