@@ -81,7 +81,8 @@ def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert {p.name for p in out.iterdir()} == {
-        "hindcast.json", "hindcast.csv", "hindcast.png", "manifest.json"}
+        "hindcast.json", "hindcast.csv", "hindcast.png", "manifest.json", "scores.csv",
+        "horizon.csv", "horizon.png"}
     document = json.loads((out / "hindcast.json").read_text())
     assert document["fitted_targets"] == ["early"] and document["scored_targets"] == ["late"]
     (row,) = document["scored"]
@@ -110,3 +111,68 @@ def test_posterior_predictive_shares_count_replications_inside_each_interval_and
     rows = fit_rows(targets, predictive)
     assert [r["share_in_interval"] for r in rows] == [0.75, 0.5]
     assert joint_share_in_intervals(targets, predictive) == 0.5
+
+
+FOUR_OR_YX_TARGETS = "".join(
+    f'[[target]]\nid = "{name}"\nfact = "{fact}"\nvariable = "lost_confirmed"\n'
+    f'month = "{month}"\nobserved = {value}\nlow = {0.7 * value:.0f}\n'
+    f'high = {1.3 * value:.0f}\nuncertainty = "wide, for a quick test"\n'
+    for name, fact, month, value in (
+        ("a", "oryx-tank-losses-2022-09", "2022-09", 1002),
+        ("b", "oryx-tank-losses-2023-02", "2023-02", 1688),
+        ("c", "oryx-tank-losses-2023-08", "2023-08", 2231),
+        ("d", "oryx-tank-losses-2024-05", "2024-05", 3000),
+    )
+)
+
+
+def _run_main(args: list, cwd: Path, capsys) -> tuple[int, str, str]:
+    import os
+
+    from sim.cli.app import run_main
+
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        run_main([str(a) for a in args])
+        code = 0
+    except SystemExit as err:
+        code = err.code
+    finally:
+        os.chdir(before)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_several_cut_offs_write_one_subfolder_each_and_the_scores_across_cuts(tmp_path, capsys):
+    targets = tmp_path / "targets.toml"
+    targets.write_text(FOUR_OR_YX_TARGETS)
+    out = tmp_path / "cuts"
+    code, printed, err = _run_main(
+        ["hindcast", REPO / "scenarios" / "prior.toml", "--until", "2023-02", "--until",
+         "2023-08", "--targets", targets, "--draws", 100, "--particles", 10, "--generations",
+         1, "--reps", 100, "--out", out], tmp_path, capsys)  # fmt: skip
+    assert code == 0, err
+    assert {p.name for p in out.iterdir()} == {"until-2023-02", "until-2023-08", "cuts.csv",
+                                               "cuts.png", "manifest.json"}  # fmt: skip
+    for sub in ("until-2023-02", "until-2023-08"):
+        assert {"hindcast.json", "scores.csv", "horizon.csv", "horizon.png"} <= {
+            p.name for p in (out / sub).iterdir()}
+    cuts = (out / "cuts.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in cuts] == ["cut", "2023-02", "2023-08"]
+    scores = (out / "until-2023-02" / "scores.csv").read_text().splitlines()
+    assert [line.split(",")[:2] for line in scores[1:]] == [["all", "2023-08-31"],
+                                                            ["all", "2024-05-31"]]  # fmt: skip
+    document = json.loads((out / "until-2023-08" / "hindcast.json").read_text())
+    at_cut = document["summary"]["record_at_cut"]
+    assert at_cut["observations"] == 1 and at_cut["model_mean_crps"] >= 0
+    assert "record after the cut" in printed and "cut-offs" in printed
+
+
+def test_a_cut_off_given_twice_is_one_line_and_exit_2_before_any_calibration(tmp_path, capsys):
+    out = tmp_path / "hc"
+    code, _, err = _run_main(
+        ["hindcast", REPO / "scenarios" / "prior.toml", "--until", "2023-02", "--until",
+         "2023-02", "--targets", _targets_file(tmp_path), "--out", out], tmp_path, capsys)
+    assert code == 2 and err.strip() == "tanksim: error: --until = 2023-02: given twice"
+    assert not out.exists()

@@ -15,12 +15,29 @@ from sim.runs.run import DEFAULT_SEED
 HINDCAST_REPS = 4_000
 
 
+#: The purpose that keys the naive forecast's random stream (sim/engine/streams.py).
+NAIVE_PURPOSE = "naive-forecast"
+#: What the record scores compare, for hindcast.json.
+FORECAST_SCORES_NOTE = (
+    "each record observation after the cut, against the model's projected sample at its "
+    "date and the naive forecast's (the last observed value plus the six months' pace before "
+    "it carried forward, spread by resampling those months' increments: docs/forecast-scoring.md); "
+    "inside_50/inside_90: observed inside the central 50% / 90% band; crps in counts; "
+    "crps_skill = 1 - mean CRPS model / mean CRPS naive (positive: the model beats it)"
+)
+
+
 @dataclass(frozen=True)
 class HindcastRun:
     """A hindcast: ``until`` (month index) the cut-off; ``fitted`` the targets calibrated
     on; ``rows`` one dict per later target (:func:`sim.analysis.hindcast.score_targets`);
     ``summary`` the shares inside the 50% and 90% bands and the mean scores; ``meta`` what
-    hindcast.json records besides; ``caption`` the figure's sources."""
+    hindcast.json records besides; ``caption`` the figure's sources; ``forecast_rows`` one
+    dict per later record observation, model and naive forecast side by side
+    (:func:`sim.analysis.forecast_scores.score_forecasts`), ``horizon`` their aggregates by
+    horizon bucket and overall (:func:`sim.analysis.forecast_scores.horizon_table`) and
+    ``forecast_note`` why there are none, if so; ``record_caption`` the record's sources,
+    for the score figures."""
 
     source: Path
     name: str
@@ -32,6 +49,90 @@ class HindcastRun:
     meta: dict = field(default_factory=dict)
     #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
     provenance: dict = field(default_factory=dict)
+    forecast_rows: list = field(default_factory=list)
+    horizon: list = field(default_factory=list)
+    forecast_note: str = ""
+    record_caption: str = ""
+
+
+def score_against_naive(
+    record, cut: np.datetime64, model: np.ndarray, *, seed: int, reps: int
+) -> list[dict]:
+    """Score every observation of ``record`` dated after ``cut`` against the model and the
+    naive forecast: the seam between the record and the scores.
+
+    Parameters
+    ----------
+    record : :class:`sim.analysis.naive.CountSeries`, the cumulative record by group; its
+        observations up to ``cut`` build the naive forecast.
+    cut : datetime64[D], the last day the calibration saw.
+    model : (R, K) the projected model values of the later observations, in the order of
+        ``record.after(cut)`` (date by date, group by group), counts.
+    seed : keys the naive forecast's stream (:data:`NAIVE_PURPOSE`).
+    reps : replications of the naive forecast.
+
+    Returns
+    -------
+    One dict per later observation (:func:`sim.analysis.forecast_scores.score_forecasts`).
+
+    Raises
+    ------
+    NaiveForecastError (a ValueError) with fewer than two observations up to ``cut``.
+    """
+    from sim.analysis.forecast_scores import score_forecasts
+    from sim.analysis.naive import naive_at_observations
+    from sim.engine.streams import stream
+
+    groups, dates, observed = record.after(cut)
+    if model.shape[1] != len(dates):
+        raise ValueError(f"model values for {model.shape[1]} observations, the record has "
+                         f"{len(dates)} after {cut}")  # fmt: skip
+    if not len(dates):
+        return []
+    naive = naive_at_observations(record, cut, groups, dates, rng=stream(seed, 0, NAIVE_PURPOSE),
+                                  reps=reps)  # fmt: skip
+    return score_forecasts(groups, dates, observed, model, naive, cut)
+
+
+def _record_scores(chosen, after, predictive, cut, *, seed, reps) -> tuple[list, list, str]:
+    """Rows, horizon table and note of the record scores, until the measurement model feeds
+    the record itself: the record is the ``lost_confirmed`` totals among the targets, and the
+    model's values at them the projected columns of those among ``after``."""
+    from sim.analysis.forecast_scores import horizon_table
+    from sim.analysis.hindcast import confirmed_record, month_end
+    from sim.analysis.naive import NaiveForecastError
+
+    record, oryx = confirmed_record(chosen)
+    if record is None:
+        return [], [], "no lost_confirmed target to score against the naive forecast"
+    columns = [after.index(t) for t in oryx if t in after]
+    try:
+        rows = score_against_naive(record, month_end(cut), predictive[:, columns], seed=seed,
+                                   reps=reps)  # fmt: skip
+    except NaiveForecastError as err:
+        return [], [], f"not scored against the naive forecast: {err}"
+    if not rows:
+        return [], [], "no lost_confirmed target after the cut-off"
+    return rows, horizon_table(rows), ""
+
+
+def _check_cut(until: str, chosen: list) -> tuple[int, list, list]:
+    """The cut's month index and the targets before and after it; ValueError (one line)
+    for a malformed month or a cut with no target on either side."""
+    from sim.analysis.hindcast import split_targets, target_date
+    from sim.model.calendar import format_month, parse_month
+
+    try:
+        cut = parse_month(until)
+    except ValueError:
+        raise ValueError(f"--until = {until!r}: must be a month as YYYY-MM") from None
+    before, after = split_targets(chosen, cut)
+    if not before or not after:
+        first, last = min(map(target_date, chosen)), max(map(target_date, chosen))
+        dates = f"{format_month(first)}..{format_month(last)}"
+        raise ValueError(f"--until = {until}: needs targets on both sides of the cut-off "
+                         f"(the targets span {dates})")  # fmt: skip
+    return cut, before, after
 
 
 def run_hindcast(
@@ -61,29 +162,20 @@ def run_hindcast(
     """
     from sim.analysis.calibrate import POSTERIOR_ROWS
     from sim.analysis.calibrate import calibrate as _calibrate
-    from sim.analysis.hindcast import score_targets, share_inside, split_targets, target_date
+    from sim.analysis.hindcast import confirmed_record, score_targets, share_inside, target_date
     from sim.analysis.targets import default_targets_path
     from sim.api.calibration import _check_budget, targets
     from sim.api.evidence import calibrate_hypotheses
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
     from sim.io.calibration_outputs import posterior_predictive, with_posterior
-    from sim.model.calendar import format_month, parse_month
+    from sim.model.calendar import format_month
     from sim.present.manifest import git_revision, provenance, scenario_files
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
-    try:
-        cut = parse_month(until)
-    except ValueError:
-        raise ValueError(f"--until = {until!r}: must be a month as YYYY-MM") from None
     chosen = targets(targets_file)
-    before, after = split_targets(chosen, cut)
-    if not before or not after:
-        first, last = min(map(target_date, chosen)), max(map(target_date, chosen))
-        dates = f"{format_month(first)}..{format_month(last)}"
-        raise ValueError(f"--until = {until}: needs targets on both sides of the cut-off "
-                         f"(the targets span {dates})")  # fmt: skip
+    cut, before, after = _check_cut(until, chosen)
     full = load_scenario(scenario)
     last_fit = max(map(target_date, before))
     _check_budget(full, before, draws, generations)
@@ -97,8 +189,10 @@ def run_hindcast(
                                                  POSTERIOR_ROWS, announce)  # fmt: skip
     last = max(map(target_date, after))
     future = with_posterior(replace(full, end=last, posterior=None), cal, rows, "hindcast")
-    scored = score_targets(after, posterior_predictive(future, after, reps=reps, seed=seed + 1,
-                                                       engine=engine))  # fmt: skip
+    predictive = posterior_predictive(future, after, reps=reps, seed=seed + 1, engine=engine)
+    scored = score_targets(after, predictive)
+    forecast_rows, horizon, note = _record_scores(chosen, after, predictive, cut, seed=seed,
+                                                  reps=reps)  # fmt: skip
     for row in scored:
         row["date"] = format_month(row["date"])
     summary = {
@@ -107,9 +201,12 @@ def run_hindcast(
         "mean_interval_score_90_relative": float(np.mean(
             [r["interval_score_90"] / r["observed"] for r in scored])),
         "mean_crps_relative": float(np.mean([r["crps"] / r["observed"] for r in scored])),
+        "record_at_cut": json_safe(horizon[-1]) if horizon else None,
     }  # fmt: skip
     facts = load_facts()
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
+    record_sources = sorted({facts[t.fact].citation() for t in confirmed_record(chosen)[1]
+                             if t.fact in facts})  # fmt: skip
     meta = {
         "scenario": str(scenario), "until": until, "seed": seed, "reps": reps,
         "draws_per_generation": draws, "particles": particles, "generations": generations,
@@ -122,10 +219,75 @@ def run_hindcast(
                    "interval_score_90: width of the 5-95% band + 20 x the miss (target units); "
                    "crps: empirical CRPS of the projected sample (target units); *_relative: "
                    "divided by the observed value"),
+        "forecast_scores": {"compared": FORECAST_SCORES_NOTE, "by_horizon": json_safe(horizon),
+                            "note": note or None},
     }  # fmt: skip
     return HindcastRun(
         source=Path(scenario), name=full.name, until=cut, fitted=tuple(t.id for t in before),
         rows=scored, summary=summary, caption=sources_caption(sources, full.description),
         meta=meta, provenance=provenance("hindcast", seed, [replace(full, posterior=None)],
                                          extra=(Path(targets_file or default_targets_path()),)),
+        forecast_rows=forecast_rows, horizon=horizon, forecast_note=note,
+        record_caption=sources_caption(record_sources, full.description),
     )  # fmt: skip
+
+
+def run_hindcasts(
+    scenario: str | Path, untils: list[str], *, targets_file: str | Path | None = None,
+    announce: Callable[[str], None] | None = None, **settings,
+) -> list[HindcastRun]:  # fmt: skip
+    """:func:`run_hindcast` at each cut-off of ``untils`` (in the order given), with the same
+    settings and seed: each cut's run is the one ``--until`` alone would give. Every cut is
+    checked before any calibration starts; ``announce`` hears each hypothesis with its cut.
+
+    Raises
+    ------
+    ValueError with one line: a cut given twice, or as :func:`run_hindcast`.
+    """
+    from sim.api.calibration import targets
+
+    seen = set()
+    for until in untils:
+        if until in seen:
+            raise ValueError(f"--until = {until}: given twice")
+        seen.add(until)
+    chosen = targets(targets_file)
+    for until in untils:
+        _check_cut(until, chosen)
+    runs = []
+    for until in untils:
+        def say(hypothesis: str, until: str = until) -> None:
+            if announce is not None:
+                announce(f"{hypothesis} (cut-off {until})")
+
+        runs.append(run_hindcast(scenario, until, targets_file=targets_file, announce=say,
+                                 **settings))  # fmt: skip
+    return runs
+
+
+def cut_rows(runs: list[HindcastRun]) -> list[dict]:
+    """One row per cut-off for cuts.csv: the cut, the targets fitted and scored, the shares
+    of later targets inside the 50% and 90% bands, and the record scores at the cut (model
+    against naive: :data:`sim.analysis.forecast_scores.AGGREGATE_COLUMNS`)."""
+    from sim.analysis.forecast_scores import AGGREGATE_COLUMNS, aggregate
+    from sim.model.calendar import format_month
+
+    rows = []
+    for run in runs:
+        at_cut = run.horizon[-1] if run.horizon else aggregate([])
+        rows.append({"cut": format_month(run.until), "fitted_targets": len(run.fitted),
+                     "scored_targets": len(run.rows),
+                     "targets_inside_90": run.summary["inside_90_share"],
+                     "targets_inside_50": run.summary["inside_50_share"]}
+                    | {c: at_cut[c] for c in AGGREGATE_COLUMNS})  # fmt: skip
+    return rows
+
+def json_safe(value):
+    """``value`` with every NaN float replaced by None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value

@@ -40,7 +40,8 @@ COMMANDS = {
     "calibrate": ("sim.cli.calibrate:calibrate_command",
                   "Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC."),
     "hindcast": ("sim.cli.hindcast:hindcast_command",
-                 "Calibrate SCENARIO on the record up to --until and score every later target."),
+                 "Calibrate SCENARIO on the record up to --until and score every later target, "
+                 "and every later record observation against the naive forecast."),
     "plot": ("sim.cli.report:plot", "Redraw the figures of RESULTS_DIR (a tanksim run or "
              "report folder) without re-running."),
     "report": ("sim.cli.report:report",

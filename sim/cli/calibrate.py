@@ -86,7 +86,8 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
 
 @contextlib.contextmanager
 def abc_smc_progress(
-    scenario: str, draws: int, generations: int, as_json: bool, heading: str | None = None
+    scenario: str, draws: int, generations: int, as_json: bool, heading: str | None = None,
+    runs: int = 1,
 ) -> Iterator[dict]:
     """The progress bar and stderr lines of an ABC-SMC job (``calibrate``, ``hindcast``):
     yields the ``progress``, ``report`` and ``announce`` keyword arguments of
@@ -96,11 +97,12 @@ def abc_smc_progress(
     last generation may take more; StagedProgress lengthens the bar): the bar counts them
     all. ``heading`` is printed before the first hypothesis or generation line (not before:
     an input error stays the only line on stderr); with ``as_json`` nothing is printed.
+    ``runs``: how many times the job fits every hypothesis (a hindcast's cut-offs).
     """
     from sim.api.evidence import hypothesis_count
     from sim.present.explore_text import generation_line
 
-    stages = hypothesis_count(scenario) if not as_json else 1
+    stages = hypothesis_count(scenario) * runs if not as_json else 1
     shown = []
 
     def say(line: str) -> None:

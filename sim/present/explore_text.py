@@ -165,4 +165,41 @@ def hindcast_text(run) -> str:
     lines.append(f"inside the 50% band: {s['inside_50_share']:.0%}; inside the 90% band: "
                  f"{s['inside_90_share']:.0%}; mean CRPS / observed: "
                  f"{s['mean_crps_relative']:.3f}")  # fmt: skip
+    lines.append(record_scores_line(run.horizon[-1] if run.horizon else None,
+                                    run.forecast_note))  # fmt: skip
     return "\n".join(lines)
+
+
+def record_scores_line(at_cut: dict | None, note: str = "") -> str:
+    """The record observations after the cut, model against the naive forecast, in a line:
+    share inside the 90% and 50% bands, mean CRPS of each and the CRPS skill."""
+    if at_cut is None:
+        return f"record against the naive forecast: {note}"
+    skill = at_cut["crps_skill"]
+    return (f"record after the cut ({at_cut['observations']} observations), model vs naive: "
+            f"inside the 90% band {at_cut['model_inside_90']:.0%} vs "
+            f"{at_cut['naive_inside_90']:.0%}; inside the 50% band "
+            f"{at_cut['model_inside_50']:.0%} vs {at_cut['naive_inside_50']:.0%}; mean CRPS "
+            f"{at_cut['model_mean_crps']:,.1f} vs {at_cut['naive_mean_crps']:,.1f} tanks "
+            f"(skill {skill:+.2f})")  # fmt: skip
+
+
+def hindcast_cuts_text(cuts: list[dict]) -> str:
+    """Several cut-offs as a table (one row per cut, :func:`sim.api.hindcast.cut_rows`):
+    targets fitted and scored, the later targets inside the 90% band, and the record after
+    the cut, model against the naive forecast."""
+    lines = ["cut-offs, record after each cut: model vs naive forecast",
+             f"{'cut':7} {'fitted':>6} {'scored':>6} {'obs':>4} {'in 90% m/n':>11} "
+             f"{'in 50% m/n':>11} {'CRPS model':>11} {'CRPS naive':>11} {'skill':>6}"]  # fmt: skip
+    for c in cuts:
+        lines.append(
+            f"{c['cut']:7} {c['fitted_targets']:6d} {c['scored_targets']:6d} "
+            f"{c['observations']:4d} {_pair(c, 90):>11} {_pair(c, 50):>11} "
+            f"{c['model_mean_crps']:11,.1f} {c['naive_mean_crps']:11,.1f} {c['crps_skill']:+6.2f}"
+        )  # fmt: skip
+    return "\n".join(lines)
+
+
+def _pair(row: dict, band: int) -> str:
+    model, naive = row[f"model_inside_{band}"], row[f"naive_inside_{band}"]
+    return "-" if model != model else f"{model:.0%}/{naive:.0%}"
