@@ -197,7 +197,7 @@ def calibrate(
     if particles > draws:
         raise ValueError(f"particles ({particles}) cannot exceed draws ({draws})")
     names = calibrated_names(scenario, max(t.month for t in targets))
-    probes, slices = target_probes(targets)
+    probes, slices = target_probes(targets, scenario.start)
 
     def simulate_batch(u: np.ndarray, key: int) -> tuple[np.ndarray, np.ndarray]:
         noise_seed = int(_rng(seed, "noise", key).integers(2**63))
@@ -207,7 +207,7 @@ def calibrate(
             scenario, values, seed=noise_seed, probes=probes,
             chunk=chunk, progress=progress, executor=executor, engine=engine,
         )  # fmt: skip
-        model = model_values(targets, slices, ensemble.probes)
+        model = model_values(targets, slices, ensemble.probes, values)
         return model, distances(targets, model).max(axis=1)
 
     history: list[Generation] = []

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.analysis.calibrate import Calibration
-from sim.analysis.targets import Target, model_values, target_probes
+from sim.analysis.observe import predict_observations
+from sim.analysis.targets import Target
 from sim.engine.metrics import VARIABLES
 from sim.figures.calibration import FitPanel
 from sim.figures.style import month_dates
@@ -22,7 +23,6 @@ from sim.model.distributions import clip_to_domain
 from sim.model.loader import merge_chain, read_chain
 from sim.model.params import Scenario
 from sim.model.posterior import Posterior
-from sim.runs.ensemble import run_ensemble
 from sim.runs.run import run_scenario
 from sim.runs.sampling import draw_params
 
@@ -54,10 +54,7 @@ def posterior_predictive(
 ) -> np.ndarray:  # fmt: skip
     """(reps, K) model values of each target under ``scenario``'s own parameter draws
     (``engine``: ``numpy`` or ``compiled``, None for the default; the same numbers)."""
-    probes, slices = target_probes(targets)
-    values = draw_params(scenario, seed=seed, first_rep=0, reps=reps)
-    ensemble = run_ensemble(scenario, values, seed=seed, probes=probes, engine=engine)
-    return model_values(targets, slices, ensemble.probes)
+    return predict_observations(scenario, targets, reps=reps, seed=seed, engine=engine)
 
 
 def fit_rows(targets: list[Target], predictive: np.ndarray) -> list[dict]:
