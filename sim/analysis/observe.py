@@ -88,3 +88,37 @@ def rejected_by_source(fit: Sequence[dict], sources: Sequence[str]) -> list[dict
         if not row["inside_90"]:
             entry["outside_90"].append(row["target"])
     return sorted(out.values(), key=lambda e: (not e["outside_90"], e["source"]))
+
+
+def monthly_readings(target: Target, start: int, end: int) -> list[Target]:
+    """Month-end readings of ``target``'s cumulative quantity (its variables, families and
+    observation process; no ``since``) for every month ``start..end``: the band of a series.
+    Their observed values and intervals are placeholders (0 in [-1, 1])."""
+    from dataclasses import replace
+
+    return [
+        replace(target, id=f"{target.series}:{m}", month=m, day=None, since=None,
+                since_day=None, drawdown_to=None, observed=0.0, low=-1.0, high=1.0)
+        for m in range(start, end + 1)
+    ]  # fmt: skip
+
+
+def series_bands(
+    scenario: Scenario, observations: Sequence[Target], *, reps: int, seed: int,
+    engine: str | None = None, quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Per record series (the ``series`` of ``observations``), the month-end quantiles of its
+    cumulative model counterpart over ``scenario``'s months: {series: (T, len(quantiles))},
+    from one ensemble of ``reps`` replications of the scenario's own draws."""
+    firsts: dict[str, Target] = {}
+    for target in observations:
+        if target.series and target.series not in firsts:
+            firsts[target.series] = target
+    readings = [monthly_readings(t, scenario.start, scenario.end) for t in firsts.values()]
+    flat = [r for series in readings for r in series]
+    if not flat:
+        return {}
+    values = predict_observations(scenario, flat, reps=reps, seed=seed, engine=engine)
+    q = np.nanquantile(values, list(quantiles), axis=0).T  # (K, Q)
+    months = scenario.months
+    return {name: q[i * months : (i + 1) * months] for i, name in enumerate(firsts)}

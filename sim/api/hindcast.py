@@ -46,11 +46,16 @@ def run_hindcast(
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
     engine: str | None = None,
+    record: str | Path | None = None,
+    use_record: bool = True,
 ) -> HindcastRun:
     """Calibrate ``scenario`` (its priors; every hypothesis it names, mixed by evidence) on
     the targets dated up to ``until`` (``YYYY-MM``), project ``reps`` replications and score
     every later target. ``engine`` (``numpy`` or ``compiled``, None for the default) runs
     the month step, recorded in hindcast.json and manifest.json; the same numbers either way.
+    ``record``/``use_record``: the loss record's observations (by family group, each at its
+    snapshot date) join the targets, as in :func:`sim.api.calibration.run_calibration`;
+    those dated after the cut-off are withheld from calibration and scored.
 
     Raises
     ------
@@ -60,7 +65,8 @@ def run_hindcast(
     from sim.analysis.calibrate import POSTERIOR_ROWS
     from sim.analysis.calibrate import calibrate as _calibrate
     from sim.analysis.hindcast import score_targets, share_inside, split_targets, target_date
-    from sim.api.calibration import _check_budget, targets
+    from sim.analysis.targets import check_parameters
+    from sim.api.calibration import _check_budget, record_observations, targets
     from sim.api.evidence import calibrate_hypotheses
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
@@ -74,14 +80,16 @@ def run_hindcast(
         cut = parse_month(until)
     except ValueError:
         raise ValueError(f"--until = {until!r}: must be a month as YYYY-MM") from None
-    chosen = targets(targets_file)
+    full = load_scenario(scenario)
+    observed = record_observations(full, record) if use_record else None
+    chosen = targets(targets_file) + (observed.targets if observed else [])
+    check_parameters(chosen, full.params(), str(scenario))
     before, after = split_targets(chosen, cut)
     if not before or not after:
         first, last = min(map(target_date, chosen)), max(map(target_date, chosen))
         dates = f"{format_month(first)}..{format_month(last)}"
         raise ValueError(f"--until = {until}: needs targets on both sides of the cut-off "
                          f"(the targets span {dates})")  # fmt: skip
-    full = load_scenario(scenario)
     last_fit = max(map(target_date, before))
     _check_budget(full, before, draws, generations)
 
@@ -115,6 +123,7 @@ def run_hindcast(
         "hypotheses": hypotheses.evidence if hypotheses else None,
         "git_revision": git_revision(), "files": scenario_files(replace(full, posterior=None)),
         "execution": {"engine": engine},
+        "record": observed.meta() if observed else None,
         "scores": ("inside_50/inside_90: observed inside the projected 25-75% / 5-95% band; "
                    "interval_score_90: width of the 5-95% band + 20 x the miss (target units); "
                    "crps: empirical CRPS of the projected sample (target units); *_relative: "
