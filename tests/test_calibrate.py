@@ -150,7 +150,7 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
     )
     out = tmp_path / "cal"
     args = [sys.executable, "-m", "sim", "calibrate", str(REPO / "scenarios" / "prior.toml"),
-            "--targets", str(targets), "--draws", "1024", "--particles", "100",
+            "--targets", str(targets), "--no-record", "--draws", "1024", "--particles", "100",
             "--check-reps", "500", "--out", str(out)]  # fmt: skip
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -247,7 +247,8 @@ def test_a_small_calibration_says_how_few_distinct_sets_it_holds_and_survives_a_
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "cal"
     code, stdout, err = run_cli(capsys, "calibrate", REPO / "scenarios" / "prior.toml",
-                                "--draws", "500", "--particles", "20", "--generations", "2",
+                                "--no-record", "--draws", "500", "--particles", "20",
+                                "--generations", "2",
                                 "--check-reps", "500", "--out", out)  # fmt: skip
     assert code == 0, err
     meta = json.loads((out / "posterior.json").read_text())
