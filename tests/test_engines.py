@@ -156,7 +156,8 @@ def test_each_command_runs_every_chunk_on_the_engine_asked_and_records_it(
         "sweep": ("sweep", PRIOR, "--param", "storage.fair_share=0.2:0.4:2", "--reps", "16"),
         "sensitivity": ("sensitivity", PRIOR, "--method", "morris", "--n", "2"),
         "discover": ("discover", PRIOR, "--where", "active_end < 1500", "--n", "64"),
-        "hindcast": ("hindcast", PRIOR, "--until", "2022-12", "--targets", targets, "--no-record", *quick,
+        "hindcast": ("hindcast", PRIOR, "--until", "2022-12", "--targets", targets,
+                     "--no-record", *quick,
                      "--reps", "100"),
     }  # fmt: skip
     recorded = {"run", "deterministic", "sweep", "sensitivity", "discover", "hindcast"}

@@ -78,7 +78,8 @@ def _targets_file(tmp_path: Path) -> Path:
 def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path):
     out = tmp_path / "hc"
     args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
-            "--until", "2022-12", "--targets", str(_targets_file(tmp_path)), "--no-record", "--draws", "1024",
+            "--until", "2022-12", "--targets", str(_targets_file(tmp_path)), "--no-record",
+            "--draws", "1024",
             "--particles", "100", "--generations", "2", "--reps", "300", "--out", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -173,8 +173,9 @@ def test_coverage_by_series_and_rejected_sources_count_observations_outside_the_
 
 
 def test_abc_smc_keeps_the_smallest_tolerance_reached_when_no_set_fits_every_target():
-    scenario = make_scenario(families={"A": {"active": 100, "storage": 400, "vulnerability": 1.0,
-                                             "quality_weight": 1.0, "refurb_effort": 1.0}},
+    family = {"active": 100, "storage": 400, "vulnerability": 1.0, "quality_weight": 1.0,
+              "refurb_effort": 1.0}
+    scenario = make_scenario(families={"A": family},
                              capacity={"dist": "uniform", "low": 2, "high": 30}, losses=10.0,
                              end="2022-12", production_per_year=0.0)  # fmt: skip
     impossible = [replace(lost(parse_month("2022-12"), variables=("active",)), observed=1e5,

@@ -257,8 +257,10 @@ def calibrate(
             kept_u.append(u[keep])
             kept_model.append(model[keep])
             if parents is not None:
-                kept_logq.append(all_logq[-1][keep] if final else
-                                 _log_proposal_density(u[keep], parents, weights, sigma))  # fmt: skip
+                logq = all_logq[-1][keep] if final else None
+                if logq is None:
+                    logq = _log_proposal_density(u[keep], parents, weights, sigma)
+                kept_logq.append(logq)
             if final and sum(len(k) for k in kept_u) >= particles:
                 break
         u_new = np.concatenate(kept_u)

@@ -162,7 +162,8 @@ class Target:
 
 
 KEYS = {"id", "fact", "variable", "family", "month", "observed", "low", "high", "uncertainty",
-        "since", "share_of", "share_month", "drawdown_to", "date", "coverage", "counts"}  # fmt: skip
+        "since", "share_of", "share_month", "drawdown_to", "date", "coverage",
+        "counts"}  # fmt: skip
 
 
 def default_targets_path() -> Path:
