@@ -53,14 +53,14 @@ def test_a_reading_in_the_first_month_takes_that_months_end_for_the_month_before
 
 def test_confirmed_by_group_is_detection_times_one_minus_unknown_times_true_losses():
     dates = np.array(["2022-03-31", "2022-06-30"], dtype="datetime64[D]")
-    counts = np.array([[10, 30, 5], [20, 70, 9]])  # T-72, T-90 (all variants), unknown
-    targets = record_targets(dates, ("T-72", "T-90", "unknown"), counts,
+    counts = np.array([[10, 20, 10, 5], [20, 50, 20, 9]])  # T-72, T-90, T-90M, unknown
+    targets = record_targets(dates, ("T-72", "T-90", "T-90M", "unknown"), counts,
                              ("T-72", "T-90", "T-90M"), fact="synthetic")  # fmt: skip
     by_id = {t.id: t for t in targets}
     params = {DETECTION: np.array([0.8, 0.5]), UNKNOWN: np.array([0.1, 0.2])}
     true_t90, true_t90m, true_all = 40.0, 10.0, 200.0
     t90 = by_id["record:T-90:level:2022-06-30"]
-    assert (t90.family, t90.families) == ("T-90", ("T-90M",))
+    assert (t90.family, t90.families, t90.observed) == ("T-90", ("T-90M",), 70)
     values = np.array([[true_t90, true_t90m]] * 2)
     expected = params[DETECTION] * (1 - params[UNKNOWN]) * (true_t90 + true_t90m)
     np.testing.assert_allclose(t90.model_value(values, params), expected)

@@ -36,17 +36,19 @@ UNKNOWN_BUCKET = "unknown"
 TOTAL = "total"
 
 #: Comparison groups: (name, the model's families summed, the record's families summed).
-#: Pre-war T-90Ms are in the model's T-90 stock and new builds in T-90M, while Oryx lists
-#: every T-90 variant together, so the two model families meet Oryx's T-90. North Korean
-#: families (NK-T62, Chonma-2) meet no group of their own: the record through 2025 lists
-#: none; their losses count in the total and, in the model, in the unknown bucket's base.
+#: Pre-war T-90Ms are in the model's T-90 stock and new builds in T-90M, while the record's
+#: T-90M column cannot tell a pre-war hull from a new one, so the T-90 group meets every
+#: T-90 variant with both model families. North Korean families are groups of their own
+#: when the scenario holds them (the record through 2025 lists none).
 GROUPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("T-54/55", ("T-54/55",), ("T-54/55",)),
     ("T-62", ("T-62",), ("T-62",)),
     ("T-64", ("T-64",), ("T-64",)),
     ("T-72", ("T-72",), ("T-72",)),
     ("T-80", ("T-80",), ("T-80",)),
-    ("T-90", ("T-90", "T-90M"), ("T-90",)),
+    ("T-90", ("T-90", "T-90M"), ("T-90", "T-90M")),
+    ("NK-T62", ("NK-T62",), ("NK-T62",)),
+    ("Chonma-2", ("Chonma-2",), ("Chonma-2",)),
 )
 #: Marks the cumulative level at the latest snapshot (not a period).
 LEVEL = -1

@@ -97,7 +97,8 @@ def record_observations(scenario: Scenario, path: str | Path | None = None) -> R
     if UNKNOWN not in scenario.params():
         chosen = [t for t in chosen if t.series == TOTAL]
         series = tuple(s for s in series if s[0] == TOTAL)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""
+    digest = getattr(record, "sha256", "") or (
+        hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else "")
     return RecordObservations(chosen, str(source), digest, str(dates[0]), str(dates[-1]),
                               series, dates[chosen_snapshots(dates)])  # fmt: skip
 
