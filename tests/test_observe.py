@@ -184,3 +184,21 @@ def test_abc_smc_keeps_the_smallest_tolerance_reached_when_no_set_fits_every_tar
     assert cal.tolerance > 1 and cal.tolerance == cal.generations[0].epsilon
     assert cal.evidence == 0.0  # nothing fits at tolerance 1
     assert cal.evidence_at(cal.tolerance)[0] > 0
+
+
+def test_calibrate_with_a_bad_record_file_is_one_line_naming_it_and_writes_nothing(
+    tmp_path, capsys
+):
+    from pathlib import Path
+
+    from factories import run_cli
+
+    bad = tmp_path / "oryx.csv"
+    bad.write_text("not,a,record\n1,2,3\n")
+    out = tmp_path / "cal"
+    prior = Path(__file__).resolve().parents[1] / "scenarios" / "prior.toml"
+    code, _, err = run_cli(capsys, "calibrate", prior, "--record", bad, "--draws", "100",
+                           "--particles", "10", "--out", out)  # fmt: skip
+    assert code == 2, err
+    assert err.strip().count("\n") == 0 and str(bad.parent) in err, err
+    assert not out.exists()
