@@ -100,3 +100,19 @@ def test_installed_wheel_reports_a_bad_scenario_in_one_line(installed):
     assert proc.returncode == 2
     assert proc.stderr.startswith("tanksim: error: bad.toml: storage.good_share = 1.5")
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_the_wheel_holds_the_loss_record(installed):
+    work, env = installed
+    probe = _run(["-c", (
+        "import json; from sim.model.record import load_record, confirmed_by_family; "
+        "r = load_record(); d, g, c = confirmed_by_family(r); "
+        "print(json.dumps([r.path, len(r.snapshots), int(c[-1].sum())]))"
+    )], work, env)  # fmt: skip
+    assert probe.returncode == 0, probe.stderr
+    path, n_snapshots, latest = json.loads(probe.stdout)
+    assert Path(path).is_relative_to(Path(env["PYTHONPATH"]))
+    from sim.model.record import load_record
+
+    shipped = load_record(REPO / "sim" / "data" / "record" / "oryx-russia-tanks.csv")
+    assert (n_snapshots, latest) == (len(shipped.snapshots), int(shipped.counts[-1].sum()))
