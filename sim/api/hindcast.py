@@ -109,9 +109,8 @@ def run_hindcast(
     summary = {
         "scored": len(scored), "inside_50_share": share_inside(scored, "inside_50"),
         "inside_90_share": share_inside(scored, "inside_90"),
-        "mean_interval_score_90_relative": float(np.mean(
-            [r["interval_score_90"] / r["observed"] for r in scored])),
-        "mean_crps_relative": float(np.mean([r["crps"] / r["observed"] for r in scored])),
+        "mean_interval_score_90_relative": _mean_relative(scored, "interval_score_90"),
+        "mean_crps_relative": _mean_relative(scored, "crps"),
     }  # fmt: skip
     facts = load_facts()
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
@@ -127,10 +126,18 @@ def run_hindcast(
         "scores": ("inside_50/inside_90: observed inside the projected 25-75% / 5-95% band; "
                    "interval_score_90: width of the 5-95% band + 20 x the miss (target units); "
                    "crps: empirical CRPS of the projected sample (target units); *_relative: "
-                   "divided by the observed value"),
+                   "divided by the observed value, averaged over rows whose observed value "
+                   "is not 0 (a record period with no loss of a rare type)"),
     }  # fmt: skip
     return HindcastRun(
         source=Path(scenario), name=full.name, until=cut, fitted=tuple(t.id for t in before),
         rows=scored, summary=summary, caption=sources_caption(sources, full.description),
         meta=meta,
     )  # fmt: skip
+
+
+def _mean_relative(rows: list[dict], key: str) -> float:
+    """Mean of ``row[key] / row["observed"]`` over rows with a non-zero observed value (NaN
+    when there are none): a record period can see no loss of a rare type."""
+    ratios = [r[key] / abs(r["observed"]) for r in rows if r["observed"]]
+    return float(np.mean(ratios)) if ratios else float("nan")
