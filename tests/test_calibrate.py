@@ -95,13 +95,22 @@ KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025", "iiss-lost-2024-0
                  "t90m-active-2025-05"}  # fmt: skip
 
 
+#: Targets read differently since the shipped posterior was calibrated (a source's coverage
+#: multiplies the model's value, intervals no longer widened by hand, figures dated to the
+#: day: docs/observation.md); the next calibration fits them.
+REDEFINED = {"iiss-storage-2024-02", "storage-bases-2024-12", "storage-osint-2025",
+             "iiss-active-2024-02", "iiss-lost-2023-02"}  # fmt: skip
+
+
 def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
     # Checked against the targets the shipped posterior was calibrated on (posterior json's
     # `targets`): a target added to seeds/targets.toml since is fitted at the next calibration.
     calibrated_on = set(json.loads((REPO / "scenarios" / "posterior" / "baseline.json")
                                    .read_text())["targets"])  # fmt: skip
+    # The loss record superseded the scattered Oryx totals (docs/observation.md).
+    superseded = {t for t in calibrated_on if t.startswith("oryx-confirmed-")}
     targets = [t for t in load_targets(fact_ids=set(load_facts())) if t.id in calibrated_on]
-    assert len(targets) == len(calibrated_on), "every target calibrated on is still in the file"
+    assert len(targets) == len(calibrated_on - superseded), "every other target is still there"
     last = max(t.month for t in targets)
     baseline = load_scenario(
         REPO / "scenarios" / "baseline.toml", end=f"{last // 12}-{last % 12 + 1:02d}"
@@ -110,7 +119,9 @@ def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band(
     fit = fit_rows(targets, posterior_predictive(baseline, targets, reps=3000, seed=11))
     outside = [(r["target"], r["observed"], r["p05"], r["p95"]) for r in fit if not r["inside_90"]]
     assert {name for name, *_ in outside} <= KNOWN_OUTSIDE, outside
-    assert all(r["share_in_interval"] > 0.5 for r in fit), "most replications inside each interval"
+    low = [(r["target"], r["share_in_interval"]) for r in fit if r["share_in_interval"] <= 0.5
+           and r["target"] not in REDEFINED]  # fmt: skip
+    assert not low, f"most replications inside each interval: {low}"
 
 
 def test_posterior_columns_apply_only_while_the_scenario_keeps_the_calibrated_prior(tmp_path):
@@ -154,7 +165,7 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
     )
     out = tmp_path / "cal"
     args = [sys.executable, "-m", "sim", "calibrate", str(REPO / "scenarios" / "prior.toml"),
-            "--targets", str(targets), "--draws", "1024", "--particles", "100",
+            "--targets", str(targets), "--no-record", "--draws", "1024", "--particles", "100",
             "--check-reps", "500", "--out", str(out)]  # fmt: skip
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -169,6 +180,7 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
         "prior_posterior.png",
         "generations.csv",
         "manifest.json",
+        "sources.csv",  # with the record (not here), coverage.csv and record-fit.png too
         "evidence.json",  # prior.toml names the production hypotheses
     }
     assert {p.name for p in out.iterdir()} == expected
@@ -251,25 +263,32 @@ def test_a_small_calibration_says_how_few_distinct_sets_it_holds_and_survives_a_
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "cal"
     code, stdout, err = run_cli(capsys, "calibrate", REPO / "scenarios" / "prior.toml",
-                                "--draws", "500", "--particles", "20", "--generations", "2",
+                                "--no-record", "--draws", "500", "--particles", "20",
+                                "--generations", "2",
                                 "--check-reps", "500", "--out", out)  # fmt: skip
     assert code == 0, err
     meta = json.loads((out / "posterior.json").read_text())
     rows = np.loadtxt(out / "posterior.csv", delimiter=",", skiprows=1)
-    # at most 20 per hypothesis (four): the last generation keeps only sets that fit
+    # the last generation keeps the sets within its tolerance from as few batches of 500 as
+    # collect 20 (so at most one batch each when one batch suffices): here no set fits every
+    # target (the Highmarsed removals reject the listed order), so it keeps those within the
+    # smallest tolerance reached, and says so
     kept = meta["particles_kept"]
     hypotheses = json.loads((out / "evidence.json").read_text())["hypotheses"]
-    assert meta["rows"] == len(rows) and 1 <= kept <= 20 * len(hypotheses) == 80
+    assert meta["rows"] == len(rows) and 1 <= kept <= 500 * len(hypotheses)
+    assert meta["final_tolerance"] >= 1.0 and (meta["final_tolerance"] > 1) == (
+        "no set fits every target" in stdout)
     assert kept == sum(h["particles"] for h in hypotheses)
     assert meta["distinct_sets"] == len(np.unique(rows, axis=0)) <= kept
     assert 1 <= meta["effective_sample_size"] <= kept
-    assert meta["particles_collected"] == all(h["particles"] == 20 for h in hypotheses)
+    assert meta["particles_collected"] == all(h["particles"] >= 20 for h in hypotheses)
     assert f"from {kept} particles ({meta['distinct_sets']} distinct sets" in stdout
     for h in hypotheses:  # the verdict names each hypothesis that fell short
         short = f"only {h['particles']} of 20 particles fit every target under {h['hypothesis']}"
         assert (short in stdout) == (h["particles"] < 20), stdout
     outside = meta["targets_outside_90"]
-    assert meta["converged"] == (meta["particles_collected"] and not outside)
+    assert meta["converged"] == (meta["particles_collected"] and not outside
+                                 and meta["final_tolerance"] == 1)
     verdict = stdout.strip().splitlines()[-1]
     assert verdict.startswith("converged: yes" if meta["converged"] else "converged: no")
     if outside:

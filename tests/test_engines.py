@@ -156,7 +156,8 @@ def test_each_command_runs_every_chunk_on_the_engine_asked_and_records_it(
         "sweep": ("sweep", PRIOR, "--param", "storage.fair_share=0.2:0.4:2", "--reps", "16"),
         "sensitivity": ("sensitivity", PRIOR, "--method", "morris", "--n", "2"),
         "discover": ("discover", PRIOR, "--where", "active_end < 1500", "--n", "64"),
-        "hindcast": ("hindcast", PRIOR, "--until", "2022-12", "--targets", targets, *quick,
+        "hindcast": ("hindcast", PRIOR, "--until", "2022-12", "--targets", targets,
+                     "--no-record", *quick,
                      "--reps", "100"),
     }  # fmt: skip
     recorded = {"run", "deterministic", "sweep", "sensitivity", "discover", "hindcast"}
@@ -212,7 +213,8 @@ def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch, tm
                                            engine=engine),
         "run_calibration": lambda: run_calibration(
             PRIOR, targets_file=tmp_path / "targets.toml", draws=100, particles=10,
-            generations=1, check_reps=100, figure_reps=100, projection_reps=100, engine=engine),
+            generations=1, check_reps=100, figure_reps=100, projection_reps=100, engine=engine,
+            use_record=False),
         "report": lambda: api.report([PRIOR, BASELINE], tmp_path / "report", reps=16,
                                      engine=engine),
     }  # fmt: skip

@@ -18,7 +18,7 @@ from sim.analysis.hindcast import (
     split_targets,
     target_date,
 )
-from sim.analysis.targets import load_targets
+from sim.analysis.targets import Target, load_targets
 from sim.model.calendar import parse_month
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +58,9 @@ def test_targets_split_at_the_cut_off_by_the_last_month_they_read():
 
 
 def test_scores_say_inside_or_not_for_a_known_projected_sample():
-    target = next(t for t in load_targets() if t.id == "oryx-confirmed-2025-05")  # 3,960
+    target = Target(id="total", fact="oryx-tank-losses-2022-02-to-2025-05",
+                    variables=("lost_confirmed",), family="all", month=parse_month("2025-05"),
+                    observed=3960, low=3560, high=4550, uncertainty="as reported")  # fmt: skip
     sample = np.linspace(3000.0, 3500.0, 1001)[:, None]  # every value below the observed
     (row,) = score_targets([target], sample)
     assert not row["inside_50"] and not row["inside_90"]
@@ -76,7 +78,8 @@ def _targets_file(tmp_path: Path) -> Path:
 def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path):
     out = tmp_path / "hc"
     args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
-            "--until", "2022-12", "--targets", str(_targets_file(tmp_path)), "--draws", "1024",
+            "--until", "2022-12", "--targets", str(_targets_file(tmp_path)), "--no-record",
+            "--draws", "1024",
             "--particles", "100", "--generations", "2", "--reps", "300", "--out", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -93,7 +96,7 @@ def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path
 
 def test_a_cut_off_with_no_later_target_is_one_line_and_exit_2(tmp_path):
     args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
-            "--until", "2029-01", "--targets", str(_targets_file(tmp_path)),
+            "--until", "2029-01", "--targets", str(_targets_file(tmp_path)), "--no-record",
             "--out", str(tmp_path / "hc")]
     done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2
@@ -104,8 +107,11 @@ def test_a_cut_off_with_no_later_target_is_one_line_and_exit_2(tmp_path):
 def test_posterior_predictive_shares_count_replications_inside_each_interval_and_all_at_once():
     from sim.io.calibration_outputs import fit_rows, joint_share_in_intervals
 
-    targets = [t for t in load_targets() if t.id in ("oryx-confirmed-2022-09",
-                                                     "oryx-confirmed-2023-02")]  # fmt: skip
+    targets = [Target(id=f"t{k}", fact="synthetic", variables=("lost_confirmed",), family="all",
+                      month=parse_month(month), observed=obs, low=low, high=high,
+                      uncertainty="synthetic")
+               for k, (month, obs, low, high) in enumerate((("2022-09", 1002, 900, 1150),
+                                                            ("2023-02", 1688, 1520, 1940)))]
     # [900, 1150] and [1520, 1940]: rows 0 and 1 inside both, row 2 only the first, row 3 none
     predictive = np.array([[1000, 1600], [1100, 1900], [950, 2500], [100, 100]], dtype=float)
     rows = fit_rows(targets, predictive)

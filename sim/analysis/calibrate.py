@@ -60,8 +60,9 @@ class Calibration:
 
     ``values`` (N, D) are parameter values for ``names``; ``u`` (N, D) their unit-cube
     coordinates; ``weights`` (N,) sum to 1; ``model`` (N, K) the targets' model values.
-    ``converged`` says only that the last generation collected the particles asked for;
-    :func:`sim.api.calibration.run_calibration` also asks that the fit hold.
+    ``converged`` says only that the last generation collected the particles asked for
+    (within ``tolerance``); :func:`sim.api.calibration.run_calibration` also asks that the
+    fit hold and the tolerance be 1.
     """
 
     names: tuple[str, ...]
@@ -79,6 +80,19 @@ class Calibration:
     #: density, the prior being uniform on the cube), and its Monte Carlo standard error.
     evidence: float = float("nan")
     evidence_se: float = float("nan")
+    #: The final generation's tolerance: 1 (every kept set inside every interval), or, when
+    #: no set of the generation before fitted every target (a model the record rejects),
+    #: the smallest tolerance reached, and ``converged`` is False.
+    tolerance: float = 1.0
+    #: The final generation's proposals: largest distance (M,) and log proposal density
+    #: (M,) (0 for prior draws), for :meth:`evidence_at` another tolerance.
+    final_worst: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    final_logq: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def evidence_at(self, tolerance: float) -> tuple[float, float]:
+        """The prior's acceptance rate at ``tolerance`` (at least :attr:`tolerance`),
+        estimated from the final generation's proposals, and its standard error."""
+        return _evidence_at(self.final_worst, self.final_logq, tolerance)
 
     @property
     def ess(self) -> float:
@@ -202,7 +216,7 @@ def calibrate(
     if particles > draws:
         raise ValueError(f"particles ({particles}) cannot exceed draws ({draws})")
     names = calibrated_names(scenario, max(t.month for t in targets))
-    probes, slices = target_probes(targets)
+    probes, slices = target_probes(targets, scenario.start)
 
     def simulate_batch(u: np.ndarray, key: int) -> tuple[np.ndarray, np.ndarray]:
         noise_seed = int(_rng(seed, "noise", key).integers(2**63))
@@ -212,16 +226,20 @@ def calibrate(
             scenario, values, seed=noise_seed, probes=probes,
             chunk=chunk, progress=progress, executor=executor, engine=engine,
         )  # fmt: skip
-        model = model_values(targets, slices, ensemble.probes)
+        model = model_values(targets, slices, ensemble.probes, values)
         return model, distances(targets, model).max(axis=1)
 
     history: list[Generation] = []
     parents = weights = sigma = None
     final = False
+    tolerance = 1.0
     for gen in range(generations):
         final = final or gen == generations - 1
+        if final and history and history[-1].fit_all == 0:
+            tolerance = max(1.0, history[-1].epsilon)  # the record rejects a perfect fit
         batches = FINAL_BATCHES if final else 1
         kept_u, kept_model, kept_logq, proposed = [], [], [], 0
+        all_worst, all_logq = [], []
         for batch in range(batches):
             key = gen * FINAL_BATCHES + batch
             rng = _rng(seed, "propose", key)
@@ -232,8 +250,11 @@ def calibrate(
             model, worst = simulate_batch(u, key)
             proposed += draws
             if final:
-                epsilon = 1.0
+                epsilon = tolerance
                 fit_all = int((worst <= 1.0).sum()) + sum(len(k) for k in kept_u)
+                all_worst.append(worst)
+                all_logq.append(np.zeros(len(u)) if parents is None else
+                                _log_proposal_density(u, parents, weights, sigma))  # fmt: skip
             else:
                 epsilon = max(1.0, float(np.partition(worst, particles - 1)[particles - 1]))
                 fit_all = int((worst <= 1.0).sum())
@@ -241,16 +262,22 @@ def calibrate(
             kept_u.append(u[keep])
             kept_model.append(model[keep])
             if parents is not None:
-                kept_logq.append(_log_proposal_density(u[keep], parents, weights, sigma))
-            if final and fit_all >= particles:
+                logq = all_logq[-1][keep] if final else None
+                if logq is None:
+                    logq = _log_proposal_density(u[keep], parents, weights, sigma)
+                kept_logq.append(logq)
+            if final and sum(len(k) for k in kept_u) >= particles:
                 break
         u_new = np.concatenate(kept_u)
         if final:
             evidence = _evidence(kept_logq if parents is not None else None, len(u_new), proposed)
+            if tolerance > 1.0:  # the rate at tolerance 1: none of these fits every target
+                evidence = _evidence_at(np.concatenate(all_worst), np.concatenate(all_logq), 1.0)
         if not len(u_new):
             raise CalibrationError(
                 f"no parameter set fits every target after {proposed:,} proposals in the last "
-                "generation; widen the target intervals or the priors, or raise --draws"
+                f"generation (tolerance {tolerance:g}); widen the target intervals or the "
+                "priors, or raise --draws"
             )
         if parents is None:
             new_weights = np.ones(len(u_new))
@@ -284,7 +311,18 @@ def calibrate(
         targets=tuple(targets),
         evidence=evidence[0],
         evidence_se=evidence[1],
+        tolerance=tolerance,
+        final_worst=np.concatenate(all_worst),
+        final_logq=np.concatenate(all_logq),
     )
+
+
+def _evidence_at(worst: np.ndarray, logq: np.ndarray, tolerance: float) -> tuple[float, float]:
+    """Prior acceptance rate at ``tolerance`` and its standard error from proposals with
+    largest distances ``worst`` (M,) and log proposal densities ``logq`` (M,)."""
+    w = np.where(worst <= tolerance, np.exp(-logq), 0.0)
+    rate = float(w.sum() / max(len(w), 1))
+    return rate, float(np.sqrt(max(float((w**2).mean()) - rate**2, 0.0) / max(len(w), 1)))
 
 
 def _evidence(kept_logq: list | None, accepted: int, proposed: int) -> tuple[float, float]:

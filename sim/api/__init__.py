@@ -38,7 +38,8 @@ EXPORTS = {
         "sim.api.runs",
     ),  # fmt: skip
     **dict.fromkeys(
-        ("calibrate", "fit_table", "plot_calibration_fit", "prior_posterior", "targets"),
+        ("calibrate", "fit_table", "plot_calibration_fit", "prior_posterior",
+         "record_observations", "targets"),
         "sim.api.calibration",
     ),
     **dict.fromkeys(

@@ -37,6 +37,72 @@ def targets(path: str | Path | None = None) -> list:
     return load_targets(Path(path) if path else None, set(load_facts()))
 
 
+#: The fact every target read from the loss record cites.
+RECORD_FACT = "oryx-record-by-type"
+
+
+@dataclass(frozen=True)
+class RecordObservations:
+    """Targets read from a loss record (:mod:`sim.analysis.record_targets`) and where they
+    came from: ``path``, its ``sha256`` and its first and last snapshot dates."""
+
+    targets: list
+    path: str
+    sha256: str
+    first_snapshot: str
+    last_snapshot: str
+    #: (series, snapshot dates (N,) datetime64[D], cumulative confirmed (N,)) per group.
+    series: tuple = ()
+    #: The snapshot dates (N,) whose periods are targets.
+    fitted: np.ndarray | None = None
+
+    def meta(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256, "first_snapshot": self.first_snapshot,
+                "last_snapshot": self.last_snapshot, "targets": len(self.targets)}  # fmt: skip
+
+
+def record_observations(scenario: Scenario, path: str | Path | None = None) -> RecordObservations:
+    """Calibration targets from the loss record (default: the bundled record; ``path``
+    another record file) for ``scenario``'s families, up to its horizon's end: by family
+    group when the scenario declares ``losses.unknown_share``, else the total only.
+
+    Raises ValueError with one line naming the file when the record cannot be read.
+    """
+    import hashlib
+
+    from sim.analysis.record_targets import TOTAL, chosen_snapshots, group_series, record_targets
+    from sim.model.calendar import format_month
+    from sim.model.params import UNKNOWN
+    from sim.model.record import confirmed_by_family, load_record
+
+    try:
+        record = load_record(Path(path) if path is not None else None)
+        dates, families, counts = confirmed_by_family(record)
+    except (OSError, ValueError) as err:
+        where = f"--record = {path}" if path is not None else "the bundled loss record"
+        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(text if str(path or "") and str(path) in text else f"{where}: {text}") \
+            from None
+    source = Path(getattr(record, "path", None) or path or "")
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    end = np.datetime64(format_month(scenario.end), "M") + 1
+    keep = dates < end.astype("datetime64[D]")
+    if not keep.any():
+        raise ValueError(f"{source}: no snapshot within the scenario's horizon "
+                         f"(it ends {format_month(scenario.end)})")  # fmt: skip
+    dates, counts = dates[keep], np.asarray(counts)[keep]
+    chosen = record_targets(dates, families, counts, scenario.family_names, fact=RECORD_FACT)
+    series = tuple((name, dates, values) for name, _, values in
+                   group_series(families, counts, scenario.family_names))  # fmt: skip
+    if UNKNOWN not in scenario.params():
+        chosen = [t for t in chosen if t.series == TOTAL]
+        series = tuple(s for s in series if s[0] == TOTAL)
+    digest = getattr(record, "sha256", "") or (
+        hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else "")
+    return RecordObservations(chosen, str(source), digest, str(dates[0]), str(dates[-1]),
+                              series, dates[chosen_snapshots(dates)])  # fmt: skip
+
+
 def _check_budget(scenario: Scenario, chosen: list, draws: int, generations: int) -> None:
     """Refuse a calibration beyond :mod:`sim.analysis.budget`'s caps (BudgetError)."""
     from sim.analysis.budget import check_budget
@@ -162,6 +228,14 @@ class CalibrationRun:
     #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
     provenance: dict = field(default_factory=dict)
     evidence: dict | None = None
+    #: Posterior predictive coverage of each record series (:func:`band_coverage`).
+    coverage: list = field(default_factory=list)
+    #: Per source, its observations outside the calibrated 90% band
+    #: (:func:`sim.analysis.observe.rejected_by_source`).
+    sources: list = field(default_factory=list)
+    #: The record-fit figure's panels (empty without a record).
+    record_panels: list = field(default_factory=list)
+    record_caption: str = ""
 
     @property
     def ess(self) -> float:
@@ -205,6 +279,8 @@ def run_calibration(
     projection_reps: int = PROJECTION_REPS,
     announce: Callable[[str], None] | None = None,
     engine: str | None = None,
+    record: str | Path | None = None,
+    use_record: bool = True,
 ) -> CalibrationRun:
     """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit, as
     ``tanksim calibrate`` does (it writes the result with
@@ -225,6 +301,8 @@ def run_calibration(
         (``execution``); the same numbers either way.
     progress, executor, report : replications done; where chunks run; each generation's
         :class:`~sim.analysis.calibrate.Generation`.
+    record, use_record : the loss record fitted beside the targets (default the bundled one;
+        :func:`record_observations`), or none with ``use_record=False``.
 
     Raises
     ------
@@ -257,10 +335,16 @@ def run_calibration(
     engine = resolve(engine)
     if particles > draws:
         raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")
+    from sim.analysis.observe import band_coverage, rejected_by_source
+    from sim.analysis.targets import check_parameters
+    from sim.io.calibration_outputs import record_panels
+
     facts = load_facts()
-    chosen = targets(targets_file)
-    last = max(t.month for t in chosen)
     full = load_scenario(scenario)
+    observed = record_observations(full, record) if use_record else None
+    chosen = targets(targets_file) + (observed.targets if observed else [])
+    check_parameters(chosen, full.params(), str(scenario))
+    last = max(t.month for t in chosen)
     if not full.start <= min(t.month for t in chosen) or last > full.end:
         raise ValueError(f"{scenario}: horizon does not cover the targets")
     _check_budget(full, chosen, draws, generations)
@@ -278,6 +362,11 @@ def run_calibration(
                                       engine=engine)  # fmt: skip
     fit = fit_rows(chosen, predictive)
     joint = joint_share_in_intervals(chosen, predictive)
+    coverage = band_coverage(chosen, predictive)
+    by_source = rejected_by_source(fit, [t.source or (facts[t.fact].source if t.fact in facts
+                                                      else t.fact) for t in chosen])  # fmt: skip
+    panels_record = [] if observed is None else record_panels(
+        calibrated, observed, reps=figure_reps, seed=seed + 2, engine=engine)
     pp_rows, prior_q, post_q = prior_posterior_rows(prior, cal.names, rows)
     panels = fit_panels(replace(full, posterior=None, end=last), calibrated, chosen,
                         reps=figure_reps, seed=seed + 2, engine=engine)  # fmt: skip
@@ -288,17 +377,20 @@ def run_calibration(
     meta = {
         "scenario": str(scenario), "targets": [t.id for t in chosen], "seed": seed,
         "draws_per_generation": draws, "particles": particles,
-        "converged": cal.converged and inside,
+        "converged": cal.converged and inside and cal.tolerance <= 1.0,
         "particles_collected": cal.converged, "all_targets_inside_90": inside,
         "targets_outside_90": [r["target"] for r in fit if not r["inside_90"]],
         "rows": len(rows), "particles_kept": len(cal.values), "distinct_sets": distinct,
         "effective_sample_size": round(cal.ess, 1),
         "generations": [g.__dict__ for g in cal.generations],
         "acceptance_rate_final": last_gen.accepted / last_gen.proposed,
+        "final_tolerance": cal.tolerance,
         "joint_share_in_intervals": joint,
         "horizon": [format_month(prior.start), format_month(last)],
         "priors": {name: params[name].describe() for name in cal.names},
         "git_revision": git_revision(), "execution": {"engine": engine},
+        "record": observed.meta() if observed else None,
+        "series_coverage": coverage, "sources": by_source,
     }  # fmt: skip
     evidence = None
     if hypotheses is not None:
@@ -317,12 +409,21 @@ def run_calibration(
         }  # fmt: skip
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
     where = Path(targets_file).name if targets_file else "seeds/targets.toml"
+    if observed is not None:
+        where += f" and the loss record to {observed.last_snapshot}"
     description = f"{full.description} (calibrated to {len(chosen)} targets in {where})"
+    record_caption = "" if observed is None else (
+        f"Record: Oryx, visually confirmed Russian tank losses by type, snapshots "
+        f"{observed.first_snapshot} to {observed.last_snapshot} ({Path(observed.path).name}); "
+        f"model: detection share x (1 - unknown share) x true losses of the group's families. "
+        f"Scenario: {full.description}")  # fmt: skip
     return CalibrationRun(
         source=Path(scenario), name=full.name, description=description, calibration=cal,
-        rows=rows, distinct=distinct, fit=fit, converged=cal.converged and inside,
+        rows=rows, distinct=distinct, fit=fit, converged=meta["converged"],
         prior_posterior=pp_rows, prior_q=prior_q, posterior_q=post_q, panels=panels,
         caption=sources_caption(sources, full.description), meta=meta, evidence=evidence,
         provenance=provenance("calibrate", seed, [full],
                               extra=(Path(targets_file or default_targets_path()),)),
+        coverage=coverage, sources=by_source, record_panels=panels_record,
+        record_caption=record_caption,
     )  # fmt: skip

@@ -108,6 +108,11 @@ def calibrate_hypotheses(
         cals.append(cal)
         rates.append(cal.evidence if cal is not None else 0.0)
         errors.append(cal.evidence_se if cal is not None else 0.0)
+    fitted = [c for c in cals if c is not None]
+    common = max((c.tolerance for c in fitted), default=1.0)
+    if common > 1.0:  # no hypothesis fits every target: weigh them at a common tolerance
+        pairs = [c.evidence_at(common) if c is not None else (0.0, 0.0) for c in cals]
+        rates, errors = [p[0] for p in pairs], [p[1] for p in pairs]
     try:
         table = evidence_table(labels, rates, errors)
     except ValueError as err:
@@ -134,7 +139,8 @@ def calibrate_hypotheses(
     mixed = replace(own, values=np.concatenate(values), u=np.concatenate(u),
                     weights=np.concatenate(weights) / np.concatenate(weights).sum(),
                     model=np.concatenate(model),
-                    converged=all(row["particles_collected"] for row in table))  # fmt: skip
+                    converged=all(row["particles_collected"] for row in table),
+                    tolerance=common)  # fmt: skip
     info = {g: {n: {"sources": list(v.sources), "note": v.note} for n, v in vs.items()}
             for g, vs in variants.items()}  # fmt: skip
     kept = [{n: p[n] for n in names} for p in priors]

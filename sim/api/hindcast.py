@@ -149,11 +149,16 @@ def run_hindcast(
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
     engine: str | None = None,
+    record: str | Path | None = None,
+    use_record: bool = True,
 ) -> HindcastRun:
     """Calibrate ``scenario`` (its priors; every hypothesis it names, mixed by evidence) on
     the targets dated up to ``until`` (``YYYY-MM``), project ``reps`` replications and score
     every later target. ``engine`` (``numpy`` or ``compiled``, None for the default) runs
     the month step, recorded in hindcast.json and manifest.json; the same numbers either way.
+    ``record``/``use_record``: the loss record's observations (by family group, each at its
+    snapshot date) join the targets, as in :func:`sim.api.calibration.run_calibration`;
+    those dated after the cut-off are withheld from calibration and scored.
 
     Raises
     ------
@@ -163,8 +168,8 @@ def run_hindcast(
     from sim.analysis.calibrate import POSTERIOR_ROWS
     from sim.analysis.calibrate import calibrate as _calibrate
     from sim.analysis.hindcast import confirmed_record, score_targets, share_inside, target_date
-    from sim.analysis.targets import default_targets_path
-    from sim.api.calibration import _check_budget, targets
+    from sim.analysis.targets import check_parameters, default_targets_path
+    from sim.api.calibration import _check_budget, record_observations, targets
     from sim.api.evidence import calibrate_hypotheses
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
@@ -174,9 +179,11 @@ def run_hindcast(
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
-    chosen = targets(targets_file)
-    cut, before, after = _check_cut(until, chosen)
     full = load_scenario(scenario)
+    observed = record_observations(full, record) if use_record else None
+    chosen = targets(targets_file) + (observed.targets if observed else [])
+    check_parameters(chosen, full.params(), str(scenario))
+    cut, before, after = _check_cut(until, chosen)
     last_fit = max(map(target_date, before))
     _check_budget(full, before, draws, generations)
 
@@ -198,9 +205,8 @@ def run_hindcast(
     summary = {
         "scored": len(scored), "inside_50_share": share_inside(scored, "inside_50"),
         "inside_90_share": share_inside(scored, "inside_90"),
-        "mean_interval_score_90_relative": float(np.mean(
-            [r["interval_score_90"] / r["observed"] for r in scored])),
-        "mean_crps_relative": float(np.mean([r["crps"] / r["observed"] for r in scored])),
+        "mean_interval_score_90_relative": _mean_relative(scored, "interval_score_90"),
+        "mean_crps_relative": _mean_relative(scored, "crps"),
         "record_at_cut": json_safe(horizon[-1]) if horizon else None,
     }  # fmt: skip
     facts = load_facts()
@@ -215,10 +221,12 @@ def run_hindcast(
         "hypotheses": hypotheses.evidence if hypotheses else None,
         "git_revision": git_revision(), "files": scenario_files(replace(full, posterior=None)),
         "execution": {"engine": engine},
+        "record": observed.meta() if observed else None,
         "scores": ("inside_50/inside_90: observed inside the projected 25-75% / 5-95% band; "
                    "interval_score_90: width of the 5-95% band + 20 x the miss (target units); "
                    "crps: empirical CRPS of the projected sample (target units); *_relative: "
-                   "divided by the observed value"),
+                   "divided by the observed value, averaged over rows whose observed value "
+                   "is not 0 (a record period with no loss of a rare type)"),
         "forecast_scores": {"compared": FORECAST_SCORES_NOTE, "by_horizon": json_safe(horizon),
                             "note": note or None},
     }  # fmt: skip
@@ -244,14 +252,17 @@ def run_hindcasts(
     ------
     ValueError with one line: a cut given twice, or as :func:`run_hindcast`.
     """
-    from sim.api.calibration import targets
+    from sim.api.calibration import record_observations, targets
+    from sim.api.scenarios import load_scenario
 
     seen = set()
     for until in untils:
         if until in seen:
             raise ValueError(f"--until = {until}: given twice")
         seen.add(until)
-    chosen = targets(targets_file)
+    observed = (record_observations(load_scenario(scenario), settings.get("record"))
+                if settings.get("use_record", True) else None)  # fmt: skip
+    chosen = targets(targets_file) + (observed.targets if observed else [])
     for until in untils:
         _check_cut(until, chosen)
     runs = []
@@ -291,3 +302,10 @@ def json_safe(value):
     if isinstance(value, float) and value != value:
         return None
     return value
+
+
+def _mean_relative(rows: list[dict], key: str) -> float:
+    """Mean of ``row[key] / row["observed"]`` over rows with a non-zero observed value (NaN
+    when there are none): a record period can see no loss of a rare type."""
+    ratios = [r[key] / abs(r["observed"]) for r in rows if r["observed"]]
+    return float(np.mean(ratios)) if ratios else float("nan")

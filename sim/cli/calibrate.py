@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from sim.cli.explore import DEFAULT_SEED
-from sim.cli.options import engine_option, parallel_options
+from sim.cli.options import engine_option, parallel_options, record_options
 from sim.cli.progress import staged_progress_bar
 
 #: Defaults of :mod:`sim.analysis.calibrate` and :mod:`sim.api.calibration` (repeated here
@@ -35,6 +35,7 @@ CHECK_REPS = 10_000
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
 @click.option("--targets", "targets_file", default=None, type=click.Path(dir_okay=False),
               help="Targets TOML (default: seeds/targets.toml).")  # fmt: skip
+@record_options
 @click.option("--check-reps", default=CHECK_REPS, show_default=True, type=click.IntRange(min=100),
               help="Replications of the calibrated model checked against the targets.")  # fmt: skip
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Output folder.")
@@ -42,13 +43,18 @@ CHECK_REPS = 10_000
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON only.")
 @engine_option
 @parallel_options
-def calibrate_command(scenario, draws, particles, generations, seed, targets_file, check_reps,
-                      out, force, as_json, engine, executor) -> None:  # fmt: skip
+def calibrate_command(scenario, draws, particles, generations, seed, targets_file, record,
+                      no_record, check_reps, out, force, as_json, engine,
+                      executor) -> None:  # fmt: skip
     """Calibrate SCENARIO's uncertain parameters to the record by ABC-SMC.
 
-    Writes posterior.csv (+ posterior.json: rows, distinct sets, effective sample size),
+    Fits seeds/targets.toml and the loss record (Oryx's confirmed losses by family group,
+    each snapshot read at its date). Writes posterior.csv (+ posterior.json: rows, distinct
+    sets, effective sample size, the record's path, sha256 and last snapshot),
     calibrated.toml (SCENARIO merged into one file, drawing from the posterior), fit.csv /
-    fit.png, prior_posterior.csv / prior_posterior.png, generations.csv and manifest.json;
+    fit.png, record-fit.png, coverage.csv (each record series' 50%/90% band coverage),
+    sources.csv (observations outside the 90% band, by source), prior_posterior.csv /
+    prior_posterior.png, generations.csv and manifest.json;
     for a SCENARIO naming competing hypotheses, fits each and writes evidence.json (their
     weights), the posterior mixing them by weight.
     """
@@ -69,7 +75,8 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
             run = run_calibration(
                 scenario, targets_file=targets_file, draws=draws, particles=particles,
                 generations=generations, seed=seed, check_reps=check_reps,
-                executor=executor, engine=engine, **callbacks,
+                executor=executor, engine=engine, record=record, use_record=not no_record,
+                **callbacks,
             )  # fmt: skip
         except ValueError as err:
             raise click.ClickException(str(err)) from None

@@ -19,7 +19,7 @@ from sim.cli.calibrate import (
     abc_smc_progress,
 )
 from sim.cli.explore import DEFAULT_SEED
-from sim.cli.options import engine_option
+from sim.cli.options import engine_option, record_options
 
 HINDCAST_REPS = 4_000
 
@@ -40,14 +40,18 @@ HINDCAST_REPS = 4_000
               help="Replications of the calibrated projection.")  # fmt: skip
 @click.option("--targets", "targets_file", default=None, type=click.Path(dir_okay=False),
               help="Targets TOML (default: seeds/targets.toml).")  # fmt: skip
+@record_options
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON only.")
 @engine_option
 def hindcast_command(scenario, untils, seed, draws, particles, generations, reps, targets_file,
-                     out, force, as_json, engine) -> None:  # fmt: skip
+                     record, no_record, out, force, as_json, engine) -> None:  # fmt: skip
     """Calibrate SCENARIO on the record up to --until and score every later target, and every
     later record observation against the naive forecast (the recent pace carried forward).
+
+    The targets and the loss record's observations (by family group) dated after --until
+    are withheld from the calibration and scored.
 
     Writes hindcast.json (scores and settings), hindcast.csv (one row per later target:
     projected p05-p95, inside the 50%/90% bands, interval score, CRPS), hindcast.png,
@@ -67,7 +71,8 @@ def hindcast_command(scenario, untils, seed, draws, particles, generations, reps
     target = Path(out) if out else Path("results") / f"hindcast-{name}-{'+'.join(untils)}"
     check_target(target, force)
     settings = {"targets_file": targets_file, "draws": draws, "particles": particles,
-                "generations": generations, "reps": reps, "seed": seed, "engine": engine}
+                "generations": generations, "reps": reps, "seed": seed, "engine": engine,
+                "record": record, "use_record": not no_record}
     with abc_smc_progress(scenario, draws, generations, as_json, runs=len(untils)) as callbacks:
         try:
             if len(untils) == 1:

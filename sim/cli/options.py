@@ -173,3 +173,20 @@ def engine_option(command: Callable) -> Callable:
     )  # fmt: skip
     with_engine.__click_params__ = [option, *getattr(command, "__click_params__", [])]
     return with_engine
+
+
+def record_options(command: Callable) -> Callable:
+    """``--record PATH`` (another loss record than the bundled one) and ``--no-record`` (fit
+    the targets only), for the commands that calibrate; passes ``record`` and ``no_record``."""
+
+    def check(ctx: click.Context, param: click.Parameter, value):
+        if value and ctx.params.get("record"):
+            raise click.UsageError("--record and --no-record: give one", ctx)
+        return value
+
+    command = click.option("--no-record", is_flag=True, callback=check,
+                           help="Fit the targets only, not the loss record.")(command)  # fmt: skip
+    return click.option(
+        "--record", default=None, type=click.Path(dir_okay=False), is_eager=True,
+        help="Loss record fitted by family group (default: the bundled Oryx record).",
+    )(command)  # fmt: skip

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.analysis.calibrate import Calibration
-from sim.analysis.targets import Target, model_values, target_probes
+from sim.analysis.observe import predict_observations
+from sim.analysis.targets import Target
 from sim.engine.metrics import VARIABLES
 from sim.figures.calibration import FitPanel
 from sim.figures.style import month_dates
@@ -22,7 +23,6 @@ from sim.model.distributions import clip_to_domain
 from sim.model.loader import merge_chain, read_chain
 from sim.model.params import Scenario
 from sim.model.posterior import Posterior
-from sim.runs.ensemble import run_ensemble
 from sim.runs.run import run_scenario
 from sim.runs.sampling import draw_params
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 FIT_COLUMNS = ("target", "fact", "quantity", "observed", "low", "high", "p05", "p50", "p95",
                "inside_90", "share_in_interval")  # fmt: skip
+COVERAGE_COLUMNS = ("series", "observations", "inside_50", "inside_90", "coverage_50",
+                    "coverage_90")  # fmt: skip
 PRIOR_POSTERIOR_COLUMNS = ("parameter", "prior_p05", "prior_p50", "prior_p95", "posterior_p05",
                            "posterior_p50", "posterior_p95", "width_ratio")  # fmt: skip
 #: Fit-figure panels: (variable, family, title, y label).
@@ -54,10 +56,7 @@ def posterior_predictive(
 ) -> np.ndarray:  # fmt: skip
     """(reps, K) model values of each target under ``scenario``'s own parameter draws
     (``engine``: ``numpy`` or ``compiled``, None for the default; the same numbers)."""
-    probes, slices = target_probes(targets)
-    values = draw_params(scenario, seed=seed, first_rep=0, reps=reps)
-    ensemble = run_ensemble(scenario, values, seed=seed, probes=probes, engine=engine)
-    return model_values(targets, slices, ensemble.probes)
+    return predict_observations(scenario, targets, reps=reps, seed=seed, engine=engine)
 
 
 def fit_rows(targets: list[Target], predictive: np.ndarray) -> list[dict]:
@@ -127,6 +126,34 @@ def fit_panels(
         panels.append(FitPanel(title, ylabel, dates, post_run.stats[:, v, f, 1:],
                                prior_run.stats[:, v, f, 1:], observed))  # fmt: skip
     return panels
+
+
+#: Panel titles of the record series.
+SERIES_TITLES = {"T-90": "T-90 (model: T-90 and new-build T-90M)",
+                 "unknown": "Type unknown (model: unknown share of all losses)",
+                 "total": "All types"}  # fmt: skip
+
+
+def record_panels(calibrated: Scenario, observed, *, reps: int, seed: int,
+                  engine: str | None = None) -> list:  # fmt: skip
+    """The record-fit figure's panels: each record series of ``observed``
+    (:class:`sim.api.calibration.RecordObservations`) against the calibrated model's monthly
+    5-50-95% band (``reps`` replications of ``calibrated``)."""
+    from datetime import date, timedelta
+
+    from sim.analysis.observe import series_bands
+    from sim.figures.record_fit import SeriesPanel
+
+    bands = series_bands(calibrated, observed.targets, reps=reps, seed=seed, engine=engine)
+    ends = [d.replace(day=28) + timedelta(days=4) for d in
+            month_dates(calibrated.start, calibrated.months)]  # fmt: skip
+    ends = [d - timedelta(days=d.day) for d in ends]  # each month's last day
+    fitted = [date.fromisoformat(str(d)) for d in observed.fitted]
+    return [
+        SeriesPanel(SERIES_TITLES.get(name, name), ends, bands[name],
+                    [date.fromisoformat(str(d)) for d in dates], np.asarray(values), fitted)
+        for name, dates, values in observed.series if name in bands
+    ]  # fmt: skip
 
 
 def calibrated_toml(source: Path, description: str) -> str:
@@ -208,6 +235,18 @@ def write_calibration(folder: Path, run: CalibrationRun) -> None:
     write_json(folder / "manifest.json", run.provenance | run.meta | {"fit": run.fit})
     if run.evidence is not None:
         write_json(folder / "evidence.json", run.evidence)
+    if run.coverage:
+        write_csv(folder / "coverage.csv", COVERAGE_COLUMNS,
+                  [[r[c] for c in COVERAGE_COLUMNS] for r in run.coverage])  # fmt: skip
+    write_csv(folder / "sources.csv", ("source", "observations", "outside_90", "targets_outside"),
+              [[r["source"], r["observations"], len(r["outside_90"]), " ".join(r["outside_90"])]
+               for r in run.sources])  # fmt: skip
+    if run.record_panels:
+        from sim.figures.record_fit import record_fit_figure
+
+        record_fit_figure(run.record_panels, run.record_caption,
+                          f"'{run.name}' calibrated, against Oryx's confirmed losses by type"
+                          ).savefig(folder / "record-fit.png", dpi=150, bbox_inches="tight")
     fit_figure(run.panels, run.caption, run.fit_heading).savefig(
         folder / "fit.png", dpi=150, bbox_inches="tight")  # fmt: skip
     prior_posterior_figure(

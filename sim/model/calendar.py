@@ -22,3 +22,37 @@ def format_month(index: int) -> str:
     """Format a month index as ``"YYYY-MM"``."""
     year, month0 = divmod(int(index), 12)
     return f"{year:04d}-{month0 + 1:02d}"
+
+
+def parse_date(text: str) -> tuple[int, int]:
+    """Parse ``"YYYY-MM-DD"`` into (month index, day of the month); raise ``ValueError``
+    otherwise (also for a day the month does not have)."""
+    import datetime
+
+    if not isinstance(text, str) or len(text) != 10:
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}")
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+    return day.year * 12 + day.month - 1, day.day
+
+
+def days_in_month(index: int) -> int:
+    """Number of days in the month ``index`` (28 to 31)."""
+    import calendar
+
+    year, month0 = divmod(int(index), 12)
+    return calendar.monthrange(year, month0 + 1)[1]
+
+
+def month_fraction(index: int, day: int | None) -> float:
+    """How far through month ``index`` the end of day ``day`` lies: ``day / days in the
+    month``; 1.0 (the month's end) when ``day`` is None. A value observed on that day is read
+    as ``end(m-1) + fraction x (end(m) - end(m-1))`` of a month-end series."""
+    return 1.0 if day is None else day / days_in_month(index)
+
+
+def format_date(index: int, day: int | None) -> str:
+    """``YYYY-MM-DD`` (``YYYY-MM`` when ``day`` is None: the month's end)."""
+    return format_month(index) if day is None else f"{format_month(index)}-{day:02d}"

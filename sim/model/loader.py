@@ -27,9 +27,11 @@ from sim.model.params import (
     HAZARD_VOLATILITY,
     LOSS_MODELS,
     LOSSES,
+    OBSERVATION,
     ORDERS,
     PRODUCTION,
     REQUIRED,
+    UNKNOWN,
     Family,
     Parts,
     Peace,
@@ -45,11 +47,11 @@ __all__ = ["ScenarioError", "build_scenario", "load_scenario", "merge_chain", "r
 
 TOP = (
     "description", "horizon", "families", "storage", "losses", "refurbishment",
-    "production", "supply", "parts", "metrics", "posterior", "demand", "peace",
+    "production", "supply", "parts", "metrics", "posterior", "demand", "peace", "observation",
 )  # fmt: skip
 LOSS_KEYS = (
     "model", "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share",
-    "monthly_cv", "fitted_until", "hazard_drift", "hazard_volatility", "hazard_factor",
+    "monthly_cv", "fitted_until", "hazard_drift", "hazard_volatility", "hazard_factor", "unknown_share",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 #: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
@@ -236,6 +238,18 @@ def _peace(check: Checker, raw: Any) -> Peace:
     )
 
 
+def _observation(check: Checker, raw: Any) -> tuple[tuple[str, Param], ...]:
+    """The ``[observation]`` table: ``coverage.SOURCE`` parameters (positive factors by which
+    a source's count multiplies the model's counterpart), as (dotted name, Param)."""
+    table = check.table(OBSERVATION, raw, ("coverage",))
+    coverage = check.table(f"{OBSERVATION}.coverage", table.get("coverage", {}),
+                           _keys(table.get("coverage", {})))  # fmt: skip
+    return tuple(
+        (f"coverage.{name}", check.param(f"{OBSERVATION}.coverage.{name}", value, "positive"))
+        for name, value in coverage.items()
+    )
+
+
 def _keys(raw: Any) -> tuple[str, ...]:
     """The keys of a table whose keys are free names (families, supplies)."""
     return tuple(raw) if isinstance(raw, dict) else ()
@@ -325,6 +339,12 @@ def build_scenario(
             else ()
         ),
         peace=_peace(check, raw["peace"]) if "peace" in raw else None,
+        unknown_share=(
+            check.param(UNKNOWN, losses["unknown_share"], "share")
+            if "unknown_share" in losses
+            else None
+        ),
+        observation=_observation(check, raw.get("observation", {})),
         priority_order=order,
         thresholds=Thresholds(
             *(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys),

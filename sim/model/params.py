@@ -32,6 +32,10 @@ ORDERS = ("usefulness", "listed")
 #: How losses are drawn (``losses.model``).
 LOSS_MODELS = ("hazard", "counts")
 CAPACITY = "refurbishment.capacity_per_month"
+#: Share of confirmed losses whose type is unknown (the record's "unknown tank" bucket).
+UNKNOWN = "losses.unknown_share"
+#: Prefix of the observation parameters (``[observation]``: coverage of each source).
+OBSERVATION = "observation"
 PRODUCTION = "production.tanks_per_year"
 #: The most tanks a scenario may ever hold (initial stocks, supply caps and first batches, and
 #: production over the horizon, each at its largest): the engine counts in int32 (at most
@@ -255,6 +259,13 @@ class Scenario:
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
     posterior: Posterior | None = None  # calibrated sets drawn jointly, or None
+    #: Share of confirmed losses whose type is unknown (``losses.unknown_share``): the
+    #: observation model of the loss record by family; None when the scenario has none.
+    unknown_share: Param | None = None
+    #: Parameters of how sources observe the model (``[observation]``): (dotted name under
+    #: ``observation.``, Param), e.g. ``("coverage.osint_bases", ...)``. The engine never
+    #: reads them; calibration draws and fits them like any other.
+    observation: tuple[tuple[str, Param], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         from sim.model.rules import check_scenario  # the rules need these types
@@ -312,6 +323,8 @@ class Scenario:
         out["storage.fair_to_poor"] = self.fair_to_poor
         out["losses.detection_share"] = self.detection_share
         out["losses.monthly_cv"] = self.loss_cv
+        if self.unknown_share is not None:
+            out[UNKNOWN] = self.unknown_share
         for step in self.loss_schedule:
             out[step_name(LOSSES, step)] = step.value
         for step in self.hazard_schedule:
@@ -350,4 +363,6 @@ class Scenario:
             out["peace.capacity_share"] = self.peace.capacity_share
             out["peace.production_share"] = self.peace.production_share
             out["peace.ramp_months"] = self.peace.ramp_months
+        for name, param in self.observation:
+            out[f"{OBSERVATION}.{name}"] = param
         return out

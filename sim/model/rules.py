@@ -23,9 +23,11 @@ from sim.model.params import (
     LOSSES,
     MAX_MONTHS,
     MAX_TOTAL_TANKS,
+    OBSERVATION,
     ORDERS,
     PRODUCTION,
     REQUIRED,
+    UNKNOWN,
     Family,
     Peace,
     Scenario,
@@ -150,6 +152,7 @@ def check_scenario(s: Scenario) -> None:
     if not isinstance(s.description, str):
         raise ScenarioError(None, "description", s.description, "must be a string")
     _check_continuation(s)
+    _check_observation(s)
     _check_shares(s)
     _check_total(s)
     if s.posterior is not None:
@@ -191,6 +194,24 @@ def _check_continuation(s: Scenario) -> None:
             raise ScenarioError(None, step_name(HAZARD_FACTOR, step), step.value.describe(),
                                 f"must be dated after losses.fitted_until ({fitted}): the "
                                 f"fitted months are the record's")  # fmt: skip
+def _check_observation(s: Scenario) -> None:
+    """The observation parameters: an unknown share in [0, 1] and positive, uniquely named
+    observation factors (coverage or bias of a source)."""
+    if s.unknown_share is not None and (
+        not isinstance(s.unknown_share, Param) or s.unknown_share.domain != "share"
+    ):
+        raise ScenarioError(None, UNKNOWN, s.unknown_share, "must be a share parameter")
+    if not isinstance(s.observation, tuple):
+        raise ScenarioError(None, OBSERVATION, s.observation, "must be a tuple of (name, Param)")
+    seen = set()
+    for entry in s.observation:
+        name, param = entry if isinstance(entry, tuple) and len(entry) == 2 else ("?", entry)
+        key = f"{OBSERVATION}.{name}"
+        if not isinstance(param, Param) or param.domain != "positive":
+            raise ScenarioError(None, key, param, "must be a positive parameter")
+        if name in seen:
+            raise ScenarioError(None, key, param.describe(), "declared twice")
+        seen.add(name)
 
 
 def _check_shares(s: Scenario) -> None:

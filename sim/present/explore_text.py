@@ -110,12 +110,16 @@ def fit_text(run: CalibrationRun) -> str:
     agrees with the table."""
     lines = [f"{'target':34s} {'observed':>9s} {'interval':>17s} {'p05':>9s} {'p50':>9s} "
              f"{'p95':>9s}  in 90%  reps in interval"]  # fmt: skip
+    record = {r["target"] for r in run.fit if r["target"].startswith("record:")}
     for r in run.fit:
+        if r["target"] in record:
+            continue
         lines.append(f"{r['target']:34s} {_fit_num(r['observed']):>9s} "
                      f"{_fit_num(r['low']) + '-' + _fit_num(r['high']):>17s} "
                      f"{_fit_num(r['p05']):>9s} {_fit_num(r['p50']):>9s} "
                      f"{_fit_num(r['p95']):>9s}  {'yes' if r['inside_90'] else 'NO ':6s}"
                      f"  {r.get('share_in_interval', float('nan')):.0%}")  # fmt: skip
+    lines.extend(record_text(getattr(run, "coverage", []), getattr(run, "sources", [])))
     if "joint_share_in_intervals" in run.meta:
         lines.append(f"fresh calibrated replications inside every interval at once: "
                      f"{run.meta['joint_share_in_intervals']:.0%}")  # fmt: skip
@@ -125,6 +129,10 @@ def fit_text(run: CalibrationRun) -> str:
     lines.append(f"final acceptance {last.accepted / last.proposed:.2%} ({last.accepted:,} of "
                  f"{last.proposed:,})")  # fmt: skip
     reasons = []
+    tolerance = getattr(cal, "tolerance", 1.0)
+    if tolerance > 1.0:
+        reasons.append(f"no set fits every target: kept the sets within {tolerance:.2f} "
+                       "half-widths of every interval, the smallest tolerance reached")  # fmt: skip
     short = [h for h in (run.evidence or {}).get("hypotheses", [])
              if not h.get("particles_collected", True)]  # fmt: skip
     if short:  # competing hypotheses: say which fell short of its particles
@@ -135,13 +143,37 @@ def fit_text(run: CalibrationRun) -> str:
         reasons.append(f"only {len(cal.values):,} of {run.meta.get('particles', 0):,} "
                        "particles fit every target")  # fmt: skip
     if run.outside:
-        reasons.append(f"OUTSIDE the 90% band: {', '.join(run.outside)}")
+        named = [t for t in run.outside if t not in record]
+        shown = named + ([f"{len(run.outside) - len(named)} record observations"]
+                         if len(named) < len(run.outside) else [])  # fmt: skip
+        reasons.append(f"OUTSIDE the 90% band: {', '.join(shown)}")
     if reasons:
         lines.append("converged: no (" + "; ".join(reasons) + ")")
     else:
         lines.append(f"converged: yes; every observed value inside the calibrated 90% band "
                      f"({len(run.fit)} targets)")  # fmt: skip
     return "\n".join(lines)
+
+
+def record_text(coverage: list[dict], sources: list[dict]) -> list[str]:
+    """Lines: each record series' posterior predictive coverage (its observations inside the
+    calibrated 50% and 90% bands), then each source the fit rejects (observations outside
+    the 90% band)."""
+    lines = []
+    if coverage:
+        lines.append(f"{'record series':34s} {'observations':>12s}  inside 50%  inside 90%")
+        for r in coverage:
+            lines.append(f"{r['series']:34s} {r['observations']:12d}  "
+                         f"{r['coverage_50']:10.0%}  {r['coverage_90']:10.0%}")  # fmt: skip
+    rejected = [r for r in sources if r["outside_90"]]
+    for r in rejected:
+        shown = ", ".join(r["outside_90"][:4]) + (" ..." if len(r["outside_90"]) > 4 else "")
+        source = r["source"].split(" (")[0].split(";")[0]
+        lines.append(f"rejected: {source}: {len(r['outside_90'])} of {r['observations']} "
+                     f"outside the 90% band ({shown})")  # fmt: skip
+    if sources and not rejected:
+        lines.append("no source rejected: every observation inside the calibrated 90% band")
+    return lines
 
 
 def hindcast_text(run) -> str:
