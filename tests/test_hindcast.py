@@ -157,7 +157,7 @@ def test_several_cut_offs_write_one_subfolder_each_and_the_scores_across_cuts(tm
     code, printed, err = _run_main(
         ["hindcast", REPO / "scenarios" / "prior.toml", "--until", "2023-02", "--until",
          "2023-08", "--targets", targets, "--draws", 100, "--particles", 10, "--generations",
-         1, "--reps", 100, "--out", out], tmp_path, capsys)  # fmt: skip
+         1, "--reps", 100, "--no-record", "--out", out], tmp_path, capsys)  # fmt: skip
     assert code == 0, err
     assert {p.name for p in out.iterdir()} == {"until-2023-02", "until-2023-08", "cuts.csv",
                                                "cuts.png", "manifest.json"}  # fmt: skip
