@@ -154,14 +154,7 @@ def record_targets(
     index = chosen_snapshots(dates)
     targets = []
     for group, model, series in group_series(families, counts, model_families):
-        if group == UNKNOWN_BUCKET:
-            scale, complement = (DETECTION, UNKNOWN), ()
-        elif group == TOTAL:
-            scale, complement = (DETECTION,), ()
-        else:
-            scale, complement = (DETECTION,), (UNKNOWN,)
-        common = dict(variables=("lost",), family=model[0], families=model[1:], scale=scale,
-                      complement=complement, source=source, series=group, fact=fact)  # fmt: skip
+        common = _observed_as(group, model, source=source, fact=fact)
         starts = [None, *index[:-1]]
         for i, before in [*zip(index, starts), (index[-1], LEVEL)]:
             month, day = _month_day(dates[i])
@@ -180,6 +173,41 @@ def record_targets(
                 **common,
             ))  # fmt: skip
     return targets
+
+
+def _observed_as(group: str, model: tuple[str, ...], *, source: str, fact: str) -> dict:
+    """The :class:`Target` fields that say how ``group`` is observed: the model's ``lost``
+    summed over ``model`` families, scaled by detection and by the typed (or the untyped)
+    share."""
+    if group == UNKNOWN_BUCKET:
+        scale, complement = (DETECTION, UNKNOWN), ()
+    elif group == TOTAL:
+        scale, complement = (DETECTION,), ()
+    else:
+        scale, complement = (DETECTION,), (UNKNOWN,)
+    return dict(variables=("lost",), family=model[0], families=model[1:], scale=scale,
+                complement=complement, source=source, series=group, fact=fact)  # fmt: skip
+
+
+def level_observations(
+    groups: Sequence[str], dates: np.ndarray, observed: np.ndarray,
+    model_families: Sequence[str], *, fact: str, source: str = "Oryx (record)",
+) -> list[Target]:  # fmt: skip
+    """One cumulative-level observation per (group, date): the record's confirmed losses of
+    ``groups`` (K,) at ``dates`` (K,) datetime64[D], ``observed`` (K,) tanks, each read
+    through the group's observation process at its own date (for scoring forecasts, so the
+    interval is only nominal: observed +- 1)."""
+    model_of = {name: tuple(f for f in model if f in model_families) for name, model, _ in GROUPS}
+    out = []
+    for group, date, value in zip(groups, np.asarray(dates, dtype="datetime64[D]"), observed):
+        model = (ALL,) if group in (UNKNOWN_BUCKET, TOTAL) else model_of[group]
+        month, day = _month_day(date)
+        out.append(Target(
+            id=f"record:{group}:level:{date}", month=month, day=day, observed=float(value),
+            low=float(value) - 1.0, high=float(value) + 1.0, uncertainty="scored, not fitted",
+            **_observed_as(group, model, source=source, fact=fact),
+        ))  # fmt: skip
+    return out
 
 
 def _rule(d: Discrepancy, kind: str) -> str:

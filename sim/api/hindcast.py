@@ -116,6 +116,32 @@ def _record_scores(chosen, after, predictive, cut, *, seed, reps) -> tuple[list,
     return rows, horizon_table(rows), ""
 
 
+def _observed_scores(observed, future, cut: int, *, seed: int, reps: int, engine):
+    """Rows, horizon table and note of the loss record's later observations (every group at
+    every snapshot after the cut-off, cumulative) against the model projected by ``future``
+    and against the naive forecast."""
+    from sim.analysis.forecast_scores import horizon_table
+    from sim.analysis.hindcast import month_end
+    from sim.analysis.naive import CountSeries, NaiveForecastError
+    from sim.analysis.observe import predict_observations
+    from sim.analysis.record_targets import level_observations
+    from sim.api.calibration import RECORD_FACT
+
+    record = CountSeries(observed.series[0][1], tuple(name for name, _, _ in observed.series),
+                         np.column_stack([values for _, _, values in observed.series]))
+    cut_day = month_end(cut)
+    groups, dates, counts = record.after(cut_day)
+    if not len(dates):
+        return [], [], "no record snapshot after the cut-off"
+    levels = level_observations(groups, dates, counts, future.family_names, fact=RECORD_FACT)
+    model = predict_observations(future, levels, reps=reps, seed=seed + 1, engine=engine)
+    try:
+        rows = score_against_naive(record, cut_day, model, seed=seed, reps=reps)
+    except NaiveForecastError as err:
+        return [], [], f"not scored against the naive forecast: {err}"
+    return rows, horizon_table(rows), ""
+
+
 def _check_cut(until: str, chosen: list) -> tuple[int, list, list]:
     """The cut's month index and the targets before and after it; ValueError (one line)
     for a malformed month or a cut with no target on either side."""
@@ -198,8 +224,12 @@ def run_hindcast(
     future = with_posterior(replace(full, end=last, posterior=None), cal, rows, "hindcast")
     predictive = posterior_predictive(future, after, reps=reps, seed=seed + 1, engine=engine)
     scored = score_targets(after, predictive)
-    forecast_rows, horizon, note = _record_scores(chosen, after, predictive, cut, seed=seed,
-                                                  reps=reps)  # fmt: skip
+    if observed is not None:
+        forecast_rows, horizon, note = _observed_scores(observed, future, cut, seed=seed,
+                                                        reps=reps, engine=engine)  # fmt: skip
+    else:
+        forecast_rows, horizon, note = _record_scores(chosen, after, predictive, cut,
+                                                      seed=seed, reps=reps)  # fmt: skip
     for row in scored:
         row["date"] = format_month(row["date"])
     summary = {
