@@ -109,9 +109,9 @@ def test_compare_command_writes_json_csv_and_figure(tmp_path):
 
 def test_ceasefire_scenario_reports_the_three_rebuild_months():
     scenario = load_scenario(REPO / "scenarios" / "ceasefire.toml")
-    assert scenario.thresholds.rebuild_after == 2026 * 12
+    assert scenario.thresholds.rebuild_after == 2026 * 12 + 6
     result = run_scenario(dataclasses.replace(scenario), reps=200, seed=1)
-    ceasefire = 2026 * 12 - scenario.start
+    ceasefire = 2026 * 12 + 6 - scenario.start
     for metric in ("rebuild_active", "rebuild_restorable", "reach_requirement"):
         month = result.metrics[metric]
         assert (month[month >= 0] >= ceasefire).all(), metric
