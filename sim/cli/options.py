@@ -149,20 +149,25 @@ def engine_option(command: Callable) -> Callable:
     name (``"numpy"`` or ``"compiled"``), and passes it on to :mod:`sim.api`. Without the
     option the engine is :func:`sim.runs.engines.default` (``$TANKSIM_ENGINE``, else
     ``compiled`` when numba imports, else ``numpy``). It is resolved before the command
-    reads anything, so ``--engine compiled`` without numba, or a bad ``TANKSIM_ENGINE``, is
-    one line and exit 2, with nothing written. Neither numba nor numpy is imported here.
+    reads anything, so ``--engine compiled`` without numba (or with a numba that does not
+    import), or a bad ``TANKSIM_ENGINE``, is one line and exit 2, with nothing written; a
+    numba that is installed but does not import makes the default numpy, with one warning
+    line on stderr. numba is imported here only when it would be the default or is asked.
     """
     if isinstance(command, click.Command):
         raise TypeError("apply @engine_option below @cli.command(), next to the function")
 
     @functools.wraps(command)
     def with_engine(*args, engine: str | None, **kwargs):
-        from sim.runs.engines import EngineError, resolve
+        from sim.runs.engines import EngineError, fallback_note, resolve
 
         try:
             name = resolve(engine)
         except EngineError as err:
             raise click.UsageError(str(err)) from None
+        note = fallback_note() if engine is None and name == "numpy" else None
+        if note is not None:
+            click.echo(f"tanksim: warning: {note}", err=True)
         return command(*args, engine=name, **kwargs)
 
     option = click.Option(

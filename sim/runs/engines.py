@@ -7,12 +7,17 @@ calibrate, hindcast, report, rerun, and chunks on Dask workers) can use either. 
 means :func:`default`: the environment variable :data:`ENV` if set, else ``compiled`` when
 numba can be imported and ``numpy`` otherwise.
 
-Importing this module imports neither numba nor numpy (the command line resolves the engine
-before it reads a scenario); the engines are imported when a chunk first runs.
+Importing this module imports neither numba nor numpy. Whether numba can be imported is
+found by importing it (once a process, when the compiled engine is the candidate): a numba
+that is installed but fails to import (a numba built for another numpy, a broken llvmlite)
+makes the default ``numpy``, with :func:`fallback_note` saying why, and ``compiled``, asked
+for by name, one line (:class:`EngineUnavailable`).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.util
 import os
 from collections.abc import Callable
@@ -28,6 +33,9 @@ ENGINES = ("numpy", "compiled")
 ENV = "TANKSIM_ENGINE"
 #: What a user installs to get the compiled engine.
 FAST_INSTALL = "pip install 'tanksim[fast]'"
+#: Characters of a failed import's message kept in the one-line reason (a long message,
+#: e.g. a list of search paths, would no longer be one readable line).
+REASON_CHARS = 160
 
 
 class EngineError(ValueError):
@@ -35,16 +43,43 @@ class EngineError(ValueError):
 
 
 class EngineUnavailable(EngineError):
-    """The compiled engine was asked for and numba is not installed."""
+    """The compiled engine was asked for and numba is not installed or does not import."""
+
+
+@functools.cache
+def numba_problem() -> str | None:
+    """Why numba cannot be used in this process, on one line, or None when it imports.
+
+    Imports numba (once; the answer is cached): finding the package is not enough, as a
+    numba built against another numpy is found and then fails to import. Any exception its
+    import raises (ImportError, AttributeError, OSError, ...) is caught and described.
+    """
+    try:
+        installed = importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
+        installed = False
+    if not installed:
+        return f"numba is not installed ({FAST_INSTALL})"
+    try:
+        importlib.import_module("numba")
+    except Exception as err:  # an optional part: whatever breaks its import, fall back
+        reason = " ".join(str(err).split())[:REASON_CHARS] or "no message"
+        return f"numba is installed but does not import ({type(err).__name__}: {reason})"
+    return None
 
 
 def available() -> bool:
-    """Whether numba can be imported (without importing it), as
-    :func:`sim.engine.compiled.available`."""
-    try:
-        return importlib.util.find_spec("numba") is not None
-    except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
-        return False
+    """Whether numba can be imported (by importing it: see :func:`numba_problem`)."""
+    return numba_problem() is None
+
+
+def fallback_note() -> str | None:
+    """One line saying the default engine is numpy because numba is installed but does not
+    import (the user meant to have the compiled engine), else None."""
+    problem = numba_problem()
+    if problem is None or "not installed" in problem or os.environ.get(ENV, "").strip():
+        return None
+    return f"{problem}; running on the numpy engine (the same numbers)"
 
 
 def default() -> str:
@@ -59,7 +94,7 @@ def default() -> str:
 def resolve(engine: str | None) -> str:
     """The engine's name: ``engine``, or :func:`default` for None.
 
-    Raises :class:`EngineUnavailable` for ``compiled`` without numba and
+    Raises :class:`EngineUnavailable` for ``compiled`` when numba does not import and
     :class:`EngineError` for an unknown name (both ValueErrors, one line).
     """
     if engine is None:
@@ -70,8 +105,7 @@ def resolve(engine: str | None) -> str:
         raise EngineError(f"{where} = {name!r}: must be one of {', '.join(ENGINES)}")
     if name == "compiled" and not available():
         raise EngineUnavailable(
-            f"{where} = compiled: numba is not installed ({FAST_INSTALL}); "
-            "use --engine numpy (the same numbers)"
+            f"{where} = compiled: {numba_problem()}; use --engine numpy (the same numbers)"
         )
     return name
 
