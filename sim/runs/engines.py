@@ -104,8 +104,9 @@ def resolve(engine: str | None) -> str:
     if name not in ENGINES:
         raise EngineError(f"{where} = {name!r}: must be one of {', '.join(ENGINES)}")
     if name == "compiled" and not available():
+        problem = numba_problem() or f"numba is not installed ({FAST_INSTALL})"
         raise EngineUnavailable(
-            f"{where} = compiled: {numba_problem()}; use --engine numpy (the same numbers)"
+            f"{where} = compiled: {problem}; use --engine numpy (the same numbers)"
         )
     return name
 
