@@ -5,10 +5,16 @@ the README lists (never a traceback), or a correct result with one warning line.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import importlib.abc
 import importlib.machinery
 import json
+import socket
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,15 +31,16 @@ QUICK = ("--reps", "16", "--end", "2022-04")
 # An optional accelerator installed but broken
 
 
-class _BrokenNumba(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds ``numba`` (as an installed package is found) and fails to load it, raising
-    ``error``: what a numba built for another numpy does."""
+class _Broken(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the package ``name`` (as an installed package is found) and fails to load it,
+    raising ``error``: what a numba built for another numpy does."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, name: str, error: BaseException) -> None:
+        self.name = name
         self.error = error
 
     def find_spec(self, name, path=None, target=None):
-        if name != "numba":
+        if name != self.name:
             return None
         return importlib.machinery.ModuleSpec(name, self)
 
@@ -51,7 +58,7 @@ def broken_numba(monkeypatch):
     def install(error: BaseException = ImportError("Numba needs NumPy 2.2 or less")):
         for name in [m for m in sys.modules if m == "numba" or m.startswith("numba.")]:
             monkeypatch.delitem(sys.modules, name)
-        monkeypatch.setattr(sys, "meta_path", [_BrokenNumba(error), *sys.meta_path])
+        monkeypatch.setattr(sys, "meta_path", [_Broken("numba", error), *sys.meta_path])
         monkeypatch.delenv(engines.ENV, raising=False)
         engines.numba_problem.cache_clear()
 
@@ -89,3 +96,87 @@ def test_engine_compiled_with_a_numba_that_fails_to_import_is_one_line_exit_2(
         f"{type(error).__name__}: {error}", "use --engine numpy",
     )  # fmt: skip
     assert not (tmp_path / "b").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# --scheduler at something that is not a Dask scheduler; Dask installed but broken
+
+#: Seconds a listener started by a test lives at most (it stops itself, whatever happens).
+LISTENER_LIFETIME = 30.0
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    """An HTTP handler that logs nothing (its log would land in the captured stderr)."""
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def listener(kind: str) -> Iterator[int]:
+    """A server on 127.0.0.1 in a thread, yielding its port: ``silent`` accepts connections
+    and never replies; ``http`` answers every request as an HTTP server does. It stops when
+    the block ends, or after :data:`LISTENER_LIFETIME` seconds."""
+    stop = threading.Event()
+    if kind == "http":
+        server = http.server.HTTPServer(("127.0.0.1", 0), _QuietHandler)
+        server.timeout = 0.2
+        port = server.server_address[1]
+
+        def serve() -> None:
+            deadline = time.monotonic() + LISTENER_LIFETIME
+            while not stop.is_set() and time.monotonic() < deadline:
+                server.handle_request()
+            server.server_close()
+    else:
+        sock = socket.create_server(("127.0.0.1", 0))
+        sock.settimeout(0.2)
+        port = sock.getsockname()[1]
+
+        def serve() -> None:
+            held = []
+            deadline = time.monotonic() + LISTENER_LIFETIME
+            while not stop.is_set() and time.monotonic() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    held.append(sock.accept()[0])
+            for conn in held:
+                conn.close()
+            sock.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        stop.set()
+        thread.join(LISTENER_LIFETIME)
+
+
+@pytest.mark.parametrize("kind", ["silent", "http"])
+def test_a_scheduler_address_where_no_dask_scheduler_answers_is_one_line_in_seconds(
+    kind, monkeypatch, tmp_path
+):  # fmt: skip
+    pytest.importorskip("distributed")
+    import sim.parallel
+
+    monkeypatch.setattr(sim.parallel, "CONNECT_TIMEOUT", 1.0)  # the README's 5 s, shortened
+    with listener(kind) as port:
+        address = f"tcp://127.0.0.1:{port}"
+        started = time.monotonic()
+        outcome = tanksim("run", BASELINE, *QUICK, "--out", tmp_path / "c", "--scheduler", address)
+        seconds = time.monotonic() - started
+    assert_one_line_error(outcome, f"cannot reach Dask scheduler at {address}: ",
+                          "within 1 s", "not a Dask scheduler")  # fmt: skip
+    assert seconds < 1.0 + 10.0  # the timeout, and the command's start on a loaded machine
+    assert not (tmp_path / "c").exists()
+
+
+def test_dask_installed_but_not_importing_is_one_line(monkeypatch, tmp_path):
+    for name in [m for m in sys.modules if m.split(".")[0] in ("dask", "distributed")]:
+        monkeypatch.delitem(sys.modules, name)
+    broken = _Broken("distributed", ImportError("cannot import name 'Mapping'"))
+    monkeypatch.setattr(sys, "meta_path", [broken, *sys.meta_path])
+    outcome = tanksim("run", BASELINE, *QUICK, "--out", tmp_path / "d", "--workers", "2")
+    assert_one_line_error(outcome, "Dask is installed but does not import "
+                          "(ImportError: cannot import name 'Mapping')")  # fmt: skip
+    assert not (tmp_path / "d").exists()

@@ -102,8 +102,10 @@ def parallel_options(command: Callable) -> Callable:
     map of the command and is closed when the command ends, also on an error or Ctrl-C. A
     progress bar on stderr follows the chunks, unless the command passes its own
     ``progress`` callable. Without Dask installed, either option is one line naming the
-    install command; an unreachable scheduler is one line,
-    ``cannot reach Dask scheduler at ADDRESS: ...``.
+    install command, and with Dask installed but not importing, one line saying why; an
+    unreachable scheduler, or an address where something else answers, is one line within
+    :data:`sim.parallel.CONNECT_TIMEOUT` seconds, ``cannot reach Dask scheduler at ADDRESS:
+    ...``.
     """
     if isinstance(command, click.Command):
         raise TypeError("apply @parallel_options below @cli.command(), next to the function")
@@ -116,13 +118,13 @@ def parallel_options(command: Callable) -> Callable:
             return command(*args, executor=None, **kwargs)
         require_dask("--workers" if workers is not None else "--scheduler")
         from sim.cli.progress import ProgressBarExecutor
-        from sim.parallel import OnDemandDaskExecutor, SchedulerUnreachable
+        from sim.parallel import DaskUnavailable, OnDemandDaskExecutor, SchedulerUnreachable
 
         with contextlib.ExitStack() as stack:
             on_demand = OnDemandDaskExecutor(stack, workers=workers, scheduler=scheduler)
             try:
                 return command(*args, executor=ProgressBarExecutor(on_demand), **kwargs)
-            except SchedulerUnreachable as err:
+            except (SchedulerUnreachable, DaskUnavailable) as err:
                 raise click.ClickException(str(err)) from None
 
     options = [
