@@ -19,7 +19,8 @@ def plot(results_dir, fmt) -> None:
     """Redraw the figures of RESULTS_DIR (a tanksim run or report folder) without re-running.
 
     A run folder gets fan_chart, storage and months; a report's runs/compare folder gets
-    compare. Each file is written beside the data and renamed into place.
+    compare; a report folder gets each of its runs/ folders redrawn so. Each file is
+    written beside the data and renamed into place.
     """
     try:
         written = api.redraw(results_dir, fmt=fmt)

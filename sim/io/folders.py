@@ -24,6 +24,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from sim.io.staging import make_staging, remove_abandoned
+
 #: The marker that makes a manifest.json a tanksim one.
 TOOL = "tanksim"
 MANIFEST = "manifest.json"
@@ -277,7 +279,8 @@ def write_folder(target: Path, write, *, force: bool = False) -> Path:
         raise OutputExistsError(f"{target}: cannot create its folder ({err.strerror})") from None
     try:
         _lock(target)
-        staging = Path(tempfile.mkdtemp(prefix=f".{resolved.name}.", dir=resolved.parent))
+        remove_abandoned(resolved.parent)  # left by runs killed while writing here
+        staging = make_staging(resolved)
         try:
             write(staging)
             stamp(staging)
