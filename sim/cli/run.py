@@ -163,7 +163,7 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
             reps * len(loaded) * per_rep)
     from sim import api
     from sim.model.calendar import format_month
-    from sim.present.tables import compare_table
+    from sim.present.tables import compare_table, definitions_text
 
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
@@ -183,6 +183,12 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
             for s in loaded
         ]  # fmt: skip
     data = api.compare(results, at=at or None, threshold=threshold)
+    for name, pair in data["paired"].items():
+        differ = definitions_text(pair, data["reference"], name)
+        if differ:
+            click.echo(f"tanksim: warning: {name} against {data['reference']}: {differ}; "
+                       "a paired difference of a metric defined differently is not shown "
+                       "as one", err=True)  # fmt: skip
     api.save_comparison(results, data, target, force=force)
     if as_json:
         click.echo(json.dumps(data, indent=2))

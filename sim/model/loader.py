@@ -33,6 +33,7 @@ from sim.model.params import (
     Scenario,
     Supply,
     Thresholds,
+    reserved_family_name,
 )  # fmt: skip
 from sim.model.posterior import Posterior, PosteriorError, read_posterior
 from sim.model.priority import usefulness_order
@@ -93,6 +94,9 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
 
 def _family(check: Checker, name: str, raw: Any) -> Family:
     key = f"families.{name}"
+    reserved = reserved_family_name(name)
+    if reserved:
+        check.fail(key, name, reserved)
     check.table(key, raw, FAMILY_KEYS, FAMILY_REQUIRED)
     return Family(
         name=name,
@@ -283,7 +287,7 @@ def build_scenario(
         **{k: check.param(f"storage.{k}", store[k], "share") for k in STORAGE_KEYS},
         **_losses(check, raw["losses"]),
         detection_share=check.param(
-            "losses.detection_share", losses["detection_share"], "positive"
+            "losses.detection_share", losses["detection_share"], "positive_share"
         ),
         loss_cv=check.param("losses.monthly_cv", losses["monthly_cv"], "count"),
         capacity_schedule=check.schedule(CAPACITY, refurb["capacity_per_month"], "count"),

@@ -76,8 +76,10 @@ def available() -> bool:
 def fallback_note() -> str | None:
     """One line saying the default engine is numpy because numba is installed but does not
     import (the user meant to have the compiled engine), else None."""
+    if os.environ.get(ENV, "").strip():  # the engine was chosen: nothing to explain
+        return None
     problem = numba_problem()
-    if problem is None or "not installed" in problem or os.environ.get(ENV, "").strip():
+    if problem is None or "not installed" in problem:
         return None
     return f"{problem}; running on the numpy engine (the same numbers)"
 
