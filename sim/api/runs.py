@@ -253,6 +253,7 @@ def report(
     seed: int = DEFAULT_SEED,
     force: bool = False,
     engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
@@ -266,6 +267,8 @@ def report(
         until it is done.
     engine : ``numpy`` or ``compiled`` for the scenarios run here (the same numbers), None
         for the default (:func:`sim.runs.engines.default`); each run's manifest records it.
+    progress : called with each finished chunk's replications of the scenarios run here
+        (``reps`` times their number in all; see :func:`report_replications`).
 
     Returns
     -------
@@ -286,13 +289,23 @@ def report(
     if len(set(names)) != len(names):
         raise ValueError(f"two scenarios share a name: {', '.join(names)}")
     runs = [
-        run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine)
+        run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine,
+                     progress=progress)
         if isinstance(x, Scenario) else x
         for x in loaded
     ]
     data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
     comparison, notes = paired_comparison(runs, summaries={d.name: d.summary for d in data})
     return write_report(target, data, known, comparison=comparison, notes=notes, force=force)
+
+
+def report_replications(sources: Sequence, reps: int) -> int:
+    """Replications :func:`report` runs for ``sources``: ``reps`` for each that is not a
+    results folder or a finished run (for a progress bar's length)."""
+    return reps * sum(
+        1 for src in sources
+        if isinstance(src, Scenario) or (not isinstance(src, RunResult) and not Path(src).is_dir())
+    )  # fmt: skip
 
 
 def paired_comparison(
@@ -329,17 +342,19 @@ def supply_needed(
     grid: int = 21,
     executor: ChunkExecutor | None = None,
     engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict:
     """The smallest monthly supply of ``family`` (tanks/month) keeping the active fleet at
     or above ``keep_active`` tanks in every month from the supply's start to ``until``
     (``"YYYY-MM"``) with probability at least ``prob``; JSON-ready data (see
     :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
     ``reps`` times with one ``seed``, on ``engine`` (``numpy`` or ``compiled``, None for the
-    default; the same numbers). Raises
+    default; the same numbers); ``progress`` is called with each finished chunk's
+    replications (``reps * grid`` in all). Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
     from sim.analysis.supply_needed import supply_needed as answer
 
     return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
-                  executor=executor, engine=engine)  # fmt: skip
+                  executor=executor, engine=engine, progress=progress)  # fmt: skip

@@ -45,8 +45,13 @@ def report(scenarios, out, reps, seed, force, engine) -> None:
     the first scenario, every parameter with its sources, the model's limits), the figures
     as PNG and PDF, and the CSV behind each; it works offline from the folder.
     """
+    from sim.cli.progress import progress_bar
+
+    total = api.report_replications(scenarios, reps)
     try:
-        written = api.report(scenarios, out, reps=reps, seed=seed, force=force, engine=engine)
+        with progress_bar(max(total, 1), "report", enabled=total > 0) as step:
+            written = api.report(scenarios, out, reps=reps, seed=seed, force=force,
+                                 engine=engine, progress=step)  # fmt: skip
     except NotResultsFolder as err:
         raise click.ClickException(str(err)) from None
     except ValueError as err:

@@ -114,7 +114,9 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
     targets = _targets([s.name for s in loaded], out)
     for target in targets:
         api.check_target(target, force)
-    summaries = []
+    from sim.runs.engines import compiled_in_this_process
+
+    summaries, compiled_note = [], True
     for scenario, target in zip(loaded, targets):
         quiet = as_json or reps is None  # reps is None: one path at the means
         with progress_bar(reps or 1, scenario.name, enabled=not quiet) as step:
@@ -126,7 +128,11 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
         data = api.save_run(result, target, force=force, facts=facts)
         summaries.append(data.summary)
         if not as_json:
-            click.echo(f"wrote {target}/ in {result.seconds:.1f} s", err=True)
+            note = ""
+            if compiled_note and compiled_in_this_process():
+                note = " (including compiling the compiled engine: once after installing)"
+                compiled_note = False
+            click.echo(f"wrote {target}/ in {result.seconds:.1f} s{note}", err=True)
     if as_json:
         data = summaries[0] if len(summaries) == 1 else {s["scenario"]: s for s in summaries}
         click.echo(json.dumps(data, indent=2))
@@ -225,8 +231,10 @@ def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed
     from sim import api
     from sim.present.tables import supply_text
 
-    answer = api.supply_needed(
-        loaded, keep_active=keep_active, until=last, prob=prob, family=family, reps=reps,
-        seed=seed, max_rate=max_rate, grid=grid, executor=executor, engine=engine,
-    )  # fmt: skip
+    with progress_bar(reps * grid, "supply-needed", enabled=not as_json) as step:
+        answer = api.supply_needed(
+            loaded, keep_active=keep_active, until=last, prob=prob, family=family, reps=reps,
+            seed=seed, max_rate=max_rate, grid=grid, executor=executor, engine=engine,
+            progress=step,
+        )  # fmt: skip
     click.echo(json.dumps(answer, indent=2) if as_json else supply_text(answer))

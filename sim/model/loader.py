@@ -81,7 +81,11 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
     declared, first, _, last = months
     if first > last:
         span = f"{format_month(first)}..{format_month(last)}"
-        raise ScenarioError("(command line)", "--start/--end", span, "start must not be after end")
+        if start is None and end is None:  # the file's own horizon: name the file
+            check.fail("horizon", span, "start must not be after end")
+        given = "/".join(f"--{n}" for n, v in (("start", start), ("end", end)) if v is not None)
+        raise ScenarioError("(command line)", given, span, "start must not be after end "
+                            f"(the scenario starts {format_month(declared)})")  # fmt: skip
     if first != declared:
         stocks = format_month(declared)
         raise ScenarioError(

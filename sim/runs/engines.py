@@ -84,6 +84,27 @@ def fallback_note() -> str | None:
     return f"{problem}; running on the numpy engine (the same numbers)"
 
 
+#: The modules holding the compiled engine's numba functions (``cache=True`` each).
+COMPILED_MODULES = ("sim.engine.compiled_kernel", "sim.engine.compiled_steps",
+                    "sim.engine.compiled_draws", "sim.engine.compiled_reduce")  # fmt: skip
+
+
+def compiled_in_this_process() -> bool:
+    """Whether numba compiled one of the compiled engine's functions in this process rather
+    than loading it from its cache (the first run after installing, or after a change: about
+    20 s, which that run's time then includes). Imports nothing: False until a compiled
+    chunk has run."""
+    import sys
+
+    for name in COMPILED_MODULES:
+        module = sys.modules.get(name)
+        for value in vars(module).values() if module is not None else ():
+            stats = getattr(value, "stats", None)
+            if getattr(stats, "cache_misses", None):
+                return True
+    return False
+
+
 def default() -> str:
     """The engine used when none is named: ``$TANKSIM_ENGINE`` if set (checked by
     :func:`resolve`), else ``compiled`` when numba can be imported, else ``numpy``."""
