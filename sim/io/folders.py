@@ -93,7 +93,10 @@ def replace_refusal(folder: Path) -> str | None:
 
 def _place_refusal(target: Path) -> str | None:
     """Why no results folder can go at ``target`` at all, or None."""
-    resolved = target.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError on Python 3.11-3.12)
+        return "a symlink loop (a link that leads back to itself); name another folder"
     for tree in SYSTEM_TREES:
         if resolved == tree or tree in resolved.parents:
             return f"under {tree}, not a place for results"
