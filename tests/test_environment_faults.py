@@ -60,7 +60,8 @@ class _Broken(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def broken_numba(monkeypatch):
     """numba installed but its import raising ImportError; ``TANKSIM_ENGINE`` unset."""
 
-    def install(error: BaseException = ImportError("Numba needs NumPy 2.2 or less")):
+    def install(error: BaseException | None = None):
+        error = error or ImportError("Numba needs NumPy 2.2 or less")
         for name in [m for m in sys.modules if m == "numba" or m.startswith("numba.")]:
             monkeypatch.delitem(sys.modules, name)
         monkeypatch.setattr(sys, "meta_path", [_Broken("numba", error), *sys.meta_path])
@@ -193,8 +194,8 @@ def test_dask_installed_but_not_importing_is_one_line(monkeypatch, tmp_path):
 
 def test_standard_output_on_a_full_device_is_one_line_exit_3(tmp_path):
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "sim", "facts"], cwd=tmp_path,
-                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
+        proc = subprocess.run([sys.executable, "-m", "sim", "facts"], cwd=tmp_path, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
     assert proc.returncode == ENVIRONMENT, proc.stderr
     assert proc.stderr.splitlines() == [
         "tanksim: error: cannot write to standard output: No space left on device; free some "
@@ -231,7 +232,8 @@ def test_a_symlink_loop_as_scenario_or_parent_is_one_line_naming_the_file(loop, 
     assert_one_line_error(outcome, f'{loop}: (file) = "{loop}": a symlink loop')
     child = tmp_path / "child.toml"
     child.write_text('extends = "loop"\n')
-    assert_one_line_error(tanksim("validate", child), f'{child}: extends = "{loop}": a symlink loop')
+    outcome = tanksim("validate", child)
+    assert_one_line_error(outcome, f'{child}: extends = "{loop}": a symlink loop')
 
 
 @pytest.mark.parametrize("under", ["", "sub"], ids=["out", "out-parent"])

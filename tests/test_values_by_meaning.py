@@ -70,7 +70,8 @@ def test_compare_flags_metric_definitions_that_differ_instead_of_a_delay():
     runs = [run_scenario(s, reps=64, seed=1, keep_paths=True) for s in (base, other)]
     data = compare_runs(runs, [base.end], threshold=50.0)
     assert data["paired"]["other"]["definitions_differ"] == {
-        "metrics.exhausted_share": {"reference": 0.1, "scenario": 0.3}}
+        "metrics.exhausted_share": {"reference": 0.1, "scenario": 0.3}
+    }
     json.dumps(data)  # still JSON
     text = compare_table(data)
     assert "definitions differ: metrics.exhausted_share = 0.1 (test) vs 0.3 (other)" in text
@@ -137,9 +138,16 @@ def test_report_and_supply_needed_report_progress_for_every_replication(
 
     supply = {"nk": {"family": "NK", "start": "2022-03", "tanks_per_month": 5, "total_cap": 50,
                      "delivery_lag_months": 1}}  # fmt: skip
-    families = {"A": {"active": 300, "storage": 400, "vulnerability": 1.0,
-                      "quality_weight": 0.5, "refurb_effort": 1.0},
-                "NK": {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0}}
+    families = {
+        "A": {
+            "active": 300,
+            "storage": 400,
+            "vulnerability": 1.0,
+            "quality_weight": 0.5,
+            "refurb_effort": 1.0,
+        },
+        "NK": {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0},
+    }
     nk = make_scenario(families=families, supply=supply, end="2022-08", priority=["A:good"])
     seen: list[int] = []
     api.supply_needed(nk, keep_active=100, until="2022-08", prob=0.5, reps=16, grid=3,
@@ -183,8 +191,10 @@ def test_compiled_in_this_process_reads_numbas_cache_misses(monkeypatch):
 
 def test_a_horizon_error_from_a_file_names_the_file_not_the_command_line(tmp_path):
     path = child(tmp_path, '[horizon]\nstart = "2022-02"\nend = "2021-01"\n')
-    assert_one_line_error(tanksim("validate", path),
-                          f'{path}: horizon = "2022-02..2021-01": start must not be after end')
+    assert_one_line_error(
+        tanksim("validate", path),
+        f'{path}: horizon = "2022-02..2021-01": start must not be after end',
+    )
     outcome = tanksim("run", BASELINE, "--end", "2021-01", "--out", tmp_path / "x")
     assert_one_line_error(outcome, "(command line): --end = ", "the scenario starts 2022-02")
 

@@ -11,9 +11,8 @@ the probability reach ``prob``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 

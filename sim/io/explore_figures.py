@@ -79,7 +79,8 @@ def explore_caption(
     cited = "; ".join(sources(scenario, names, facts)) or "none (assumptions only)"
     about = ""
     if scenario.description:
-        about = f" Scenario: {shorten(scenario.description, CAPTION_DESCRIPTION, WHOLE_DESCRIPTION)}."
+        shown = shorten(scenario.description, CAPTION_DESCRIPTION, WHOLE_DESCRIPTION)
+        about = f" Scenario: {shown}."
     return (
         f"{lead}{about}{note} Sources of the {noun}s shown (via seeds/): {cited}. "
         f"Unsourced inputs are stated assumptions ({ASSUMPTION_FILES}); {tail}"

@@ -32,12 +32,21 @@ def _read_toml(path: Path, referrer: Path | None) -> dict:
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, "(syntax)", str(path), f"not valid TOML: {err}") from None
     except RecursionError:  # arrays or inline tables nested hundreds deep
-        raise ScenarioError(path, "(syntax)", str(path), "arrays or tables nested too deep "
-                            "to read (Python's recursion limit)") from None
+        raise ScenarioError(
+            path,
+            "(syntax)",
+            str(path),
+            "arrays or tables nested too deep to read (Python's recursion limit)",
+        ) from None
     depth, key = _deepest(data)
     if depth > MAX_NESTING:
-        raise ScenarioError(path, key, "...", f"nested more than {MAX_NESTING} levels deep (tables "
-                            "and arrays within each other); no scenario needs that")
+        raise ScenarioError(
+            path,
+            key,
+            "...",
+            f"nested more than {MAX_NESTING} levels deep (tables "
+            "and arrays within each other); no scenario needs that",
+        )
     return data
 
 
