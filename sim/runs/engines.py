@@ -20,6 +20,7 @@ import functools
 import importlib
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ FAST_INSTALL = "pip install 'tanksim[fast]'"
 #: Characters of a failed import's message kept in the one-line reason (a long message,
 #: e.g. a list of search paths, would no longer be one readable line).
 REASON_CHARS = 160
+NOT_INSTALLED = "numba is not installed"
 
 
 class EngineError(ValueError):
@@ -59,7 +61,7 @@ def numba_problem() -> str | None:
     except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
         installed = False
     if not installed:
-        return f"numba is not installed ({FAST_INSTALL})"
+        return f"{NOT_INSTALLED} ({FAST_INSTALL})"
     try:
         importlib.import_module("numba")
     except Exception as err:  # an optional part: whatever breaks its import, fall back
@@ -79,7 +81,7 @@ def fallback_note() -> str | None:
     if os.environ.get(ENV, "").strip():  # the engine was chosen: nothing to explain
         return None
     problem = numba_problem()
-    if problem is None or "not installed" in problem:
+    if problem is None or problem.startswith(NOT_INSTALLED):
         return None
     return f"{problem}; running on the numpy engine (the same numbers)"
 
@@ -94,8 +96,6 @@ def compiled_in_this_process() -> bool:
     than loading it from its cache (the first run after installing, or after a change: about
     20 s, which that run's time then includes). Imports nothing: False until a compiled
     chunk has run."""
-    import sys
-
     for name in COMPILED_MODULES:
         module = sys.modules.get(name)
         for value in vars(module).values() if module is not None else ():
@@ -127,7 +127,7 @@ def resolve(engine: str | None) -> str:
     if name not in ENGINES:
         raise EngineError(f"{where} = {name!r}: must be one of {', '.join(ENGINES)}")
     if name == "compiled" and not available():
-        problem = numba_problem() or f"numba is not installed ({FAST_INSTALL})"
+        problem = numba_problem() or f"{NOT_INSTALLED} ({FAST_INSTALL})"
         raise EngineUnavailable(
             f"{where} = compiled: {problem}; use --engine numpy (the same numbers)"
         )
