@@ -17,6 +17,7 @@ the first's results.
 from __future__ import annotations
 
 import atexit
+import errno
 import json
 import os
 import re
@@ -95,7 +96,9 @@ def _place_refusal(target: Path) -> str | None:
     """Why no results folder can go at ``target`` at all, or None."""
     try:
         resolved = target.resolve()
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError on Python 3.11-3.12)
+    except (OSError, RuntimeError) as err:  # a loop: RuntimeError on Python 3.11-3.12
+        if isinstance(err, OSError) and err.errno != errno.ELOOP:
+            raise  # e.g. a deleted working folder: the top handler's line
         return "a symlink loop (a link that leads back to itself); name another folder"
     for tree in SYSTEM_TREES:
         if resolved == tree or tree in resolved.parents:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,9 @@ def read_chain(path: Path) -> list[tuple[Path, dict]]:
         try:
             resolved = current.resolve()
         except (OSError, RuntimeError) as err:  # 3.11-3.12 raise RuntimeError on a loop
-            why = "a symlink loop" if "loop" in str(err).lower() else str(err)
+            if isinstance(err, OSError) and err.errno != errno.ELOOP:
+                raise  # e.g. a deleted working folder: the top handler's line
+            why = "a symlink loop"
             if referrer is None:
                 raise ScenarioError(current, "(file)", str(current), why) from None
             raise ScenarioError(referrer, "extends", str(current), why) from None
