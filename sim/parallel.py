@@ -54,8 +54,16 @@ WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 
 WORKER_NUMBA_THREADS = 1
 
 
+#: Characters of a stranger's answer or an import error kept in the one-line reason.
+REASON_CHARS = 160
+
+
 class SchedulerUnreachable(ConnectionError):
     """No Dask scheduler answered at the given address."""
+
+
+class DaskUnavailable(ImportError):
+    """Dask is installed but does not import (one line, saying why)."""
 
 
 def dask_setup(worker: object) -> None:
@@ -181,37 +189,55 @@ def _reason(err: BaseException) -> str:
 
 
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Open and close one connection to the scheduler at ``address``.
+    """Connect to ``address``, ask who answers (Dask's ``identity``) and close.
 
-    Raises :class:`SchedulerUnreachable` after at most ``timeout`` seconds. (Done apart from
-    creating the ``Client``, which on failure leaves a half-made client that stalls the
-    interpreter's exit.)
+    Raises :class:`SchedulerUnreachable` after at most ``timeout`` seconds in all, when
+    nothing answers, when what answers does not speak Dask's protocol (an HTTP server, a
+    listener that never replies: Dask's own handshake waits for a reply without a limit), or
+    when it is a Dask process but not a scheduler (a worker). (Done apart from creating the
+    ``Client``, which on failure leaves a half-made client that stalls the interpreter's
+    exit.)
     """
     from distributed.comm import connect
+    from distributed.core import send_recv
     from distributed.security import Security
 
-    async def probe() -> None:
+    async def probe() -> object:
         args = Security().get_connection_args("client")
         comm = await connect(address, timeout=timeout, **args)
-        await comm.close()
+        try:
+            return await send_recv(comm, op="identity")
+        finally:
+            comm.abort()
+
+    async def bounded() -> object:
+        return await asyncio.wait_for(probe(), timeout)
 
     try:
-        asyncio.run(probe())
+        identity = asyncio.run(bounded())
+    except TimeoutError:  # asyncio.wait_for: nothing answered in time
+        reason = (f"no answer in Dask's protocol within {timeout:g} s (something that is "
+                  "not a Dask scheduler, or one too busy to reply)")
     except OSError as err:
         reason = " ".join(str(err).split())
         if err.__cause__ is not None:  # distributed's timeout, caused by the real failure
             reason = f"no connection in {timeout:g} s ({_reason(err)})"
     except (ValueError, TypeError) as err:  # a malformed address, a missing TLS setup
         reason = _reason(err)
+    except Exception as err:  # noqa: BLE001 - whatever a stranger answers, it is one line
+        reason = f"not a Dask scheduler ({type(err).__name__}: {_reason(err)[:REASON_CHARS]})"
     else:
-        return
+        kind = identity.get("type") if isinstance(identity, dict) else None
+        if isinstance(kind, str) and kind.endswith("Scheduler"):
+            return
+        reason = f"not a Dask scheduler (it says it is a {str(kind)[:REASON_CHARS]})"
     raise SchedulerUnreachable(f"cannot reach Dask scheduler at {address}: {reason}")
 
 
 @contextlib.contextmanager
 def dask_executor(
     *, workers: int | None = None, scheduler: str | None = None,
-    connect_timeout: float = CONNECT_TIMEOUT,
+    connect_timeout: float | None = None,
 ) -> Iterator[DaskExecutor]:  # fmt: skip
     """A :class:`DaskExecutor` on ``workers`` local processes or on the cluster whose
     scheduler is at ``scheduler`` (e.g. ``"tcp://10.0.0.5:8786"``); give exactly one.
@@ -219,13 +245,23 @@ def dask_executor(
     A local cluster (one single-threaded worker process each, on loopback, no dashboard) is
     shut down on leaving the block, also after an error or Ctrl-C; an existing cluster is
     only disconnected from. Raises :class:`SchedulerUnreachable` when ``scheduler`` does not
-    answer within ``connect_timeout`` seconds.
+    answer as a Dask scheduler within ``connect_timeout`` seconds, and
+    :class:`DaskUnavailable` when Dask does not import. ``connect_timeout`` None is
+    :data:`CONNECT_TIMEOUT`.
     """
     if (workers is None) == (scheduler is None):
         raise ValueError("give exactly one of workers and scheduler")
-    import dask
-    from distributed import Client, LocalCluster
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except Exception as err:  # noqa: BLE001 - an optional part: whatever breaks its import
+        reason = " ".join(str(err).split())[:REASON_CHARS]
+        raise DaskUnavailable(
+            f"Dask is installed but does not import ({type(err).__name__}: {reason})"
+        ) from None
 
+    if connect_timeout is None:
+        connect_timeout = CONNECT_TIMEOUT
     if scheduler is not None:
         check_scheduler(scheduler, connect_timeout)
         try:

@@ -7,6 +7,7 @@ Scenarios are built in code (see test_figures.small_scenario) with 200 replicati
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -129,6 +130,17 @@ def test_report_runs_redraw_with_tanksim_plot(report):
     assert cmp.reference == "baseline" and list(cmp.gains) == ["nk-t62"]
     written = redraw(report / "runs" / "compare", {})
     assert [p.name for p in written] == ["compare.png"]
+
+
+def test_plot_of_a_report_folder_redraws_each_of_its_runs(report, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(report, copy, ignore=lambda folder, names: ["nk-t62"])  # fewer to draw
+    main(["plot", str(copy)])
+    written = [line.removeprefix("wrote ") for line in capsys.readouterr().err.splitlines()]
+    assert written == [str(copy / "runs" / name / f"{stem}.png") for name, stem in (
+        ("baseline", "fan_chart"), ("baseline", "storage"), ("baseline", "months"),
+        ("compare", "compare"))]  # fmt: skip
+    assert all(Path(path).read_bytes().startswith(b"\x89PNG") for path in written)
 
 
 def test_report_refuses_an_existing_folder_without_force(report):

@@ -91,7 +91,7 @@ def test_unknown_key_names_the_key_and_suggests_the_closest():
         ("losses.detection_share=0.5:0.9:three", "STEPS 'three' is not a whole number"),
         ("losses.detection_share=0.5:0.9:1", "STEPS must be at least 2"),
         ("losses.detection_share=0.9:0.5:3", "LOW must be below HIGH"),
-        ("losses.detection_share=0:0.9:3", "must be > 0"),
+        ("losses.detection_share=0:0.9:3", "must be in (0, 1]"),
         ("storage.good_share=0.5:1.5:3", "must be in [0, 1]"),
         ("losses.monthly_cv=0.1:inf:3", "'inf' is not a finite number"),
     ],

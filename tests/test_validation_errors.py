@@ -88,7 +88,7 @@ CASES = [
     ),
     pytest.param(
         "[losses]\ndetection_share = 0\n",
-        ["losses.detection_share", "= 0", "must be > 0"],
+        ["losses.detection_share", "= 0", "must be in (0, 1]"],
         id="detection-share-zero-not-positive",
     ),
     pytest.param(

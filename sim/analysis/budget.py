@@ -81,11 +81,16 @@ def series_bytes(scenario) -> int:
     return scenario.months * len(VARIABLES) * (len(scenario.families) + 1) * 8
 
 
-def check_run_budget(what: str, scenario, reps: int, deterministic: bool) -> float:
+def check_run_budget(
+    what: str, scenario, reps: int, deterministic: bool, chunk: int | None = None
+) -> float:
     """:func:`check_budget` for ``tanksim run`` (and ``rerun`` of one): ``reps`` replications
-    of ``scenario``, each holding its metrics, or its whole trajectory when ``deterministic``."""
+    of ``scenario``, each holding its metrics, or its whole trajectory when ``deterministic``;
+    a stochastic run also holds the whole trajectory of each replication of the ``chunk``
+    being simulated (None: not counted)."""
     per_rep = series_bytes(scenario) if deterministic else METRIC_BYTES
-    return check_budget(what, reps, scenario.months, reps * per_rep)
+    in_chunk = 0 if deterministic or chunk is None else min(chunk, reps) * series_bytes(scenario)
+    return check_budget(what, reps, scenario.months, reps * per_rep + in_chunk)
 
 
 def check_compare_budget(what: str, scenarios, reps: int) -> float:

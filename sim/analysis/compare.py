@@ -7,11 +7,14 @@ spread is far smaller than that of two independent runs; both standard errors ar
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from sim.analysis.summary import summary
 from sim.engine.metrics import NEVER
 from sim.model.calendar import format_month
+from sim.model.params import Scenario, Thresholds
 from sim.runs.reduce import QUANTILES
 from sim.runs.run import RunResult
 
@@ -41,6 +44,29 @@ def paired_stats(scenario: np.ndarray, reference: np.ndarray) -> dict:
     }
 
 
+#: The paired difference each metric definition changes (the others change only the
+#: headline metrics, each shown with its own scenario's definition).
+DEFINES = {"exhausted_share": "exhaustion_delay_months"}
+
+
+def _shown(name: str, value) -> object:
+    return format_month(value) if name == "rebuild_after" and value is not None else value
+
+
+def definitions_differ(reference: Scenario, scenario: Scenario) -> dict[str, dict]:
+    """The metric definitions (``[metrics]`` thresholds) in which ``scenario`` differs from
+    ``reference``: ``{"metrics.exhausted_share": {"reference": 0.1, "scenario": 0.3}}``;
+    empty when they agree. A paired difference of a metric defined differently is no
+    difference at all (a delay of storage "exhaustion" at 10% against 30% of its start)."""
+    out = {}
+    for f in dataclasses.fields(Thresholds):
+        ours, theirs = getattr(reference.thresholds, f.name), getattr(scenario.thresholds, f.name)
+        if ours != theirs:
+            out[f"metrics.{f.name}"] = {"reference": _shown(f.name, ours),
+                                        "scenario": _shown(f.name, theirs)}  # fmt: skip
+    return out
+
+
 def stays_above(paths: np.ndarray, threshold: float, upto: int) -> np.ndarray:
     """Per replication: is the active fleet at or above ``threshold`` in months 0..upto?"""
     return paths[: upto + 1].min(axis=0) >= threshold
@@ -60,7 +86,10 @@ def compare_runs(
         already computed (default: computed here).
 
     Exhaustion months that never happen count as the month after the horizon, so delays
-    involving them are lower bounds; the shares of such replications are reported.
+    involving them are lower bounds; the shares of such replications are reported. Each
+    pair lists the metric definitions in which the run differs from the reference
+    (``definitions_differ``, see :func:`definitions_differ`): with a different
+    ``metrics.exhausted_share`` the exhaustion delay compares two different events.
     """
     ref = results[0]
     start, months = ref.scenario.start, ref.scenario.months
@@ -81,6 +110,7 @@ def compare_runs(
         p_ref = {d: stays_above(ref.active_paths, threshold, i) for d, i in index.items()}
         p_res = {d: stays_above(res.active_paths, threshold, i) for d, i in index.items()}
         paired[name] = {
+            "definitions_differ": definitions_differ(ref.scenario, res.scenario),
             "active_gain": {
                 format_month(d): paired_stats(res.active_paths[i], ref.active_paths[i])
                 for d, i in index.items()

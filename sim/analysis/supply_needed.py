@@ -12,6 +12,7 @@ the probability reach ``prob``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -82,6 +83,7 @@ def supply_needed(
     grid: int = 21,
     executor: ChunkExecutor | None = None,
     engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Answer the inverse question; returns JSON-ready data (see module docstring).
 
@@ -96,6 +98,7 @@ def supply_needed(
     max_rate : highest rate searched, tanks/month; ``grid`` rates from 0 to it.
     executor : runs each rate's chunks elsewhere (see :mod:`sim.parallel`).
     engine : ``numpy`` or ``compiled`` (:mod:`sim.runs.engines`; None for the default).
+    progress : called with each finished chunk's replications (``reps * grid`` in all).
 
     Returns
     -------
@@ -115,7 +118,7 @@ def supply_needed(
     for rate in rates:
         result = run_scenario(
             with_rate(scenario, supply, rate, until), reps=reps, seed=seed, keep_paths=True,
-            executor=executor, engine=engine,
+            executor=executor, engine=engine, progress=progress,
         )  # fmt: skip
         kept = result.active_paths[first:].min(axis=0) >= keep_active
         successes.append(int(kept.sum()))

@@ -108,7 +108,8 @@ def parse_sweep(text: str, scenario: Scenario) -> SweepParam:
     floor, ceiling, closed = DOMAINS[params[name].domain]
     if (low < floor if closed else low <= floor) or high > ceiling:
         bound = f">= {floor:g}" if closed else f"> {floor:g}"
-        where = f"in [{floor:g}, {ceiling:g}]" if ceiling < math.inf else bound
+        where = (f"in {'[' if closed else '('}{floor:g}, {ceiling:g}]" if ceiling < math.inf
+                 else bound)
         raise SweepError(f"{text!r}: {name} must be {where}")
     return SweepParam(name, low, high, steps)
 

@@ -256,6 +256,7 @@ def report(
     seed: int = DEFAULT_SEED,
     force: bool = False,
     engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
@@ -269,6 +270,8 @@ def report(
         until it is done.
     engine : ``numpy`` or ``compiled`` for the scenarios run here (the same numbers), None
         for the default (:func:`sim.runs.engines.default`); each run's manifest records it.
+    progress : called with each finished chunk's replications of the scenarios run here
+        (``reps`` times their number in all; see :func:`report_replications`).
 
     Returns
     -------
@@ -299,7 +302,8 @@ def report(
     if to_run:
         check_compare_budget(f"--reps {reps:,} x {len(to_run)} scenarios", to_run, reps)
     runs = [
-        run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine)
+        run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine,
+                     progress=progress)
         if isinstance(x, Scenario) else x
         for x in loaded
     ]
@@ -313,6 +317,15 @@ def report(
                "execution": {"engine": engines.pop() if len(engines) == 1 else None}}  # fmt: skip
     return write_report(target, data, known, comparison=comparison, notes=notes, force=force,
                         provenance=record)  # fmt: skip
+
+
+def report_replications(sources: Sequence, reps: int) -> int:
+    """Replications :func:`report` runs for ``sources``: ``reps`` for each that is not a
+    results folder or a finished run (for a progress bar's length)."""
+    return reps * sum(
+        1 for src in sources
+        if isinstance(src, Scenario) or (not isinstance(src, RunResult) and not Path(src).is_dir())
+    )  # fmt: skip
 
 
 def paired_comparison(
@@ -349,17 +362,19 @@ def supply_needed(
     grid: int = 21,
     executor: ChunkExecutor | None = None,
     engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict:
     """The smallest monthly supply of ``family`` (tanks/month) keeping the active fleet at
     or above ``keep_active`` tanks in every month from the supply's start to ``until``
     (``"YYYY-MM"``) with probability at least ``prob``; JSON-ready data (see
     :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
     ``reps`` times with one ``seed``, on ``engine`` (``numpy`` or ``compiled``, None for the
-    default; the same numbers). Raises
+    default; the same numbers); ``progress`` is called with each finished chunk's
+    replications (``reps * grid`` in all). Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
     from sim.analysis.supply_needed import supply_needed as answer
 
     return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
-                  executor=executor, engine=engine)  # fmt: skip
+                  executor=executor, engine=engine, progress=progress)  # fmt: skip

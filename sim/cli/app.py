@@ -92,7 +92,8 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """Russia's tank inventory under attrition, with and without North Korean supply.
 
-    Exit codes: 0 done, 1 unexpected error, 2 bad input, 130 interrupted (Ctrl-C).
+    Exit codes: 0 done, 1 unexpected error, 2 bad input, 3 the system refused (disk full,
+    permission, name too long, symlink loop, out of memory), 130 interrupted (Ctrl-C).
     """
 
 
@@ -106,9 +107,15 @@ def is_input_error(err: BaseException) -> bool:
 
 
 def run_main(argv: list[str] | None = None) -> None:
-    """Run the click group, turning input errors into one line and exit 2."""
+    """Run the click group, turning input errors into one line and exit 2, and environment
+    faults (:mod:`sim.cli.faults`) into one line and exit 3."""
+    from sim.cli.faults import TaggedStdout
+
+    stdout = sys.stdout
+    sys.stdout = TaggedStdout(stdout)
     try:
         cli.main(args=argv, prog_name="tanksim", standalone_mode=False)
+        sys.stdout.flush()  # a full device fails here, inside the handler, not at exit
     except click.ClickException as err:
         click.echo(f"tanksim: error: {one_line(err.format_message())}", err=True)
         sys.exit(USAGE_ERROR)
@@ -117,6 +124,19 @@ def run_main(argv: list[str] | None = None) -> None:
         sys.exit(ABORTED)
     except Exception as err:
         if not is_input_error(err):
+            _environment_fault(err)
             raise
         click.echo(f"tanksim: error: {one_line(str(err))}", err=True)
         sys.exit(USAGE_ERROR)
+    finally:
+        sys.stdout = stdout
+
+
+def _environment_fault(err: Exception) -> None:
+    """One line and exit 3 if ``err`` is an environment fault; else return (a bug)."""
+    from sim.cli.faults import ENVIRONMENT, fault_line
+
+    line = fault_line(err)
+    if line is not None:
+        click.echo(f"tanksim: error: {one_line(line)}", err=True)
+        sys.exit(ENVIRONMENT)

@@ -102,8 +102,10 @@ def parallel_options(command: Callable) -> Callable:
     map of the command and is closed when the command ends, also on an error or Ctrl-C. A
     progress bar on stderr follows the chunks, unless the command passes its own
     ``progress`` callable. Without Dask installed, either option is one line naming the
-    install command; an unreachable scheduler is one line,
-    ``cannot reach Dask scheduler at ADDRESS: ...``.
+    install command, and with Dask installed but not importing, one line saying why; an
+    unreachable scheduler, or an address where something else answers, is one line within
+    :data:`sim.parallel.CONNECT_TIMEOUT` seconds, ``cannot reach Dask scheduler at ADDRESS:
+    ...``.
     """
     if isinstance(command, click.Command):
         raise TypeError("apply @parallel_options below @cli.command(), next to the function")
@@ -116,13 +118,13 @@ def parallel_options(command: Callable) -> Callable:
             return command(*args, executor=None, **kwargs)
         require_dask("--workers" if workers is not None else "--scheduler")
         from sim.cli.progress import ProgressBarExecutor
-        from sim.parallel import OnDemandDaskExecutor, SchedulerUnreachable
+        from sim.parallel import DaskUnavailable, OnDemandDaskExecutor, SchedulerUnreachable
 
         with contextlib.ExitStack() as stack:
             on_demand = OnDemandDaskExecutor(stack, workers=workers, scheduler=scheduler)
             try:
                 return command(*args, executor=ProgressBarExecutor(on_demand), **kwargs)
-            except SchedulerUnreachable as err:
+            except (SchedulerUnreachable, DaskUnavailable) as err:
                 raise click.ClickException(str(err)) from None
 
     options = [
@@ -149,20 +151,25 @@ def engine_option(command: Callable) -> Callable:
     name (``"numpy"`` or ``"compiled"``), and passes it on to :mod:`sim.api`. Without the
     option the engine is :func:`sim.runs.engines.default` (``$TANKSIM_ENGINE``, else
     ``compiled`` when numba imports, else ``numpy``). It is resolved before the command
-    reads anything, so ``--engine compiled`` without numba, or a bad ``TANKSIM_ENGINE``, is
-    one line and exit 2, with nothing written. Neither numba nor numpy is imported here.
+    reads anything, so ``--engine compiled`` without numba (or with a numba that does not
+    import), or a bad ``TANKSIM_ENGINE``, is one line and exit 2, with nothing written; a
+    numba that is installed but does not import makes the default numpy, with one warning
+    line on stderr. numba is imported here only when it would be the default or is asked.
     """
     if isinstance(command, click.Command):
         raise TypeError("apply @engine_option below @cli.command(), next to the function")
 
     @functools.wraps(command)
     def with_engine(*args, engine: str | None, **kwargs):
-        from sim.runs.engines import EngineError, resolve
+        from sim.runs.engines import EngineError, fallback_note, resolve
 
         try:
             name = resolve(engine)
         except EngineError as err:
             raise click.UsageError(str(err)) from None
+        note = fallback_note() if engine is None and name == "numpy" else None
+        if note is not None:
+            click.echo(f"tanksim: warning: {note}", err=True)
         return command(*args, engine=name, **kwargs)
 
     option = click.Option(

@@ -19,7 +19,8 @@ def plot(results_dir, fmt) -> None:
     """Redraw the figures of RESULTS_DIR (a tanksim run or report folder) without re-running.
 
     A run folder gets fan_chart, storage and months; a report's runs/compare folder gets
-    compare. Each file is written beside the data and renamed into place.
+    compare; a report folder gets each of its runs/ folders redrawn so. Each file is
+    written beside the data and renamed into place.
     """
     try:
         written = api.redraw(results_dir, fmt=fmt)
@@ -44,8 +45,13 @@ def report(scenarios, out, reps, seed, force, engine) -> None:
     the first scenario, every parameter with its sources, the model's limits), the figures
     as PNG and PDF, and the CSV behind each; it works offline from the folder.
     """
+    from sim.cli.progress import progress_bar
+
+    total = api.report_replications(scenarios, reps)
     try:
-        written = api.report(scenarios, out, reps=reps, seed=seed, force=force, engine=engine)
+        with progress_bar(max(total, 1), "report", enabled=total > 0) as step:
+            written = api.report(scenarios, out, reps=reps, seed=seed, force=force,
+                                 engine=engine, progress=step)  # fmt: skip
     except NotResultsFolder as err:
         raise click.ClickException(str(err)) from None
     except ValueError as err:

@@ -81,14 +81,18 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
     from sim.analysis.budget import check_run_budget
 
     for scenario in loaded:
-        check_run_budget(f"--reps {reps or 1:,}", scenario, reps or 1, deterministic)
+        paths = reps or 1
+        what = f"--reps {paths:,}" + ("" if deterministic else f" --chunk {chunk:,}")
+        check_run_budget(what, scenario, paths, deterministic, chunk=chunk)
     from sim import api
     from sim.present.tables import headline_table
 
     targets = _targets([s.name for s in loaded], out)
     for target in targets:
         api.check_target(target, force)
-    summaries = []
+    from sim.runs.engines import compiled_in_this_process
+
+    summaries, compiled_note = [], True
     for scenario, target in zip(loaded, targets):
         quiet = as_json or reps is None  # reps is None: one path at the means
         with progress_bar(reps or 1, scenario.name, enabled=not quiet) as step:
@@ -100,7 +104,11 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
         data = api.save_run(result, target, force=force, facts=facts)
         summaries.append(data.summary)
         if not as_json:
-            click.echo(f"wrote {target}/ in {result.seconds:.1f} s", err=True)
+            note = ""
+            if compiled_note and compiled_in_this_process():
+                note = " (including compiling the compiled engine: once after installing)"
+                compiled_note = False
+            click.echo(f"wrote {target}/ in {result.seconds:.1f} s{note}", err=True)
     if as_json:
         data = summaries[0] if len(summaries) == 1 else {s["scenario"]: s for s in summaries}
         click.echo(json.dumps(data, indent=2))
@@ -137,7 +145,7 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
     check_compare_budget(f"--reps {reps:,} x {len(loaded)} scenarios", loaded, reps)
     from sim import api
     from sim.model.calendar import format_month
-    from sim.present.tables import compare_table
+    from sim.present.tables import compare_table, definitions_text
 
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
@@ -157,6 +165,12 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
             for s in loaded
         ]  # fmt: skip
     data = api.compare(results, at=at or None, threshold=threshold)
+    for name, pair in data["paired"].items():
+        differ = definitions_text(pair, data["reference"], name)
+        if differ:
+            click.echo(f"tanksim: warning: {name} against {data['reference']}: {differ}; "
+                       "a paired difference of a metric defined differently is not shown "
+                       "as one", err=True)  # fmt: skip
     api.save_comparison(results, data, target, force=force)
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -195,8 +209,10 @@ def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed
     from sim import api
     from sim.present.tables import supply_text
 
-    answer = api.supply_needed(
-        loaded, keep_active=keep_active, until=last, prob=prob, family=family, reps=reps,
-        seed=seed, max_rate=max_rate, grid=grid, executor=executor, engine=engine,
-    )  # fmt: skip
+    with progress_bar(reps * grid, "supply-needed", enabled=not as_json) as step:
+        answer = api.supply_needed(
+            loaded, keep_active=keep_active, until=last, prob=prob, family=family, reps=reps,
+            seed=seed, max_rate=max_rate, grid=grid, executor=executor, engine=engine,
+            progress=step,
+        )  # fmt: skip
     click.echo(json.dumps(answer, indent=2) if as_json else supply_text(answer))

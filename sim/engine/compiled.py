@@ -13,6 +13,7 @@ Importing this module does not import numba; :func:`available` tells whether it 
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -32,11 +33,15 @@ BATCH = 12
 
 
 def available() -> bool:
-    """Whether numba can be imported (without importing it)."""
+    """Whether numba imports (found and imported: a numba built for another numpy is found
+    but fails to import); as :func:`sim.runs.engines.available`."""
     try:
-        return importlib.util.find_spec("numba") is not None
-    except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
+        if importlib.util.find_spec("numba") is None:
+            return False
+        importlib.import_module("numba")
+    except Exception:  # noqa: BLE001 - an optional part: whatever breaks its import
         return False
+    return True
 
 
 def default_engine() -> str:

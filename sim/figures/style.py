@@ -55,13 +55,34 @@ def year_axis(ax: Axes) -> None:
     ax.grid(True, color="0.9", lw=0.5)
 
 
+#: Characters of a scenario's description a caption shows; a longer one is cut at a word
+#: and says where the whole is (a caption of a 900 KB description took a minute to wrap
+#: and lay out, and would be thousands of lines under the figure).
+CAPTION_DESCRIPTION = 300
+#: What a shortened description says of the whole.
+WHOLE_DESCRIPTION = "(the whole description is in the scenario file and manifest.json)"
+#: Characters a caption may hold at all (about twelve lines at the widest figure).
+CAPTION_CHARS = 2_000
+
+
+def shorten(text: str, limit: int, rest: str = "") -> str:
+    """``text`` on one line, cut to at most ``limit`` characters at a word boundary, with
+    an ellipsis and ``rest`` (e.g. where the whole text is) when cut; work proportional to
+    ``limit``, not to the length of ``text``."""
+    head = " ".join(text[: limit + 1].split())
+    if len(head) <= limit and len(text) <= limit + 1:
+        return head
+    cut = head[:limit].rsplit(" ", 1)[0] if " " in head[:limit] else head[:limit]
+    return f"{cut}..." + (f" {rest}" if rest else "")
+
+
 def add_caption(
     fig: Figure, text: str, width: int = 190, fontsize: float = CAPTION_FONTSIZE
 ) -> None:
     """A small caption under the axes: scenario, sources, assumptions (``width`` characters
-    a line, ``fontsize`` points)."""
-    fig.text(0.01, -0.01, textwrap.fill(text, width), fontsize=fontsize, va="top",
-             ha="left")  # fmt: skip
+    a line, ``fontsize`` points; at most :data:`CAPTION_CHARS` characters)."""
+    fig.text(0.01, -0.01, textwrap.fill(shorten(text, CAPTION_CHARS), width),
+             fontsize=fontsize, va="top", ha="left")  # fmt: skip
 
 
 #: Sources named in a caption before "and N more".
@@ -79,7 +100,8 @@ def sources_caption(
     """'Scenario: ... Sources (via seeds/): ...' for a caption.
 
     With ``limit``, only the first ``limit`` sources are named, then "and N more (M
-    sources; the full list is in <full_list>)".
+    sources; the full list is in <full_list>)". A description over
+    :data:`CAPTION_DESCRIPTION` characters is cut at a word (:func:`shorten`).
     """
     named = sources if limit is None else sources[:limit]
     text = "Sources (via seeds/): " + ("; ".join(named) or "none")
@@ -87,7 +109,10 @@ def sources_caption(
         text += (f"; and {len(sources) - len(named)} more ({len(sources)} sources; the full "
                  f"list is in {full_list})")  # fmt: skip
     text += f". Unsourced inputs are stated assumptions ({ASSUMPTION_FILES})."
-    return f"Scenario: {description}. {text}" if description else text
+    if not description:
+        return text
+    about = shorten(description, CAPTION_DESCRIPTION, WHOLE_DESCRIPTION)
+    return f"Scenario: {about}. {text}"
 
 
 def draw_events(ax: Axes, events, *, labels: bool = True, headroom: bool = False) -> None:

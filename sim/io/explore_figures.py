@@ -23,7 +23,12 @@ from sim.analysis.sensitivity import SobolIndices
 from sim.analysis.sweep import TORNADO_METRICS, SweepResult, tornado_bars
 from sim.figures.discovery import Limit, discovery_chart
 from sim.figures.sensitivity import IndexPanel, sensitivity_chart
-from sim.figures.style import ASSUMPTION_FILES
+from sim.figures.style import (
+    ASSUMPTION_FILES,
+    CAPTION_DESCRIPTION,
+    WHOLE_DESCRIPTION,
+    shorten,
+)
 from sim.figures.tornado import TornadoPanel, tornado_chart
 from sim.model.calendar import format_month
 from sim.model.params import Scenario
@@ -72,7 +77,10 @@ def explore_caption(
     """What was run (``lead``), the scenario, an optional ``note``, the publications behind
     the inputs ``names`` shown, and ``tail``: where every input's source is listed."""
     cited = "; ".join(sources(scenario, names, facts)) or "none (assumptions only)"
-    about = f" Scenario: {scenario.description}." if scenario.description else ""
+    about = ""
+    if scenario.description:
+        shown = shorten(scenario.description, CAPTION_DESCRIPTION, WHOLE_DESCRIPTION)
+        about = f" Scenario: {shown}."
     return (
         f"{lead}{about}{note} Sources of the {noun}s shown (via seeds/): {cited}. "
         f"Unsourced inputs are stated assumptions ({ASSUMPTION_FILES}); {tail}"

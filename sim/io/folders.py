@@ -19,12 +19,15 @@ the first's results.
 from __future__ import annotations
 
 import atexit
+import errno
 import json
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
+
+from sim.io.staging import make_staging, remove_abandoned
 
 #: The marker that makes a manifest.json a tanksim one.
 TOOL = "tanksim"
@@ -109,7 +112,12 @@ def replace_refusal(folder: Path) -> str | None:
 
 def _place_refusal(target: Path) -> str | None:
     """Why no results folder can go at ``target`` at all, or None."""
-    resolved = target.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError) as err:  # a loop: RuntimeError on Python 3.11-3.12
+        if isinstance(err, OSError) and err.errno != errno.ELOOP:
+            raise  # e.g. a deleted working folder: the top handler's line
+        return "a symlink loop (a link that leads back to itself); name another folder"
     for tree in SYSTEM_TREES:
         if resolved == tree or tree in resolved.parents:
             return f"under {tree}, not a place for results"
@@ -306,7 +314,8 @@ def write_folder(target: Path, write, *, force: bool = False) -> Path:
         raise OutputExistsError(f"{target}: cannot create its folder ({err.strerror})") from None
     try:
         _lock(target)
-        staging = Path(tempfile.mkdtemp(prefix=f".{resolved.name}.", dir=resolved.parent))
+        remove_abandoned(resolved.parent)  # left by runs killed while writing here
+        staging = make_staging(resolved)
         try:
             write(staging)
             stamp(staging)

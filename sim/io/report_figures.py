@@ -184,7 +184,10 @@ def save_figure(figure: Figure, path: Path, *, dpi: int = 150) -> Path:
     same folder, renamed into place, so a reader never sees half a file. PDF and SVG carry
     no creation date (:data:`NO_DATE`), so the same inputs give the same bytes."""
     fmt = path.suffix.lstrip(".")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as err:  # a read-only folder, a full disk: name the figure, not the temp
+        raise type(err)(err.errno, err.strerror, str(path)) from None
     os.close(handle)
     try:
         figure.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight",
@@ -197,15 +200,30 @@ def save_figure(figure: Figure, path: Path, *, dpi: int = 150) -> Path:
     return path
 
 
+def _report_runs(folder: Path) -> list[Path]:
+    """The run and comparison folders under a report folder's ``runs/``, in name order
+    (none when ``folder`` is not a report folder)."""
+    runs = folder / "runs"
+    if not (folder / "report.html").is_file() or not runs.is_dir() or is_run_folder(folder):
+        return []
+    subs = sorted(p for p in runs.iterdir() if p.is_dir() and not p.is_symlink())
+    return [p for p in subs if is_run_folder(p) or (p / "compare.json").is_file()]
+
+
 def redraw(folder: str | Path, facts: dict[str, Fact], fmt: str = "png") -> list[Path]:
     """Redraw a results folder's figures from its files, as ``<stem>.<fmt>`` inside it.
 
     A run folder gets fan_chart, storage and (with metrics.csv) months; a comparison folder
-    with paired_difference.csv gets compare. Raises :class:`NotResultsFolder` otherwise.
+    with paired_difference.csv gets compare; a report folder (``tanksim report``'s top
+    folder) gets each of its ``runs/*`` folders redrawn so. Raises
+    :class:`NotResultsFolder` otherwise.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise _not_results(folder, "no such folder")
+    inner = _report_runs(folder)
+    if inner:
+        return [path for sub in inner for path in redraw(sub, facts, fmt)]
     if is_run_folder(folder):
         figures = run_figures(read_run(folder), facts)
     elif (folder / "compare.json").is_file():

@@ -12,6 +12,7 @@ from pathlib import Path
 from sim.io.report import RunData
 from sim.model.facts import Fact
 from sim.present.labels import month_labels
+from sim.present.tables import definitions_text, exhaustion_comparable
 
 COUNT_LABELS = {
     "active_end": ("active fleet at the horizon", "tanks"),
@@ -93,8 +94,11 @@ def comparison_view(table: dict) -> dict:
     for name, paired in table["paired"].items():
         rows = [_paired(f"active fleet gained, {date}", "tanks", s, "{:+,.0f}")
                 for date, s in paired["active_gain"].items()]  # fmt: skip
-        rows.append(_paired("good+fair storage exhaustion delayed", "months",
-                            paired["exhaustion_delay_months"], "{:+.2f}"))  # fmt: skip
+        what = "good+fair storage exhaustion delayed"
+        if not exhaustion_comparable(paired):
+            what += (" (not comparable: "
+                     f"{definitions_text(paired, table['reference'], name)})")  # fmt: skip
+        rows.append(_paired(what, "months", paired["exhaustion_delay_months"], "{:+.2f}"))
         for date, s in paired["p_stays_above"].items():
             what = (f"P(active fleet ≥ {table['threshold']:,.0f} every month to {date}): "
                     f"{s['reference']:.2f} → {s['scenario']:.2f}")  # fmt: skip

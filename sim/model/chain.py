@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from sim.model.errors import ScenarioError
 from sim.model.files import MAX_SCENARIO_BYTES, FileProblem, read_text
+
+#: Deepest nesting of tables and arrays a scenario file may hold (the bundled ones reach 4:
+#: a table, its parameter table, and an array of arrays in it); anything deeper is no
+#: scenario, and code that walks values would hit Python's recursion limit on it.
+MAX_NESTING = 16
 
 
 def _read_toml(path: Path, referrer: Path | None) -> dict:
@@ -23,9 +29,44 @@ def _read_toml(path: Path, referrer: Path | None) -> dict:
             raise ScenarioError(path, "(file)", str(path), str(err)) from None
         raise ScenarioError(referrer, "extends", str(path), str(err)) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(path, "(syntax)", str(path), f"not valid TOML: {err}") from None
+    except RecursionError:  # arrays or inline tables nested hundreds deep
+        raise ScenarioError(
+            path,
+            "(syntax)",
+            str(path),
+            "arrays or tables nested too deep to read (Python's recursion limit)",
+        ) from None
+    depth, key = _deepest(data)
+    if depth > MAX_NESTING:
+        raise ScenarioError(
+            path,
+            key,
+            "...",
+            f"nested more than {MAX_NESTING} levels deep (tables "
+            "and arrays within each other); no scenario needs that",
+        )
+    return data
+
+
+def _deepest(data: dict) -> tuple[int, str]:
+    """The nesting depth of ``data`` (tables and arrays within each other; the top table
+    is 1) and the dotted key of its deepest value, found without recursion."""
+    deepest, where = 1, ""
+    stack: list[tuple[object, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > deepest:
+            deepest, where = depth, key
+        if depth > MAX_NESTING:
+            break  # deep enough to refuse: no need to walk the rest
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{key}.{k}" if key else str(k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{key}[{i}]") for i, v in enumerate(value))
+    return deepest, where.split("[")[0] or "(file)"
 
 
 def read_chain(path: Path) -> list[tuple[Path, dict]]:
@@ -38,7 +79,15 @@ def read_chain(path: Path) -> list[tuple[Path, dict]]:
     done: set[Path] = set()
 
     def visit(current: Path, referrer: Path | None, stack: tuple[Path, ...]) -> None:
-        resolved = current.resolve()
+        try:
+            resolved = current.resolve()
+        except (OSError, RuntimeError) as err:  # 3.11-3.12 raise RuntimeError on a loop
+            if isinstance(err, OSError) and err.errno != errno.ELOOP:
+                raise  # e.g. a deleted working folder: the top handler's line
+            why = "a symlink loop"
+            if referrer is None:
+                raise ScenarioError(current, "(file)", str(current), why) from None
+            raise ScenarioError(referrer, "extends", str(current), why) from None
         if resolved in stack:
             raise ScenarioError(referrer, "extends", str(current), "cyclic extends")
         if resolved in done:

@@ -45,6 +45,9 @@ DOMAINS: dict[str, tuple[float, float, bool]] = {
     "count": (0.0, float(MAX_COUNT), True),
     "share": (0.0, 1.0, True),
     "positive": (0.0, math.inf, False),
+    # a share that must be above 0, as one divided by (losses.detection_share: true losses
+    # are confirmed / detection share, so above 1 would make confirmed exceed true)
+    "positive_share": (0.0, 1.0, False),
     "months": (0.0, 120.0, True),
     #: a monthly change of a logarithm (a random walk's drift or volatility): beyond +-1 a
     #: month (a factor e each month) no rate in this model is plausible
@@ -297,7 +300,7 @@ def domain_problem(dist: Dist, domain: str) -> str | None:
         return None
     if below or hi_q > high:
         bound = f">= {low:g}" if closed else f"> {low:g}"
-        where = f"in [{low:g}, {high:g}]" if high < math.inf else bound
+        where = f"in {'[' if closed else '('}{low:g}, {high:g}]" if high < math.inf else bound
         return f"must be {where}{tail}"
     return None
 

@@ -38,6 +38,7 @@ from sim.model.params import (
     Scenario,
     Supply,
     Thresholds,
+    reserved_family_name,
 )  # fmt: skip
 from sim.model.posterior import Posterior, PosteriorError, read_posterior
 from sim.model.priority import usefulness_order
@@ -85,7 +86,11 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
     declared, first, _, last = months
     if first > last:
         span = f"{format_month(first)}..{format_month(last)}"
-        raise ScenarioError("(command line)", "--start/--end", span, "start must not be after end")
+        if start is None and end is None:  # the file's own horizon: name the file
+            check.fail("horizon", span, "start must not be after end")
+        given = "/".join(f"--{n}" for n, v in (("start", start), ("end", end)) if v is not None)
+        raise ScenarioError("(command line)", given, span, "start must not be after end "
+                            f"(the scenario starts {format_month(declared)})")  # fmt: skip
     if first != declared:
         stocks = format_month(declared)
         raise ScenarioError(
@@ -98,6 +103,9 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
 
 def _family(check: Checker, name: str, raw: Any) -> Family:
     key = f"families.{name}"
+    reserved = reserved_family_name(name)
+    if reserved:
+        check.fail(key, name, reserved)
     check.table(key, raw, FAMILY_KEYS, FAMILY_REQUIRED)
     return Family(
         name=name,
@@ -318,7 +326,7 @@ def build_scenario(
         **{k: check.param(f"storage.{k}", store[k], "share") for k in STORAGE_KEYS},
         **_losses(check, raw["losses"]),
         detection_share=check.param(
-            "losses.detection_share", losses["detection_share"], "positive"
+            "losses.detection_share", losses["detection_share"], "positive_share"
         ),
         loss_cv=check.param("losses.monthly_cv", losses["monthly_cv"], "count"),
         capacity_schedule=check.schedule(CAPACITY, refurb["capacity_per_month"], "count"),

@@ -41,6 +41,9 @@ PRODUCTION = "production.tanks_per_year"
 #: production over the horizon, each at its largest): the engine counts in int32 (at most
 #: 2,147,483,647) and sums counts over families, so this leaves a factor of two.
 MAX_TOTAL_TANKS = 1_000_000_000
+#: Names no family may take: ``all`` is the all-families row of trajectories.csv and of every
+#: series (sim.runs.ensemble.ALL); a family of that name would give two rows under it.
+RESERVED_FAMILY_NAMES = ("all",)
 #: The longest horizon in months (a century): memory grows with the months simulated.
 MAX_MONTHS = 1200
 
@@ -66,6 +69,14 @@ def _check_name(key: str, value) -> None:
         raise ScenarioError(None, key, value, "must be a non-empty string")
 
 
+def reserved_family_name(name: str) -> str | None:
+    """Why ``name`` may not name a family (see :data:`RESERVED_FAMILY_NAMES`), or None."""
+    if isinstance(name, str) and name.strip().casefold() in RESERVED_FAMILY_NAMES:
+        return ("a reserved name: 'all' stands for all families together in the outputs "
+                "(trajectories.csv); rename the family")  # fmt: skip
+    return None
+
+
 @dataclass(frozen=True)
 class Family:
     """A tank family (T-72, NK-T62, ...) with its initial stocks and weights.
@@ -87,6 +98,9 @@ class Family:
 
     def __post_init__(self) -> None:
         _check_name("name", self.name)
+        reserved = reserved_family_name(self.name)
+        if reserved:
+            raise ScenarioError(None, f"families.{self.name}", self.name, reserved)
         try:
             _check_params(self, self.DOMAINS)
         except ScenarioError as err:

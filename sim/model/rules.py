@@ -44,7 +44,7 @@ from sim.model.posterior import Posterior
 #: Scenario fields holding one parameter, and the domain of each.
 SCENARIO_DOMAINS = {
     "good_share": "share", "fair_share": "share", "good_to_fair": "share",
-    "fair_to_poor": "share", "detection_share": "positive", "loss_cv": "count",
+    "fair_to_poor": "share", "detection_share": "positive_share", "loss_cv": "count",
     "lead_time_months": "months",
 }  # fmt: skip
 #: Scenario fields holding a dated schedule, their dotted name and domain.

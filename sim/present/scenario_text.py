@@ -12,7 +12,7 @@ def posterior_line(info: dict) -> str:
     """
     ess = "" if info["ess"] is None else f", effective sample size {info['ess']:,.0f}"
     if info.get("hypothesis"):
-        ess += f" (of the whole mixture); only the rows of hypothesis {info['hypothesis']}"
+        ess += f" (of these rows); only the rows of hypothesis {info['hypothesis']} are drawn"
     return (
         f"posterior: {info['file']} ({info['rows']:,} rows, {info['distinct']:,} distinct "
         f"sets{ess}; {info['targets']} targets); {len(info['drawn'])} parameters marked "

@@ -56,6 +56,21 @@ def convergence_lines(conv: dict | None) -> list[str]:
     return lines
 
 
+def definitions_text(pair: dict, reference: str, name: str) -> str:
+    """The metric definitions a compared pair differs in, as ``definitions differ:
+    metrics.exhausted_share = 0.1 (baseline) vs 0.3 (nk)``; empty when they agree."""
+    differ = pair.get("definitions_differ") or {}
+    parts = [f"{key} = {v['reference']} ({reference}) vs {v['scenario']} ({name})"
+             for key, v in differ.items()]  # fmt: skip
+    return f"definitions differ: {'; '.join(parts)}" if parts else ""
+
+
+def exhaustion_comparable(pair: dict) -> bool:
+    """Whether the pair's exhaustion delay compares one event (the same
+    ``metrics.exhausted_share`` in both scenarios)."""
+    return "metrics.exhausted_share" not in (pair.get("definitions_differ") or {})
+
+
 def compare_table(data: dict) -> str:
     """Headline metrics side by side, then the paired differences with 95% intervals."""
     lines = [headline_table(list(data["summaries"].values())), ""]
@@ -63,13 +78,20 @@ def compare_table(data: dict) -> str:
                  f"(mean [95% interval]; se paired vs unpaired):")  # fmt: skip
     for name, p in data["paired"].items():
         lines.append(f"  {name}")
+        differ = definitions_text(p, data["reference"], name)
+        if differ:
+            lines.append(f"    {differ} (each headline row above uses its own)")
         for date, s in p["active_gain"].items():
             lines.append(f"    active fleet gain {date}: {s['mean']:+,.0f} "
                          f"[{s['ci95'][0]:+,.0f}, {s['ci95'][1]:+,.0f}]; "
                          f"se {s['se_paired']:.1f} vs {s['se_unpaired']:.1f}")  # fmt: skip
         d = p["exhaustion_delay_months"]
-        lines.append(f"    exhaustion delayed by {d['mean']:+.2f} months "
-                     f"[{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]")  # fmt: skip
+        if exhaustion_comparable(p):
+            lines.append(f"    exhaustion delayed by {d['mean']:+.2f} months "
+                         f"[{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]")  # fmt: skip
+        else:
+            lines.append("    exhaustion delay: not comparable, the two scenarios define "
+                         "storage exhaustion differently (metrics.exhausted_share)")  # fmt: skip
         for date, s in p["p_stays_above"].items():
             change = f"{s['mean']:+.3f} [{s['ci95'][0]:+.3f}, {s['ci95'][1]:+.3f}]"
             lines.append(

@@ -7,14 +7,20 @@ calibrate, hindcast, report, rerun, and chunks on Dask workers) can use either. 
 means :func:`default`: the environment variable :data:`ENV` if set, else ``compiled`` when
 numba can be imported and ``numpy`` otherwise.
 
-Importing this module imports neither numba nor numpy (the command line resolves the engine
-before it reads a scenario); the engines are imported when a chunk first runs.
+Importing this module imports neither numba nor numpy. Whether numba can be imported is
+found by importing it (once a process, when the compiled engine is the candidate): a numba
+that is installed but fails to import (a numba built for another numpy, a broken llvmlite)
+makes the default ``numpy``, with :func:`fallback_note` saying why, and ``compiled``, asked
+for by name, one line (:class:`EngineUnavailable`).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,6 +34,10 @@ ENGINES = ("numpy", "compiled")
 ENV = "TANKSIM_ENGINE"
 #: What a user installs to get the compiled engine.
 FAST_INSTALL = "pip install 'tanksim[fast]'"
+#: Characters of a failed import's message kept in the one-line reason (a long message,
+#: e.g. a list of search paths, would no longer be one readable line).
+REASON_CHARS = 160
+NOT_INSTALLED = "numba is not installed"
 
 
 class EngineError(ValueError):
@@ -35,16 +45,64 @@ class EngineError(ValueError):
 
 
 class EngineUnavailable(EngineError):
-    """The compiled engine was asked for and numba is not installed."""
+    """The compiled engine was asked for and numba is not installed or does not import."""
+
+
+@functools.cache
+def numba_problem() -> str | None:
+    """Why numba cannot be used in this process, on one line, or None when it imports.
+
+    Imports numba (once; the answer is cached): finding the package is not enough, as a
+    numba built against another numpy is found and then fails to import. Any exception its
+    import raises (ImportError, AttributeError, OSError, ...) is caught and described.
+    """
+    try:
+        installed = importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
+        installed = False
+    if not installed:
+        return f"{NOT_INSTALLED} ({FAST_INSTALL})"
+    try:
+        importlib.import_module("numba")
+    except Exception as err:  # an optional part: whatever breaks its import, fall back
+        reason = " ".join(str(err).split())[:REASON_CHARS] or "no message"
+        return f"numba is installed but does not import ({type(err).__name__}: {reason})"
+    return None
 
 
 def available() -> bool:
-    """Whether numba can be imported (without importing it), as
-    :func:`sim.engine.compiled.available`."""
-    try:
-        return importlib.util.find_spec("numba") is not None
-    except (ImportError, ValueError):  # sys.modules["numba"] = None, or a broken entry
-        return False
+    """Whether numba can be imported (by importing it: see :func:`numba_problem`)."""
+    return numba_problem() is None
+
+
+def fallback_note() -> str | None:
+    """One line saying the default engine is numpy because numba is installed but does not
+    import (the user meant to have the compiled engine), else None."""
+    if os.environ.get(ENV, "").strip():  # the engine was chosen: nothing to explain
+        return None
+    problem = numba_problem()
+    if problem is None or problem.startswith(NOT_INSTALLED):
+        return None
+    return f"{problem}; running on the numpy engine (the same numbers)"
+
+
+#: The modules holding the compiled engine's numba functions (``cache=True`` each).
+COMPILED_MODULES = ("sim.engine.compiled_kernel", "sim.engine.compiled_steps",
+                    "sim.engine.compiled_draws", "sim.engine.compiled_reduce")  # fmt: skip
+
+
+def compiled_in_this_process() -> bool:
+    """Whether numba compiled one of the compiled engine's functions in this process rather
+    than loading it from its cache (the first run after installing, or after a change: about
+    20 s, which that run's time then includes). Imports nothing: False until a compiled
+    chunk has run."""
+    for name in COMPILED_MODULES:
+        module = sys.modules.get(name)
+        for value in vars(module).values() if module is not None else ():
+            stats = getattr(value, "stats", None)
+            if getattr(stats, "cache_misses", None):
+                return True
+    return False
 
 
 def default() -> str:
@@ -59,7 +117,7 @@ def default() -> str:
 def resolve(engine: str | None) -> str:
     """The engine's name: ``engine``, or :func:`default` for None.
 
-    Raises :class:`EngineUnavailable` for ``compiled`` without numba and
+    Raises :class:`EngineUnavailable` for ``compiled`` when numba does not import and
     :class:`EngineError` for an unknown name (both ValueErrors, one line).
     """
     if engine is None:
@@ -69,9 +127,9 @@ def resolve(engine: str | None) -> str:
     if name not in ENGINES:
         raise EngineError(f"{where} = {name!r}: must be one of {', '.join(ENGINES)}")
     if name == "compiled" and not available():
+        problem = numba_problem() or f"{NOT_INSTALLED} ({FAST_INSTALL})"
         raise EngineUnavailable(
-            f"{where} = compiled: numba is not installed ({FAST_INSTALL}); "
-            "use --engine numpy (the same numbers)"
+            f"{where} = compiled: {problem}; use --engine numpy (the same numbers)"
         )
     return name
 
