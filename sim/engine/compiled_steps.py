@@ -132,42 +132,87 @@ def _losses(
 
 
 @jit
-def _plan(r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
-          left, remaining, wanted, starts):  # fmt: skip
-    """``sim.engine.simulate.plan_starts`` for the tile: ``starts`` (K, w); ``left`` (3F, w)
-    the hulls in storage, ``remaining`` and ``wanted`` (w,) are spent."""
+def _serve(left, j, own_row, poor_row, own_poor, donors, cost, failure, budget, wanted,
+           stochastic):  # fmt: skip
+    """``sim.engine.simulate._serve`` for one entry and replication ``j`` of the tile:
+    returns the hulls started, the budget and ``wanted`` after them; ``left`` (3F, w) is
+    spent in place."""
+    divisor = 1.0 + donors
+    usable = maximum(1.0 - failure, 1e-12)
+    own = left[own_row, j]
+    if own_poor:
+        available = _whole(own / divisor, stochastic)
+    else:
+        pooled = _whole((own + left[poor_row, j]) / divisor, stochastic)
+        available = minimum(pooled, own)
+    demand = available * cost
+    effort = minimum(budget, demand)
+    budget = maximum(budget - demand, 0.0)
+    n = minimum(_whole(effort / cost, stochastic), available)
+    n = minimum(n, _whole(wanted / usable, stochastic))
+    wanted -= n * usable
+    claim = n * donors
+    own -= n
+    if own_poor:
+        own -= claim
+    else:
+        from_poor = minimum(claim, left[poor_row, j])
+        left[poor_row, j] -= from_poor
+        own -= claim - from_poor
+    left[own_row, j] = own
+    return n, budget, wanted
+
+
+@jit
+def _plan(t, r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
+          entry_start, entry_stop, family_share, left, remaining, wanted, starts, budget,
+          spent):  # fmt: skip
+    """``sim.engine.simulate.plan_starts`` for the tile in month ``t``: ``starts`` (K, w);
+    ``left`` (3F, w) the hulls in storage, ``remaining`` and ``wanted`` (w,) are spent.
+    ``family_share`` (F, R), or (0, R) for no family shares (pass 2 alone); ``budget``
+    (F, w) and ``spent`` (w,) are pass 1's scratch."""
     fams = left.shape[0] // 3
-    for k in range(entry_family.shape[0]):
-        own_row = entry_condition[k] * fams + entry_family[k]
-        poor_row = 2 * fams + entry_family[k]
-        own_poor = entry_condition[k] == 2
+    shares = family_share.shape[0] > 0
+    if shares:  # pass 1: each family's share on its own entries
+        for f in range(fams):
+            for j in range(w):
+                r = _at(r0, j)
+                budget[f, j] = family_share[f, r] * remaining[j]
+        for j in range(w):
+            spent[j] = 0.0
+        for k in range(entry_family.shape[0]):
+            if t < entry_start[k] or t >= entry_stop[k]:
+                for j in range(w):
+                    starts[k, j] = 0.0
+                continue
+            f = entry_family[k]
+            own_row = entry_condition[k] * fams + f
+            for j in range(w):
+                r = _at(r0, j)
+                n, budget[f, j], wanted[j] = _serve(
+                    left, j, own_row, 2 * fams + f, entry_condition[k] == 2,
+                    entry_donors[k, r], cost[k, r], failure[k, r], budget[f, j], wanted[j],
+                    stochastic,
+                )  # fmt: skip
+                starts[k, j] = n
+                spent[j] += n * cost[k, r]
+        for j in range(w):
+            remaining[j] = maximum(remaining[j] - spent[j], 0.0)
+    for k in range(entry_family.shape[0]):  # pass 2: what is left, down the whole list
+        if t < entry_start[k] or t >= entry_stop[k]:
+            if not shares:
+                for j in range(w):
+                    starts[k, j] = 0.0
+            continue
+        f = entry_family[k]
+        own_row = entry_condition[k] * fams + f
         for j in range(w):
             r = _at(r0, j)
-            donors = entry_donors[k, r]
-            divisor = 1.0 + donors
-            usable = maximum(1.0 - failure[k, r], 1e-12)
-            own = left[own_row, j]
-            if own_poor:
-                available = _whole(own / divisor, stochastic)
-            else:
-                pooled = _whole((own + left[poor_row, j]) / divisor, stochastic)
-                available = minimum(pooled, own)
-            demand = available * cost[k, r]
-            effort = minimum(remaining[j], demand)
-            remaining[j] = maximum(remaining[j] - demand, 0.0)
-            n = minimum(_whole(effort / cost[k, r], stochastic), available)
-            n = minimum(n, _whole(wanted[j] / usable, stochastic))
-            wanted[j] -= n * usable
-            starts[k, j] = n
-            claim = n * donors
-            own -= n
-            if own_poor:
-                own -= claim
-            else:
-                from_poor = minimum(claim, left[poor_row, j])
-                left[poor_row, j] -= from_poor
-                own -= claim - from_poor
-            left[own_row, j] = own
+            n, remaining[j], wanted[j] = _serve(
+                left, j, own_row, 2 * fams + f, entry_condition[k] == 2, entry_donors[k, r],
+                cost[k, r], failure[k, r], remaining[j], wanted[j], stochastic,
+            )  # fmt: skip
+            starts[k, j] = starts[k, j] + n if shares else n
 
 
 @jit
