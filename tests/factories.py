@@ -25,6 +25,8 @@ def scenario_dict(
     production_per_year: float = 12.0,
     supply: dict | None = None,
     priority: list[str] | None = None,
+    family_weight: dict | None = None,
+    peace: dict | None = None,
 ) -> dict:
     """A raw scenario table like a parsed TOML file; every argument is a plain number."""
     families = families or {
@@ -34,7 +36,7 @@ def scenario_dict(
     if priority is None:
         priority = [f"{f}:{c}" for c in ("good", "fair", "poor") for f in families]
     conds = ("good", "fair", "poor")
-    return {
+    raw = {
         "horizon": {"start": start, "end": end},
         "families": families,
         "storage": {
@@ -64,6 +66,11 @@ def scenario_dict(
         "supply": supply or {},
         "metrics": {"exhausted_share": 0.1, "refurb_low_share": 0.5, "active_drop_share": 0.25},
     }
+    if family_weight is not None:
+        raw["refurbishment"]["family_weight"] = family_weight
+    if peace is not None:
+        raw["peace"] = peace
+    return raw
 
 
 def make_scenario(**kwargs):

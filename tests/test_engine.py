@@ -47,7 +47,23 @@ def scenarios(draw):
             }
         }
     good = draw(share)
+    # Family capacity shares (some families may go without a weight) and a peace that
+    # stops some families' entries, each in about half the scenarios.
+    weights = None
+    if draw(st.booleans()):
+        weights = {f: draw(st.one_of(st.floats(0.0, 5.0),
+                                     st.just({"dist": "uniform", "low": 0, "high": 1})))
+                   for f in families if draw(st.booleans())}  # fmt: skip
+    peace = None
+    if draw(st.booleans()):
+        peace = {"start": draw(st.sampled_from([m for m in ("2022-02", "2022-04") if m <= end])),
+                 "capacity_share": 0.5,
+                 "production_share": 1.0, "ramp_months": draw(st.integers(0, 3)),
+                 "rebuild_families": draw(st.lists(st.sampled_from(sorted(families)),
+                                                   unique=True))}  # fmt: skip
     return make_scenario(
+        family_weight=weights,
+        peace=peace,
         families=families,
         end=end,
         losses=draw(

@@ -163,6 +163,8 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         _f64(inputs.true_losses), _f64(inputs.hazard), _f64(inputs.committed_share),
         _f64(inputs.required), _f64(inputs.capacity), _i64(inputs.lead_time),
         _i64(inputs.entry_family), _i64(inputs.entry_condition), _f64(inputs.entry_donors),
+        _i64(inputs.entry_start), _i64(inputs.entry_stop),
+        _f64(np.zeros((0, reps)) if inputs.family_share is None else inputs.family_share),
         int(inputs.production_family), _f64(inputs.production),
         _i64(inputs.supply_family), rate, _f64(inputs.supply_cap),
         _i64(inputs.supply_first), _f64(inputs.supply_batch),

@@ -61,9 +61,9 @@ jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 def _tile(
     r0, w, t0, t1, uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
     vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, required,
-    capacity, lead_time, entry_family, entry_condition, entry_donors,
-    production_family, production, supply_family, supply_rate, supply_cap, supply_first,
-    supply_batch, part_start, part_entries, part_effort, part_failure,
+    capacity, lead_time, entry_family, entry_condition, entry_donors, entry_start,
+    entry_stop, family_share, production_family, production, supply_family, supply_rate,
+    supply_cap, supply_first, supply_batch, part_start, part_entries, part_effort, part_failure,
     state, entered, cost, failure, shipped, short_so_far,
     series, effort_refurbishable, donor_shortfall, effort_spent, pairwise,
 ):  # fmt: skip
@@ -80,6 +80,8 @@ def _tile(
     per_family = np.empty((fams, w))
     left = np.empty((3 * fams, w))
     starts = np.empty((entries, w))
+    budget = np.empty((fams, w))  # pass 1 of the plan: each family's share
+    spent = np.empty(w)
     # the month's binomial draws: a compact list (compiled_draws.push), its scratch, and
     # the counts by flow row and replication (degradation and losses; donors and failures)
     capacity_draws = max(3 * fams, 2 * entries, 1) * w
@@ -170,7 +172,7 @@ def _tile(
                 state[POOR, f, r] += to_poor
                 state[ACTIVE, f, r] -= lost_now
                 state[LOST, f, r] += lost_now
-        # 3. Refurbishment starts down the priority list
+        # 3. Refurbishment starts: family shares, then down the priority list
         _sum_rows(state[ACTIVE], r0, w, sums, pairwise, scratch)
         _sum_rows(state[PIPELINE], r0, w, other, pairwise, scratch)
         for j in range(w):
@@ -184,8 +186,9 @@ def _tile(
                 for j in range(w):
                     r = _at(r0, j)
                     left[c * fams + f, j] = state[GOOD + c, f, r]
-        _plan(r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
-              left, remaining, wanted, starts)  # fmt: skip
+        _plan(t, r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
+              entry_start, entry_stop, family_share, left, remaining, wanted, starts, budget,
+              spent)  # fmt: skip
         # Donors and failures drawn; started hulls and donors stripped from storage
         if stochastic:
             size = 0
@@ -307,9 +310,9 @@ def _tile(
 def months(
     t0, t1, uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
     vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, required,
-    capacity, lead_time, entry_family, entry_condition, entry_donors,
-    production_family, production, supply_family, supply_rate, supply_cap, supply_first,
-    supply_batch, part_start, part_entries, part_effort, part_failure,
+    capacity, lead_time, entry_family, entry_condition, entry_donors, entry_start,
+    entry_stop, family_share, production_family, production, supply_family, supply_rate,
+    supply_cap, supply_first, supply_batch, part_start, part_entries, part_effort, part_failure,
     state, entered, cost, failure, shipped, short_so_far,
     series, effort_refurbishable, donor_shortfall, effort_spent,
 ):  # fmt: skip
@@ -323,7 +326,8 @@ def months(
     stocks of this month, ``entered`` (T, F, R) hulls entering the pipeline by month,
     ``cost`` and ``failure`` (K, R) after spare parts, ``shipped`` (S, R) foreign supply so
     far, ``short_so_far`` (R,) donor shortfall so far. Other arguments are the fields of
-    :class:`sim.engine.inputs.Inputs` as float64 (indices and months as int64).
+    :class:`sim.engine.inputs.Inputs` as float64 (indices and months as int64);
+    ``family_share`` (F, R), or (0, R) when the scenario has no family shares.
     """
     reps = state.shape[2]
     pairwise = reps == 1  # numpy sums a lone replication's families pairwise
@@ -334,7 +338,8 @@ def months(
             r0, min(TILE, reps - r0), t0, t1, uniforms, noise, stochastic, loss_hazard,
             has_requirement, supply_top, vulnerability, good_to_fair, fair_to_poor,
             true_losses, hazard, committed, required, capacity, lead_time, entry_family,
-            entry_condition, entry_donors, production_family, production, supply_family,
+            entry_condition, entry_donors, entry_start, entry_stop, family_share,
+            production_family, production, supply_family,
             supply_rate, supply_cap, supply_first, supply_batch, part_start, part_entries,
             part_effort, part_failure, state, entered, cost, failure, shipped, short_so_far,
             series, effort_refurbishable, donor_shortfall, effort_spent, pairwise,

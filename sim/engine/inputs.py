@@ -11,6 +11,7 @@ from sim.model.params import (
     CAPACITY,
     COMMITTED,
     CONDITIONS,
+    FAMILY_WEIGHT,
     HAZARD,
     LOSSES,
     PRODUCTION,
@@ -61,6 +62,13 @@ class Inputs:
     entry_cost: np.ndarray  # (K, R) effort units per hull started
     entry_donors: np.ndarray  # (K, R) donor hulls consumed per hull started
     entry_failure: np.ndarray  # (K, R) share of started hulls that fail (scrapped)
+    #: (K,) int first month (counted from the start) an entry may be refurbished, and the
+    #: month from which it may not (``T``: never closes); peacetime closes obsolete families
+    entry_start: np.ndarray
+    entry_stop: np.ndarray
+    #: (F, R) share of each month's capacity a family may spend on its own entries before
+    #: the rest goes down the whole list (weight / sum of weights); None: no family shares
+    family_share: np.ndarray | None
     production_family: int
     production: np.ndarray  # (T, R) expected new tanks per month (peacetime ramp applied)
     supply_family: np.ndarray  # (S,) int
@@ -108,6 +116,39 @@ def split_storage(total: np.ndarray, values: dict[str, np.ndarray], count) -> np
     good = count(total * good_share)
     fair = np.minimum(count(total * fair_share), total - good)
     return np.stack([good, fair, total - good - fair])
+
+
+def family_shares(scenario: Scenario, values: dict[str, np.ndarray]) -> np.ndarray | None:
+    """(F, R) capacity share of each family: its weight over the sum of all weights (a
+    family without a weight has 0; every share 0 when the weights sum to 0), summed in
+    family order; None when the scenario has no family weights."""
+    if not scenario.family_weights:
+        return None
+    reps = len(values[f"families.{scenario.family_names[0]}.active"])
+    weights = np.zeros((len(scenario.families), reps))
+    weighted = dict(scenario.family_weights)
+    for f, name in enumerate(scenario.family_names):
+        if name in weighted:
+            weights[f] = values[f"{FAMILY_WEIGHT}.{name}"]
+    total = weights[0].copy()
+    for f in range(1, len(weights)):
+        total += weights[f]
+    positive = total > 0
+    return np.where(positive, weights / np.where(positive, total, 1.0), 0.0)
+
+
+def entry_window(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(K,) first month index each priority entry may be refurbished, and (K,) the month
+    index from which it may not: from the peace's start for the families it does not
+    rebuild, else never (``T``)."""
+    entries = len(scenario.priority)
+    start = np.zeros(entries, np.int64)
+    stop = np.full(entries, scenario.months, np.int64)
+    peace = scenario.peace
+    if peace is not None and peace.rebuild_families is not None:
+        closed = [f not in peace.rebuild_families for f, _ in scenario.priority]
+        stop[np.array(closed, bool)] = max(peace.start - scenario.start, 0)
+    return start, stop
 
 
 def build_inputs(
@@ -164,6 +205,7 @@ def build_inputs(
         first = scenario.required_schedule[0].month - start
         required[: max(first, 0)] = np.inf  # no requirement before its first step
     starts = np.array([[s.start - start] for s in scenario.supplies], dtype=np.int64)
+    entry_start, entry_stop = entry_window(scenario)
     return Inputs(
         active0=count(stack("active")),
         storage0=split_storage(count(stack("storage")), values, count),
@@ -185,6 +227,9 @@ def build_inputs(
         entry_cost=stack("refurb_effort")[entry_family] * effort[entry_condition],
         entry_donors=donors[entry_condition],
         entry_failure=failure[entry_condition],
+        entry_start=entry_start,
+        entry_stop=entry_stop,
+        family_share=family_shares(scenario, values),
         production_family=fam_index[scenario.production_family],
         production=production,
         supply_family=np.array([fam_index[s.family] for s in scenario.supplies], dtype=np.intp),

@@ -7,9 +7,9 @@ families (or entries) and replications. Stochastic runs keep counts as int32 (ex
 count stays far below 2**31); expected-value runs keep float64.
 
 One month, in order: degradation, losses (a hazard on the committed force, or an imposed
-count), refurbishment starts (capacity spent down the priority list as far as the gap to the
-required fleet goes), pipeline deliveries, new production (capped at the gap), foreign
-supply; then the month's stocks are recorded.
+count), refurbishment starts (capacity spent by family shares, then down the priority list,
+as far as the gap to the required fleet goes), pipeline deliveries, new production (capped
+at the gap), foreign supply; then the month's stocks are recorded.
 """
 
 from __future__ import annotations
@@ -129,50 +129,91 @@ class _ByFamily:
         return out
 
 
-def plan_starts(capacity, wanted, rows, plan, whole) -> np.ndarray:
+def plan_starts(capacity, wanted, rows, plan, whole, share=None, is_open=None) -> np.ndarray:
     """Hulls to start at each priority entry this month, (K, R), entries in priority order.
 
     ``capacity`` (R,) effort units; ``wanted`` (R,) usable tanks that would close the gap to
     the required fleet (inf: no requirement); ``rows`` (3F, R) hulls in storage by
     condition row (``condition * F + family``), not modified; ``plan`` the
-    :class:`_Plan` of the priority list; ``whole`` rounds down to whole hulls.
+    :class:`_Plan` of the priority list; ``whole`` rounds down to whole hulls; ``share``
+    (F, R) each family's share of the capacity (None: no family shares); ``is_open`` (K,)
+    bool, the entries that may be refurbished this month (None: every entry).
 
-    Entries are served in order. Entry k may start at most ``available`` whole hulls: its
-    own stock, and no more than its own stock plus the donor hulls still unclaimed in its
-    family's poor pool allow at ``1 + donor share`` hulls each (a poor entry strips its own
-    stock). Each entry's expected donor claim (starts x donor share; from the poor pool
-    first) is gone for the entries below it: one donor pool, taken once. Its effort is what
-    the capacity left after the full demand of the entries above buys (the remainder, less
-    than one of its hulls, stays idle rather than passing down the list), and its usable
-    output (starts x (1 - failure)) never exceeds what is still wanted.
+    With family shares there are two passes down the list (docs/refurbishment.md). Pass 1:
+    each family spends up to ``share x capacity`` on its own entries, in list order. Pass
+    2: the capacity pass 1 did not spend (shares of families without hulls or need, and
+    each family's idle remainder) goes down the whole list in order, as without shares.
+    ``wanted``, the hulls left and the donor claims carry from pass 1 into pass 2. Without
+    shares, pass 2 alone runs, on the whole capacity.
+
+    Within a pass, entries are served in order by :func:`_serve`: an entry's full demand
+    comes off its budget (the family's share in pass 1, the capacity left in pass 2), and
+    the remainder, less than one of its hulls, stays idle for the rest of that pass.
     """
     left = rows.astype(np.float64)
     remaining = np.array(capacity, dtype=np.float64)
     wanted = np.array(wanted, dtype=np.float64)
     starts = np.empty(plan.cost.shape, np.float64)
-    for k, own_row, poor_row in zip(range(len(starts)), plan.entry_row, plan.poor_row):
-        own, divisor = left[own_row], plan.divisor[k]
-        if plan.own_poor[k]:
-            available = whole(own / divisor)
-        else:
-            available = np.minimum(whole((own + left[poor_row]) / divisor), own)
-        demand = available * plan.cost[k]
-        effort = np.minimum(remaining, demand)
-        remaining -= demand
+    entries = range(len(starts))
+    if share is not None:  # pass 1: each family's share on its own entries
+        budget = share * remaining
+        spent = np.zeros_like(remaining)
+        for k in entries:
+            if is_open is not None and not is_open[k]:
+                starts[k] = 0.0
+                continue
+            starts[k] = _serve(k, budget[plan.family[k]], left, wanted, plan, whole)
+            spent += starts[k] * plan.cost[k]
+        remaining -= spent
         np.maximum(remaining, 0.0, out=remaining)
-        n = np.minimum(whole(effort / plan.cost[k]), available)
-        n = np.minimum(n, whole(wanted / plan.usable[k]), out=n)
-        wanted -= n * plan.usable[k]
-        starts[k] = n
-        claim = n * plan.donors[k]
-        own -= n
-        if plan.own_poor[k]:
-            own -= claim
+    for k in entries:  # pass 2: what is left, down the whole list
+        if is_open is not None and not is_open[k]:
+            if share is None:
+                starts[k] = 0.0
+            continue
+        n = _serve(k, remaining, left, wanted, plan, whole)
+        if share is None:
+            starts[k] = n
         else:
-            from_poor = np.minimum(claim, left[poor_row])
-            left[poor_row] -= from_poor
-            own -= claim - from_poor
+            starts[k] += n
     return starts
+
+
+def _serve(k, budget, left, wanted, plan, whole) -> np.ndarray:
+    """Hulls (R,) entry ``k`` starts out of ``budget`` (R,) effort units; ``budget``,
+    ``left`` (3F, R) and ``wanted`` (R,) are spent in place.
+
+    Entry k may start at most ``available`` whole hulls: its own stock, and no more than its
+    own stock plus the donor hulls still unclaimed in its family's poor pool allow at
+    ``1 + donor share`` hulls each (a poor entry strips its own stock). Its expected donor
+    claim (starts x donor share; from the poor pool first) is gone for every entry served
+    after it: one donor pool, taken once. Its effort is what the budget buys; its full
+    demand comes off the budget (the remainder, less than one of its hulls, stays idle
+    rather than passing down the list), and its usable output (starts x (1 - failure))
+    never exceeds what is still wanted.
+    """
+    own_row, poor_row = plan.entry_row[k], plan.poor_row[k]
+    own, divisor = left[own_row], plan.divisor[k]
+    if plan.own_poor[k]:
+        available = whole(own / divisor)
+    else:
+        available = np.minimum(whole((own + left[poor_row]) / divisor), own)
+    demand = available * plan.cost[k]
+    effort = np.minimum(budget, demand)
+    budget -= demand
+    np.maximum(budget, 0.0, out=budget)
+    n = np.minimum(whole(effort / plan.cost[k]), available)
+    n = np.minimum(n, whole(wanted / plan.usable[k]), out=n)
+    wanted -= n * plan.usable[k]
+    claim = n * plan.donors[k]
+    own -= n
+    if plan.own_poor[k]:
+        own -= claim
+    else:
+        from_poor = np.minimum(claim, left[poor_row])
+        left[poor_row] -= from_poor
+        own -= claim - from_poor
+    return n
 
 
 def strip_donors(donors, starts, rows, plan) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +248,7 @@ class _Plan:
     """The priority list as the month's refurbishment step reads it (K entries, in order)."""
 
     entry_row: np.ndarray  # (K,) storage row (condition * F + family) of each entry
+    family: np.ndarray  # (K,) family index of each entry
     poor_row: np.ndarray  # (K,) storage row of the entry's family's poor hulls
     own_poor: np.ndarray  # (K,) bool: a poor entry (strips its own stock)
     cost: np.ndarray  # (K, R) effort units per hull started
@@ -220,6 +262,7 @@ def make_plan(inputs: Inputs, cost: np.ndarray, failure: np.ndarray) -> _Plan:
     families = inputs.active0.shape[0]
     return _Plan(
         entry_row=inputs.entry_condition * families + inputs.entry_family,
+        family=inputs.entry_family,
         poor_row=POOR * families + inputs.entry_family,
         own_poor=inputs.entry_condition == POOR,
         cost=cost,
@@ -301,14 +344,16 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         active -= lost_now
         lost += lost_now
 
-        # 3. Refurbishment starts: capacity spent down the priority list (see plan_starts),
-        # no further than need goes: the gap between the required fleet and the active
-        # fleet plus the pipeline, plus the losses expected over the lead time, less the
-        # production expected over it.
+        # 3. Refurbishment starts: capacity spent by family shares, then down the priority
+        # list (see plan_starts), on the entries open this month, no further than need
+        # goes: the gap between the required fleet and the active fleet plus the pipeline,
+        # plus the losses expected over the lead time, less the production expected over it.
         wanted = inputs.required[t] - active.sum(axis=0) - pipeline.sum(axis=0)
         wanted += lead * (expected_loss - inputs.production[t])
         np.maximum(wanted, 0.0, out=wanted)
-        starts = plan_starts(inputs.capacity[t], wanted, storage_rows, plan, flows.whole)
+        is_open = (inputs.entry_start <= t) & (t < inputs.entry_stop)
+        starts = plan_starts(inputs.capacity[t], wanted, storage_rows, plan, flows.whole,
+                             inputs.family_share, None if is_open.all() else is_open)  # fmt: skip
         # Donors and failures are scrapped; the rest enter the pipeline.
         donors, failed = flows.binomials(
             ("refurb:donors", starts, inputs.entry_donors, entries),

@@ -41,7 +41,7 @@ from sim.model.params import (
     reserved_family_name,
 )  # fmt: skip
 from sim.model.posterior import Posterior, PosteriorError, read_posterior
-from sim.model.priority import usefulness_order
+from sim.model.priority import default_rebuild_families, usefulness_order
 
 __all__ = ["ScenarioError", "build_scenario", "load_scenario", "merge_chain", "read_chain", "show"]
 
@@ -235,14 +235,41 @@ def _continuation(check: Checker, losses: dict) -> dict:
     return out
 
 
-def _peace(check: Checker, raw: Any) -> Peace:
+def _peace(check: Checker, raw: Any, families: tuple[Family, ...]) -> Peace:
+    """The ``[peace]`` table; ``rebuild_families`` defaults to
+    :func:`~sim.model.priority.default_rebuild_families`."""
     fields = ("start", "capacity_share", "production_share", "ramp_months")
-    check.table("peace", raw, fields, fields)
+    check.table("peace", raw, (*fields, "rebuild_families"), fields)
+    names = tuple(f.name for f in families)
+    if "rebuild_families" in raw:
+        listed = raw["rebuild_families"]
+        if not isinstance(listed, list):
+            check.fail("peace.rebuild_families", listed, "must be a list of families")
+        rebuilt = tuple(
+            _family_ref(check, f"peace.rebuild_families[{i}]", f, names)
+            for i, f in enumerate(listed)
+        )
+    else:
+        rebuilt = default_rebuild_families(families)
     return Peace(
         start=check.month("peace.start", raw["start"]),
         capacity_share=check.param("peace.capacity_share", raw["capacity_share"], "share"),
         production_share=check.param("peace.production_share", raw["production_share"], "share"),
         ramp_months=check.param("peace.ramp_months", raw["ramp_months"], "months"),
+        rebuild_families=rebuilt,
+    )
+
+
+def _family_weights(check: Checker, raw: Any, names: tuple[str, ...]) -> tuple:
+    """``[refurbishment.family_weight]``: (family, weight) pairs in family order."""
+    key = "refurbishment.family_weight"
+    table = check.table(key, raw, _keys(raw))
+    for family in table:
+        _family_ref(check, f"{key}.{family}", family, names)
+    return tuple(
+        (family, check.param(f"{key}.{family}", table[family], "count"))
+        for family in names
+        if family in table
     )
 
 
@@ -296,8 +323,9 @@ def build_scenario(
         "capacity_per_month", "lead_time_months", "effort", "donors", "failure", "priority",
     )  # fmt: skip
     refurb = check.table(
-        "refurbishment", raw["refurbishment"], (*refurb_keys, "order"), refurb_keys
-    )
+        "refurbishment", raw["refurbishment"], (*refurb_keys, "order", "family_weight"),
+        refurb_keys,
+    )  # fmt: skip
     order = refurb.get("order", "usefulness")
     if order not in ORDERS:
         check.fail("refurbishment.order", order, f"must be one of {', '.join(ORDERS)}")
@@ -346,13 +374,14 @@ def build_scenario(
             if "required_active" in demand
             else ()
         ),
-        peace=_peace(check, raw["peace"]) if "peace" in raw else None,
+        peace=_peace(check, raw["peace"], families) if "peace" in raw else None,
         unknown_share=(
             check.param(UNKNOWN, losses["unknown_share"], "share")
             if "unknown_share" in losses
             else None
         ),
         observation=_observation(check, raw.get("observation", {})),
+        family_weights=_family_weights(check, refurb.get("family_weight", {}), names),
         priority_order=order,
         thresholds=Thresholds(
             *(check.share(f"metrics.{k}", metrics[k]) for k in metric_keys),

@@ -36,6 +36,8 @@ CAPACITY = "refurbishment.capacity_per_month"
 UNKNOWN = "losses.unknown_share"
 #: Prefix of the observation parameters (``[observation]``: coverage of each source).
 OBSERVATION = "observation"
+#: A family's weight in the month's capacity shares (``refurbishment.family_weight.FAMILY``).
+FAMILY_WEIGHT = "refurbishment.family_weight"
 PRODUCTION = "production.tanks_per_year"
 #: The most tanks a scenario may ever hold (initial stocks, supply caps and first batches, and
 #: production over the horizon, each at its largest): the engine counts in int32 (at most
@@ -184,12 +186,19 @@ class Parts:
 class Peace:
     """From ``start``, refurbishment capacity and production fall linearly, over
     ``ramp_months``, to ``capacity_share`` and ``production_share`` of their scheduled
-    wartime values (a peacetime industry: fewer shifts, no mobilised plants)."""
+    wartime values (a peacetime industry: fewer shifts, no mobilised plants).
+
+    ``rebuild_families``: the families whose stored hulls are still refurbished from
+    ``start``; the other families' priority entries close then (an obsolete type is not
+    rebuilt in peacetime). ``None``: every family (the loader always resolves a list: see
+    :func:`sim.model.priority.default_rebuild_families`).
+    """
 
     start: int
     capacity_share: Param
     production_share: Param
     ramp_months: Param
+    rebuild_families: tuple[str, ...] | None = None
 
     DOMAINS = {"capacity_share": "share", "production_share": "share", "ramp_months": "months"}
 
@@ -197,6 +206,12 @@ class Peace:
         try:
             _check_month("start", self.start)
             _check_params(self, self.DOMAINS)
+            if self.rebuild_families is not None:
+                if not isinstance(self.rebuild_families, tuple):
+                    raise ScenarioError(None, "rebuild_families", self.rebuild_families,
+                                        "must be a tuple of family names")  # fmt: skip
+                for family in self.rebuild_families:
+                    _check_name("rebuild_families", family)
         except ScenarioError as err:
             raise err.under("peace") from None
 
@@ -269,6 +284,10 @@ class Scenario:
     hazard_volatility: Param | None = None  # standard deviation of log hazard, per month
     #: Multipliers of the hazard from their dates (after ``fitted_until``); none: 1.
     hazard_factor_schedule: tuple[Step, ...] = field(default_factory=tuple)
+    #: ``refurbishment.family_weight``: (family, weight) pairs in family order; empty: no
+    #: family shares, capacity goes down the priority list alone (sim.engine.simulate,
+    #: ``plan_starts``; docs/refurbishment.md).
+    family_weights: tuple[tuple[str, Param], ...] = field(default_factory=tuple)
     priority_order: str = "listed"  # how ``priority`` was ordered: see :data:`ORDERS`
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
@@ -362,6 +381,8 @@ class Scenario:
         ):
             for cond, param in zip(CONDITIONS, triple):
                 out[f"refurbishment.{table}.{cond}"] = param
+        for family, weight in self.family_weights:
+            out[f"{FAMILY_WEIGHT}.{family}"] = weight
         for step in self.production_schedule:
             out[step_name(PRODUCTION, step)] = step.value
         for sup in self.supplies:

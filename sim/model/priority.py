@@ -18,7 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.distributions import clip_to_domain
-from sim.model.params import CONDITIONS, Scenario
+from sim.model.params import CONDITIONS, Family, Scenario
+
+#: The lowest quality weight (at its prior mean) of a family whose stored hulls are still
+#: refurbished in peacetime, when a scenario's ``[peace]`` names no ``rebuild_families``
+#: (seeds/assumptions.toml: assumption-peacetime-rebuild-families). With the bundled
+#: weights it keeps the T-72 (0.7), T-80 (0.75) and T-90 (0.85) and stops the T-64 (0.5),
+#: T-62 (0.4) and T-54/55 (0.3).
+PEACE_REBUILD_MIN_QUALITY = 0.7
 
 
 def mean_values(scenario: Scenario) -> dict[str, float]:
@@ -53,4 +60,14 @@ def usefulness_order(scenario: Scenario) -> tuple[tuple[str, str], ...]:
             scenario.priority,
             key=lambda e: (-score[e], CONDITIONS.index(e[1]), listed[e]),
         )
+    )
+
+
+def default_rebuild_families(families: tuple[Family, ...]) -> tuple[str, ...]:
+    """The families refurbished in peacetime by default: those whose quality weight, at its
+    prior mean, is at least :data:`PEACE_REBUILD_MIN_QUALITY`; in family order."""
+    return tuple(
+        family.name
+        for family in families
+        if family.quality_weight.dist.mean() >= PEACE_REBUILD_MIN_QUALITY
     )

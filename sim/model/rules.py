@@ -15,6 +15,7 @@ from sim.model.params import (
     CAPACITY,
     COMMITTED,
     CONDITIONS,
+    FAMILY_WEIGHT,
     HAZARD,
     HAZARD_DRIFT,
     HAZARD_FACTOR,
@@ -147,6 +148,7 @@ def check_scenario(s: Scenario) -> None:
             if fam not in names:
                 raise ScenarioError(None, f"parts.{part.name}.families[{i}]", fam,
                                     "not a family defined under [families]")  # fmt: skip
+    _check_allocation(s)
     if not isinstance(s.thresholds, Thresholds):
         raise ScenarioError(None, "metrics", s.thresholds, "must be Thresholds")
     if not isinstance(s.description, str):
@@ -212,6 +214,29 @@ def _check_observation(s: Scenario) -> None:
         if name in seen:
             raise ScenarioError(None, key, param.describe(), "declared twice")
         seen.add(name)
+
+
+def _check_allocation(s: Scenario) -> None:
+    """Family weights name known families once each, as non-negative (``count``) parameters;
+    the families rebuilt in peacetime are known families."""
+    names = s.family_names
+    if not isinstance(s.family_weights, tuple):
+        raise ScenarioError(None, FAMILY_WEIGHT, s.family_weights, "must be a tuple of pairs")
+    seen: list[str] = []
+    for pair in s.family_weights:
+        family, weight = pair if isinstance(pair, tuple) and len(pair) == 2 else (pair, None)
+        if family not in names or family in seen:
+            raise ScenarioError(None, f"{FAMILY_WEIGHT}.{family}", family,
+                                "must be a family defined under [families], once")  # fmt: skip
+        if not isinstance(weight, Param) or weight.domain != "count":
+            raise ScenarioError(None, f"{FAMILY_WEIGHT}.{family}", weight,
+                                "must be a non-negative (count) parameter")  # fmt: skip
+        seen.append(family)
+    rebuilt = s.peace.rebuild_families if s.peace is not None else None
+    for i, family in enumerate(rebuilt or ()):
+        if family not in names:
+            raise ScenarioError(None, f"peace.rebuild_families[{i}]", family,
+                                "not a family defined under [families]")  # fmt: skip
 
 
 def _check_shares(s: Scenario) -> None:

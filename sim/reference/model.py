@@ -11,6 +11,7 @@ from sim.model.params import (
     CAPACITY,
     COMMITTED,
     CONDITIONS,
+    FAMILY_WEIGHT,
     HAZARD,
     HAZARD_DRIFT,
     HAZARD_FACTOR,
@@ -203,37 +204,7 @@ class TankModel:
             wanted = self.required(t) - active - int(self.in_transit.sum())
             wanted += self.lead * (self.expected_loss - self.production_rate(t))
             wanted = max(wanted, 0.0)
-            # Plan: each entry's donor claim (expected: starts x donor share) leaves the
-            # pool before the entries below it plan theirs.
-            left = {(f, c): float(len(self.stores[f][c].items))
-                    for f in range(self.F) for c in (GOOD, FAIR, POOR)}  # fmt: skip
-            remaining = capacity  # claimed above: full demands (as the engine), or spent
-            planned: list[int] = []
-            for k, (f, cond) in enumerate(self.entries):
-                cost, d = self.cost[k], self.donor_share[k]
-                usable = max(1.0 - self.failure[k], 1e-12)
-                own = left[(f, cond)]
-                if cond == POOR:
-                    available = math.floor(own / (1.0 + d) + TOLERANCE)
-                else:
-                    pool = own + left[(f, POOR)]
-                    available = min(math.floor(pool / (1.0 + d) + TOLERANCE), own)
-                demand = available * cost
-                effort = min(remaining, demand)
-                n = min(math.floor(effort / cost + TOLERANCE), available)
-                if wanted < math.inf:
-                    n = min(n, math.floor(wanted / usable + TOLERANCE))
-                    wanted -= n * usable
-                remaining = max(remaining - (n * cost if self.pass_leftover else demand), 0.0)
-                planned.append(n)
-                claim = n * d
-                left[(f, cond)] -= n
-                if cond == POOR:
-                    left[(f, cond)] -= claim
-                else:
-                    from_poor = min(claim, left[(f, POOR)])
-                    left[(f, POOR)] -= from_poor
-                    left[(f, cond)] -= claim - from_poor
+            planned = self.plan(t, capacity, wanted)
             batch: list[Hull] = []
             wants: list[int] = []
             for k, (f, cond) in enumerate(self.entries):
@@ -262,6 +233,74 @@ class TankModel:
                 for hull in batch:
                     self.in_transit[hull.family] += 1
                 self.env.process(self.pipeline(batch))
+
+    def plan(self, t: int, capacity: float, wanted: float) -> list[int]:
+        """Hulls to start at each priority entry in month ``t``, whole hulls only.
+
+        With family weights, pass 1 gives each family ``weight / sum of weights`` of the
+        capacity for its own entries, in list order; pass 2 sends what pass 1 did not spend
+        down the whole list. Without weights, pass 2 alone, on the whole capacity. Entries
+        of families not rebuilt after the peace's start are skipped. Each entry's donor
+        claim (expected: starts x donor share) leaves the pool before later entries plan.
+        """
+        left = {(f, c): float(len(self.stores[f][c].items))
+                for f in range(self.F) for c in (GOOD, FAIR, POOR)}  # fmt: skip
+        planned = [0] * len(self.entries)
+        state = {"wanted": wanted}
+        names, peace = self.sc.family_names, self.sc.peace
+        closed = {
+            k for k, (f, _) in enumerate(self.entries)
+            if peace is not None and peace.rebuild_families is not None
+            and names[f] not in peace.rebuild_families
+            and t >= max(peace.start - self.sc.start, 0)
+        }  # fmt: skip
+        weighted = dict(self.sc.family_weights)
+        if weighted:
+            weights = [self.v[f"{FAMILY_WEIGHT}.{n}"] if n in weighted else 0.0 for n in names]
+            total = sum(weights)
+            budget = [capacity * (w / total) if total > 0 else 0.0 for w in weights]
+            spent = 0.0
+            for k, (f, _) in enumerate(self.entries):
+                if k not in closed:
+                    n, budget[f] = self.serve(k, budget[f], left, state)
+                    planned[k] = n
+                    spent += n * self.cost[k]
+            capacity = max(capacity - spent, 0.0)
+        for k in range(len(self.entries)):
+            if k not in closed:
+                n, capacity = self.serve(k, capacity, left, state)
+                planned[k] += n
+        return planned
+
+    def serve(self, k: int, budget: float, left: dict, state: dict) -> tuple[int, float]:
+        """Entry ``k`` out of ``budget`` effort units: (hulls started, budget after). Its
+        full demand is claimed from the budget (as the engine), or only what it spent with
+        ``pass_leftover``; ``left`` (hulls by store) and ``state["wanted"]`` are spent."""
+        f, cond = self.entries[k]
+        cost, d = self.cost[k], self.donor_share[k]
+        usable = max(1.0 - self.failure[k], 1e-12)
+        own = left[(f, cond)]
+        if cond == POOR:
+            available = math.floor(own / (1.0 + d) + TOLERANCE)
+        else:
+            pool = own + left[(f, POOR)]
+            available = min(math.floor(pool / (1.0 + d) + TOLERANCE), own)
+        demand = available * cost
+        effort = min(budget, demand)
+        n = min(math.floor(effort / cost + TOLERANCE), available)
+        if state["wanted"] < math.inf:
+            n = min(n, math.floor(state["wanted"] / usable + TOLERANCE))
+            state["wanted"] -= n * usable
+        budget = max(budget - (n * cost if self.pass_leftover else demand), 0.0)
+        claim = n * d
+        left[(f, cond)] -= n
+        if cond == POOR:
+            left[(f, cond)] -= claim
+        else:
+            from_poor = min(claim, left[(f, POOR)])
+            left[(f, POOR)] -= from_poor
+            left[(f, cond)] -= claim - from_poor
+        return int(n), budget
 
     def pipeline(self, batch: list[Hull]):
         """A month's repaired hulls reach the active fleet ``lead`` months later."""
