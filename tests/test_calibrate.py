@@ -91,6 +91,11 @@ KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025", "iiss-lost-2024-0
                  "iiss-storage-2024-02", "storage-bases-2024-12"}  # fmt: skip
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the shipped posterior predates the family capacity weights (prior.toml), which it "
+    "draws from their priors: refurbished-2024 falls outside its band until recalibrated",
+)
 def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
     # Checked against the targets the shipped posterior was calibrated on (posterior json's
     # `targets`): a target added to seeds/targets.toml since is fitted at the next calibration.

@@ -164,55 +164,57 @@ def _serve(left, j, own_row, poor_row, own_poor, donors, cost, failure, budget, 
 
 
 @jit
+def _serve_entry(k, r0, w, stochastic, entry_family, entry_condition, entry_donors, cost,
+                 failure, left, budget, wanted, starts, spent, add, tally):  # fmt: skip
+    """Entry ``k`` for each replication of the tile out of ``budget`` (w,), spent in place
+    with ``left`` and ``wanted``: ``starts[k]`` set (added to, with ``add``), and with
+    ``tally`` the effort of the hulls started added to ``spent`` (w,)."""
+    fams = left.shape[0] // 3
+    f = entry_family[k]
+    own_row = entry_condition[k] * fams + f
+    for j in range(w):
+        r = _at(r0, j)
+        n, budget[j], wanted[j] = _serve(
+            left, j, own_row, 2 * fams + f, entry_condition[k] == 2, entry_donors[k, r],
+            cost[k, r], failure[k, r], budget[j], wanted[j], stochastic,
+        )  # fmt: skip
+        starts[k, j] = starts[k, j] + n if add else n
+        if tally:
+            spent[j] += n * cost[k, r]
+
+
+@jit
 def _plan(t, r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
           entry_start, entry_stop, family_share, left, remaining, wanted, starts, budget,
           spent):  # fmt: skip
     """``sim.engine.simulate.plan_starts`` for the tile in month ``t``: ``starts`` (K, w);
     ``left`` (3F, w) the hulls in storage, ``remaining`` and ``wanted`` (w,) are spent.
     ``family_share`` (F, R), or (0, R) for no family shares (pass 2 alone); ``budget``
-    (F, w) and ``spent`` (w,) are pass 1's scratch."""
+    (F, w) and ``spent`` (w,) are scratch."""
     fams = left.shape[0] // 3
     shares = family_share.shape[0] > 0
-    if shares:  # pass 1: each family's share on its own entries
-        for f in range(fams):
-            for j in range(w):
-                r = _at(r0, j)
-                budget[f, j] = family_share[f, r] * remaining[j]
-        for j in range(w):
-            spent[j] = 0.0
-        for k in range(entry_family.shape[0]):
-            if t < entry_start[k] or t >= entry_stop[k]:
-                for j in range(w):
-                    starts[k, j] = 0.0
-                continue
-            f = entry_family[k]
-            own_row = entry_condition[k] * fams + f
-            for j in range(w):
-                r = _at(r0, j)
-                n, budget[f, j], wanted[j] = _serve(
-                    left, j, own_row, 2 * fams + f, entry_condition[k] == 2,
-                    entry_donors[k, r], cost[k, r], failure[k, r], budget[f, j], wanted[j],
-                    stochastic,
-                )  # fmt: skip
-                starts[k, j] = n
-                spent[j] += n * cost[k, r]
-        for j in range(w):
-            remaining[j] = maximum(remaining[j] - spent[j], 0.0)
-    for k in range(entry_family.shape[0]):  # pass 2: what is left, down the whole list
-        if t < entry_start[k] or t >= entry_stop[k]:
-            if not shares:
-                for j in range(w):
-                    starts[k, j] = 0.0
+    entries = entry_family.shape[0]
+    for j in range(w):
+        spent[j] = 0.0
+    for first in (True, False):
+        if first and not shares:
             continue
-        f = entry_family[k]
-        own_row = entry_condition[k] * fams + f
-        for j in range(w):
-            r = _at(r0, j)
-            n, remaining[j], wanted[j] = _serve(
-                left, j, own_row, 2 * fams + f, entry_condition[k] == 2, entry_donors[k, r],
-                cost[k, r], failure[k, r], remaining[j], wanted[j], stochastic,
-            )  # fmt: skip
-            starts[k, j] = starts[k, j] + n if shares else n
+        if first:  # pass 1: each family's share on its own entries
+            for f in range(fams):
+                for j in range(w):
+                    budget[f, j] = family_share[f, _at(r0, j)] * remaining[j]
+        for k in range(entries):  # pass 2: what pass 1 left, down the whole list
+            if t < entry_start[k] or t >= entry_stop[k]:
+                if first or not shares:
+                    for j in range(w):
+                        starts[k, j] = 0.0
+                continue
+            _serve_entry(k, r0, w, stochastic, entry_family, entry_condition, entry_donors,
+                         cost, failure, left, budget[entry_family[k]] if first else remaining,
+                         wanted, starts, spent, shares and not first, first)  # fmt: skip
+        if first:
+            for j in range(w):
+                remaining[j] = maximum(remaining[j] - spent[j], 0.0)
 
 
 @jit
