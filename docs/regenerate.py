@@ -641,6 +641,192 @@ def tanksim(*args) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The loss record by family, the loss process after it, production: the shipped baseline
+# against what the record and the sources say.
+
+#: Replications and seed of the record checks (the baseline against the record by family).
+RECORD_REPS, RECORD_SEED = 2000, 20220224
+#: The families compared quarter by quarter (T-90 includes the new-build T-90M).
+RECORD_GROUPS = ("T-62", "T-64", "T-72", "T-80", "T-90")
+#: Highmarsed's removals from open-air bases by mid-2024 (targets in seeds/targets.toml).
+REMOVAL_TARGETS = ("highmarsed-removed-t72-2024-06", "highmarsed-removed-t80-2024-06",
+                   "highmarsed-removed-t62-2024-06")
+
+
+def _record_series():
+    """The bundled record by comparison group: dates (N,), {group: (N,) cumulative}."""
+    import numpy as np
+
+    from sim.analysis.record_targets import group_series
+    from sim.model.record import confirmed_by_family, load_record
+
+    dates, families, counts = confirmed_by_family(load_record())
+    baseline = api.load_scenario(scenario_file("baseline"))
+    groups = {name: values for name, _, values in
+              group_series(families, counts, baseline.family_names)}  # fmt: skip
+    return np.asarray(dates, dtype="datetime64[D]"), groups
+
+
+def _quarter_ends(dates):
+    """Indices of the snapshots nearest each quarter's end (the record's own choice)."""
+    from sim.analysis.record_targets import chosen_snapshots
+
+    return chosen_snapshots(dates)
+
+
+def record_coverage(ctx: Context) -> str:
+    """The shipped baseline's confirmed losses by family at every quarter-end snapshot of the
+    record, against the record: the share inside the 90% and 50% bands, and the worst miss;
+    then Highmarsed's removals by family to mid-2024 with the estimated coverage of that
+    source."""
+    import numpy as np
+
+    from sim.analysis.observe import predict_observations
+    from sim.analysis.record_targets import level_observations
+    from sim.api.calibration import RECORD_FACT
+
+    dates, groups = _record_series()
+    index = _quarter_ends(dates)
+    baseline = api.load_scenario(scenario_file("baseline"))
+    names = [g for g in RECORD_GROUPS if g in groups]
+    obs_groups = [g for i in index for g in names]
+    obs_dates = [dates[i] for i in index for _ in names]
+    observed = np.array([groups[g][i] for i in index for g in names], dtype=float)
+    levels = level_observations(obs_groups, np.array(obs_dates), observed,
+                                baseline.family_names, fact=RECORD_FACT)  # fmt: skip
+    reps = ctx.size.runs(RECORD_REPS)
+    model = predict_observations(baseline, levels, reps=reps, seed=RECORD_SEED)
+    q = np.quantile(model, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    rows = []
+    for g in names:
+        k = np.array([x == g for x in obs_groups])
+        inside90 = (q[0, k] <= observed[k]) & (observed[k] <= q[4, k])
+        inside50 = (q[1, k] <= observed[k]) & (observed[k] <= q[3, k])
+        ratio = q[2, k] / np.maximum(observed[k], 1.0)
+        worst = int(np.argmax(np.abs(np.log(np.maximum(ratio, 1e-9)))))
+        last = int(np.flatnonzero(k)[-1])
+        rows.append([g, f"{int(inside90.sum())} of {int(k.sum())}",
+                     f"{int(inside50.sum())} of {int(k.sum())}",
+                     f"{np.array(obs_dates)[k][worst]}: {md.count(q[2, k][worst])} against "
+                     f"{md.count(observed[k][worst])}",
+                     f"{md.count(observed[last])}: {md.count(q[0, last])} / "
+                     f"{md.count(q[2, last])} / {md.count(q[4, last])}"])  # fmt: skip
+    table = md.table(["family", "quarter ends inside the 90% band", "inside the 50% band",
+                      "worst median against the record", "latest snapshot: record, model "
+                      "p05 / p50 / p95"], rows)  # fmt: skip
+    removals = _removal_rows(baseline, reps)
+    return "\n\n".join([
+        f"({reps:,} replications of the shipped baseline, seed {RECORD_SEED}; "
+        f"{len(index)} quarter-end snapshots of the record, {dates[index[0]]} to "
+        f"{dates[index[-1]]}; confirmed = detection share x (1 - unknown share) x true "
+        "losses, each read at its snapshot's date.)", table,
+        "Removals from open-air bases by mid-2024 (Highmarsed), read through that source's "
+        "estimated coverage:", removals])  # fmt: skip
+
+
+def _removal_rows(baseline, reps: int) -> str:
+    import numpy as np
+
+    from sim.analysis.observe import predict_observations
+
+    chosen = {t.id: t for t in api.targets()}
+    targets = [chosen[i] for i in REMOVAL_TARGETS if i in chosen]
+    if not targets:
+        return "(no removal target in seeds/targets.toml)"
+    model = predict_observations(baseline, targets, reps=reps, seed=RECORD_SEED)
+    rows = []
+    for k, t in enumerate(targets):
+        p = np.quantile(model[:, k], [0.05, 0.5, 0.95])
+        inside = p[0] <= t.observed <= p[2]
+        rows.append([t.family, f"{md.count(t.observed)} [{md.count(t.low)}, "
+                     f"{md.count(t.high)}]", " / ".join(md.count(x) for x in p)
+                     + ("" if inside else " (outside)")])  # fmt: skip
+    coverage = [n for n in baseline.params() if n.startswith("observation.") and
+                "highmarsed" in n]  # fmt: skip
+    note = ""
+    if coverage:
+        from sim.runs.sampling import draw_params
+
+        values = draw_params(baseline, seed=RECORD_SEED, first_rep=0, reps=reps)[coverage[0]]
+        p = np.quantile(values, [0.05, 0.5, 0.95])
+        note = (f"\n\nEstimated coverage of the count (`{coverage[0]}`, posterior p05 / p50 / "
+                f"p95): {p[0]:.2f} / {p[1]:.2f} / {p[2]:.2f}.")
+    return md.table(["family", "observed [interval]", "model p05 / p50 / p95"], rows) + note
+
+
+def continuation(ctx: Context) -> str:
+    """Where the projection starts: the first six projected months' confirmed-loss pace over
+    the last six fitted months', and which parameters explain the 2030-12 active fleet
+    (Spearman rank correlation squared, drawn parameters; the walk's own innovations are
+    the rest)."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from sim.runs.ensemble import Probe, run_ensemble
+    from sim.runs.sampling import draw_params
+
+    baseline = api.load_scenario(scenario_file("baseline"))
+    fitted = baseline.fitted_until
+    months = [fitted - 6, fitted, fitted + 6, baseline.end]
+    probes = tuple(Probe("lost_confirmed", m) for m in months[:3]) + (
+        Probe("active", months[3]),)
+    reps = ctx.size.runs(RECORD_REPS)
+    values = draw_params(baseline, seed=RECORD_SEED, first_rep=0, reps=reps)
+    ensemble = run_ensemble(baseline, values, seed=RECORD_SEED, probes=probes)
+    lost = ensemble.probes[:, :3].astype(float)
+    before, after = lost[:, 1] - lost[:, 0], lost[:, 2] - lost[:, 1]
+    ratio = after / np.maximum(before, 1.0)
+    r = np.quantile(ratio, [0.05, 0.5, 0.95])
+    active = ensemble.probes[:, 3].astype(float)
+    ranking = []
+    for name, column in values.items():
+        column = np.asarray(column, dtype=float)
+        if np.ptp(column) == 0:
+            continue
+        rho = spearmanr(column, active).statistic
+        ranking.append((rho * rho, name, rho))
+    ranking.sort(reverse=True)
+    rows = [[f"`{n}`", f"{rho:+.2f}", md.percent(r2, 0)] for r2, n, rho in ranking[:8]]
+    a = np.quantile(active, [0.05, 0.5, 0.95])
+    return "\n\n".join([
+        f"({reps:,} replications of the shipped baseline, seed {RECORD_SEED}; the record is "
+        f"fitted to {format_month(fitted)}, the hazard walks after it.)",
+        md.table(["measure", "median [p05, p95]"], [
+            [f"confirmed-loss pace {format_month(fitted + 1)}..{format_month(fitted + 6)} over "
+             f"{format_month(fitted - 5)}..{format_month(fitted)}",
+             f"{r[1]:.2f} [{r[0]:.2f}, {r[2]:.2f}]"],
+            [f"active fleet {format_month(months[3])}",
+             f"{md.count(a[1])} [{md.count(a[0])}, {md.count(a[2])}]"]]),
+        "What explains the active fleet at the horizon (the eight drawn parameters with the "
+        "largest squared rank correlation; the walk's monthly innovations, not parameters, "
+        "carry the rest):",
+        md.table(["parameter", "rank correlation", "share of rank variance"], rows),
+    ])  # fmt: skip
+
+
+def production(ctx: Context) -> str:
+    """New builds (the model's T-90M production family) in 2022-2024 against the sources:
+    Resurgam's 164 new T-90Ms and CIT's 400-550 T-90Ms completed (upgraded T-90As
+    included)."""
+    import numpy as np
+
+    from sim.runs.ensemble import Probe, run_ensemble
+    from sim.runs.sampling import draw_params
+
+    baseline = api.load_scenario(scenario_file("baseline"))
+    probes = (Probe("produced", parse_month("2024-12")),)
+    reps = ctx.size.runs(RECORD_REPS)
+    values = draw_params(baseline, seed=RECORD_SEED, first_rep=0, reps=reps)
+    built = run_ensemble(baseline, values, seed=RECORD_SEED, probes=probes).probes[:, 0]
+    p = np.quantile(built, [0.05, 0.5, 0.95])
+    return md.table(["new builds 2022-02..2024-12", "model p05 / p50 / p95", "sources"], [[
+        "T-90M family (every new hull)", " / ".join(md.count(x) for x in p),
+        "164 new T-90Ms (Resurgam, t90m-produced-2022-2024); 400-550 T-90Ms completed, "
+        "upgraded T-90As included (CIT, t90m-produced-cit-2022/2023/2024)"]]) + (
+        f"\n\n({reps:,} replications of the shipped baseline, seed {RECORD_SEED}.)")
+
+
+# ---------------------------------------------------------------------------------------------
 # The table of analyses, and writing them out.
 
 
@@ -657,6 +843,11 @@ ANALYSES = {
     "headline-calibrated": Analysis("Calibrated baseline: fleet and exhaustion bands",
                                     headline_calibrated),
     "hindcast": Analysis("Hindcasts", hindcast),
+    "record-coverage": Analysis("The record by family: the calibrated baseline's bands",
+                                record_coverage),
+    "continuation": Analysis("Losses after the record: where the projection starts",
+                             continuation),
+    "production": Analysis("New production against its sources", production),
     "headline": Analysis("Headline figures of the calibrated baseline", headline),
     "ceasefire": Analysis("Ceasefire: rebuild months", ceasefire),
     "compare": Analysis("North Korean supply and escalation: paired comparison", compare),
