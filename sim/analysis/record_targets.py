@@ -10,7 +10,10 @@ The observation model (the model's counterpart of each figure):
 
 The summaries: for each group (and the total), the losses between consecutive chosen
 snapshots (the first one: since the invasion) and the cumulative level at the latest
-snapshot. Increments keep one period's misfit from counting again in every later level, so
+snapshot. The "unknown tank" bucket gives its level only: Oryx later re-types losses out of
+it (it fell by 12 between 2022-06-30 and 2022-09-30), so its increments mix new losses with
+reclassification, which no thinning of losses can produce, and one such impossible summary
+would set ABC's tolerance for every other. Increments keep one period's misfit from counting again in every later level, so
 no single cumulative total dominates; ABC-SMC's max-distance criterion weighs each summary
 on its own. Each interval is ``observed +- (relative x observed + 2 sqrt(observed) +
 floor)``: a relative model discrepancy (larger for a period than for a level), a counting
@@ -156,7 +159,8 @@ def record_targets(
     for group, model, series in group_series(families, counts, model_families):
         common = _observed_as(group, model, source=source, fact=fact)
         starts = [None, *index[:-1]]
-        for i, before in [*zip(index, starts), (index[-1], LEVEL)]:
+        periods = [] if group == UNKNOWN_BUCKET else list(zip(index, starts))
+        for i, before in [*periods, (index[-1], LEVEL)]:
             month, day = _month_day(dates[i])
             level = before is LEVEL
             since = _month_day(dates[before]) if before not in (None, LEVEL) else (None, None)
