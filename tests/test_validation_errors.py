@@ -322,7 +322,7 @@ def test_error_names_the_override_file_that_set_the_bad_key(tmp_path):
         pytest.param(
             "--start",
             "2031-01",
-            ["--start/--end", "2031-01..2030-12", "start must not be after end"],
+            ["(command line): --start = ", "2031-01..2030-12", "start must not be after end"],
             id="start-after-end",
         ),
     ],
