@@ -159,17 +159,25 @@ def test_unknown_rebuild_family_is_one_error_naming_the_key():
         two_families(peace={**PEACE, "rebuild_families": ["T-34"]})
 
 
-def test_weights_missing_from_a_posterior_are_drawn_from_their_prior():
-    """baseline.toml's posterior has no weight columns: each replication draws its weights
-    from the prior (the same keyed streams as prior.toml), the calibrated columns from the
-    posterior."""
-    baseline = load_scenario(SCENARIOS / "baseline.toml", end="2022-06")
+def test_weights_missing_from_a_posterior_are_drawn_from_their_prior(tmp_path):
+    """A posterior without weight columns (one calibrated before the weights existed): each
+    replication draws its weights from the prior (the same keyed streams as prior.toml), the
+    posterior's columns from the posterior."""
+    from sim.model.posterior import write_posterior
+
     prior = load_scenario(SCENARIOS / "prior.toml", end="2022-06")
+    calibrated = "losses.detection_share"
+    write_posterior(tmp_path / "post.csv", (calibrated,), np.array([[0.7], [0.9]]),
+                    {"priors": {calibrated: prior.params()[calibrated].describe()}})
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{(SCENARIOS / "prior.toml").as_posix()}"\n'
+                     'posterior = "post.csv"\n')  # fmt: skip
+    baseline = load_scenario(child, end="2022-06")
     weights = [n for n in baseline.params() if n.startswith("refurbishment.family_weight.")]
     assert weights and not set(weights) & set(baseline.posterior.names)
     ours = draw_params(baseline, seed=5, first_rep=0, reps=64)
     theirs = draw_params(prior, seed=5, first_rep=0, reps=64)
     for name in weights:
         np.testing.assert_array_equal(ours[name], theirs[name])
-    calibrated = baseline.posterior.names[0]
+    assert set(np.unique(ours[calibrated])) <= {0.7, 0.9}
     assert not np.array_equal(ours[calibrated], theirs[calibrated])

@@ -82,40 +82,24 @@ def test_every_accepted_set_lies_inside_every_target_interval():
         assert (cal.model[:, k] >= target.low).all() and (cal.model[:, k] <= target.high).all()
 
 
-#: Targets the README lists as outside the calibrated 90% band, with the reason: the pre-war
-#: total (10,000, a paper figure) and the 2025 open-air count (2,887) cannot both hold with
-#: 4,069 removed by 2025-02, and the fit settles between them, inside both intervals.
-# The fit settles between storage figures that contradict each other (README, "What the fit
-# shows"): the paper pre-war total above it, the later counts and IISS's loss total below it.
-# And, until the shipped posterior is recalibrated on the production ramps, the T-90Ms in
-# service: its production column predates the ramps by year, so every row now draws the
-# default variant's ramp (docs/production.md).
-KNOWN_OUTSIDE = {"storage-prewar-total", "storage-osint-2025", "iiss-lost-2024-01",
-                 "iiss-storage-2024-02", "storage-bases-2024-12",
-                 "t90m-active-2025-05"}  # fmt: skip
+#: The published figures the README lists as outside the calibrated 90% band ("Calibration"):
+#: the paper pre-war total (10,000) against the satellite counts and removals, IISS's 1,500
+#: refurbished in 2024 and Resurgam's early-2025 delivery pace (the record's losses need
+#: refurbishment that these two figures bracket from either side), and Highmarsed's T-80
+#: removals (the model loses, and so rebuilds, too few T-80s).
+KNOWN_OUTSIDE = {"storage-prewar-total", "refurbished-2024", "deliveries-2025-q1",
+                 "highmarsed-removed-t80-2024-06"}  # fmt: skip
 
 
-#: Targets read differently since the shipped posterior was calibrated (a source's coverage
-#: multiplies the model's value, intervals no longer widened by hand, figures dated to the
-#: day: docs/observation.md); the next calibration fits them.
-REDEFINED = {"iiss-storage-2024-02", "storage-bases-2024-12", "storage-osint-2025",
-             "iiss-active-2024-02", "iiss-lost-2023-02"}  # fmt: skip
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shipped posterior predates the family capacity weights (prior.toml), which it "
-    "draws from their priors: refurbished-2024 falls outside its band until recalibrated",
-)
-def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band():
-    # Checked against the targets the shipped posterior was calibrated on (posterior json's
-    # `targets`): a target added to seeds/targets.toml since is fitted at the next calibration.
-    calibrated_on = set(json.loads((REPO / "scenarios" / "posterior" / "baseline.json")
-                                   .read_text())["targets"])  # fmt: skip
-    # The loss record superseded the scattered Oryx totals (docs/observation.md).
-    superseded = {t for t in calibrated_on if t.startswith("oryx-confirmed-")}
+def test_shipped_baseline_puts_every_published_figure_but_the_listed_ones_in_its_90_band():
+    # Checked against the published figures the shipped posterior was calibrated on
+    # (posterior json's `targets`, less the record's summaries, which the README's record
+    # coverage table reports): every one of them is still in seeds/targets.toml.
+    calibrated_on = {t for t in json.loads((REPO / "scenarios" / "posterior" / "baseline.json")
+                                           .read_text())["targets"]
+                     if not t.startswith("record:")}  # fmt: skip
     targets = [t for t in load_targets(fact_ids=set(load_facts())) if t.id in calibrated_on]
-    assert len(targets) == len(calibrated_on - superseded), "every other target is still there"
+    assert len(targets) == len(calibrated_on), "every published figure is still there"
     last = max(t.month for t in targets)
     baseline = load_scenario(
         REPO / "scenarios" / "baseline.toml", end=f"{last // 12}-{last % 12 + 1:02d}"
@@ -124,9 +108,6 @@ def test_shipped_baseline_puts_every_observed_target_inside_its_90_percent_band(
     fit = fit_rows(targets, posterior_predictive(baseline, targets, reps=3000, seed=11))
     outside = [(r["target"], r["observed"], r["p05"], r["p95"]) for r in fit if not r["inside_90"]]
     assert {name for name, *_ in outside} <= KNOWN_OUTSIDE, outside
-    low = [(r["target"], r["share_in_interval"]) for r in fit if r["share_in_interval"] <= 0.5
-           and r["target"] not in REDEFINED]  # fmt: skip
-    assert not low, f"most replications inside each interval: {low}"
 
 
 def test_posterior_columns_apply_only_while_the_scenario_keeps_the_calibrated_prior(tmp_path):
