@@ -952,7 +952,9 @@ def main(argv: list[str] | None = None) -> int:
         sections[name] = (provenance(command, revision, posterior_sha, wall, cpu) + "\n\n"
                           + tables[name])  # fmt: skip
         print(f"{name}: {wall:.1f} s wall, {cpu:.1f} s cpu", file=sys.stderr)
-    readme = replace_sections(README.read_text(encoding="utf-8"), tables, "README.md")
+    # The tables link figures relative to docs/; README.md sits one folder up.
+    readme_tables = {k: v.replace("](figures/", "](docs/figures/") for k, v in tables.items()}
+    readme = replace_sections(README.read_text(encoding="utf-8"), readme_tables, "README.md")
     quick = ""
     if any(re.search(r"--quick|--reps", body.split("\n", 1)[0]) for body in sections.values()):
         quick = ("\n\n**Some sections were made with `--quick` or `--reps` (their first line "
