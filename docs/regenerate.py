@@ -609,7 +609,6 @@ def hindcast(ctx: Context) -> str:
                     "--particles", ctx.size.pick(1000, 60), "--generations", generations,
                     "--reps", ctx.size.runs(4000), "--out", out, "--json")  # fmt: skip
             data = json.loads((out / "hindcast.json").read_text())
-            shutil.copyfile(out / "hindcast.png", ctx.figures / f"hindcast-{cut}.png")
             shutil.copyfile(out / "horizon.png", ctx.figures / f"horizon-{cut}.png")
         scored, s = data["scored"], data["summary"]
         record = [r for r in scored if not r["target"].startswith("record:")]
