@@ -148,8 +148,8 @@ def test_the_bundled_targets_name_coverage_parameters_the_prior_declares():
 
 
 def test_observation_parameters_are_checked_where_they_are_declared():
-    scenario = make_scenario(families={"A": {"active": 10, "vulnerability": 1.0,
-                                             "quality_weight": 1.0, "refurb_effort": 1.0}})  # fmt: skip
+    family = {"active": 10, "vulnerability": 1.0, "quality_weight": 1.0, "refurb_effort": 1.0}
+    scenario = make_scenario(families={"A": family})
     share = Param(Dist("uniform", (("low", 0.05), ("high", 0.2))), "share")
     with pytest.raises(ScenarioError, match="observation.coverage.x"):
         replace(scenario, observation=(("coverage.x", share),))

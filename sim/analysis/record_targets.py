@@ -13,10 +13,10 @@ snapshots (the first one: since the invasion) and the cumulative level at the la
 snapshot. The "unknown tank" bucket gives its level only: Oryx later re-types losses out of
 it (it fell by 12 between 2022-06-30 and 2022-09-30), so its increments mix new losses with
 reclassification, which no thinning of losses can produce, and one such impossible summary
-would set ABC's tolerance for every other. Increments keep one period's misfit from counting again in every later level, so
-no single cumulative total dominates; ABC-SMC's max-distance criterion weighs each summary
-on its own. Each interval is ``observed +- (relative x observed + 2 sqrt(observed) +
-floor)``: a relative model discrepancy (larger for a period than for a level), a counting
+would set ABC's tolerance for every other. Increments keep one period's misfit from
+counting again in every later level, so no single cumulative total dominates; ABC-SMC's
+max-distance criterion weighs each summary on its own. Each interval is
+``observed +- (relative x observed + 2 sqrt(observed) + floor)``: a relative model discrepancy (larger for a period than for a level), a counting
 term (about two standard deviations of binomial thinning of that many losses) and a floor
 for posting lag on small counts (seeds/assumptions.toml, ``assumption-record-*``).
 """

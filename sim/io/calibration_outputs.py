@@ -24,7 +24,6 @@ from sim.model.loader import merge_chain, read_chain
 from sim.model.params import Scenario
 from sim.model.posterior import Posterior
 from sim.runs.run import run_scenario
-from sim.runs.sampling import draw_params
 
 if TYPE_CHECKING:
     from sim.api.calibration import CalibrationRun

@@ -52,7 +52,8 @@ TOP = (
 )  # fmt: skip
 LOSS_KEYS = (
     "model", "confirmed_per_month", "hazard_per_month", "committed_share", "detection_share",
-    "monthly_cv", "fitted_until", "hazard_drift", "hazard_volatility", "hazard_factor", "unknown_share",
+    "monthly_cv", "fitted_until", "hazard_drift", "hazard_volatility", "hazard_factor",
+    "unknown_share",
 )  # fmt: skip
 FAMILY_KEYS = ("active", "storage", "vulnerability", "quality_weight", "refurb_effort")
 #: The value of a count a scenario leaves out (a family's stocks, a supply's first batch).
