@@ -16,9 +16,10 @@ reclassification, which no thinning of losses can produce, and one such impossib
 would set ABC's tolerance for every other. Increments keep one period's misfit from
 counting again in every later level, so no single cumulative total dominates; ABC-SMC's
 max-distance criterion weighs each summary on its own. Each interval is
-``observed +- (relative x observed + 2 sqrt(observed) + floor)``: a relative model discrepancy (larger for a period than for a level), a counting
-term (about two standard deviations of binomial thinning of that many losses) and a floor
-for posting lag on small counts (seeds/assumptions.toml, ``assumption-record-*``).
+``observed +- (relative x observed + 2 sqrt(observed) + floor)``: a relative model
+discrepancy (larger for a period than for a level), a counting term (about two standard
+deviations of binomial thinning of that many losses) and a floor for posting lag on small
+counts (seeds/assumptions.toml, ``assumption-record-*``).
 """
 
 from __future__ import annotations
