@@ -92,7 +92,7 @@ class Context:
         return self.cache[key]
 
     def save(self, figure, name: str) -> str:
-        """Write ``figure`` as ``docs/figures/NAME`` (atomic, 150 dpi); its path from a page of docs/."""
+        """Write ``figure`` as ``docs/figures/NAME`` (atomic, 150 dpi); its path from docs/."""
         from sim.io.report_figures import save_figure
 
         save_figure(figure, self.figures / name)
