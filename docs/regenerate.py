@@ -916,6 +916,34 @@ def page_tables(page: Path, tables: dict[str, str]) -> dict[str, str]:
     return {k: v.replace("](figures/", "](docs/figures/") for k, v in tables.items()}
 
 
+def marked_texts(tables: dict[str, str]) -> dict[Path, str]:
+    """Each marked page's text with ``tables`` between its markers (checked before any write)."""
+    return {page: replace_sections(page.read_text(encoding="utf-8"), page_tables(page, tables),
+                                   str(page.relative_to(REPO)))
+            for page in marked_pages()}  # fmt: skip
+
+
+def write_marked_pages(texts: dict[Path, str]) -> list[str]:
+    """Write the pages whose text changed; their names."""
+    changed = []
+    for page, text in texts.items():
+        if text != page.read_text(encoding="utf-8"):
+            write_atomic(page, text)
+            changed.append(page.name)
+    return changed
+
+
+def results_tables(text: str) -> dict[str, str]:
+    """The tables of docs/results.md (``text``) by analysis, without their provenance line;
+    analyses not generated yet are left out."""
+    tables = {}
+    for name in ANALYSES:
+        body = section(text, name)
+        if body and body.startswith("*`python docs/regenerate.py") and "\n\n" in body:
+            tables[name] = body.split("\n\n", 1)[1]
+    return tables
+
+
 def results_page(sections: dict[str, str], header: str) -> str:
     """docs/results.md: the header, then every analysis's section in :data:`ANALYSES` order."""
     parts = [header]
@@ -946,9 +974,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="small settings everywhere: to check the script, not to publish")
     parser.add_argument("--only", nargs="+", choices=list(ANALYSES), metavar="NAME",
                         help=f"run only these ({', '.join(ANALYSES)})")
+    parser.add_argument("--sync", action="store_true",
+                        help="run nothing: copy the tables of docs/results.md into the marked "
+                             "pages (after a merge, or after moving a table to another page)")
     args = parser.parse_args(argv)
     if args.reps is not None and args.reps < 2:
         parser.error(f"--reps = {args.reps}: must be at least 2")
+    if args.sync:
+        tables = results_tables(RESULTS_MD.read_text(encoding="utf-8"))
+        changed = write_marked_pages(marked_texts(tables))
+        print(f"copied {len(tables)} tables of {RESULTS_MD.relative_to(REPO)} into the marked "
+              f"pages; changed {changed}", file=sys.stderr)
+        return 0
     from sim.present.manifest import git_revision
 
     command = "python docs/regenerate.py" + (" " + " ".join(argv if argv is not None
@@ -967,9 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
         sections[name] = (provenance(command, revision, posterior_sha, wall, cpu) + "\n\n"
                           + tables[name])  # fmt: skip
         print(f"{name}: {wall:.1f} s wall, {cpu:.1f} s cpu", file=sys.stderr)
-    pages = {page: replace_sections(page.read_text(encoding="utf-8"), page_tables(page, tables),
-                                    str(page.relative_to(REPO)))
-             for page in marked_pages()}  # fmt: skip
+    pages = marked_texts(tables)
     quick = ""
     if any(re.search(r"--quick|--reps", body.split("\n", 1)[0]) for body in sections.values()):
         quick = ("\n\n**Some sections were made with `--quick` or `--reps` (their first line "
@@ -983,9 +1018,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{revision}, posterior `scenarios/posterior/baseline.csv` sha256 "
               f"{posterior_sha}.{quick}")  # fmt: skip
     write_atomic(RESULTS_MD, results_page(sections, header))
-    for page, text in pages.items():
-        if text != page.read_text(encoding="utf-8"):
-            write_atomic(page, text)
+    write_marked_pages(pages)
     print(f"wrote {RESULTS_MD.relative_to(REPO)} and the marked tables of {len(pages)} pages in "
           f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0

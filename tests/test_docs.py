@@ -66,6 +66,20 @@ def test_page_markers_pair_up_and_name_analyses_the_script_runs(page):
         assert regen.section(text, name), f"{name}: empty section"
 
 
+def test_every_marked_table_is_the_results_page_s_table():
+    tables = regen.results_tables(regen.RESULTS_MD.read_text(encoding="utf-8"))
+    assert tables
+    texts = regen.marked_texts(tables)
+    differ = [p.name for p, text in texts.items() if text != p.read_text(encoding="utf-8")]
+    assert differ == [], "run `python docs/regenerate.py --sync` (or regenerate the tables)"
+
+
+def test_sync_takes_the_tables_without_their_provenance_line():
+    page = regen.results_page({"fit": "*`python docs/regenerate.py`, ...*\n\n| a |\n| --- |"},
+                              "# Results")  # fmt: skip
+    assert regen.results_tables(page) == {"fit": "| a |\n| --- |"}
+
+
 def test_tables_keep_figure_links_in_docs_pages_and_go_up_from_the_readme():
     tables = {"fit": "[figure](figures/calibration-fit.png)"}
     assert regen.page_tables(REPO / "docs" / "calibration.md", tables) == tables
