@@ -3,11 +3,12 @@ front door whose links lead somewhere.
 
 User-facing text: README.md, CHANGELOG.md, the docs site's pages and configuration, the
 scenario and seed files (comments included), the packaged texts the report shows, the
-notebooks' Markdown cells, every command's ``--help`` and the docstrings of the modules the API
-reference renders (docs/api.md's ``::: module`` lines)."""
+notebooks' Markdown cells, every command's ``--help``, the benchmarks' ``--help`` and the
+docstrings of the modules the API reference renders (docs/api.md's ``::: module`` lines)."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import json
@@ -72,6 +73,13 @@ def test_no_help_text_mentions_an_issue_number(command):
     outcome = tanksim(*command, "--help")
     assert outcome.returncode == 0, outcome.stderr
     assert issue_references(outcome.stdout) == []
+
+
+def test_no_benchmark_help_mentions_an_issue_number():
+    # Each benchmark's --help is (the start of) its module docstring.
+    found = {path.name: hits for path in sorted((REPO / "benchmarks").glob("*.py"))
+             if (hits := issue_references(ast.get_docstring(ast.parse(path.read_text())) or ""))}
+    assert found == {}  # fmt: skip
 
 
 def api_reference_modules() -> list[str]:
