@@ -68,7 +68,8 @@ def test_no_notebook_markdown_mentions_an_issue_number():
     assert found == {}
 
 
-@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS), ["record", "import"]])
+@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS), ["record", "import"]],
+                         ids=lambda words: " ".join(words) or "tanksim")
 def test_no_help_text_mentions_an_issue_number(command):
     outcome = tanksim(*command, "--help")
     assert outcome.returncode == 0, outcome.stderr
