@@ -1,4 +1,4 @@
-"""Benchmark for issue 8, in one run: speed, peak memory, and the machine's limit.
+"""The performance benchmark, in one run: speed, peak memory, and the machine's limit.
 
 1. Replications per second of the vectorised engine (``run_scenario``, one process), of the
    SimPy reference and of the plain-Python per-replication loop (from bench_reference.py),

@@ -4,13 +4,13 @@ Runs, each in a child process (``python -m sim``, so the figures include start-u
 the compiled engine, loading the numba cache), and prints wall seconds and the child's
 processor seconds (user + system; on a shared machine the steadier figure):
 
-1. ``tanksim calibrate scenarios/prior.toml`` with the README's shipped settings
+1. ``tanksim calibrate scenarios/prior.toml`` with the shipped settings
    (``--draws 80000 --generations 12``, 1,000 particles, seed 20220224: every hypothesis);
-2. ``tanksim hindcast scenarios/baseline.toml --until 2024-06`` with the README's
+2. ``tanksim hindcast scenarios/baseline.toml --until 2024-06`` with the docs'
    hindcast settings (``--draws 20000 --generations 8``, seed 20220224), which also scores
    the record against the naive forecast.
 
-The shipped settings take many minutes on a 2-core machine (the README: about 8 minutes for
+The shipped settings take many minutes on a 2-core machine (docs/calibration.md: minutes for
 the calibration); ``--small`` runs both at a small size (``--draws 1000 --particles 50
 --generations 2``, ``--reps 500``) to check the benchmark itself, and ``--draws``,
 ``--particles``, ``--generations``, ``--reps`` set any size. Outputs go to a temporary folder.
@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-#: The shipped calibration and hindcast settings (README, "Calibration to the 2022-2025
-#: record" and "Hindcasts").
+#: The shipped calibration and hindcast settings (docs/calibration.md and docs/evidence.md,
+#: "Hindcasts").
 SHIPPED = {"draws": 80_000, "particles": 1_000, "generations": 12, "reps": 4_000,
            "hindcast_draws": 20_000, "hindcast_generations": 8}  # fmt: skip
 #: A small size that checks the benchmark runs, not how fast the shipped one is.

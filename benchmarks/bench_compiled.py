@@ -7,7 +7,7 @@ compiled kernel's threads are counted in them):
    engine: replications per cpu-second and per wall-second;
 2. the month step alone (``simulate`` on one chunk), cpu microseconds per replication, on
    each engine, and within the compiled one the keyed uniforms against the kernel (with the
-   compiled step's figure before issue 18's speed work, from the README, for comparison);
+   compiled step's figure before its speed work, from CHANGELOG.md, for comparison);
 3. the SimPy reference and the plain-Python loop (bench_reference.py), replications per
    cpu-second, and the ratios;
 4. the floor: the uniforms the compiled engine draws plus the inversion of the engine's
@@ -57,7 +57,7 @@ from sim.runs.run import DEFAULT_CHUNK, run_scenario  # noqa: E402
 from sim.runs.sampling import draw_params  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
-#: The compiled month step before issue 18's speed work (README, 2026-11-30, chunk of
+#: The compiled month step before its speed work (CHANGELOG.md, 2026-11-30, chunk of
 #: 8,192): cpu us per replication, and the numpy engine's in the same run.
 BEFORE = {"compiled": 184.9, "numpy": 111.5}
 START = (
@@ -201,7 +201,7 @@ def main() -> None:
     print(f"numpy engine {step['numpy']:.1f}; compiled engine {step['compiled']:.1f} "
           f"(uniforms {step['uniforms']:.1f}, kernel {step['compiled'] - step['uniforms']:.1f}); "
           f"compiled / numpy {step['compiled'] / step['numpy']:.2f}")  # fmt: skip
-    print(f"before the speed work (README): compiled {BEFORE['compiled']:.1f} against numpy "
+    print(f"before the speed work (CHANGELOG.md): compiled {BEFORE['compiled']:.1f} against numpy "
           f"{BEFORE['numpy']:.1f} ({BEFORE['compiled'] / BEFORE['numpy']:.2f}x numpy); now "
           f"{step['compiled'] / step['numpy']:.2f}x numpy")  # fmt: skip
 

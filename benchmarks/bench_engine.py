@@ -2,8 +2,9 @@
 
 Run: ``python benchmarks/bench_engine.py [--reps 10000 100000] [--profile-reps 8192]``.
 Prints wall and processor seconds and a profile (processor time per function); asserts
-nothing. ``benchmarks/bench.py`` prints every figure of issue 8 (speed against the reference
-implementations, the million-replication run, the machine's limit) in one run.
+nothing. ``benchmarks/bench.py`` prints every figure of the numpy engine in
+docs/performance.md (speed against the reference implementations, the million-replication
+run, the machine's limit) in one run.
 """
 
 from __future__ import annotations

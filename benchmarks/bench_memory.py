@@ -1,4 +1,4 @@
-"""Peak memory of a run against the size of the counts (issue 15).
+"""Peak memory of a run against the size of the counts.
 
     python benchmarks/bench_memory.py [--reps 200]
 

@@ -4,7 +4,7 @@
 2. the SimPy tank-by-tank reference (``sim.reference.simulate_reference``);
 3. a plain-Python loop over replications and months with counts and scalar numpy draws
    (below, in this file: the model as one would first write it, no arrays; the closed loop
-   of issue 16 without the peacetime ramp, which the baseline does not use).
+   without the peacetime ramp, which the baseline does not use).
 
 Run: ``python benchmarks/bench_reference.py [--engine-reps 10000] [--simpy-reps 20]
 [--plain-reps 50]``. Full baseline horizon. Prints figures; asserts nothing. Timings vary

@@ -1,11 +1,12 @@
-"""Regenerate every result table and figure that README.md and the docs show, in one command.
+"""Regenerate every result table and figure that the docs show, in one command.
 
     python docs/regenerate.py [--reps N] [--quick] [--only NAME ...]
 
 Runs each analysis of :data:`ANALYSES` through :mod:`sim.api` with the replications and seeds
-the README states, writes its tables as Markdown into ``docs/results.md`` (generated: do not
-edit) and between the ``<!-- results:NAME -->`` ... ``<!-- /results:NAME -->`` markers of
-README.md, and re-renders the figures of ``docs/figures/`` that the README embeds.
+the docs state, writes its tables as Markdown into ``docs/results.md`` (generated: do not
+edit) and between the ``<!-- results:NAME -->`` ... ``<!-- /results:NAME -->`` markers of every
+other page of ``docs/`` (and of README.md, if it has any), and re-renders the figures of
+``docs/figures/`` that the pages embed.
 
 ``--quick`` runs everything small (to check the script, not to publish: the header of
 ``docs/results.md`` says so); ``--reps N`` sets the replications of every plain run;
@@ -43,28 +44,29 @@ from sim.runs.run import DEFAULT_SEED  # noqa: E402
 
 RESULTS_MD = REPO / "docs" / "results.md"
 README = REPO / "README.md"
+DOCS = REPO / "docs"
 FIGURES = REPO / "docs" / "figures"
 SCENARIOS = REPO / "scenarios"
-#: The seed the README's "headline figures" and ceasefire runs state (10,000 replications).
+#: The seed the docs' "headline figures" and ceasefire runs state (10,000 replications).
 HEADLINE_SEED = 1
-#: The seed of the README's calibration fit table ("10,000 fresh replications ..., seed 21").
+#: The seed of the docs' calibration fit table ("10,000 fresh replications ..., seed 21").
 FIT_SEED = 21
 #: Replications of every plain run with --quick (one chunk's worth of blocks).
 QUICK_REPS = 1024
-#: Active fleet below which a replication counts as having almost no fleet (README headline).
+#: Active fleet below which a replication counts as having almost no fleet (docs' headline).
 NEARLY_NO_FLEET = 100
 
 
 @dataclass(frozen=True)
 class Size:
-    """How big each analysis runs: as the README states, or small (``quick``), with every
+    """How big each analysis runs: as the docs state, or small (``quick``), with every
     plain run's replications forced to ``reps`` when given."""
 
     quick: bool = False
     reps: int | None = None
 
     def runs(self, stated: int) -> int:
-        """Replications of a run the README states at ``stated``."""
+        """Replications of a run the docs state at ``stated``."""
         if self.reps:
             return self.reps
         return min(stated, QUICK_REPS) if self.quick else stated
@@ -90,7 +92,7 @@ class Context:
         return self.cache[key]
 
     def save(self, figure, name: str) -> str:
-        """Write ``figure`` as ``docs/figures/NAME`` (atomic, 150 dpi); its README path."""
+        """Write ``figure`` as ``docs/figures/NAME`` (atomic, 150 dpi); its path from docs/."""
         from sim.io.report_figures import save_figure
 
         save_figure(figure, self.figures / name)
@@ -129,7 +131,7 @@ def median_range(stats: dict, fmt: Callable = md.count) -> str:
 
 
 def headline(ctx: Context) -> str:
-    """The calibrated baseline's headline figures and escalation's (README: "Headline
+    """The calibrated baseline's headline figures and escalation's (docs: "Headline
     figures"), 10,000 replications, seed 1."""
     base = ctx.run("baseline", 10_000, HEADLINE_SEED)
     esc = ctx.run("escalation", 10_000, HEADLINE_SEED)
@@ -172,7 +174,7 @@ GAIN_DATES = ("2028-12", "2030-12")
 
 def compare(ctx: Context) -> str:
     """``tanksim compare`` of the North Korean scenarios and escalation against the baseline
-    (README: the five-way compare, with nk-parts), 10,000 replications, the default seed;
+    (docs: the five-way compare, with nk-parts), 10,000 replications, the default seed;
     then what supply delivers and what is lost of it."""
     runs = [ctx.run(name, 10_000, DEFAULT_SEED) for name in COMPARED]
     data = api.compare(runs, at=list(GAIN_DATES))
@@ -240,7 +242,7 @@ REBUILD = (("months_to_rebuild", "`rebuild_active`: active fleet back to its pre
 
 
 def ceasefire(ctx: Context) -> str:
-    """The ceasefire scenarios' rebuild months and the fleet they settle at (README:
+    """The ceasefire scenarios' rebuild months and the fleet they settle at (docs:
     "Ceasefire"), 10,000 replications, seed 1."""
     runs = [ctx.run(name, 10_000, HEADLINE_SEED) for name in ("ceasefire", "ceasefire-nk")]
     after = format_month(runs[0].scenario.thresholds.rebuild_after)
@@ -270,7 +272,7 @@ def ceasefire(ctx: Context) -> str:
     ])  # fmt: skip
 
 
-#: (keep-active tanks, shown as a command in the README's code block).
+#: (keep-active tanks, shown as a command in the docs' code block).
 SUPPLY_LEVELS = ((1200, True), (1300, False), (1400, True), (1450, False), (1900, False),
                  (2200, False))  # fmt: skip
 SUPPLY_UNTIL, SUPPLY_PROB = "2028-12", 0.5
@@ -278,7 +280,7 @@ SUPPLY_UNTIL, SUPPLY_PROB = "2028-12", 0.5
 
 def supply_needed(ctx: Context) -> str:
     """``tanksim supply-needed scenarios/nk-t62.toml --keep-active N --until 2028-12
-    --prob 0.5`` at the README's levels (1,000 replications, the default seed and grid)."""
+    --prob 0.5`` at the docs' levels (1,000 replications, the default seed and grid)."""
     scenario = api.load_scenario(scenario_file("nk-t62"))
     reps, grid = ctx.size.runs(1000), ctx.size.pick(21, 11)
     shown, rows = [], []
@@ -337,7 +339,7 @@ SWEEP = ("families.T-72.storage=2000:6100:5", "refurbishment.capacity_per_month.
 
 
 def sweep(ctx: Context) -> str:
-    """The README's one-at-a-time sweep of the baseline (1,000 replications per point, the
+    """The docs' one-at-a-time sweep of the baseline (1,000 replications per point, the
     default seed) and its tornado chart."""
     from sim.analysis.condition import describe_month
 
@@ -410,14 +412,14 @@ def num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3g}"
 
 
-#: (scenario, condition); the first is the README's command, figure and code block.
+#: (scenario, condition); the first is the docs' command, figure and code block.
 DISCOVERIES = (("baseline", "active_end < 1000"), ("baseline", "active_end < 1500"),
                ("prior", "active_end < 1500"), ("baseline", "storage_exhausted <= 2025-03"),
                ("prior", "storage_exhausted <= 2025-03"))  # fmt: skip
 
 
 def discovery(ctx: Context) -> str:
-    """``tanksim discover`` (PRIM) on the README's conditions, 2,000 Latin-hypercube sets,
+    """``tanksim discover`` (PRIM) on the docs' conditions, 2,000 Latin-hypercube sets,
     the default seed; the first one's figure."""
     from sim.analysis.discover import DiscoveryError
     from sim.api.discovery import discovery_data
@@ -454,7 +456,7 @@ def lim_text(name: str, limit: dict) -> str:
 
 
 def fit(ctx: Context) -> str:
-    """Each calibration target against fresh replications of the shipped baseline (README:
+    """Each calibration target against fresh replications of the shipped baseline (docs:
     "10,000 fresh replications of the shipped baseline, seed 21"), and the fit figure
     (the prior's band against the calibrated one, 4,000 replications, seed + 2 as
     ``tanksim calibrate`` draws it)."""
@@ -489,13 +491,13 @@ def fit(ctx: Context) -> str:
 
 
 NOT_TARGETS = REPO / "docs" / "not-targets.toml"
-#: The seed and replications the README's not-targets table states.
+#: The seed and replications the docs' not-targets table states.
 NOT_TARGETS_SEED, NOT_TARGETS_REPS = 11, 3000
 
 
 def not_targets(ctx: Context) -> str:
     """Published figures that are not targets against the calibrated baseline's p05 / p50 /
-    p95 of the quantity each would measure (``docs/not-targets.toml``; README: "3,000
+    p95 of the quantity each would measure (``docs/not-targets.toml``; docs: "3,000
     replications, seed 11")."""
     import tomllib
     from dataclasses import replace
@@ -541,7 +543,7 @@ def fit_num(x: float) -> str:
 
 
 def headline_calibrated(ctx: Context) -> str:
-    """The calibrated baseline's fleet and exhaustion bands (README: "headline, baseline
+    """The calibrated baseline's fleet and exhaustion bands (docs: "headline, baseline
     (4,000 replications, seed 20220224)") and the posterior's detection share."""
     import numpy as np
 
@@ -900,6 +902,48 @@ def section(text: str, name: str) -> str | None:
     return found.group(1).strip() if found else None
 
 
+def marked_pages() -> list[Path]:
+    """The pages whose ``<!-- results:NAME -->`` markers the script fills: every page of docs/
+    but the generated results page, and README.md."""
+    return [README] + sorted(p for p in DOCS.glob("*.md") if p != RESULTS_MD)
+
+
+def page_tables(page: Path, tables: dict[str, str]) -> dict[str, str]:
+    """``tables`` with their figure links made relative to ``page`` (they are written relative
+    to docs/; README.md sits one folder up)."""
+    if page.parent == DOCS:
+        return tables
+    return {k: v.replace("](figures/", "](docs/figures/") for k, v in tables.items()}
+
+
+def marked_texts(tables: dict[str, str]) -> dict[Path, str]:
+    """Each marked page's text with ``tables`` between its markers (checked before any write)."""
+    return {page: replace_sections(page.read_text(encoding="utf-8"), page_tables(page, tables),
+                                   str(page.relative_to(REPO)))
+            for page in marked_pages()}  # fmt: skip
+
+
+def write_marked_pages(texts: dict[Path, str]) -> list[str]:
+    """Write the pages whose text changed; their names."""
+    changed = []
+    for page, text in texts.items():
+        if text != page.read_text(encoding="utf-8"):
+            write_atomic(page, text)
+            changed.append(page.name)
+    return changed
+
+
+def results_tables(text: str) -> dict[str, str]:
+    """The tables of docs/results.md (``text``) by analysis, without their provenance line;
+    analyses not generated yet are left out."""
+    tables = {}
+    for name in ANALYSES:
+        body = section(text, name)
+        if body and body.startswith("*`python docs/regenerate.py") and "\n\n" in body:
+            tables[name] = body.split("\n\n", 1)[1]
+    return tables
+
+
 def results_page(sections: dict[str, str], header: str) -> str:
     """docs/results.md: the header, then every analysis's section in :data:`ANALYSES` order."""
     parts = [header]
@@ -925,14 +969,23 @@ def provenance(command: str, revision: str, posterior_sha: str, wall: float, cpu
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=None,
-                        help="replications of every plain run (default: as the README states)")
+                        help="replications of every plain run (default: as the docs state)")
     parser.add_argument("--quick", action="store_true",
                         help="small settings everywhere: to check the script, not to publish")
     parser.add_argument("--only", nargs="+", choices=list(ANALYSES), metavar="NAME",
                         help=f"run only these ({', '.join(ANALYSES)})")
+    parser.add_argument("--sync", action="store_true",
+                        help="run nothing: copy the tables of docs/results.md into the marked "
+                             "pages (after a merge, or after moving a table to another page)")
     args = parser.parse_args(argv)
     if args.reps is not None and args.reps < 2:
         parser.error(f"--reps = {args.reps}: must be at least 2")
+    if args.sync:
+        tables = results_tables(RESULTS_MD.read_text(encoding="utf-8"))
+        changed = write_marked_pages(marked_texts(tables))
+        print(f"copied {len(tables)} tables of {RESULTS_MD.relative_to(REPO)} into the marked "
+              f"pages; changed {changed}", file=sys.stderr)
+        return 0
     from sim.present.manifest import git_revision
 
     command = "python docs/regenerate.py" + (" " + " ".join(argv if argv is not None
@@ -951,9 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
         sections[name] = (provenance(command, revision, posterior_sha, wall, cpu) + "\n\n"
                           + tables[name])  # fmt: skip
         print(f"{name}: {wall:.1f} s wall, {cpu:.1f} s cpu", file=sys.stderr)
-    # The tables link figures relative to docs/; README.md sits one folder up.
-    readme_tables = {k: v.replace("](figures/", "](docs/figures/") for k, v in tables.items()}
-    readme = replace_sections(README.read_text(encoding="utf-8"), readme_tables, "README.md")
+    pages = marked_texts(tables)
     quick = ""
     if any(re.search(r"--quick|--reps", body.split("\n", 1)[0]) for body in sections.values()):
         quick = ("\n\n**Some sections were made with `--quick` or `--reps` (their first line "
@@ -962,13 +1013,13 @@ def main(argv: list[str] | None = None) -> int:
     header = ("# Results\n\n<!-- Generated by docs/regenerate.py: do not edit by hand. -->\n\n"
               "Every table on this page is generated: `python docs/regenerate.py` reruns each "
               "analysis with the replications and seeds stated beside it and rewrites this "
-              "page, the same tables in README.md and the figures in `docs/figures/`.\n\n"
+              "page, the same tables in the other pages and the figures in `docs/figures/`.\n\n"
               f"Last command: `{command}`, {datetime.date.today().isoformat()}, git revision "
               f"{revision}, posterior `scenarios/posterior/baseline.csv` sha256 "
               f"{posterior_sha}.{quick}")  # fmt: skip
     write_atomic(RESULTS_MD, results_page(sections, header))
-    write_atomic(README, readme)
-    print(f"wrote {RESULTS_MD.relative_to(REPO)} and README.md in "
+    write_marked_pages(pages)
+    print(f"wrote {RESULTS_MD.relative_to(REPO)} and the marked tables of {len(pages)} pages in "
           f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 

@@ -82,7 +82,7 @@ def test_every_accepted_set_lies_inside_every_target_interval():
         assert (cal.model[:, k] >= target.low).all() and (cal.model[:, k] <= target.high).all()
 
 
-#: The published figures the README lists as outside the calibrated 90% band ("Calibration"):
+#: The published figures docs/calibration.md lists as outside the calibrated 90% band:
 #: the paper pre-war total (10,000) against the satellite counts and removals, IISS's 1,500
 #: refurbished in 2024 and Resurgam's early-2025 delivery pace (the record's losses need
 #: refurbishment that these two figures bracket from either side), and Highmarsed's T-80
@@ -93,7 +93,7 @@ KNOWN_OUTSIDE = {"storage-prewar-total", "refurbished-2024", "deliveries-2025-q1
 
 def test_shipped_baseline_puts_every_published_figure_but_the_listed_ones_in_its_90_band():
     # Checked against the published figures the shipped posterior was calibrated on
-    # (posterior json's `targets`, less the record's summaries, which the README's record
+    # (posterior json's `targets`, less the record's summaries, which docs/calibration.md's record
     # coverage table reports): every one of them is still in seeds/targets.toml.
     calibrated_on = {t for t in json.loads((REPO / "scenarios" / "posterior" / "baseline.json")
                                            .read_text())["targets"]

@@ -1,6 +1,6 @@
 """The documentation site and the generated results: the site builds with ``mkdocs build
 --strict`` (when mkdocs is installed), every page is in its nav, and ``docs/regenerate.py``
-rewrites only what lies between a table's markers, in README.md as in docs/results.md."""
+rewrites only what lies between a table's markers, in the docs pages as in docs/results.md."""
 
 from __future__ import annotations
 
@@ -55,14 +55,38 @@ def test_every_docs_page_is_in_the_site_nav():
     assert listed <= pages, f"nav names missing pages: {sorted(listed - pages)}"
 
 
-def test_readme_markers_pair_up_and_name_analyses_the_script_runs():
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", regen.marked_pages(), ids=lambda p: p.name)
+def test_page_markers_pair_up_and_name_analyses_the_script_runs(page):
+    text = page.read_text(encoding="utf-8")
     starts = re.findall(r"^<!-- results:([\w-]+) -->$", text, re.M)
     ends = re.findall(r"^<!-- /results:([\w-]+) -->$", text, re.M)
     assert starts == ends and len(set(starts)) == len(starts)
     assert set(starts) <= set(regen.ANALYSES), set(starts) - set(regen.ANALYSES)
     for name in starts:
         assert regen.section(text, name), f"{name}: empty section"
+
+
+def test_every_marked_table_is_the_results_page_s_table():
+    tables = regen.results_tables(regen.RESULTS_MD.read_text(encoding="utf-8"))
+    assert tables
+    texts = regen.marked_texts(tables)
+    differ = [p.name for p, text in texts.items() if text != p.read_text(encoding="utf-8")]
+    assert differ == [], "run `python docs/regenerate.py --sync` (or regenerate the tables)"
+
+
+def test_sync_takes_the_tables_without_their_provenance_line():
+    page = regen.results_page({"fit": "*`python docs/regenerate.py`, ...*\n\n| a |\n| --- |"},
+                              "# Results")  # fmt: skip
+    assert regen.results_tables(page) == {"fit": "| a |\n| --- |"}
+
+
+def test_tables_keep_figure_links_in_docs_pages_and_go_up_from_the_readme():
+    tables = {"fit": "[figure](figures/calibration-fit.png)"}
+    assert regen.page_tables(REPO / "docs" / "calibration.md", tables) == tables
+    assert regen.page_tables(REPO / "README.md", tables) == {
+        "fit": "[figure](docs/figures/calibration-fit.png)"}
+    assert REPO / "README.md" in regen.marked_pages()
+    assert regen.RESULTS_MD not in regen.marked_pages()
 
 
 TEXT = """intro

@@ -1,7 +1,7 @@
 """Faults of the environment, not of the input: an optional part that is installed but
 broken, a scheduler that is not one, a full disk, a name too long, a symlink loop, a deleted
 working directory, a scenario nested too deep. Each is one line on stderr with the exit code
-the README lists (never a traceback), or a correct result with one warning line."""
+docs/refusals.md lists (never a traceback), or a correct result with one warning line."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def test_a_scheduler_address_where_no_dask_scheduler_answers_is_one_line_in_seco
     pytest.importorskip("distributed")
     import sim.parallel
 
-    monkeypatch.setattr(sim.parallel, "CONNECT_TIMEOUT", 1.0)  # the README's 5 s, shortened
+    monkeypatch.setattr(sim.parallel, "CONNECT_TIMEOUT", 1.0)  # the documented 5 s, shortened
     with listener(kind) as port:
         address = f"tcp://127.0.0.1:{port}"
         started = time.monotonic()

@@ -1,4 +1,4 @@
-"""Package data: the limits text the report shows is the README's, and the seeds are found."""
+"""Package data: the limits text the report shows is the model page's, and the seeds are found."""
 
 from __future__ import annotations
 
@@ -11,16 +11,20 @@ from sim.model.facts import load_facts, seeds_dir
 REPO = Path(__file__).resolve().parents[1]
 
 
-def readme_section(heading: str) -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+#: The docs page holding the section "What the model is, and is not".
+MODEL_PAGE = REPO / "docs" / "model.md"
+
+
+def page_section(page: Path, heading: str) -> str:
+    text = page.read_text(encoding="utf-8")
     match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, f"README has no section {heading!r}"
+    assert match, f"{page.name} has no section {heading!r}"
     return match.group(1).strip()
 
 
-def test_packaged_limits_text_is_the_readme_section_word_for_word():
-    assert limits_text() == readme_section(LIMITS_HEADING), (
-        "sim/data/limits.md differs from README's section; copy the README's section into it"
+def test_packaged_limits_text_is_the_model_page_section_word_for_word():
+    assert limits_text() == page_section(MODEL_PAGE, LIMITS_HEADING), (
+        "sim/data/limits.md differs from docs/model.md's section; copy the section into it"
     )
 
 

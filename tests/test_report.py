@@ -118,7 +118,7 @@ def test_sections_hold_metrics_comparison_parameters_sources_and_limits(report):
     assert "prewar-active-tanks-total" in text and "IISS Military Balance 2023" in text
     assert 'id="fact-storage-paper-t72"' in text
     limits = readme_limits()
-    if limits is not None:  # from the README beside the package
+    if limits is not None:  # the packaged copy of docs/model.md's section
         assert "It <b>is not</b> a forecast" in text or "It <b>is</b>" in text
         assert markdown_html(limits) in text
 

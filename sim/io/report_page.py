@@ -208,9 +208,10 @@ def source_rows(runs: list[RunData], facts: dict[str, Fact]) -> list[dict]:
 
 
 def readme_limits(readme: Path | None = None) -> str | None:
-    """The README's section "What the model is, and is not", as Markdown (None if absent).
+    """The section "What the model is, and is not", as Markdown (None if absent), from the
+    Markdown file ``readme`` (docs/model.md holds it).
 
-    By default the copy packaged as ``sim/data/limits.md`` (identical to the README's,
+    By default the copy packaged as ``sim/data/limits.md`` (identical to docs/model.md's,
     checked by tests/test_packaging.py), so an installed copy has it too.
     """
     if readme is None:

@@ -5,8 +5,8 @@ share ``failure[c]`` of the hulls started never reach the fleet, so one effort u
 ``(1 - failure[c]) / (refurb_effort[f] x effort[c])`` usable tanks, each worth
 ``quality_weight[f]`` (T-90M equivalents). Entries are served in falling order of that
 product, so capacity goes to the hulls that add the most fighting value per effort unit, not
-to the cheapest (issue 16: a poor T-54/55 cost less effort than a fair T-80 and was taken
-first). Donor hulls cost hulls, not effort, and do not enter the ranking.
+to the cheapest (by effort alone a poor T-54/55 costs less than a fair T-80 and would be
+taken first). Donor hulls cost hulls, not effort, and do not enter the ranking.
 
 The order is one for every replication (the priority list is structural in the engine): it
 is ranked at each parameter's prior mean, so it depends on the scenario alone, never on a

@@ -1,7 +1,7 @@
 """Markdown for the docs: tables and the few number formats the result tables use.
 
 Pure string functions (no I/O); ``docs/regenerate.py`` writes what they return into
-``docs/results.md`` and between the ``<!-- results:NAME -->`` markers of README.md.
+``docs/results.md`` and between the ``<!-- results:NAME -->`` markers of the other docs pages.
 """
 
 from __future__ import annotations
