@@ -143,6 +143,13 @@ def check_scenario(s: Scenario) -> None:
             key = f"supply.{getattr(sup, 'name', '?')}.family"
             why = "not a family defined under [families]"
             raise ScenarioError(None, key, getattr(sup, "family", sup), why)
+    for i, sup in enumerate(s.supplies):  # the engine deploys a family, not a supply
+        for other in s.supplies[:i]:
+            if other.family == sup.family and other.deployed_share != sup.deployed_share:
+                raise ScenarioError(None, f"supply.{sup.name}.deployed_share",
+                                    sup.deployed_share.describe(),
+                                    f"must equal supply.{other.name}.deployed_share: both "
+                                    f"deliver {sup.family}")  # fmt: skip
     for part in s.parts:
         for i, fam in enumerate(getattr(part, "families", ())):
             if fam not in names:
