@@ -133,7 +133,10 @@ def compare(
     -------
     JSON-ready data: ``reference``, ``reps``, ``seed``, ``threshold``, ``dates``,
     ``summaries`` and ``paired``; each paired difference has its mean, 95% confidence
-    interval, p05/p50/p95 and both standard errors (paired and unpaired).
+    interval, p05/p50/p95 and both standard errors (paired and unpaired). A scenario with
+    North Korean (supplied) families also has ``conditioned``: the record's foreign entries,
+    P(zero confirmed) before and after conditioning on them, and the active-fleet gains with
+    its replications weighted by the record (docs/north-korea.md).
     """
     ref = results[0]
     if ref.active_paths is None:
@@ -141,7 +144,23 @@ def compare(
     dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
-    return compare_runs(list(results), dates, threshold, summaries=summaries)
+    weighed = conditioned_weights(results)
+    return compare_runs(list(results), dates, threshold, summaries=summaries,
+                        record_weights=weighed)  # fmt: skip
+
+
+def conditioned_weights(results: Sequence[RunResult], record=None) -> dict:
+    """Each run's replications weighed against the loss record's foreign entries, by scenario
+    name (scenarios without supplied families the record types are left out); ``record``
+    default: the record in use (:func:`sim.model.record.load_record`)."""
+    from sim.analysis.foreign_record import record_weights
+    from sim.model.record import load_record
+
+    if not any(r.supplied_lost is not None for r in results):
+        return {}
+    record = load_record() if record is None else record
+    out = {r.scenario.name: record_weights(r, record) for r in results}
+    return {name: w for name, w in out.items() if w is not None}
 
 
 def results(source: RunResult | RunData | str | Path) -> RunData:

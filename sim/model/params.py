@@ -358,6 +358,12 @@ class Scenario:
         return tuple(f.name for f in self.families)
 
     @property
+    def supplied_families(self) -> tuple[str, ...]:
+        """The families some supply delivers, in family order."""
+        supplied = {s.family for s in self.supplies}
+        return tuple(name for name in self.family_names if name in supplied)
+
+    @property
     def loss_hazard(self) -> bool:
         """Losses are a hazard on the committed force (else an imposed count schedule)."""
         return self.loss_model == "hazard"
