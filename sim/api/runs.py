@@ -144,23 +144,11 @@ def compare(
     dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
+    from sim.api.foreign import conditioned_weights
+
     weighed = conditioned_weights(results)
     return compare_runs(list(results), dates, threshold, summaries=summaries,
                         record_weights=weighed)  # fmt: skip
-
-
-def conditioned_weights(results: Sequence[RunResult], record=None) -> dict:
-    """Each run's replications weighed against the loss record's foreign entries, by scenario
-    name (scenarios without supplied families the record types are left out); ``record``
-    default: the record in use (:func:`sim.model.record.load_record`)."""
-    from sim.analysis.foreign_record import record_weights
-    from sim.model.record import load_record
-
-    if not any(r.supplied_lost is not None for r in results):
-        return {}
-    record = load_record() if record is None else record
-    out = {r.scenario.name: record_weights(r, record) for r in results}
-    return {name: w for name, w in out.items() if w is not None}
 
 
 def results(source: RunResult | RunData | str | Path) -> RunData:
@@ -389,11 +377,15 @@ def supply_needed(
     :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
     ``reps`` times with one ``seed``, on ``engine`` (``numpy`` or ``compiled``, None for the
     default; the same numbers); ``progress`` is called with each finished chunk's
-    replications (``reps * grid`` in all). Raises
+    replications (``reps * grid`` in all). ``conditioned`` gives the answer with the
+    replications weighed against the loss record's foreign entries, when the record reads
+    the supplied family within the horizon. Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
     from sim.analysis.supply_needed import supply_needed as answer
+    from sim.model.record import load_record
 
     return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
-                  executor=executor, engine=engine, progress=progress)  # fmt: skip
+                  executor=executor, engine=engine, progress=progress,
+                  record=load_record())  # fmt: skip

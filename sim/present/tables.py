@@ -130,10 +130,23 @@ def supply_text(answer: dict) -> str:
     )
     if not answer["reachable"]:
         return f"{first}\n  {answer['message']}"
-    lo, hi = answer["rate_interval"]
-    lo_text = f"{lo:.1f}" if lo is not None else "?"
-    hi_text = f"{hi:.1f}" if hi is not None else f"above {answer['grid'][-1]['rate']:g}"
-    return (
-        f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval {lo_text} to {hi_text}), "
+    top = answer["grid"][-1]["rate"]
+    text = (
+        f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval "
+        f"{_interval(answer['rate_interval'], top)}), "
         f"about {answer['tanks_implied']:,.0f} tanks delivered by {answer['until']}"
     )
+    c = answer.get("conditioned")
+    if c:
+        rate = "not reachable" if c["rate"] is None else f"{c['rate']:.1f} tanks/month"
+        narrowed = "" if c["narrowed"] is None else f"; interval {c['narrowed']:.0%} as wide"
+        text += (f"\n  conditioned on the loss record's North Korean entries: {rate} "
+                 f"(95% interval {_interval(c['rate_interval'], top)}{narrowed})")  # fmt: skip
+    return text
+
+
+def _interval(bounds: list, top: float) -> str:
+    lo, hi = bounds
+    lo_text = f"{lo:.1f}" if lo is not None else "?"
+    hi_text = f"{hi:.1f}" if hi is not None else f"above {top:g}"
+    return f"{lo_text} to {hi_text}"
