@@ -82,8 +82,9 @@ def test_no_deployed_tanks_means_none_lost_and_stocks_still_add_up(tmp_path):
 
 def test_deploying_everything_is_the_scenario_without_the_key(tmp_path):
     explicit = load_scenario(nk_variant(tmp_path, "all-in", "deployed_share = 1"))
-    absent = dataclasses.replace(explicit, supplies=tuple(
-        dataclasses.replace(s, deployed_share=ALL_DEPLOYED) for s in explicit.supplies))  # fmt: skip
+    supplies = tuple(dataclasses.replace(s, deployed_share=ALL_DEPLOYED)
+                     for s in explicit.supplies)  # fmt: skip
+    absent = dataclasses.replace(explicit, supplies=supplies)
     one, two = (run_scenario(to_record(s), reps=32, seed=5, engine="numpy")
                 for s in (explicit, absent))  # fmt: skip
     assert np.array_equal(one.stats, two.stats)

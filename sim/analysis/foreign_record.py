@@ -160,9 +160,7 @@ class RecordWeights:
         }
 
 
-def weigh_losses(
-    losses: np.ndarray, share: np.ndarray, reading: ForeignReading
-) -> RecordWeights:
+def weigh_losses(losses: np.ndarray, share: np.ndarray, reading: ForeignReading) -> RecordWeights:
     """:class:`RecordWeights` from true losses ``losses`` and confirm shares ``share``, each
     (G, R), against ``reading``."""
     observed = np.array(reading.confirmed, float)[:, None]
@@ -212,7 +210,9 @@ def warning_line(scenario: Scenario, weights: RecordWeights) -> str | None:
         return None
     seen = ", ".join(f"{n} {f}" for f, n in zip(weights.reading.families,
                                                 weights.reading.confirmed))  # fmt: skip
-    return (f"warning: {scenario.name}: the loss record to {weights.reading.date} lists {seen} "
-            f"among confirmed losses, which the scenario's own assumptions give a "
-            f"probability of {weights.p_record:.1%} (below {CONTRADICTED_BELOW:.0%}); see "
-            "docs/north-korea.md")
+    return (
+        f"warning: {scenario.name}: the loss record to {weights.reading.date} lists {seen} "
+        f"among confirmed losses, which the scenario's own assumptions give a "
+        f"probability of {weights.p_record:.1%} (below {CONTRADICTED_BELOW:.0%}); see "
+        "docs/north-korea.md"
+    )

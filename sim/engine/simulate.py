@@ -319,9 +319,10 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
 
         # 1. Degradation of stored hulls, and 2. losses (drawn together: neither depends on
         # the other). A hazard on the committed force: a share of each family's active
-        # fleet (whole tanks; of a foreign family, of its deployed share) is in combat, and each committed tank is lost with the
-        # month's probability, so no month destroys more than the committed force. An
-        # imposed count schedule is split by active x vulnerability, capped at the stock.
+        # fleet (whole tanks; of a foreign family, of its deployed share) is in combat, and
+        # each committed tank is lost with the month's probability, so no month destroys
+        # more than the committed force. An imposed count schedule is split by active x
+        # vulnerability, capped at the stock.
         noise = flows.noise("losses:intensity", inputs.loss_cv)
         if inputs.loss_hazard:
             # a foreign family keeps only its deployed share with committed units
