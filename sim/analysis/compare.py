@@ -11,6 +11,7 @@ import dataclasses
 
 import numpy as np
 
+from sim.analysis.foreign_record import RecordWeights, weighted_stats
 from sim.analysis.summary import summary
 from sim.engine.metrics import NEVER
 from sim.model.calendar import format_month
@@ -72,8 +73,22 @@ def stays_above(paths: np.ndarray, threshold: float, upto: int) -> np.ndarray:
     return paths[: upto + 1].min(axis=0) >= threshold
 
 
+def conditioned_gain(
+    res: RunResult, ref: RunResult, index: dict[int, int], weights: RecordWeights
+) -> dict:
+    """The paired active-fleet gains of ``res`` over ``ref`` at ``index`` ({month: row})
+    with ``res``'s replications weighted by the loss record (:mod:`sim.analysis.
+    foreign_record`), beside the record's figures."""
+    return weights.summary() | {"active_gain": {
+        format_month(d): weighted_stats(res.active_paths[i] - ref.active_paths[i].astype(float),
+                                        weights.weights)
+        for d, i in index.items()
+    }}  # fmt: skip
+
+
 def compare_runs(
-    results: list[RunResult], at: list[int], threshold: float, *, summaries: dict | None = None
+    results: list[RunResult], at: list[int], threshold: float, *, summaries: dict | None = None,
+    record_weights: dict[str, RecordWeights] | None = None,
 ) -> dict:
     """Paired differences of each run against the first, at months ``at`` (month numbers).
 
@@ -84,6 +99,9 @@ def compare_runs(
     threshold : active-fleet level for P(stays at or above it every month), tanks.
     summaries : each run's :func:`~sim.analysis.summary.summary` by scenario name, when
         already computed (default: computed here).
+    record_weights : by scenario name, its replications weighed against the loss record's
+        foreign entries (:func:`~sim.analysis.foreign_record.record_weights`); each pair
+        whose scenario has them gains ``conditioned`` (:func:`conditioned_gain`).
 
     Exhaustion months that never happen count as the month after the horizon, so delays
     involving them are lower bounds; the shares of such replications are reported. Each
@@ -129,6 +147,8 @@ def compare_runs(
                 for d in index
             },
         }
+        if (record_weights or {}).get(name) is not None:
+            paired[name]["conditioned"] = conditioned_gain(res, ref, index, record_weights[name])
     return {
         "reference": ref.scenario.name,
         "reps": ref.reps,
@@ -163,3 +183,6 @@ def compare_rows(data: dict):
         yield row(name, "exhaustion_delay_months", "", p["exhaustion_delay_months"])
         for date, s in p["p_stays_above"].items():
             yield row(name, "p_stays_above_change", date, s)
+        for date, s in p.get("conditioned", {}).get("active_gain", {}).items():
+            yield row(name, "active_gain_conditioned", date,
+                      s | {"se_paired": s["se"], "se_unpaired": float("nan")})  # fmt: skip

@@ -16,10 +16,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.analysis.foreign_record import record_weights
 from sim.engine.simulate import IMPORTED
 from sim.model.calendar import format_month
 from sim.model.distributions import Dist, Param
 from sim.model.params import Scenario, Supply
+from sim.model.record import Record
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.run import run_scenario
 
@@ -84,6 +86,7 @@ def supply_needed(
     executor: ChunkExecutor | None = None,
     engine: str | None = None,
     progress: Callable[[int], None] | None = None,
+    record: Record | None = None,
 ) -> dict:
     """Answer the inverse question; returns JSON-ready data (see module docstring).
 
@@ -99,6 +102,10 @@ def supply_needed(
     executor : runs each rate's chunks elsewhere (see :mod:`sim.parallel`).
     engine : ``numpy`` or ``compiled`` (:mod:`sim.runs.engines`; None for the default).
     progress : called with each finished chunk's replications (``reps * grid`` in all).
+    record : the loss record; when it reads the supplied families within the horizon, each
+        rate's replications are also weighed against its foreign entries
+        (:mod:`sim.analysis.foreign_record`) and ``conditioned`` gives the answer under
+        those weights (the Wilson interval on the effective replications).
 
     Returns
     -------
@@ -113,7 +120,7 @@ def supply_needed(
     if until - scenario.start < first:
         raise SupplyNeededError(f"--until {format_month(until)} is before the supply starts")
     rates = np.linspace(0.0, max_rate, grid)
-    successes, delivered = [], []
+    successes, delivered, weighed = [], [], []
     fam = scenario.family_names.index(supply.family)
     for rate in rates:
         result = run_scenario(
@@ -122,6 +129,9 @@ def supply_needed(
         )  # fmt: skip
         kept = result.active_paths[first:].min(axis=0) >= keep_active
         successes.append(int(kept.sum()))
+        weights = None if record is None else record_weights(result, record)
+        if weights is not None:
+            weighed.append((float((weights.weights * kept).sum()), weights.ess))
         delivered.append(float(result.stats[-1, IMPORTED, fam, 0]))  # mean, tanks
     successes = np.array(successes)
     estimate = np.maximum.accumulate(successes / reps)
@@ -149,6 +159,8 @@ def supply_needed(
         "rate_interval": [first_crossing(rates, high, prob), first_crossing(rates, low, prob)],
         "reachable": rate is not None,
     }
+    if len(weighed) == len(rates):
+        answer["conditioned"] = conditioned_answer(rates, np.array(weighed), prob, answer)
     if rate is not None:
         answer["tanks_implied"] = float(np.interp(rate, rates, delivered))
     else:
@@ -158,3 +170,23 @@ def supply_needed(
             f"{format_month(until)}; the total cap and the delivery lag bound what supply can do)"
         )
     return answer
+
+
+def conditioned_answer(rates: np.ndarray, weighed: np.ndarray, prob: float, plain: dict) -> dict:
+    """The answer with each rate's replications weighted by the loss record: ``weighed``
+    (grid, 2) holds each rate's weighted probability and effective replications. ``narrowed``:
+    the conditioned interval's width over the unconditioned one (None when either is open)."""
+    probability, ess = weighed[:, 0], weighed[:, 1]
+    estimate = np.maximum.accumulate(probability)
+    low, high = (np.maximum.accumulate(b) for b in wilson(probability * ess, ess))
+    rate = first_crossing(rates, estimate, prob)
+    interval = [first_crossing(rates, high, prob), first_crossing(rates, low, prob)]
+    widths = [b - a if None not in (a, b) else None
+              for a, b in (interval, plain["rate_interval"])]  # fmt: skip
+    return {
+        "rate": rate,
+        "rate_interval": interval,
+        "probability": [float(p) for p in probability],
+        "effective_reps": [float(e) for e in ess],
+        "narrowed": widths[0] / widths[1] if None not in widths and widths[1] > 0 else None,
+    }

@@ -49,6 +49,8 @@ EXPORTS = {
          "sweep_table"),
         "sim.api.explore",
     ),  # fmt: skip
+    **dict.fromkeys(("check_against_record", "conditioned_weights", "record_warning"),
+                    "sim.api.foreign"),
     "CompareData": "sim.io.compare_data",
     "RunData": "sim.io.report",
     "Scenario": "sim.model.params",

@@ -133,7 +133,10 @@ def compare(
     -------
     JSON-ready data: ``reference``, ``reps``, ``seed``, ``threshold``, ``dates``,
     ``summaries`` and ``paired``; each paired difference has its mean, 95% confidence
-    interval, p05/p50/p95 and both standard errors (paired and unpaired).
+    interval, p05/p50/p95 and both standard errors (paired and unpaired). A scenario with
+    North Korean (supplied) families also has ``conditioned``: the record's foreign entries,
+    P(zero confirmed) before and after conditioning on them, and the active-fleet gains with
+    its replications weighted by the record (docs/north-korea.md).
     """
     ref = results[0]
     if ref.active_paths is None:
@@ -141,7 +144,11 @@ def compare(
     dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
-    return compare_runs(list(results), dates, threshold, summaries=summaries)
+    from sim.api.foreign import conditioned_weights
+
+    weighed = conditioned_weights(results)
+    return compare_runs(list(results), dates, threshold, summaries=summaries,
+                        record_weights=weighed)  # fmt: skip
 
 
 def results(source: RunResult | RunData | str | Path) -> RunData:
@@ -370,11 +377,15 @@ def supply_needed(
     :mod:`sim.analysis.supply_needed`). ``grid`` rates from 0 to ``max_rate`` are each run
     ``reps`` times with one ``seed``, on ``engine`` (``numpy`` or ``compiled``, None for the
     default; the same numbers); ``progress`` is called with each finished chunk's
-    replications (``reps * grid`` in all). Raises
+    replications (``reps * grid`` in all). ``conditioned`` gives the answer with the
+    replications weighed against the loss record's foreign entries, when the record reads
+    the supplied family within the horizon. Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
     from sim.analysis.supply_needed import supply_needed as answer
+    from sim.model.record import load_record
 
     return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
-                  executor=executor, engine=engine, progress=progress)  # fmt: skip
+                  executor=executor, engine=engine, progress=progress,
+                  record=load_record())  # fmt: skip

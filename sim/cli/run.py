@@ -102,6 +102,9 @@ def run(scenarios, reps, seed, start, end, deterministic, out, force, as_json, c
                 engine=engine,
             )  # fmt: skip
         data = api.save_run(result, target, force=force, facts=facts)
+        warning = api.record_warning(result)
+        if warning:
+            click.echo(warning, err=True)
         summaries.append(data.summary)
         if not as_json:
             note = ""

@@ -1,4 +1,5 @@
-"""``tanksim validate`` and ``tanksim facts``: read and describe, run nothing."""
+"""``tanksim validate`` and ``tanksim facts``: read and describe (validate runs a short check
+of North Korean families against the loss record, nothing else)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def validate(scenario, deterministic) -> None:
     facts = api.facts()
     loaded = api.load_scenario(scenario, facts=facts)
     click.echo(validate_text(loaded, facts, api.posterior_info(loaded)))
+    from sim.api.foreign import check_against_record
+
+    warning = check_against_record(loaded)
+    if warning:
+        click.echo(warning, err=True)
     if deterministic:
         from sim.runs.sampling import expected_values
 

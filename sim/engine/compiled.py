@@ -161,6 +161,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         stochastic, bool(inputs.loss_hazard), bool(np.isfinite(inputs.required).any()), top,
         _f64(inputs.vulnerability), _f64(inputs.good_to_fair), _f64(inputs.fair_to_poor),
         _f64(inputs.true_losses), _f64(inputs.hazard), _f64(inputs.committed_share),
+        _f64(inputs.deployed),
         _f64(inputs.required), _f64(inputs.capacity), _i64(inputs.lead_time),
         _i64(inputs.entry_family), _i64(inputs.entry_condition), _f64(inputs.entry_donors),
         _i64(inputs.entry_start), _i64(inputs.entry_stop),

@@ -60,7 +60,7 @@ jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 @jit
 def _tile(
     r0, w, t0, t1, uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
-    vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, required,
+    vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, deployed, required,
     capacity, lead_time, entry_family, entry_condition, entry_donors, entry_start,
     entry_stop, family_share, production_family, production, supply_family, supply_rate,
     supply_cap, supply_first, supply_batch, part_start, part_entries, part_effort, part_failure,
@@ -128,7 +128,7 @@ def _tile(
             r = _at(r0, j)
             eps[j] = noise[m, r]
         _losses(t, r0, w, stochastic, loss_hazard, eps, vulnerability, true_losses, hazard,
-                committed, state, at_risk, prob, expected_loss, terms, sums, pairwise,
+                committed, deployed, state, at_risk, prob, expected_loss, terms, sums, pairwise,
                 scratch)  # fmt: skip
         if stochastic:
             size = 0
@@ -309,7 +309,7 @@ def _tile(
 @numba.njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def months(
     t0, t1, uniforms, noise, stochastic, loss_hazard, has_requirement, supply_top,
-    vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, required,
+    vulnerability, good_to_fair, fair_to_poor, true_losses, hazard, committed, deployed, required,
     capacity, lead_time, entry_family, entry_condition, entry_donors, entry_start,
     entry_stop, family_share, production_family, production, supply_family, supply_rate,
     supply_cap, supply_first, supply_batch, part_start, part_entries, part_effort, part_failure,
@@ -337,7 +337,7 @@ def months(
         _tile(
             r0, min(TILE, reps - r0), t0, t1, uniforms, noise, stochastic, loss_hazard,
             has_requirement, supply_top, vulnerability, good_to_fair, fair_to_poor,
-            true_losses, hazard, committed, required, capacity, lead_time, entry_family,
+            true_losses, hazard, committed, deployed, required, capacity, lead_time, entry_family,
             entry_condition, entry_donors, entry_start, entry_stop, family_share,
             production_family, production, supply_family,
             supply_rate, supply_cap, supply_first, supply_batch, part_start, part_entries,

@@ -95,7 +95,7 @@ def _flip_rows(p, r0, w, q, log_q, ratio):
 @jit
 def _losses(
     t, r0, w, stochastic, loss_hazard, noise, vulnerability, true_losses, hazard, committed,
-    state, at_risk, prob, expected_loss, terms, sums, pairwise, scratch,
+    deployed, state, at_risk, prob, expected_loss, terms, sums, pairwise, scratch,
 ):  # fmt: skip
     """Steps 1-2's loss probability: ``at_risk`` and ``prob`` (F, w), ``expected_loss`` (w,)."""
     fams = at_risk.shape[0]
@@ -104,7 +104,8 @@ def _losses(
         for f in range(fams):
             for j in range(w):
                 r = _at(r0, j)
-                at_risk[f, j] = _whole(active[f, r] * committed[t, r], stochastic)
+                share = committed[t, r] * deployed[f, r]
+                at_risk[f, j] = _whole(active[f, r] * share, stochastic)
                 prob[f, j] = minimum(vulnerability[f, r] * (hazard[t, r] * noise[j]), 1.0)
                 without = minimum(vulnerability[f, r] * (hazard[t, r] * 1.0), 1.0)
                 terms[f, j] = at_risk[f, j] * without

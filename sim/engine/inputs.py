@@ -11,11 +11,13 @@ from sim.model.params import (
     CAPACITY,
     COMMITTED,
     CONDITIONS,
+    DEPLOYED,
     FAMILY_WEIGHT,
     HAZARD,
     LOSSES,
     PRODUCTION,
     REQUIRED,
+    START_DELAY,
     Scenario,
     Step,
     step_name,
@@ -52,6 +54,9 @@ class Inputs:
     loss_hazard: bool  # losses are a hazard on the committed force (else ``true_losses``)
     hazard: np.ndarray  # (T, R) monthly loss probability of a committed reference-family tank
     committed_share: np.ndarray  # (T, R) share of each family's active fleet in combat
+    #: (F, R) share of each family's active fleet with units committed to combat: a
+    #: foreign family's ``supply.NAME.deployed_share``, one for every other family
+    deployed: np.ndarray
     required: np.ndarray  # (T, R) required active fleet, tanks (inf: no requirement)
     detection_share: np.ndarray  # (R,) share of true losses that are visually confirmed
     loss_cv: np.ndarray  # (R,) month-to-month coefficient of variation of losses
@@ -205,6 +210,11 @@ def build_inputs(
         first = scenario.required_schedule[0].month - start
         required[: max(first, 0)] = np.inf  # no requirement before its first step
     starts = np.array([[s.start - start] for s in scenario.supplies], dtype=np.int64)
+    if sups:  # the dispatch delay, on top of the start month
+        starts = starts + np.rint(supply(START_DELAY)).astype(np.int64)
+    deployed = np.ones((len(names), reps))
+    for sup in scenario.supplies:
+        deployed[fam_index[sup.family]] = values[f"supply.{sup.name}.{DEPLOYED}"]
     entry_start, entry_stop = entry_window(scenario)
     return Inputs(
         active0=count(stack("active")),
@@ -217,6 +227,7 @@ def build_inputs(
         loss_hazard=scenario.loss_hazard,
         hazard=hazard_series(scenario, values, schedule(HAZARD, scenario.hazard_schedule), shocks),
         committed_share=schedule(COMMITTED, scenario.committed_schedule),
+        deployed=deployed,
         required=required,
         detection_share=values["losses.detection_share"],
         loss_cv=values["losses.monthly_cv"],

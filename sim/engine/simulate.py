@@ -319,12 +319,14 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
 
         # 1. Degradation of stored hulls, and 2. losses (drawn together: neither depends on
         # the other). A hazard on the committed force: a share of each family's active
-        # fleet (whole tanks) is in combat, and each committed tank is lost with the
-        # month's probability, so no month destroys more than the committed force. An
-        # imposed count schedule is split by active x vulnerability, capped at the stock.
+        # fleet (whole tanks; of a foreign family, of its deployed share) is in combat, and
+        # each committed tank is lost with the month's probability, so no month destroys
+        # more than the committed force. An imposed count schedule is split by active x
+        # vulnerability, capped at the stock.
         noise = flows.noise("losses:intensity", inputs.loss_cv)
         if inputs.loss_hazard:
-            at_risk = flows.whole(active * inputs.committed_share[t])
+            # a foreign family keeps only its deployed share with committed units
+            at_risk = flows.whole(active * (inputs.committed_share[t] * inputs.deployed))
             prob = hazard_probability(inputs.hazard[t], noise, inputs.vulnerability)
             without_noise = hazard_probability(inputs.hazard[t], 1.0, inputs.vulnerability)
             expected_loss = (at_risk * without_noise).sum(axis=0)

@@ -18,19 +18,24 @@ from sim.model.checker import Checker
 from sim.model.distributions import Param
 from sim.model.errors import ScenarioError, show
 from sim.model.params import (
+    ALL_DEPLOYED,
     CAPACITY,
     COMMITTED,
     CONDITIONS,
+    DEPLOYED,
     HAZARD,
     HAZARD_DRIFT,
     HAZARD_FACTOR,
     HAZARD_VOLATILITY,
+    IDENTIFICATION,
     LOSS_MODELS,
     LOSSES,
+    NO_DELAY,
     OBSERVATION,
     ORDERS,
     PRODUCTION,
     REQUIRED,
+    START_DELAY,
     UNKNOWN,
     Family,
     Parts,
@@ -151,7 +156,7 @@ def _family_ref(check: Checker, key: str, raw: Any, families: tuple[str, ...]) -
 def _supply(check: Checker, name: str, raw: Any, families: tuple[str, ...]) -> Supply:
     key = f"supply.{name}"
     fields = ("family", "start", "tanks_per_month", "total_cap", "delivery_lag_months")
-    check.table(key, raw, (*fields, "first_batch"), fields)
+    check.table(key, raw, (*fields, "first_batch", DEPLOYED, START_DELAY), fields)
     return Supply(
         name=name,
         family=_family_ref(check, f"{key}.family", raw["family"], families),
@@ -162,7 +167,11 @@ def _supply(check: Checker, name: str, raw: Any, families: tuple[str, ...]) -> S
             f"{key}.delivery_lag_months", raw["delivery_lag_months"], "months"
         ),
         first_batch=check.param(f"{key}.first_batch", raw.get("first_batch", ABSENT), "count"),
-    )
+        deployed_share=(check.param(f"{key}.{DEPLOYED}", raw[DEPLOYED], "share")
+                        if DEPLOYED in raw else ALL_DEPLOYED),
+        start_delay_months=(check.param(f"{key}.{START_DELAY}", raw[START_DELAY], "months")
+                            if START_DELAY in raw else NO_DELAY),
+    )  # fmt: skip
 
 
 def _parts(check: Checker, name: str, raw: Any, families: tuple[str, ...]) -> Parts:
@@ -274,16 +283,28 @@ def _family_weights(check: Checker, raw: Any, names: tuple[str, ...]) -> tuple:
     )
 
 
-def _observation(check: Checker, raw: Any) -> tuple[tuple[str, Param], ...]:
+def _observation(
+    check: Checker, raw: Any, families: tuple[str, ...]
+) -> tuple[tuple[str, Param], ...]:
     """The ``[observation]`` table: ``coverage.SOURCE`` parameters (positive factors by which
-    a source's count multiplies the model's counterpart), as (dotted name, Param)."""
-    table = check.table(OBSERVATION, raw, ("coverage",))
+    a source's count multiplies the model's counterpart) and ``identification.FAMILY``
+    (shares of a foreign family's confirmed losses the record lists under that family), as
+    (dotted name, Param)."""
+    table = check.table(OBSERVATION, raw, ("coverage", IDENTIFICATION))
     coverage = check.table(f"{OBSERVATION}.coverage", table.get("coverage", {}),
                            _keys(table.get("coverage", {})))  # fmt: skip
+    found = table.get(IDENTIFICATION, {})
+    named = check.table(f"{OBSERVATION}.{IDENTIFICATION}", found, _keys(found))
+    for family in named:
+        _family_ref(check, f"{OBSERVATION}.{IDENTIFICATION}.{family}", family, families)
     return tuple(
         (f"coverage.{name}", check.param(f"{OBSERVATION}.coverage.{name}", value, "positive"))
         for name, value in coverage.items()
-    )
+    ) + tuple(
+        (f"{IDENTIFICATION}.{name}",
+         check.param(f"{OBSERVATION}.{IDENTIFICATION}.{name}", value, "share"))
+        for name, value in named.items()
+    )  # fmt: skip
 
 
 def _keys(raw: Any) -> tuple[str, ...]:
@@ -381,7 +402,7 @@ def build_scenario(
             if "unknown_share" in losses
             else None
         ),
-        observation=_observation(check, raw.get("observation", {})),
+        observation=_observation(check, raw.get("observation", {}), names),
         family_weights=_family_weights(check, refurb.get("family_weight", {}), names),
         priority_order=order,
         thresholds=Thresholds(

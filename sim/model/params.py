@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.calendar import format_month
-from sim.model.distributions import Param
+from sim.model.distributions import Dist, Param
 from sim.model.errors import ScenarioError
 from sim.model.posterior import Posterior
 
@@ -36,9 +36,23 @@ CAPACITY = "refurbishment.capacity_per_month"
 UNKNOWN = "losses.unknown_share"
 #: Prefix of the observation parameters (``[observation]``: coverage of each source).
 OBSERVATION = "observation"
+#: ``observation.identification.FAMILY``: the share of a foreign family's confirmed losses
+#: the record lists under that family (the rest as a Russian look-alike: a T-62 copy as a
+#: T-62); absent: all of them (:mod:`sim.analysis.foreign_record`).
+IDENTIFICATION = "identification"
 #: A family's weight in the month's capacity shares (``refurbishment.family_weight.FAMILY``).
 FAMILY_WEIGHT = "refurbishment.family_weight"
 PRODUCTION = "production.tanks_per_year"
+#: A supply's share of tanks with units committed to combat, and its dispatch delay (months
+#: after ``start``): ``supply.NAME.deployed_share``, ``supply.NAME.start_delay_months``.
+DEPLOYED = "deployed_share"
+START_DELAY = "start_delay_months"
+#: What a supply without ``deployed_share`` or ``start_delay_months`` means: every delivered
+#: tank with units committed to combat, dispatched from ``start`` (as before the two keys).
+ALL_DEPLOYED = Param(Dist("fixed", (("value", 1.0),)), "share", ("assumption-nk-deployment",),
+                     "absent: every delivered tank serves with units committed to combat")
+NO_DELAY = Param(Dist("fixed", (("value", 0.0),)), "months", ("assumption-nk-supply-start",),
+                 "absent: dispatch from the start month")
 #: The most tanks a scenario may ever hold (initial stocks, supply caps and first batches, and
 #: production over the horizon, each at its largest): the engine counts in int32 (at most
 #: 2,147,483,647) and sums counts over families, so this leaves a factor of two.
@@ -131,8 +145,13 @@ def step_name(schedule: str, step: Step) -> str:
 class Supply:
     """Deliveries of a foreign family: a Poisson monthly rate, a total cap, and a lag.
 
-    Deliveries begin ``delivery_lag_months`` after ``start`` with ``first_batch`` tanks on
-    top of the month's Poisson draw, and stop once ``total_cap`` tanks have arrived.
+    Deliveries begin ``start_delay_months + delivery_lag_months`` after ``start`` (the
+    delay: when dispatch really begins, uncertain; the lag: transit) with ``first_batch``
+    tanks on top of the month's Poisson draw, and stop once ``total_cap`` tanks have arrived.
+    ``deployed_share``: the share of the family's tanks kept with units committed to combat
+    (the rest serve in training and reserve units, never committed); those units commit the
+    same share of their tanks as the rest of the fleet (``losses.committed_share``). One:
+    every delivered tank is exposed like a Russian one.
     """
 
     name: str
@@ -142,9 +161,12 @@ class Supply:
     total_cap: Param
     delivery_lag_months: Param
     first_batch: Param
+    deployed_share: Param = field(default_factory=lambda: ALL_DEPLOYED)
+    start_delay_months: Param = field(default_factory=lambda: NO_DELAY)
 
     DOMAINS = {"tanks_per_month": "count", "total_cap": "count",
-               "delivery_lag_months": "months", "first_batch": "count"}  # fmt: skip
+               "delivery_lag_months": "months", "first_batch": "count",
+               "deployed_share": "share", "start_delay_months": "months"}  # fmt: skip
 
     def __post_init__(self) -> None:
         _check_name("name", self.name)
@@ -336,6 +358,12 @@ class Scenario:
         return tuple(f.name for f in self.families)
 
     @property
+    def supplied_families(self) -> tuple[str, ...]:
+        """The families some supply delivers, in family order."""
+        supplied = {s.family for s in self.supplies}
+        return tuple(name for name in self.family_names if name in supplied)
+
+    @property
     def loss_hazard(self) -> bool:
         """Losses are a hazard on the committed force (else an imposed count schedule)."""
         return self.loss_model == "hazard"
@@ -391,6 +419,8 @@ class Scenario:
             out[f"{base}.total_cap"] = sup.total_cap
             out[f"{base}.delivery_lag_months"] = sup.delivery_lag_months
             out[f"{base}.first_batch"] = sup.first_batch
+            out[f"{base}.{DEPLOYED}"] = sup.deployed_share
+            out[f"{base}.{START_DELAY}"] = sup.start_delay_months
         for part in self.parts:
             out[f"parts.{part.name}.effort_factor"] = part.effort_factor
             out[f"parts.{part.name}.failure_factor"] = part.failure_factor

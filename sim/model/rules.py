@@ -20,6 +20,7 @@ from sim.model.params import (
     HAZARD_DRIFT,
     HAZARD_FACTOR,
     HAZARD_VOLATILITY,
+    IDENTIFICATION,
     LOSS_MODELS,
     LOSSES,
     MAX_MONTHS,
@@ -143,6 +144,13 @@ def check_scenario(s: Scenario) -> None:
             key = f"supply.{getattr(sup, 'name', '?')}.family"
             why = "not a family defined under [families]"
             raise ScenarioError(None, key, getattr(sup, "family", sup), why)
+    for i, sup in enumerate(s.supplies):  # the engine deploys a family, not a supply
+        for other in s.supplies[:i]:
+            if other.family == sup.family and other.deployed_share != sup.deployed_share:
+                raise ScenarioError(None, f"supply.{sup.name}.deployed_share",
+                                    sup.deployed_share.describe(),
+                                    f"must equal supply.{other.name}.deployed_share: both "
+                                    f"deliver {sup.family}")  # fmt: skip
     for part in s.parts:
         for i, fam in enumerate(getattr(part, "families", ())):
             if fam not in names:
@@ -197,8 +205,8 @@ def _check_continuation(s: Scenario) -> None:
                                 f"must be dated after losses.fitted_until ({fitted}): the "
                                 f"fitted months are the record's")  # fmt: skip
 def _check_observation(s: Scenario) -> None:
-    """The observation parameters: an unknown share in [0, 1] and positive, uniquely named
-    observation factors (coverage or bias of a source)."""
+    """The observation parameters: an unknown share in [0, 1], positive, uniquely named
+    observation factors (coverage or bias of a source) and identification shares."""
     if s.unknown_share is not None and (
         not isinstance(s.unknown_share, Param) or s.unknown_share.domain != "share"
     ):
@@ -209,8 +217,9 @@ def _check_observation(s: Scenario) -> None:
     for entry in s.observation:
         name, param = entry if isinstance(entry, tuple) and len(entry) == 2 else ("?", entry)
         key = f"{OBSERVATION}.{name}"
-        if not isinstance(param, Param) or param.domain != "positive":
-            raise ScenarioError(None, key, param, "must be a positive parameter")
+        domain = "share" if str(name).startswith(f"{IDENTIFICATION}.") else "positive"
+        if not isinstance(param, Param) or param.domain != domain:
+            raise ScenarioError(None, key, param, f"must be a {domain} parameter")
         if name in seen:
             raise ScenarioError(None, key, param.describe(), "declared twice")
         seen.add(name)

@@ -85,6 +85,7 @@ def compare_table(data: dict) -> str:
             lines.append(f"    active fleet gain {date}: {s['mean']:+,.0f} "
                          f"[{s['ci95'][0]:+,.0f}, {s['ci95'][1]:+,.0f}]; "
                          f"se {s['se_paired']:.1f} vs {s['se_unpaired']:.1f}")  # fmt: skip
+        lines += conditioned_lines(p)
         d = p["exhaustion_delay_months"]
         if exhaustion_comparable(p):
             lines.append(f"    exhaustion delayed by {d['mean']:+.2f} months "
@@ -101,6 +102,25 @@ def compare_table(data: dict) -> str:
     return "\n".join(lines)
 
 
+def conditioned_lines(p: dict) -> list[str]:
+    """A pair's active-fleet gains conditioned on the loss record's foreign entries
+    (compare.json's ``conditioned``) beside the unconditioned ones; none without them."""
+    c = p.get("conditioned")
+    if not c:
+        return []
+    seen = ", ".join(f"{n} {f}" for f, n in zip(c["families"], c["record_confirmed"]))
+    lines = [f"    conditioned on the loss record to {c['record_date']} ({seen} confirmed): "
+             f"P(zero confirmed) {c['p_zero_unconditioned']:.2f} before, "
+             f"{c['p_zero_conditioned']:.2f} after; effective replications {c['ess']:,.0f}"]
+    for date, s in c["active_gain"].items():
+        u = p["active_gain"][date]
+        lines.append(f"    active fleet gain {date}: unconditioned {u['mean']:+,.0f} "
+                     f"(p05..p95 {u['p05']:+,.0f}..{u['p95']:+,.0f}), conditioned "
+                     f"{s['mean']:+,.0f} [{s['ci95'][0]:+,.0f}, {s['ci95'][1]:+,.0f}] "
+                     f"(p05..p95 {s['p05']:+,.0f}..{s['p95']:+,.0f})")  # fmt: skip
+    return lines
+
+
 def supply_text(answer: dict) -> str:
     """The answer of ``tanksim supply-needed`` in two lines."""
     first = (
@@ -110,10 +130,23 @@ def supply_text(answer: dict) -> str:
     )
     if not answer["reachable"]:
         return f"{first}\n  {answer['message']}"
-    lo, hi = answer["rate_interval"]
-    lo_text = f"{lo:.1f}" if lo is not None else "?"
-    hi_text = f"{hi:.1f}" if hi is not None else f"above {answer['grid'][-1]['rate']:g}"
-    return (
-        f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval {lo_text} to {hi_text}), "
+    top = answer["grid"][-1]["rate"]
+    text = (
+        f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval "
+        f"{_interval(answer['rate_interval'], top)}), "
         f"about {answer['tanks_implied']:,.0f} tanks delivered by {answer['until']}"
     )
+    c = answer.get("conditioned")
+    if c:
+        rate = "not reachable" if c["rate"] is None else f"{c['rate']:.1f} tanks/month"
+        narrowed = "" if c["narrowed"] is None else f"; interval {c['narrowed']:.0%} as wide"
+        text += (f"\n  conditioned on the loss record's North Korean entries: {rate} "
+                 f"(95% interval {_interval(c['rate_interval'], top)}{narrowed})")  # fmt: skip
+    return text
+
+
+def _interval(bounds: list, top: float) -> str:
+    lo, hi = bounds
+    lo_text = f"{lo:.1f}" if lo is not None else "?"
+    hi_text = f"{hi:.1f}" if hi is not None else f"above {top:g}"
+    return f"{lo_text} to {hi_text}"

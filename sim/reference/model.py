@@ -11,6 +11,7 @@ from sim.model.params import (
     CAPACITY,
     COMMITTED,
     CONDITIONS,
+    DEPLOYED,
     FAMILY_WEIGHT,
     HAZARD,
     HAZARD_DRIFT,
@@ -19,6 +20,7 @@ from sim.model.params import (
     LOSSES,
     PRODUCTION,
     REQUIRED,
+    START_DELAY,
     Scenario,
     Step,
     step_name,
@@ -173,7 +175,9 @@ class TankModel:
         if self.sc.loss_hazard:
             hazard = self.hazard(t)
             share = self.schedule(COMMITTED, self.sc.committed_schedule, t)
-            committed = [math.floor(n * share + TOLERANCE) for n in levels]
+            deployed = self.deployed()
+            committed = [math.floor(n * (share * deployed[f]) + TOLERANCE)
+                         for f, n in enumerate(levels)]  # fmt: skip
             prob = [min(1.0, vul[f] * (hazard * noise)) for f in range(self.F)]
             self.expected_loss = sum(
                 committed[f] * min(1.0, vul[f] * hazard) for f in range(self.F)
@@ -191,6 +195,14 @@ class TankModel:
             if lost:
                 self.active[f].get(lost)
                 self.lost[f] += lost
+
+    def deployed(self) -> list[float]:
+        """Each family's share of tanks with committed units: a foreign family's
+        ``deployed_share``, one for every other."""
+        shares = [1.0] * self.F
+        for sup in self.sc.supplies:
+            shares[self.index[sup.family]] = self.v[f"supply.{sup.name}.{DEPLOYED}"]
+        return shares
 
     def plant(self):
         """Spend the month's effort down the priority list, whole hulls only, as far as the
@@ -326,7 +338,8 @@ class TankModel:
 
     def supply(self, sup):
         base, family = f"supply.{sup.name}", self.index[sup.family]
-        first = sup.start - self.sc.start + int(np.rint(self.v[f"{base}.delivery_lag_months"]))
+        first = sup.start - self.sc.start + int(np.rint(self.v[f"{base}.{START_DELAY}"]))
+        first += int(np.rint(self.v[f"{base}.delivery_lag_months"]))
         cap = int(np.rint(self.v[f"{base}.total_cap"]))
         batch = int(np.rint(self.v[f"{base}.first_batch"]))
         rate, shipped = self.v[f"{base}.tanks_per_month"], 0

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.engine.continuation import walk_shocks
 from sim.engine.inputs import Inputs, build_inputs
-from sim.engine.metrics import ACTIVE, ALL, headline_metrics, trajectory_series
+from sim.engine.metrics import ACTIVE, ALL, LOST, headline_metrics, trajectory_series
 from sim.engine.simulate import Trace
 from sim.engine.streams import BLOCK, ExpectedFlows, RandomFlows
 from sim.model.params import Scenario
@@ -53,6 +53,10 @@ class RunResult:
     seconds: float
     active_paths: np.ndarray | None = None
     sampling: str = "random"
+    #: (T, G, reps) cumulative true losses of the families that arrive by supply
+    #: (``Scenario.supplied_families``, G of them), kept whenever the scenario has any: what
+    #: :mod:`sim.analysis.foreign_record` weighs against the loss record; None otherwise
+    supplied_lost: np.ndarray | None = None
     #: where the chunks ran (:func:`sim.runs.chunks.describe_executor`) and on which engine
     execution: dict | None = None
 
@@ -65,6 +69,7 @@ class ChunkOutput:
     metrics: dict[str, np.ndarray]
     paths: np.ndarray | None
     shape: tuple[int, ...]
+    supplied_lost: np.ndarray | None = None  # (T, G, R): see RunResult.supplied_lost
 
 
 def run_chunk(
@@ -107,7 +112,15 @@ def reduce_chunk(scenario: Scenario, keep_paths: bool, trace: Trace, inputs: Inp
     reducer.add(series.reshape(-1, size))
     metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
     paths = series[:, ACTIVE, ALL].astype(np.int32) if keep_paths else None
-    return ChunkOutput(reducer, metrics, paths, series.shape[:3])
+    return ChunkOutput(reducer, metrics, paths, series.shape[:3], supplied_lost(scenario, series))
+
+
+def supplied_lost(scenario: Scenario, series: np.ndarray) -> np.ndarray | None:
+    """(T, G, R) cumulative true losses of the scenario's supplied families (a copy), or None
+    when it has none; ``series`` (T, V, F + 1, R)."""
+    names = scenario.family_names
+    index = [names.index(f) for f in scenario.supplied_families]
+    return series[:, LOST][:, index].copy() if index else None
 
 
 def overlapped_chunks(
@@ -194,19 +207,21 @@ def run_scenario(
     if mean_path:
         out = expected_chunk(scenario, expected_params(scenario), keep_paths, engine=engine)
         reducer, metric_parts, paths, shape = out.reducer, [out.metrics], [out.paths], out.shape
+        supplied = [out.supplied_lost]
     elif deterministic:
         reducer = ExactReducer()
-        metric_parts, paths = [], []
+        metric_parts, paths, supplied = [], [], []
         task = partial(drawn_expected_chunk, scenario, seed, keep_paths, design=design,
                        engine=engine)  # fmt: skip
         for out in map_chunks(task, chunks, progress=progress):
             reducer.add(out.reducer.values())
             metric_parts.append(out.metrics)
             paths.append(out.paths)
+            supplied.append(out.supplied_lost)
             shape = out.shape
     else:
         reducer = HistogramReducer()
-        metric_parts, paths = [], []
+        metric_parts, paths, supplied = [], [], []
         task = partial(run_chunk, scenario, seed, keep_paths, design=design, engine=engine)
         overlap = OVERLAP and executor is None and engine == "compiled"
         outs = (
@@ -220,6 +235,7 @@ def run_scenario(
                 reducer.merge(out.reducer)
             metric_parts.append(out.metrics)
             paths.append(out.paths)
+            supplied.append(out.supplied_lost)
             shape = out.shape
     stats = reducer.result().reshape(*shape, -1)
     metrics = {k: np.concatenate([m[k] for m in metric_parts]) for k in metric_parts[0]}
@@ -233,6 +249,7 @@ def run_scenario(
         metrics=metrics,
         seconds=time.perf_counter() - began,
         active_paths=np.concatenate(paths, axis=1) if keep_paths else None,
+        supplied_lost=None if supplied[0] is None else np.concatenate(supplied, axis=-1),
         sampling="deterministic" if mean_path else sampling,
         execution=describe_executor(None if deterministic else executor) | {"engine": engine},
     )
@@ -255,7 +272,7 @@ def expected_chunk(
     reducer.add(series.reshape(-1, reps))
     metrics = headline_metrics(series, trace, inputs, scenario.thresholds, rebuild_month(scenario))
     paths = series[:, ACTIVE, ALL] if keep_paths else None
-    return ChunkOutput(reducer, metrics, paths, series.shape[:3])
+    return ChunkOutput(reducer, metrics, paths, series.shape[:3], supplied_lost(scenario, series))
 
 
 def drawn_expected_chunk(
