@@ -85,9 +85,6 @@ def add_caption(
              fontsize=fontsize, va="top", ha="left")  # fmt: skip
 
 
-#: Sources named in a caption before "and N more".
-CAPTION_SOURCES = 5
-
 #: Where the unsourced inputs are stated, as a caption names them.
 ASSUMPTION_FILES = ("seeds/assumptions.toml; those of the storage hypotheses in "
                     "seeds/hypotheses.toml")  # fmt: skip
