@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from factories import scenarios
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_engine import scenarios
 
 from sim.api import load_scenario
 from sim.engine.inputs import build_inputs

@@ -20,6 +20,8 @@ LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)))
 HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "oo", "++")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 CAPTION_FONTSIZE = 6.5
+#: Resolution of every figure written to a file, dots per inch.
+DPI = 150
 #: A white box behind text drawn over data.
 LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1}
 
