@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from sim.api import load_scenario
-from sim.engine import compiled_inputs, constants, simulate
+from sim.engine import compiled_inputs, simulate
 from sim.engine.inputs import Inputs, build_inputs
+from sim.model import constants
 from sim.runs.sampling import draw_params
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,8 +21,8 @@ from llvmlite import binding
 from numba.core import types
 from numba.extending import get_cython_function_address
 
-from sim.engine.constants import QUANTILE_CLIP
 from sim.engine.inverse_cdf import EXACT_BELOW_VARIANCE, MAX_EXACT_COUNT, POISSON_NORMAL_ABOVE
+from sim.model.constants import QUANTILE_CLIP
 
 # scipy's ndtri as a named external symbol (not a ctypes pointer), so the kernels can be cached
 binding.add_symbol(

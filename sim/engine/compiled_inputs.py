@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.engine.constants import ACTIVE, CONDITIONS, RECORDED, STORAGE_GOOD
 from sim.engine.inputs import Inputs
 from sim.engine.streams import POISSON_NORMAL_ABOVE
+from sim.model.constants import ACTIVE, CONDITIONS, RECORDED, STORAGE_GOOD
 
 
 class Given(NamedTuple):

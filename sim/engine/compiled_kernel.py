@@ -41,7 +41,7 @@ from sim.engine.compiled_steps import (
     _whole,
     scratch,
 )
-from sim.engine.constants import (
+from sim.model.constants import (
     ACTIVE,
     CONDITIONS,
     HALF_STEP,

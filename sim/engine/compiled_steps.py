@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from sim.engine.compiled_draws import IWORK_ROWS, LIST_ROWS, WORK_ROWS, flipped, maximum, minimum
-from sim.engine.constants import (
+from sim.model.constants import (
     ACTIVE,
     CONDITIONS,
     MIN_USABLE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from sim.engine.constants import HALF_STEP, QUANTILE_CLIP  # noqa: F401 (HALF_STEP re-exported)
+from sim.model.constants import HALF_STEP, QUANTILE_CLIP  # noqa: F401 (HALF_STEP re-exported)
 
 #: Counts whose variance is below this are inverted exactly, by summing the probability
 #: mass; the others by the Cornish-Fisher quantile (largest CDF error 3e-5, at this bound;

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.constants import (  # noqa: F401 (re-exported: the output order and slots)
+from sim.engine.inputs import Inputs
+from sim.engine.simulate import Trace
+from sim.model.constants import (  # noqa: F401 (re-exported: the output order and slots)
     ACTIVE,
     ACTIVE_WEIGHTED,
     FAIR,
@@ -17,8 +19,6 @@ from sim.engine.constants import (  # noqa: F401 (re-exported: the output order 
     STORAGE_GOOD,
     VARIABLES,
 )
-from sim.engine.inputs import Inputs
-from sim.engine.simulate import Trace
 from sim.model.params import Thresholds
 
 COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end", "worst_month_loss_share")

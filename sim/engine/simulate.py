@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.constants import (  # noqa: F401 (re-exported: the slots and conditions)
+from sim.engine.inputs import Inputs
+from sim.engine.streams import ExpectedFlows, RandomFlows
+from sim.model.constants import (  # noqa: F401 (re-exported: the slots and conditions)
     ACTIVE,
     CONDITIONS,
     FAIR,
@@ -37,8 +39,6 @@ from sim.engine.constants import (  # noqa: F401 (re-exported: the slots and con
     STORAGE_GOOD,
     VARIABLES,
 )
-from sim.engine.inputs import Inputs
-from sim.engine.streams import ExpectedFlows, RandomFlows
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ import zlib
 
 import numpy as np
 
-from sim.engine.constants import MIN_LOSS_CV, WHOLE_TOLERANCE
 from sim.engine.inverse_cdf import (  # noqa: F401 (re-exported: the draws' constants)
     EXACT_BELOW_VARIANCE,
     HALF_STEP,
@@ -37,6 +36,7 @@ from sim.engine.inverse_cdf import (  # noqa: F401 (re-exported: the draws' cons
     poisson_inverse_cdf,
     poisson_quantile,
 )
+from sim.model.constants import MIN_LOSS_CV, WHOLE_TOLERANCE
 
 #: Replications per random-number block. Structural: changing it changes every draw.
 BLOCK = 1024

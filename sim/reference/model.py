@@ -7,7 +7,7 @@ import math
 import numpy as np
 import simpy
 
-from sim.engine.constants import MIN_LOSS_CV, MIN_USABLE
+from sim.model.constants import MIN_LOSS_CV, MIN_USABLE
 from sim.model.params import (
     CAPACITY,
     COMMITTED,

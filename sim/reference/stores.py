@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.engine.constants import FAIR, GOOD, POOR, WHOLE_TOLERANCE  # noqa: F401 (re-exported)
+from sim.model.constants import FAIR, GOOD, POOR, WHOLE_TOLERANCE  # noqa: F401 (re-exported)
 from sim.model.distributions import clip_to_domain
 from sim.model.params import (
     Scenario,

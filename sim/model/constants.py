@@ -1,10 +1,12 @@
-"""The engines' shared constants: state slots, conditions and numerical tolerances.
+"""The model's structural constants: state slots, conditions and numerical tolerances.
 
 One module for the numpy engine (:mod:`sim.engine.simulate`), the compiled engine
 (:mod:`sim.engine.compiled_kernel` and its helpers) and the SimPy reference model
-(:mod:`sim.reference`), so the three cannot drift apart. Every value here is structural or
-numerical (none is a model parameter: those have sources in ``seeds/``); changing a
-tolerance changes numbers, and the golden files (tests/golden/) say so.
+(:mod:`sim.reference`), so the three cannot drift apart. It sits in the model layer, the
+one layer the reference model shares with the engines (it imports nothing of theirs).
+Every value here is structural or numerical (none is a model parameter: those have sources
+in ``seeds/``); changing a tolerance changes numbers, and the golden files (tests/golden/)
+say so.
 
 Imports nothing, so numba reads the values as compile-time constants.
 """
