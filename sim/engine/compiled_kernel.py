@@ -92,17 +92,24 @@ def _fixed_probabilities(r0, w, g, c, sc):
 @jit
 def _step0_spare_parts(t, r0, w, g, c, sc):
     """0. Foreign spare parts change effort and failure from their start month."""
-    cost, failure = c.entry_cost, c.entry_failure
     for e in range(g.parts_start.shape[0]):
-        if g.parts_start[e] == t:
-            for k in range(cost.shape[0]):
-                if g.parts_entries[e, k]:
-                    for j in range(w):
-                        r = _at(r0, j)
-                        cost[k, r] *= g.parts_effort_factor[e, r]
-                        failure[k, r] = minimum(failure[k, r] * g.parts_failure_factor[e, r], 1.0)
-            if g.stochastic:
-                _flip_rows(failure, r0, w, sc.failing[0], sc.failing[1], sc.failing[2])
+        if g.parts_start[e] != t:
+            continue
+        for k in range(c.entry_cost.shape[0]):
+            if g.parts_entries[e, k]:
+                _apply_parts(e, k, r0, w, g, c)
+        if g.stochastic:
+            _flip_rows(c.entry_failure, r0, w, sc.failing[0], sc.failing[1], sc.failing[2])
+
+
+@jit
+def _apply_parts(e, k, r0, w, g, c):
+    """Spare-parts effect ``e`` on entry ``k``: its effort and failure (capped at 1) scaled."""
+    cost, failure = c.entry_cost, c.entry_failure
+    for j in range(w):
+        r = _at(r0, j)
+        cost[k, r] *= g.parts_effort_factor[e, r]
+        failure[k, r] = minimum(failure[k, r] * g.parts_failure_factor[e, r], 1.0)
 
 
 @jit
