@@ -3,10 +3,10 @@
 :func:`simulate` takes what :func:`sim.engine.simulate.simulate` takes and returns the same
 :class:`~sim.engine.simulate.Trace`, byte for byte: a batch of months at a time, it draws
 every uniform (and the gamma loss noise) of the batch from the same keyed streams in the
-same amounts, then hands them with the inputs and the chunk's state to
-:func:`sim.engine.compiled_kernel.months`, which steps those months in compiled code, tiles
-of replications in parallel. The numpy engine stays the readable statement of the model and
-the fallback when numba is not installed.
+same amounts, then hands them with the inputs and the chunk's state (the named structures
+of :mod:`sim.engine.compiled_inputs`) to :func:`sim.engine.compiled_kernel.months`, which
+steps those months in compiled code, tiles of replications in parallel. The numpy engine
+stays the readable statement of the model and the fallback when numba is not installed.
 
 Importing this module does not import numba; :func:`available` tells whether it can.
 """

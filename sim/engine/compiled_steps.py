@@ -60,7 +60,7 @@ class Scratch(NamedTuple):
     failing: np.ndarray  # (3, K, w) flipped() of the entries' failure shares
 
 
-@jit
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def scratch(fams, entries, w):
     """The :class:`Scratch` of a tile of ``w`` replications, ``fams`` families and
     ``entries`` priority entries."""
@@ -239,20 +239,20 @@ def _serve(left, j, own_row, poor_row, own_poor, donors, cost, failure, budget, 
 
 
 @jit
-def _serve_entry(k, r0, w, g, c, left, budget, wanted, starts, spent, add, tally):
-    """Entry ``k`` for each replication of the tile out of ``budget`` (w,), spent in place
-    with ``left`` and ``wanted``: ``starts[k]`` set (added to, with ``add``), and with
-    ``tally`` the effort of the hulls started added to ``spent`` (w,)."""
+def _serve_entry(k, f, condition, donors, cost, failure, stochastic, r0, w, left, budget,
+                 wanted, starts, spent, add, tally):  # fmt: skip
+    """Entry ``k`` (family ``f``, ``condition``; ``donors``, ``cost`` and ``failure`` the
+    entries' (K, R) arrays) for each replication of the tile out of ``budget`` (w,), spent
+    in place with ``left`` and ``wanted``: ``starts[k]`` set (added to, with ``add``), and
+    with ``tally`` the effort of the hulls started added to ``spent`` (w,). Takes the
+    arrays it reads, not the structures: it runs once per entry and pass."""
     fams = left.shape[0] // CONDITIONS
-    f = g.entry_family[k]
-    condition = g.entry_condition[k]
     own_row = condition * fams + f
-    cost, failure, donors = c.entry_cost, c.entry_failure, g.entry_donors
     for j in range(w):
         r = _at(r0, j)
         n, budget[j], wanted[j] = _serve(
             left, j, own_row, POOR * fams + f, condition == POOR, donors[k, r],
-            cost[k, r], failure[k, r], budget[j], wanted[j], g.stochastic,
+            cost[k, r], failure[k, r], budget[j], wanted[j], stochastic,
         )  # fmt: skip
         starts[k, j] = starts[k, j] + n if add else n
         if tally:
@@ -268,6 +268,8 @@ def _plan(t, r0, w, g, c, sc):
     left, remaining, wanted = sc.left, sc.remaining, sc.wanted
     starts, budget, spent = sc.starts, sc.budget, sc.spent
     family_share, entry_family = g.family_share, g.entry_family
+    entry_start, entry_stop, entry_condition = g.entry_start, g.entry_stop, g.entry_condition
+    donors, cost, failure, stochastic = g.entry_donors, c.entry_cost, c.entry_failure, g.stochastic
     fams = left.shape[0] // CONDITIONS
     shares = family_share.shape[0] > 0
     entries = entry_family.shape[0]
@@ -281,12 +283,13 @@ def _plan(t, r0, w, g, c, sc):
                 for j in range(w):
                     budget[f, j] = family_share[f, _at(r0, j)] * remaining[j]
         for k in range(entries):  # pass 2: what pass 1 left, down the whole list
-            if t < g.entry_start[k] or t >= g.entry_stop[k]:
+            if t < entry_start[k] or t >= entry_stop[k]:
                 if first or not shares:
                     for j in range(w):
                         starts[k, j] = 0.0
                 continue
-            _serve_entry(k, r0, w, g, c, left, budget[entry_family[k]] if first else remaining,
+            _serve_entry(k, entry_family[k], entry_condition[k], donors, cost, failure,
+                         stochastic, r0, w, left, budget[entry_family[k]] if first else remaining,
                          wanted, starts, spent, shares and not first, first)  # fmt: skip
         if first:
             for j in range(w):
