@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from factories import make_scenario, scenario_dict
+from factories import make_scenario, scenario_dict, scenarios
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,78 +14,6 @@ from sim.engine.streams import ExpectedFlows, RandomFlows
 from sim.model.loader import build_scenario
 from sim.runs.run import run_scenario
 from sim.runs.sampling import draw_params, expected_params
-
-share = st.floats(0.0, 1.0)
-count = st.integers(0, 400)
-
-
-@st.composite
-def scenarios(draw):
-    n_families = draw(st.integers(1, 3))
-    families = {}
-    for i in range(n_families):
-        families[f"F{i}"] = {
-            "active": draw(count),
-            "storage": draw(st.one_of(count, st.just({"dist": "uniform", "low": 0, "high": 300}))),
-            "vulnerability": draw(st.floats(0.2, 3.0)),
-            "quality_weight": draw(st.floats(0.0, 1.0)),
-            "refurb_effort": draw(st.floats(0.2, 3.0)),
-        }
-    supply = None
-    end = draw(st.sampled_from(["2022-02", "2022-06", "2023-01"]))
-    if draw(st.booleans()):
-        families["NK"] = {"vulnerability": 1.0, "quality_weight": 0.5, "refurb_effort": 1.0}
-        supply = {
-            "nk": {
-                "family": "NK",
-                "start": draw(
-                    st.sampled_from([m for m in ("2022-02", "2022-05", "2022-09") if m <= end])
-                ),
-                "tanks_per_month": draw(st.floats(0, 30)),
-                "total_cap": draw(st.integers(0, 200)),
-                "delivery_lag_months": draw(st.integers(0, 3)),
-            }
-        }
-    good = draw(share)
-    # Family capacity shares (some families may go without a weight) and a peace that
-    # stops some families' entries, each in about half the scenarios.
-    weights = None
-    if draw(st.booleans()):
-        weights = {f: draw(st.one_of(st.floats(0.0, 5.0),
-                                     st.just({"dist": "uniform", "low": 0, "high": 1})))
-                   for f in families if draw(st.booleans())}  # fmt: skip
-    peace = None
-    if draw(st.booleans()):
-        peace = {"start": draw(st.sampled_from([m for m in ("2022-02", "2022-04") if m <= end])),
-                 "capacity_share": 0.5,
-                 "production_share": 1.0, "ramp_months": draw(st.integers(0, 3)),
-                 "rebuild_families": draw(st.lists(st.sampled_from(sorted(families)),
-                                                   unique=True))}  # fmt: skip
-    return make_scenario(
-        family_weight=weights,
-        peace=peace,
-        families=families,
-        end=end,
-        losses=draw(
-            st.one_of(
-                st.floats(0, 400), st.just({"dist": "pert", "low": 0, "mode": 50, "high": 500})
-            )
-        ),
-        detection=draw(st.floats(0.2, 1.0)),
-        cv=draw(st.floats(0.0, 1.0)),
-        capacity=draw(st.floats(0, 300)),
-        lead=draw(st.integers(0, 4)),
-        effort=tuple(draw(st.floats(0.5, 5.0)) for _ in range(3)),
-        donors=tuple(draw(share) for _ in range(3)),
-        failure=tuple(draw(share) for _ in range(3)),
-        good_share=good,
-        fair_share=draw(st.floats(0.0, 1.0 - good)),
-        good_to_fair=draw(st.floats(0, 0.3)),
-        fair_to_poor=draw(st.floats(0, 0.3)),
-        production_per_year=draw(st.floats(0, 1200)),
-        supply=supply,
-        priority=[f"{f}:{c}" for f in families for c in ("poor", "good", "fair")][::-1],
-    )
 
 
 def balance(trace, inputs):

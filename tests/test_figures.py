@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from factories import scenario_dict
+from factories import small_scenario
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
@@ -28,32 +28,9 @@ from sim.io.report import NotResultsFolder, read_run, run_data
 from sim.io.report_figures import redraw, storage_layers
 from sim.model.calendar import parse_month
 from sim.model.facts import load_facts
-from sim.model.loader import build_scenario
 from sim.runs.run import run_scenario
 
 REPS = 256
-
-
-def family(active, storage, vulnerability=1.0, weight=0.7, effort=1.0) -> dict:
-    return {"active": active, "storage": storage, "vulnerability": vulnerability,
-            "quality_weight": weight, "refurb_effort": effort}  # fmt: skip
-
-
-def small_scenario(name: str, supply: bool = False):
-    """Two Russian families (one citing real facts) and, with ``supply``, a foreign one
-    delivered from 2022-08; 2022-02 to 2024-12."""
-    families = {
-        "T-72": family({"value": 2500, "facts": ["prewar-active-tanks-total"]},
-                       {"value": 3000, "facts": ["storage-paper-t72"]}),
-        "T-62": family(100, 2000, vulnerability=1.4, weight=0.4, effort=0.5),
-        "NK": family(0, 0, vulnerability=1.4, weight=0.4),
-    }  # fmt: skip
-    supplies = {"nk": {"family": "NK", "start": "2022-08", "tanks_per_month": 20,
-                       "total_cap": 400, "delivery_lag_months": 1}} if supply else {}  # fmt: skip
-    raw = scenario_dict(families=families, start="2022-02", end="2024-12", losses=120,
-                        detection=0.8, cv=0.3, capacity=60, supply=supplies)  # fmt: skip
-    raw["description"] = f"test scenario {name}"
-    return build_scenario(raw, {}, name=name, files=(f"{name}.toml",))
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories import make_scenario, toy_toml
 
 from sim.model.distributions import MAX_COUNT, Dist, Param
 from sim.model.errors import ScenarioError
 from sim.model.files import MAX_SCENARIO_BYTES
 from sim.model.loader import load_scenario
 from sim.model.params import MAX_MONTHS, Thresholds
-from tests.factories import make_scenario, toy_toml
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"

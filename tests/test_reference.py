@@ -251,7 +251,8 @@ def test_closed_loop_without_randomness_matches_engine_exactly(donors, failure, 
 
 
 def test_the_reference_imports_nothing_from_the_engine_or_the_runs():
-    """Independence: the oracle shares only the scenario types with the vectorised engine."""
+    """Independence: the oracle shares only the scenario types and the model's constants
+    (sim.model.constants: slots, conditions, tolerances) with the vectorised engines."""
     import ast
 
     package = Path(__file__).resolve().parents[1] / "sim" / "reference"

@@ -1,7 +1,7 @@
 """``tanksim report``: the folder has every section, and every image, table and link in
 report.html resolves to a file inside the folder (nothing remote, nothing outside).
 
-Scenarios are built in code (see test_figures.small_scenario) with 200 replications.
+Scenarios are built in code (see factories.small_scenario) with 200 replications.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pytest
-from test_figures import small_scenario
+from factories import small_scenario
 
 from sim import api
 from sim.cli import main
@@ -119,8 +119,17 @@ def test_sections_hold_metrics_comparison_parameters_sources_and_limits(report):
     assert 'id="fact-storage-paper-t72"' in text
     limits = readme_limits()
     if limits is not None:  # the packaged copy of docs/model.md's section
-        assert "It <b>is not</b> a forecast" in text or "It <b>is</b>" in text
+        assert "It <strong>is</strong> a discrete-time" in text
+        assert "It is <strong>not</strong> a forecast" in text
         assert markdown_html(limits) in text
+
+
+def test_markdown_renders_lists_and_emphasis_and_shows_links_and_raw_html_as_text():
+    page = markdown_html("1. **a** *b* `c`\n2. [d](https://example.org) <script>x</script>")
+    assert page.count("<li>") == 2 and "<ol>" in page
+    assert "<strong>a</strong> <em>b</em> <code>c</code>" in page
+    assert "href" not in page and "example.org" not in page and "d" in page
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
 
 def test_report_runs_redraw_with_tanksim_plot(report):

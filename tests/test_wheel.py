@@ -95,7 +95,7 @@ def test_installed_wheel_validates_runs_and_reports_outside_the_repository(insta
                      "--out", "report")  # fmt: skip
     assert report.returncode == 0, report.stderr
     page = (work / "report" / "report.html").read_text()
-    assert "It is <b>not</b> a forecast of Russian decisions" in page  # packaged limits
+    assert "It is <strong>not</strong> a forecast of Russian decisions" in page  # packaged limits
 
 
 def test_installed_wheel_reports_a_bad_scenario_in_one_line(installed):

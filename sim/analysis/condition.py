@@ -82,7 +82,7 @@ class Condition:
 
     def evaluate(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """Boolean (N,) from outcome values by name (months with never as the month after
-        the horizon, as :func:`sim.analysis.sensitivity.outcome_matrix` gives them)."""
+        the horizon, as :func:`sim.analysis.outcomes.outcome_matrix` gives them)."""
         return np.asarray(self.tree.evaluate(values), dtype=bool)
 
 

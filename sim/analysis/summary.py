@@ -1,4 +1,6 @@
-"""Plain data views of a :class:`RunResult`: summary, trajectory rows, manifest."""
+"""The headline summary of a :class:`RunResult` as JSON-ready data, what ``summary.json``
+holds: the run's settings, the scenario's description, each headline metric's statistics
+and how they converge."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ EXPORTS = {
         ("DEFAULT_REPORT", "check_target", "compare", "compare_table", "comparison_dates",
          "default_threshold", "headline_table", "paired_comparison", "plot_comparison",
          "plot_fan", "plot_months", "plot_storage", "report", "results", "run",
-         "save_comparison", "save_results", "save_run", "summarise", "supply_needed"),
+         "save_comparison", "save_run", "summarise", "supply_needed"),
         "sim.api.runs",
     ),  # fmt: skip
     **dict.fromkeys(

@@ -211,14 +211,6 @@ def plot_comparison(
     return compare_figure(compare_data(list(runs), threshold), axes=axes)
 
 
-def save_results(result: RunResult, folder: str | Path, *, force: bool = False) -> Path:
-    """Write a results folder (as ``tanksim run`` does); refuses an existing one unless
-    ``force``."""
-    known = load_facts()
-    write_run(run_data(result, known), Path(folder), known, force=force)
-    return Path(folder)
-
-
 def save_run(
     result: RunResult, folder: str | Path, *, force: bool = False, facts: dict | None = None
 ) -> RunData:

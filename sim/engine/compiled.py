@@ -3,10 +3,10 @@
 :func:`simulate` takes what :func:`sim.engine.simulate.simulate` takes and returns the same
 :class:`~sim.engine.simulate.Trace`, byte for byte: a batch of months at a time, it draws
 every uniform (and the gamma loss noise) of the batch from the same keyed streams in the
-same amounts, then hands them with the inputs and the chunk's state to
-:func:`sim.engine.compiled_kernel.months`, which steps those months in compiled code, tiles
-of replications in parallel. The numpy engine stays the readable statement of the model and
-the fallback when numba is not installed.
+same amounts, then hands them with the inputs and the chunk's state (the named structures
+of :mod:`sim.engine.compiled_inputs`) to :func:`sim.engine.compiled_kernel.months`, which
+steps those months in compiled code, tiles of replications in parallel. The numpy engine
+stays the readable statement of the model and the fallback when numba is not installed.
 
 Importing this module does not import numba; :func:`available` tells whether it can.
 """
@@ -22,9 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from sim.engine import compiled_inputs as arguments
 from sim.engine.inputs import Inputs
 from sim.engine.simulate import VARIABLES, Trace
-from sim.engine.streams import POISSON_NORMAL_ABOVE, ExpectedFlows, RandomFlows
+from sim.engine.streams import ExpectedFlows, RandomFlows
 
 ENGINES = ("numpy", "compiled")
 #: Months per kernel call, their uniforms drawn just before it (a speed and memory
@@ -42,11 +43,6 @@ def available() -> bool:
     except Exception:  # noqa: BLE001 - an optional part: whatever breaks its import
         return False
     return True
-
-
-def default_engine() -> str:
-    """``compiled`` when numba is installed, else ``numpy``."""
-    return "compiled" if available() else "numpy"
 
 
 def _draws(
@@ -113,14 +109,6 @@ def _batch(inputs: Inputs, flows, first: int, stop: int, stochastic: bool):
     return np.zeros((stop - first, 0, reps), np.float32), np.ones((stop - first, reps))
 
 
-def _f64(a) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.float64)
-
-
-def _i64(a) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.int64)
-
-
 def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     """Run every month for a chunk of replications in compiled code; the same
     :class:`~sim.engine.simulate.Trace` as :func:`sim.engine.simulate.simulate`.
@@ -135,7 +123,6 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import numba
 
-    from sim.engine.compiled_kernel import ACTIVE, GOOD, RECORDED
     from sim.engine.compiled_kernel import months as kernel
 
     n_months, families, reps = inputs.shape
@@ -143,39 +130,8 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     flows.plan(n_months)
     dtype = np.int32 if stochastic else np.float64
     series = _series((n_months, len(VARIABLES), families + 1, reps), np.dtype(dtype))
-    effort_refurbishable = np.empty((n_months, reps))
-    donor_shortfall = np.empty((n_months, reps))
-    effort_spent = np.empty((n_months, reps))
-    state = np.zeros((RECORDED, families, reps))
-    state[ACTIVE] = inputs.active0
-    state[GOOD : GOOD + 3] = inputs.storage0
-    entered = np.zeros((n_months, families, reps))
-    cost, failure = _f64(inputs.entry_cost).copy(), _f64(inputs.entry_failure).copy()
-    shipped = np.zeros(inputs.supply_rate.shape)
-    short_so_far = np.zeros(reps)
-    entries = len(inputs.entry_family)
-    parts = inputs.parts
-    rate = _f64(inputs.supply_rate)
-    top = float(np.minimum(rate, POISSON_NORMAL_ABOVE).max(initial=0.0))
-    fixed = (
-        stochastic, bool(inputs.loss_hazard), bool(np.isfinite(inputs.required).any()), top,
-        _f64(inputs.vulnerability), _f64(inputs.good_to_fair), _f64(inputs.fair_to_poor),
-        _f64(inputs.true_losses), _f64(inputs.hazard), _f64(inputs.committed_share),
-        _f64(inputs.deployed),
-        _f64(inputs.required), _f64(inputs.capacity), _i64(inputs.lead_time),
-        _i64(inputs.entry_family), _i64(inputs.entry_condition), _f64(inputs.entry_donors),
-        _i64(inputs.entry_start), _i64(inputs.entry_stop),
-        _f64(np.zeros((0, reps)) if inputs.family_share is None else inputs.family_share),
-        int(inputs.production_family), _f64(inputs.production),
-        _i64(inputs.supply_family), rate, _f64(inputs.supply_cap),
-        _i64(inputs.supply_first), _f64(inputs.supply_batch),
-        np.array([p.start for p in parts], np.int64),
-        np.array([p.entries for p in parts], np.bool_).reshape(len(parts), entries),
-        _f64([p.effort_factor for p in parts]).reshape(len(parts), reps),
-        _f64([p.failure_factor for p in parts]).reshape(len(parts), reps),
-        state, entered, cost, failure, shipped, short_so_far,
-        series, effort_refurbishable, donor_shortfall, effort_spent,
-    )  # fmt: skip
+    given, carried = arguments.given(inputs, stochastic), arguments.carried(inputs)
+    out = arguments.written(series)
     previous = numba.set_parallel_chunksize(1)  # tiles handed out one at a time
     batches = [(first, min(first + BATCH, n_months)) for first in range(0, n_months, BATCH)]
     # the next batch's uniforms are drawn in another thread while the kernel (which
@@ -188,10 +144,10 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
                 uniforms, noise = ahead.result()
                 if i + 1 < len(batches):
                     ahead = drawing.submit(_batch, inputs, flows, *batches[i + 1], stochastic)
-                kernel(first, stop, uniforms, noise, *fixed)
+                kernel(first, stop, uniforms, noise, given, carried, out)
         finally:
             numba.set_parallel_chunksize(previous)
     return Trace.from_series(
-        series, effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
-        donor_shortfall=donor_shortfall, effort_spent=effort_spent,
+        series, out.effort_refurbishable, capacity=inputs.capacity.astype(np.float64),
+        donor_shortfall=out.donor_shortfall, effort_spent=out.effort_spent,
     )  # fmt: skip

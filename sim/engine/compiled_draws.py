@@ -1,7 +1,7 @@
 """Scalar inverse CDFs for the compiled month step (numba, nopython).
 
 Each function is the per-element statement of its vectorised counterpart in
-:mod:`sim.engine.streams`, with the same floating-point operations in the same order, so a
+:mod:`sim.engine.inverse_cdf`, with the same floating-point operations in the same order, so a
 count drawn here equals the numpy engine's count at the same uniform. The normal quantile is
 scipy's own compiled ``ndtri`` (through ``scipy.special.cython_special``), so it is the same
 function, not a port. ``exp`` and ``log1p`` are the C library's: numpy's SIMD versions (on
@@ -21,7 +21,8 @@ from llvmlite import binding
 from numba.core import types
 from numba.extending import get_cython_function_address
 
-from sim.engine.streams import EXACT_BELOW_VARIANCE, MAX_EXACT_COUNT, POISSON_NORMAL_ABOVE
+from sim.engine.inverse_cdf import EXACT_BELOW_VARIANCE, MAX_EXACT_COUNT, POISSON_NORMAL_ABOVE
+from sim.model.constants import QUANTILE_CLIP
 
 # scipy's ndtri as a named external symbol (not a ctypes pointer), so the kernels can be cached
 binding.add_symbol(
@@ -57,7 +58,7 @@ def maximum(a, b):
 
 @jit
 def _sum_mass(u, mass, top, step, binomial):
-    """Smallest k with sum_{j<=k} mass_j >= u (see ``streams._sum_mass``)."""
+    """Smallest k with sum_{j<=k} mass_j >= u (see ``inverse_cdf._sum_mass``)."""
     cdf = mass
     count = 1.0 if u > cdf else 0.0
     above = u > cdf
@@ -77,7 +78,7 @@ def _sum_mass(u, mass, top, step, binomial):
 
 @jit
 def _cornish_fisher(u, mean, k2, k3, k4, k5):
-    """``streams._cornish_fisher`` at one uniform."""
+    """``inverse_cdf._cornish_fisher`` at one uniform."""
     var = k2 - 1.0 / 12.0
     sd = math.sqrt(var)
     g1 = k3 / (var * sd)
@@ -142,10 +143,10 @@ def poisson(u, lam):
 
 @jit
 def poisson_inverse(u, lam, top):
-    """``streams.poisson_inverse_cdf`` at one centred uniform; ``top`` is the largest
+    """``inverse_cdf.poisson_inverse_cdf`` at one centred uniform; ``top`` is the largest
     ``min(lam, POISSON_NORMAL_ABOVE)`` of the chunk (it bounds the search)."""
     if lam > POISSON_NORMAL_ABOVE:
-        c = minimum(maximum(u, 1e-12), 1 - 1e-12)
+        c = minimum(maximum(u, QUANTILE_CLIP), 1 - QUANTILE_CLIP)
         normal = float(round(lam + math.sqrt(lam) * _ndtri(c)))  # round half to even, as rint
         return maximum(normal, 0.0)
     small = minimum(lam, POISSON_NORMAL_ABOVE)
@@ -169,6 +170,8 @@ U, N, P, Q, LOG_Q, RATIO = range(6)
 #: Rows of its float scratch (the search's lanes) and of its integer scratch.
 MASS, CDF, TOP, STEP, UU, COUNT, RESULT, FLIP = range(8)
 LANE, DRAW = range(2)
+#: Row counts of the list and its two scratch arrays.
+LIST_ROWS, WORK_ROWS, IWORK_ROWS = RATIO + 1, FLIP + 1, DRAW + 1
 
 
 @jit
@@ -188,7 +191,7 @@ def _search(live, work, iwork):
     in lockstep, so the compiler can vectorise it: each lane's count goes to
     ``work[RESULT, iwork[LANE, e]]``. A lane that stops has its uniform set to -inf, so it
     counts no more; lanes still searching are moved to the front when they are fewer than
-    half, as ``streams._sum_mass`` drops rows."""
+    half, as ``inverse_cdf._sum_mass`` drops rows."""
     mass, cdf, top, step = work[MASS], work[CDF], work[TOP], work[STEP]
     uu, count, result, lane = work[UU], work[COUNT], work[RESULT], iwork[LANE]
     going = 0

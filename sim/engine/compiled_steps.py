@@ -1,25 +1,96 @@
-"""The steps of the compiled month step, each over a tile of replications (numba).
+"""The parts of the compiled month step, each over a tile of replications (numba).
 
-Helpers of :mod:`sim.engine.compiled_kernel`: each is the tile-by-tile statement of a step
-of :func:`sim.engine.simulate.simulate`, with the numpy engine's floating-point operations
-in its order. Arrays are indexed ``[.., r0 + j]`` for the chunk's arrays and ``[.., j]``
-for the tile's scratch, ``j < w``; replications innermost.
+Helpers of :mod:`sim.engine.compiled_kernel`: each is the tile-by-tile statement of a part
+of a step of :func:`sim.engine.simulate.simulate`, with the numpy engine's floating-point
+operations in its order. Arrays are indexed ``[.., r0 + j]`` for the chunk's arrays and
+``[.., j]`` for the tile's :class:`Scratch`, ``j < w``; replications innermost. ``g`` is
+the chunk's :class:`~sim.engine.compiled_inputs.Given`, ``c`` its
+:class:`~sim.engine.compiled_inputs.Carried` state, ``sc`` the tile's :class:`Scratch`.
 
 Importing this module imports numba.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
-from sim.engine.compiled_draws import flipped, maximum, minimum
-
-# Trajectory slots of the recorded state, as in sim.engine.simulate
-ACTIVE, STORAGE, GOOD, FAIR, POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED = range(9)
-PRODUCED, IMPORTED, RECORDED = 9, 10, 11
+from sim.engine.compiled_draws import IWORK_ROWS, LIST_ROWS, WORK_ROWS, flipped, maximum, minimum
+from sim.model.constants import (
+    ACTIVE,
+    CONDITIONS,
+    MIN_USABLE,
+    POOR,
+    STORAGE_GOOD,
+    STORAGE_POOR,
+    WHOLE_TOLERANCE,
+)
 
 jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+
+class Scratch(NamedTuple):
+    """A tile's working arrays (w replications), reused month after month."""
+
+    at_risk: np.ndarray  # (F, w) tanks exposed to this month's losses
+    prob: np.ndarray  # (F, w) their loss probability
+    expected_loss: np.ndarray  # (w,) losses expected without the month's noise
+    eps: np.ndarray  # (w,) the month's loss noise
+    terms: np.ndarray  # (max(F, K), w) the terms of a sum over families or entries
+    per_family: np.ndarray  # (F, w) a sum over entries by family
+    left: np.ndarray  # (3F, w) hulls left in storage while refurbishment is planned
+    starts: np.ndarray  # (K, w) hulls started at each priority entry
+    budget: np.ndarray  # (F, w) pass 1 of the plan: each family's share
+    spent: np.ndarray  # (w,) effort spent in pass 1
+    refurb: np.ndarray  # (2, K, w) donors taken (row 0) and failed hulls (row 1)
+    draws: np.ndarray  # (6, D) the month's binomial draws (compiled_draws.push)
+    slots: np.ndarray  # (D,) int64 where each draw's count goes
+    work: np.ndarray  # (8, D) scratch of compiled_draws.invert_binomials
+    iwork: np.ndarray  # (2, D) int64, its integer scratch
+    drawn: np.ndarray  # (D,) degradation and loss counts, by flow row (3F) and replication
+    sums: np.ndarray  # (w,) a sum over families or entries
+    other: np.ndarray  # (w,) another one
+    wanted: np.ndarray  # (w,) usable tanks that would close the gap to the requirement
+    remaining: np.ndarray  # (w,) capacity not yet spent
+    pairwise_terms: np.ndarray  # (max(F, K, 1),) a lone replication's terms (_sum_rows)
+    degrade: np.ndarray  # (2, 3, w) flipped() of good_to_fair and fair_to_poor
+    donor: np.ndarray  # (3, K, w) flipped() of the entries' donor shares
+    failing: np.ndarray  # (3, K, w) flipped() of the entries' failure shares
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def scratch(fams, entries, w):
+    """The :class:`Scratch` of a tile of ``w`` replications, ``fams`` families and
+    ``entries`` priority entries."""
+    capacity_draws = max(CONDITIONS * fams, 2 * entries, 1) * w
+    return Scratch(
+        at_risk=np.empty((fams, w)),
+        prob=np.empty((fams, w)),
+        expected_loss=np.empty(w),
+        eps=np.empty(w),
+        terms=np.empty((max(fams, entries), w)),
+        per_family=np.empty((fams, w)),
+        left=np.empty((CONDITIONS * fams, w)),
+        starts=np.empty((entries, w)),
+        budget=np.empty((fams, w)),
+        spent=np.empty(w),
+        refurb=np.empty((2, entries, w)),
+        draws=np.empty((LIST_ROWS, capacity_draws)),
+        slots=np.empty(capacity_draws, np.int64),
+        work=np.empty((WORK_ROWS, capacity_draws)),
+        iwork=np.empty((IWORK_ROWS, capacity_draws), np.int64),
+        drawn=np.empty(capacity_draws),
+        sums=np.empty(w),
+        other=np.empty(w),
+        wanted=np.empty(w),
+        remaining=np.empty(w),
+        pairwise_terms=np.empty(max(fams, entries, 1)),
+        degrade=np.empty((2, 3, w)),  # two flows; q, log1p(-q), q / (1 - q)
+        donor=np.empty((3, entries, w)),  # q, log1p(-q), q / (1 - q)
+        failing=np.empty((3, entries, w)),
+    )
 
 
 @jit
@@ -33,7 +104,7 @@ def _at(r0, j):
 @jit
 def _whole(x, stochastic):
     """``RandomFlows.whole`` (round down with a tolerance) or ``ExpectedFlows.whole``."""
-    return np.floor(x + 1e-9) if stochastic else x
+    return np.floor(x + WHOLE_TOLERANCE) if stochastic else x
 
 
 @jit
@@ -93,24 +164,28 @@ def _flip_rows(p, r0, w, q, log_q, ratio):
 
 
 @jit
-def _losses(
-    t, r0, w, stochastic, loss_hazard, noise, vulnerability, true_losses, hazard, committed,
-    deployed, state, at_risk, prob, expected_loss, terms, sums, pairwise, scratch,
-):  # fmt: skip
-    """Steps 1-2's loss probability: ``at_risk`` and ``prob`` (F, w), ``expected_loss`` (w,)."""
+def _losses(t, r0, w, g, state, sc, pairwise):
+    """Steps 1-2's loss probability: ``sc.at_risk`` and ``sc.prob`` (F, w) and
+    ``sc.expected_loss`` (w,), with the month's loss noise ``sc.eps`` (w,)."""
+    at_risk, prob, expected_loss = sc.at_risk, sc.prob, sc.expected_loss
+    terms, sums = sc.terms, sc.sums
+    noise, vulnerability, scratch = sc.eps, g.vulnerability, sc.pairwise_terms
+    stochastic = g.stochastic
     fams = at_risk.shape[0]
     active = state[ACTIVE]
-    if loss_hazard:
+    if g.loss_hazard:
+        hazard, committed, deployed = g.hazard, g.committed_share, g.deployed
         for f in range(fams):
             for j in range(w):
                 r = _at(r0, j)
-                share = committed[t, r] * deployed[f, r]
+                share = committed[t, r] * deployed[f, r]  # a foreign family: its deployed share
                 at_risk[f, j] = _whole(active[f, r] * share, stochastic)
                 prob[f, j] = minimum(vulnerability[f, r] * (hazard[t, r] * noise[j]), 1.0)
                 without = minimum(vulnerability[f, r] * (hazard[t, r] * 1.0), 1.0)
                 terms[f, j] = at_risk[f, j] * without
         _sum_rows(terms[:fams], 0, w, expected_loss, pairwise, scratch)
         return
+    true_losses = g.true_losses
     for f in range(fams):
         for j in range(w):
             r = _at(r0, j)
@@ -139,7 +214,7 @@ def _serve(left, j, own_row, poor_row, own_poor, donors, cost, failure, budget, 
     returns the hulls started, the budget and ``wanted`` after them; ``left`` (3F, w) is
     spent in place."""
     divisor = 1.0 + donors
-    usable = maximum(1.0 - failure, 1e-12)
+    usable = maximum(1.0 - failure, MIN_USABLE)
     own = left[own_row, j]
     if own_poor:
         available = _whole(own / divisor, stochastic)
@@ -165,18 +240,19 @@ def _serve(left, j, own_row, poor_row, own_poor, donors, cost, failure, budget, 
 
 
 @jit
-def _serve_entry(k, r0, w, stochastic, entry_family, entry_condition, entry_donors, cost,
-                 failure, left, budget, wanted, starts, spent, add, tally):  # fmt: skip
-    """Entry ``k`` for each replication of the tile out of ``budget`` (w,), spent in place
-    with ``left`` and ``wanted``: ``starts[k]`` set (added to, with ``add``), and with
-    ``tally`` the effort of the hulls started added to ``spent`` (w,)."""
-    fams = left.shape[0] // 3
-    f = entry_family[k]
-    own_row = entry_condition[k] * fams + f
+def _serve_entry(k, f, condition, donors, cost, failure, stochastic, r0, w, left, budget,
+                 wanted, starts, spent, add, tally):  # fmt: skip
+    """Entry ``k`` (family ``f``, ``condition``; ``donors``, ``cost`` and ``failure`` the
+    entries' (K, R) arrays) for each replication of the tile out of ``budget`` (w,), spent
+    in place with ``left`` and ``wanted``: ``starts[k]`` set (added to, with ``add``), and
+    with ``tally`` the effort of the hulls started added to ``spent`` (w,). Takes the
+    arrays it reads, not the structures: it runs once per entry and pass."""
+    fams = left.shape[0] // CONDITIONS
+    own_row = condition * fams + f
     for j in range(w):
         r = _at(r0, j)
         n, budget[j], wanted[j] = _serve(
-            left, j, own_row, 2 * fams + f, entry_condition[k] == 2, entry_donors[k, r],
+            left, j, own_row, POOR * fams + f, condition == POOR, donors[k, r],
             cost[k, r], failure[k, r], budget[j], wanted[j], stochastic,
         )  # fmt: skip
         starts[k, j] = starts[k, j] + n if add else n
@@ -185,14 +261,17 @@ def _serve_entry(k, r0, w, stochastic, entry_family, entry_condition, entry_dono
 
 
 @jit
-def _plan(t, r0, w, stochastic, entry_family, entry_condition, entry_donors, cost, failure,
-          entry_start, entry_stop, family_share, left, remaining, wanted, starts, budget,
-          spent):  # fmt: skip
-    """``sim.engine.simulate.plan_starts`` for the tile in month ``t``: ``starts`` (K, w);
-    ``left`` (3F, w) the hulls in storage, ``remaining`` and ``wanted`` (w,) are spent.
-    ``family_share`` (F, R), or (0, R) for no family shares (pass 2 alone); ``budget``
-    (F, w) and ``spent`` (w,) are scratch."""
-    fams = left.shape[0] // 3
+def _plan(t, r0, w, g, c, sc):
+    """``sim.engine.simulate.plan_starts`` for the tile in month ``t``: ``sc.starts``
+    (K, w); ``sc.left`` (3F, w) the hulls in storage, ``sc.remaining`` and ``sc.wanted``
+    (w,) are spent. ``g.family_share`` (F, R), or (0, R) for no family shares (pass 2
+    alone); ``sc.budget`` (F, w) and ``sc.spent`` (w,) are scratch."""
+    left, remaining, wanted = sc.left, sc.remaining, sc.wanted
+    starts, budget, spent = sc.starts, sc.budget, sc.spent
+    family_share, entry_family = g.family_share, g.entry_family
+    entry_start, entry_stop, entry_condition = g.entry_start, g.entry_stop, g.entry_condition
+    donors, cost, failure, stochastic = g.entry_donors, c.entry_cost, c.entry_failure, g.stochastic
+    fams = left.shape[0] // CONDITIONS
     shares = family_share.shape[0] > 0
     entries = entry_family.shape[0]
     for j in range(w):
@@ -210,8 +289,8 @@ def _plan(t, r0, w, stochastic, entry_family, entry_condition, entry_donors, cos
                     for j in range(w):
                         starts[k, j] = 0.0
                 continue
-            _serve_entry(k, r0, w, stochastic, entry_family, entry_condition, entry_donors,
-                         cost, failure, left, budget[entry_family[k]] if first else remaining,
+            _serve_entry(k, entry_family[k], entry_condition[k], donors, cost, failure,
+                         stochastic, r0, w, left, budget[entry_family[k]] if first else remaining,
                          wanted, starts, spent, shares and not first, first)  # fmt: skip
         if first:
             for j in range(w):
@@ -219,22 +298,23 @@ def _plan(t, r0, w, stochastic, entry_family, entry_condition, entry_donors, cos
 
 
 @jit
-def _strip(r0, w, entry_family, entry_condition, state, starts, taken, short):
+def _strip(r0, w, g, state, starts, taken, short):
     """``sim.engine.simulate.strip_donors`` for the tile: started hulls, then ``taken``
     (K, w: the donors drawn, replaced by those found) out of storage; ``short`` the rest."""
+    entry_family, entry_condition = g.entry_family, g.entry_condition
     for k in range(entry_family.shape[0]):
-        own = state[GOOD + entry_condition[k], entry_family[k]]
+        own = state[STORAGE_GOOD + entry_condition[k], entry_family[k]]
         for j in range(w):
             r = _at(r0, j)
             own[r] -= starts[k, j]
     for k in range(entry_family.shape[0]):
         own_c = entry_condition[k]
-        own = state[GOOD + own_c, entry_family[k]]
-        poor = state[POOR, entry_family[k]]
+        own = state[STORAGE_GOOD + own_c, entry_family[k]]
+        poor = state[STORAGE_POOR, entry_family[k]]
         for j in range(w):
             r = _at(r0, j)
             want = taken[k, j]
-            if own_c == 2:
+            if own_c == POOR:
                 take = minimum(want, poor[r])
                 poor[r] -= take
             else:
@@ -248,11 +328,12 @@ def _strip(r0, w, entry_family, entry_condition, state, starts, taken, short):
 
 
 @jit
-def _by_family(w, entry_family, entry_condition, a, b, sign, out):
+def _by_family(w, g, a, b, sign, out):
     """``out[f, j]`` = ``_ByFamily`` of ``a + sign * b`` (K, w): zero, then each
     condition's entries (distinct families) added, conditions and entries in order."""
+    entry_family, entry_condition = g.entry_family, g.entry_condition
     out[:, :w] = 0.0
-    for c in range(3):
+    for c in range(CONDITIONS):
         for k in range(entry_family.shape[0]):
             if entry_condition[k] == c:
                 row = out[entry_family[k]]

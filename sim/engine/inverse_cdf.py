@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from sim.model.constants import HALF_STEP, QUANTILE_CLIP  # noqa: F401 (HALF_STEP re-exported)
+
 #: Counts whose variance is below this are inverted exactly, by summing the probability
 #: mass; the others by the Cornish-Fisher quantile (largest CDF error 3e-5, at this bound;
 #: it falls as variance**-2 above it). Below about 4 the expansion would err by 3e-4 or more.
 EXACT_BELOW_VARIANCE = 10.0
-#: Uniforms are float32 multiples of 2**-24; half a step centres them in (0, 1).
-HALF_STEP = 2.0**-25
 #: Where exact summation stops searching (structural: with the variance below
 #: EXACT_BELOW_VARIANCE and u <= 1 - 2**-25, no count comes near it).
 MAX_EXACT_COUNT = 1000
@@ -45,7 +45,8 @@ def poisson_inverse_cdf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
         count += above
     big = lam > POISSON_NORMAL_ABOVE
     if big.any():
-        normal = np.rint(lam + np.sqrt(lam) * special.ndtri(np.clip(u, 1e-12, 1 - 1e-12)))
+        centred = np.clip(u, QUANTILE_CLIP, 1 - QUANTILE_CLIP)
+        normal = np.rint(lam + np.sqrt(lam) * special.ndtri(centred))
         count = np.where(big, np.maximum(normal, 0).astype(np.int64), count)
     return count
 

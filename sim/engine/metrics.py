@@ -5,8 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.inputs import Inputs
-from sim.engine.simulate import RECORDED, Trace
-from sim.engine.simulate import VARIABLES as VARIABLES  # re-exported: the output order
+from sim.engine.simulate import Trace
+from sim.model.constants import (  # noqa: F401 (re-exported: the output order and slots)
+    ACTIVE,
+    ACTIVE_WEIGHTED,
+    FAIR,
+    GOOD,
+    LOST,
+    LOST_CONFIRMED,
+    PIPELINE,
+    RECORDED,
+    STORAGE_FAIR,
+    STORAGE_GOOD,
+    VARIABLES,
+)
 from sim.model.params import Thresholds
 
 COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end", "worst_month_loss_share")
@@ -14,9 +26,6 @@ COUNT_METRICS = ("active_end", "active_weighted_end", "lost_end", "worst_month_l
 REBUILD_METRICS = ("rebuild_active", "rebuild_restorable", "reach_requirement")
 MONTH_METRICS = ("storage_exhausted", "refurb_below_half", "active_down_25", *REBUILD_METRICS)
 NEVER = -1
-#: Where each variable sits on a series' axis 1 (:data:`VARIABLES` order).
-(ACTIVE, STORAGE, GOOD, FAIR, POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED, PRODUCED,
- IMPORTED, ACTIVE_WEIGHTED, LOST_CONFIRMED) = range(len(VARIABLES))  # fmt: skip
 ALL = -1  #: the family slot holding the total over families
 
 
@@ -90,8 +99,8 @@ def headline_metrics(
       fleet or more (never, without a requirement).
     """
     active = series[:, ACTIVE, ALL]
-    good_fair = series[:, GOOD, ALL] + series[:, FAIR, ALL]
-    initial_good_fair = inputs.storage0[:2].sum(axis=(0, 1))
+    good_fair = series[:, STORAGE_GOOD, ALL] + series[:, STORAGE_FAIR, ALL]
+    initial_good_fair = inputs.storage0[GOOD : FAIR + 1].sum(axis=(0, 1))
     initial_active = inputs.active0.sum(axis=0)
     capacity = trace.capacity
     out = {}

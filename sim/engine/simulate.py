@@ -20,22 +20,25 @@ import numpy as np
 
 from sim.engine.inputs import Inputs
 from sim.engine.streams import ExpectedFlows, RandomFlows
-
-GOOD, FAIR, POOR = 0, 1, 2
-
-#: Trajectory variables, in output order. lost..imported and lost_confirmed are cumulative
-#: since the start; lost_confirmed is the model's counterpart of Oryx's visually confirmed
-#: count (true losses times the replication's detection share). The engine records the
-#: first eleven; :func:`sim.engine.metrics.trajectory_series` derives the last two.
-VARIABLES = (
-    "active", "storage", "storage_good", "storage_fair", "storage_poor", "pipeline",
-    "lost", "scrapped", "refurbished", "produced", "imported", "active_weighted",
-    "lost_confirmed",
-)  # fmt: skip
-#: Variables the engine records each month (the first RECORDED of VARIABLES).
-RECORDED = 11
-(ACTIVE, STORAGE, STORAGE_GOOD, _FAIR, _POOR, PIPELINE, LOST, SCRAPPED, REFURBISHED,
- PRODUCED, IMPORTED) = range(RECORDED)  # fmt: skip
+from sim.model.constants import (  # noqa: F401 (re-exported: the slots and conditions)
+    ACTIVE,
+    CONDITIONS,
+    FAIR,
+    GOOD,
+    IMPORTED,
+    LOST,
+    MAX_PRODUCTION_ROOM,
+    MIN_USABLE,
+    PIPELINE,
+    POOR,
+    PRODUCED,
+    RECORDED,
+    REFURBISHED,
+    SCRAPPED,
+    STORAGE,
+    STORAGE_GOOD,
+    VARIABLES,
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Trace:
         return cls(
             series=series,
             active=fam[:, ACTIVE],
-            storage=fam[:, STORAGE_GOOD : STORAGE_GOOD + 3],
+            storage=fam[:, STORAGE_GOOD : STORAGE_GOOD + CONDITIONS],
             pipeline=fam[:, PIPELINE],
             lost=fam[:, LOST],
             scrapped=fam[:, SCRAPPED],
@@ -268,7 +271,7 @@ def make_plan(inputs: Inputs, cost: np.ndarray, failure: np.ndarray) -> _Plan:
         cost=cost,
         donors=inputs.entry_donors,
         divisor=1.0 + inputs.entry_donors,
-        usable=np.maximum(1.0 - failure, 1e-12),
+        usable=np.maximum(1.0 - failure, MIN_USABLE),
     )
 
 
@@ -281,7 +284,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     series = np.zeros((months, len(VARIABLES), families + 1, reps), dtype)
     state = np.zeros((RECORDED, families, reps), dtype)  # this month's row of ``series``
     active, pipeline = state[ACTIVE], state[PIPELINE]
-    storage = state[STORAGE_GOOD : STORAGE_GOOD + 3]
+    storage = state[STORAGE_GOOD : STORAGE_GOOD + CONDITIONS]
     good, fair, poor = storage
     lost, scrapped, refurbished = state[LOST], state[SCRAPPED], state[REFURBISHED]
     produced, imported = state[PRODUCED], state[IMPORTED]
@@ -385,7 +388,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         new = flows.poisson("production", inputs.production[t])
         if has_requirement:
             room = inputs.required[t] - active.sum(axis=0) - pipeline.sum(axis=0)
-            room = flows.whole(np.clip(room, 0.0, 1e9))
+            room = flows.whole(np.clip(room, 0.0, MAX_PRODUCTION_ROOM))
             new = np.minimum(new, room).astype(new.dtype if flows.integer else np.float64)
         active[inputs.production_family] += new
         produced[inputs.production_family] += new

@@ -36,6 +36,7 @@ from sim.engine.inverse_cdf import (  # noqa: F401 (re-exported: the draws' cons
     poisson_inverse_cdf,
     poisson_quantile,
 )
+from sim.model.constants import MIN_LOSS_CV, WHOLE_TOLERANCE
 
 #: Replications per random-number block. Structural: changing it changes every draw.
 BLOCK = 1024
@@ -184,7 +185,7 @@ class RandomFlows:
             self._noise_cv = cv.copy()
         elif not np.array_equal(cv, self._noise_cv):
             raise ValueError("noise: cv must not change from month to month")
-        shape = 1.0 / np.maximum(cv, 1e-6) ** 2
+        shape = 1.0 / np.maximum(cv, MIN_LOSS_CV) ** 2
 
         def fill(gen, months, part):
             return gen.gamma(shape[part], 1.0 / shape[part], size=(months, part.stop - part.start))
@@ -195,7 +196,7 @@ class RandomFlows:
     @staticmethod
     def whole(x: np.ndarray) -> np.ndarray:
         """Whole hulls: round down (with a tolerance for float error) to integral floats."""
-        return np.floor(x + 1e-9)
+        return np.floor(x + WHOLE_TOLERANCE)
 
 
 def _fill_uniform(gen: np.random.Generator, months: int, part: slice) -> np.ndarray:

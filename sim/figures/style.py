@@ -20,6 +20,8 @@ LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)))
 HATCHES = ("", "///", "...", "\\\\\\", "xx", "--", "oo", "++")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 CAPTION_FONTSIZE = 6.5
+#: Resolution of every figure written to a file, dots per inch.
+DPI = 150
 #: A white box behind text drawn over data.
 LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1}
 
@@ -84,9 +86,6 @@ def add_caption(
     fig.text(0.01, -0.01, textwrap.fill(shorten(text, CAPTION_CHARS), width),
              fontsize=fontsize, va="top", ha="left")  # fmt: skip
 
-
-#: Sources named in a caption before "and N more".
-CAPTION_SOURCES = 5
 
 #: Where the unsourced inputs are stated, as a caption names them.
 ASSUMPTION_FILES = ("seeds/assumptions.toml; those of the storage hypotheses in "

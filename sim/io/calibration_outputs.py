@@ -18,7 +18,7 @@ from sim.analysis.observe import predict_observations
 from sim.analysis.targets import Target
 from sim.engine.metrics import VARIABLES
 from sim.figures.calibration import FitPanel
-from sim.figures.style import month_dates
+from sim.figures.style import DPI, month_dates
 from sim.model.distributions import clip_to_domain
 from sim.model.loader import merge_chain, read_chain
 from sim.model.params import Scenario
@@ -245,10 +245,10 @@ def write_calibration(folder: Path, run: CalibrationRun) -> None:
 
         record_fit_figure(run.record_panels, run.record_caption,
                           f"'{run.name}' calibrated, against Oryx's confirmed losses by type"
-                          ).savefig(folder / "record-fit.png", dpi=150, bbox_inches="tight")
+                          ).savefig(folder / "record-fit.png", dpi=DPI, bbox_inches="tight")
     fit_figure(run.panels, run.caption, run.fit_heading).savefig(
-        folder / "fit.png", dpi=150, bbox_inches="tight")  # fmt: skip
+        folder / "fit.png", dpi=DPI, bbox_inches="tight")  # fmt: skip
     prior_posterior_figure(
         list(cal.names), run.prior_q, run.posterior_q, run.caption,
         "What the record pins down: posterior vs prior, per parameter",
-    ).savefig(folder / "prior_posterior.png", dpi=150, bbox_inches="tight")  # fmt: skip
+    ).savefig(folder / "prior_posterior.png", dpi=DPI, bbox_inches="tight")  # fmt: skip

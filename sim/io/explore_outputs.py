@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from sim.analysis.sweep import SweepResult
     from sim.api.explore import ScenarioDiscovery, Sensitivity
 
-DPI = 150
 #: Most inputs per outcome the sensitivity chart shows.
 CHART_TOP = 15
 TAIL = "every input and its source: manifest.json."
@@ -79,6 +78,8 @@ def caption_for(scenario: Scenario, facts: dict, tail: str = TAIL):
 
 
 def _save(figure: Figure, path: Path) -> None:
+    from sim.figures.style import DPI
+
     figure.savefig(path, dpi=DPI, bbox_inches="tight")
 
 

@@ -30,6 +30,7 @@ RECORD_PREFIX = "record:"
 def write_hindcast(folder: Path, run: HindcastRun) -> None:
     """Write ``run`` into an existing ``folder``."""
     from sim.figures.hindcast import hindcast_figure
+    from sim.figures.style import DPI
     from sim.io.output import write_csv, write_json
     from sim.model.calendar import format_month
     from sim.present.manifest import versions
@@ -54,7 +55,7 @@ def write_hindcast(folder: Path, run: HindcastRun) -> None:
                           [_unit(r) for r in shown],
                           date(run.until // 12, run.until % 12 + 1, 1), run.caption,
                           heading)  # fmt: skip
-    fig.savefig(folder / "hindcast.png", dpi=150, bbox_inches="tight")
+    fig.savefig(folder / "hindcast.png", dpi=DPI, bbox_inches="tight")
     _write_forecast_scores(folder, run)
 
 
@@ -73,6 +74,7 @@ def _write_forecast_scores(folder: Path, run: HindcastRun) -> None:
     """scores.csv, horizon.csv and horizon.png: the record observations after the cut,
     model against the naive forecast."""
     from sim.analysis.forecast_scores import AGGREGATE_COLUMNS, SCORE_COLUMNS
+    from sim.figures.style import DPI
     from sim.io.output import write_csv
     from sim.model.calendar import format_month
 
@@ -88,7 +90,7 @@ def _write_forecast_scores(folder: Path, run: HindcastRun) -> None:
                   f"no record observation scored ({run.forecast_note})"))  # fmt: skip
     fig = _score_figure(buckets, [r["horizon"] for r in buckets],
                         "horizon: months after the cut-off", heading, run.record_caption)
-    fig.savefig(folder / "horizon.png", dpi=150, bbox_inches="tight")
+    fig.savefig(folder / "horizon.png", dpi=DPI, bbox_inches="tight")
 
 
 def _score_figure(rows: list[dict], labels: list[str], xlabel: str, heading: str,
@@ -115,6 +117,7 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     :func:`cut_folder` (as :func:`write_hindcast`), ``cuts`` (one row per cut,
     :func:`sim.api.hindcast.cut_rows`) into cuts.csv and cuts.png, and manifest.json."""
     from sim.analysis.forecast_scores import AGGREGATE_COLUMNS
+    from sim.figures.style import DPI
     from sim.io.output import write_csv, write_json
     from sim.model.calendar import format_month
     from sim.present.manifest import versions
@@ -138,4 +141,4 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     fig = _score_figure(scored, [r["cut"] for r in scored],
                         "cut-off (calibrated on the record up to this month)", heading,
                         first.record_caption)  # fmt: skip
-    fig.savefig(folder / "cuts.png", dpi=150, bbox_inches="tight")
+    fig.savefig(folder / "cuts.png", dpi=DPI, bbox_inches="tight")

@@ -56,9 +56,10 @@ def write_run_files(folder: Path, data: RunData, facts: dict, *, figure: bool = 
         write_csv(folder / METRICS_FILE, metrics_header(data.metrics),
                   metrics_rows(data.metrics, data.start))  # fmt: skip
     if figure:
+        from sim.figures.style import DPI
         from sim.io.report_figures import fan_chart_figure
 
-        fan_chart_figure(data, facts).savefig(folder / "fan_chart.png", dpi=150,
+        fan_chart_figure(data, facts).savefig(folder / "fan_chart.png", dpi=DPI,
                                               bbox_inches="tight")  # fmt: skip
 
 
@@ -87,6 +88,8 @@ def write_comparison(target: Path, comparison: dict, figure, *, force: bool = Fa
             write_json(folder / "manifest.json", manifest)
         write_json(folder / "compare.json", comparison)
         write_csv(folder / "compare.csv", COMPARE_COLUMNS, compare_rows(comparison))
-        figure.savefig(folder / "compare.png", dpi=150, bbox_inches="tight")
+        from sim.figures.style import DPI
+
+        figure.savefig(folder / "compare.png", dpi=DPI, bbox_inches="tight")
 
     return write_folder(target, write, force=force)

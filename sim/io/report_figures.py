@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from sim.figures.fan import Observed, active_fan, run_fan
 from sim.figures.months import ecdf, months_ecdf
 from sim.figures.storage import storage_chart
-from sim.figures.style import month_dates, sources_caption
+from sim.figures.style import DPI, month_dates, sources_caption
 from sim.io.compare_data import compare_figure, read_compare
 from sim.io.report import RUN_FILES, RunData, _not_results, is_run_folder, read_run
 from sim.model.calendar import parse_month
@@ -179,7 +179,7 @@ def months_rows(data: RunData):
 NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 
 
-def save_figure(figure: Figure, path: Path, *, dpi: int = 150) -> Path:
+def save_figure(figure: Figure, path: Path, *, dpi: int = DPI) -> Path:
     """Write ``figure`` to ``path`` (format from the suffix) through a temporary file in the
     same folder, renamed into place, so a reader never sees half a file. PDF and SVG carry
     no creation date (:data:`NO_DATE`), so the same inputs give the same bytes."""

@@ -11,12 +11,13 @@ clock: the same inputs give the same bytes. When it was built goes to ``manifest
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 import sim
@@ -217,32 +218,26 @@ def render(
     return environment().get_template(TEMPLATE).render(context)
 
 
+class _LinksAsText(Treeprocessor):
+    """Links keep their text only: their targets (the README's pages) are outside the report
+    folder, whose every ``href`` is a path inside it or an anchor."""
+
+    def run(self, root):
+        for element in root.iter("a"):
+            element.tag = "span"
+            element.attrib.clear()
+
+
+class _ReportMarkdown(Extension):
+    """Markdown for a self-contained page: raw HTML is shown as text, links as their text."""
+
+    def extendMarkdown(self, md):  # noqa: N802 - the markdown library's hook name
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_LinksAsText(md), "links_as_text", 0)
+
+
 def markdown_html(text: str) -> str:
-    """The little Markdown the README section uses: paragraphs, numbered lists, **bold**,
-    *italics*, `code`; links keep their text only (their targets are outside the report folder)."""
-    blocks = re.split(r"\n\s*\n", text.strip())
-    out = []
-    for block in blocks:
-        lines = block.splitlines()
-        if re.match(r"^\d+\. ", lines[0]):
-            items, current = [], []
-            for line in lines:
-                if re.match(r"^\d+\. ", line):
-                    if current:
-                        items.append(" ".join(current))
-                    current = [re.sub(r"^\d+\. ", "", line)]
-                else:
-                    current.append(line.strip())
-            items.append(" ".join(current))
-            out.append("<ol>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ol>")
-        else:
-            out.append(f"<p>{_inline(' '.join(x.strip() for x in lines))}</p>")
-    return "".join(out)
-
-
-def _inline(text: str) -> str:
-    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
-    text = html.escape(text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-    text = re.sub(r"(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])", r"<i>\1</i>", text)
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    """``text`` (Markdown, such as the README's section on the model's limits) as HTML, by the
+    ``markdown`` library: raw HTML is escaped, links keep their text only."""
+    return markdown.markdown(text, extensions=[_ReportMarkdown()], output_format="html")

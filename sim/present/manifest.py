@@ -40,8 +40,6 @@ LIBRARIES = ("numpy", "scipy", "matplotlib", "simpy", "click", "jinja2", "dask",
              "llvmlite")  # fmt: skip
 #: Dataclass fields holding a month index, written as ``YYYY-MM``.
 MONTH_FIELDS = ("start", "end", "month", "rebuild_after")
-#: Keys of a manifest that differ between two runs of the same inputs.
-VOLATILE = ("command_line", "cwd", "wall_time_seconds", "execution", "contents")
 
 
 def sha256_file(path: str | Path) -> str:

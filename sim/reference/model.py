@@ -7,6 +7,7 @@ import math
 import numpy as np
 import simpy
 
+from sim.model.constants import MIN_LOSS_CV, MIN_USABLE
 from sim.model.params import (
     CAPACITY,
     COMMITTED,
@@ -168,7 +169,7 @@ class TankModel:
     def losses(self, t: int) -> None:
         v = self.v
         cv = v["losses.monthly_cv"]
-        shape = 1.0 / max(cv, 1e-6) ** 2
+        shape = 1.0 / max(cv, MIN_LOSS_CV) ** 2
         noise = self.rng.gamma(shape, 1.0 / shape) if cv > 0 else 1.0
         vul = [v[f"families.{n}.vulnerability"] for n in self.sc.family_names]
         levels = [int(self.active[f].level) for f in range(self.F)]
@@ -290,7 +291,7 @@ class TankModel:
         ``pass_leftover``; ``left`` (hulls by store) and ``state["wanted"]`` are spent."""
         f, cond = self.entries[k]
         cost, d = self.cost[k], self.donor_share[k]
-        usable = max(1.0 - self.failure[k], 1e-12)
+        usable = max(1.0 - self.failure[k], MIN_USABLE)
         own = left[(f, cond)]
         if cond == POOR:
             available = math.floor(own / (1.0 + d) + TOLERANCE)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
+from sim.model.constants import FAIR, GOOD, POOR, WHOLE_TOLERANCE  # noqa: F401 (re-exported)
 from sim.model.distributions import clip_to_domain
 from sim.model.params import (
     Scenario,
     Step,
 )  # fmt: skip
 
-GOOD, FAIR, POOR = 0, 1, 2
 FRONT, PLANT, DELIVER, INFLOW, SUPPLY, RECORD = 0.0, 0.25, 0.5, 0.75, 0.8125, 0.875
-TOLERANCE = 1e-9  # whole hulls: floor with a tolerance for float error, as the engine does
+#: whole hulls: floor with a tolerance for float error, the engines' own
+TOLERANCE = WHOLE_TOLERANCE
 
 
 class Hull:

@@ -1,7 +1,8 @@
 """Run a scenario over many replications, chunk by chunk, and reduce to statistics.
 
-This is the model's public entry point: ``run_scenario(scenario, reps=..., seed=...)``
-returns a :class:`RunResult` and touches no files.
+``run_scenario(scenario, reps=..., seed=...)`` returns a :class:`RunResult` and touches no
+files. Python users call :func:`sim.api.run`, which runs it; this layer knows nothing of
+folders, figures or the command line.
 """
 
 from __future__ import annotations
