@@ -78,15 +78,10 @@ def test_compiled_trace_equals_the_numpy_trace_on_generated_scenarios(scenario, 
 
 
 @needs_numba
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="a known fault of both engines' _serve: a good or fair entry's available hulls "
-    "are min(whole(pooled), own), and own is not whole once a donor claim came off it, so "
-    "a start can be 0.9999999999999999 hulls",
-)  # fmt: skip
 def test_a_tiny_donor_share_still_starts_whole_hulls_on_both_engines():
     # Found by the generated-scenarios test above: F2's one good hull, a donor share of
-    # 1e-16 and a family weight; pass 2 serves the entry again with own = -1e-16.
+    # 1e-16 and a family weight; pass 2 serves the entry again with own = -1e-16, which
+    # once let a start of 0.9999999999999999 hulls through (available = min(pooled, own)).
     from sim.engine.compiled import simulate as compiled_simulate
 
     hull = {"vulnerability": 1.0, "quality_weight": 0.0, "refurb_effort": 1.0}

@@ -220,7 +220,7 @@ def _serve(left, j, own_row, poor_row, own_poor, donors, cost, failure, budget, 
         available = _whole(own / divisor, stochastic)
     else:
         pooled = _whole((own + left[poor_row, j]) / divisor, stochastic)
-        available = minimum(pooled, own)
+        available = minimum(pooled, _whole(own, stochastic))  # whole hulls of own
     demand = available * cost
     effort = minimum(budget, demand)
     budget = maximum(budget - demand, 0.0)

@@ -200,7 +200,8 @@ def _serve(k, budget, left, wanted, plan, whole) -> np.ndarray:
     if plan.own_poor[k]:
         available = whole(own / divisor)
     else:
-        available = np.minimum(whole((own + left[poor_row]) / divisor), own)
+        # own is not whole once a donor claim came off it: whole hulls of it, at most
+        available = np.minimum(whole((own + left[poor_row]) / divisor), whole(own))
     demand = available * plan.cost[k]
     effort = np.minimum(budget, demand)
     budget -= demand

@@ -297,7 +297,8 @@ class TankModel:
             available = math.floor(own / (1.0 + d) + TOLERANCE)
         else:
             pool = own + left[(f, POOR)]
-            available = min(math.floor(pool / (1.0 + d) + TOLERANCE), own)
+            available = min(math.floor(pool / (1.0 + d) + TOLERANCE),
+                            math.floor(own + TOLERANCE))  # own less donor claims: whole hulls
         demand = available * cost
         effort = min(budget, demand)
         n = min(math.floor(effort / cost + TOLERANCE), available)
