@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import tanksim
 from factories import make_scenario
 
 from sim.analysis.calibrate import CalibrationError, calibrate
@@ -143,10 +142,10 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
         'high = 1250\nuncertainty = "wide, for a quick test"\n'
     )
     out = tmp_path / "cal"
-    args = [sys.executable, "-m", "sim", "calibrate", str(REPO / "scenarios" / "prior.toml"),
-            "--targets", str(targets), "--no-record", "--draws", "1024", "--particles", "100",
-            "--check-reps", "500", "--out", str(out)]  # fmt: skip
-    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    args = ["calibrate", REPO / "scenarios" / "prior.toml", "--targets", targets, "--no-record",
+            "--draws", "1024", "--particles", "100", "--check-reps", "500",
+            "--out", out]  # fmt: skip
+    done = tanksim(*args, cwd=tmp_path)  # in this process: tests/cli_helpers.py
     assert done.returncode == 0, done.stderr
     assert "every observed value inside the calibrated 90% band" in done.stdout
     expected = {
@@ -176,7 +175,7 @@ def test_calibrate_command_writes_its_folder_and_refuses_to_overwrite(tmp_path):
     differ = meta["hypothesis_priors"]["production=new-builds-60-300+storage=satellite-count"]
     assert set(differ) == {"production.tanks_per_year.2022-02", "families.T-72.storage",
                            "refurbishment.failure.poor"}  # fmt: skip
-    again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    again = tanksim(*args, cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from cli_helpers import tanksim
 from factories import make_scenario
 from scipy import stats
 
@@ -90,12 +89,9 @@ def test_poisson_by_inversion_matches_scipy_and_never_falls_as_the_rate_rises():
 
 def test_compare_command_writes_json_csv_and_figure(tmp_path):
     out = tmp_path / "cmp"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "compare", "scenarios/baseline.toml",
-         "scenarios/nk-chonma2.toml", "--reps", "64", "--out", str(out), "--json",
-         "--at", "2026-12", "--threshold", "1500"],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    proc = tanksim("compare", "scenarios/baseline.toml", "scenarios/nk-chonma2.toml",
+                   "--reps", "64", "--out", out, "--json", "--at", "2026-12",
+                   "--threshold", "1500", cwd=REPO)  # in this process: tests/cli_helpers.py
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data == json.loads((out / "compare.json").read_text())

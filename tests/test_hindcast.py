@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import tanksim
 from factories import TWO_WIDE_TARGETS
 
 from sim.analysis.hindcast import (
@@ -77,11 +76,10 @@ def _targets_file(tmp_path: Path) -> Path:
 
 def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path):
     out = tmp_path / "hc"
-    args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
-            "--until", "2022-12", "--targets", str(_targets_file(tmp_path)), "--no-record",
-            "--draws", "1024",
-            "--particles", "100", "--generations", "2", "--reps", "300", "--out", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    args = ["hindcast", REPO / "scenarios" / "prior.toml", "--until", "2022-12",
+            "--targets", _targets_file(tmp_path), "--no-record", "--draws", "1024",
+            "--particles", "100", "--generations", "2", "--reps", "300", "--out", out]
+    done = tanksim(*args, cwd=tmp_path)  # in this process: tests/cli_helpers.py
     assert done.returncode == 0, done.stderr
     assert {p.name for p in out.iterdir()} == {
         "hindcast.json", "hindcast.csv", "hindcast.png", "manifest.json", "scores.csv",
@@ -90,15 +88,14 @@ def test_hindcast_command_scores_the_later_target_and_writes_its_folder(tmp_path
     assert document["fitted_targets"] == ["early"] and document["scored_targets"] == ["late"]
     (row,) = document["scored"]
     assert row["p05"] <= row["p50"] <= row["p95"] and row["crps"] >= 0
-    again = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    again = tanksim(*args, cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr
 
 
 def test_a_cut_off_with_no_later_target_is_one_line_and_exit_2(tmp_path):
-    args = [sys.executable, "-m", "sim", "hindcast", str(REPO / "scenarios" / "prior.toml"),
-            "--until", "2029-01", "--targets", str(_targets_file(tmp_path)), "--no-record",
-            "--out", str(tmp_path / "hc")]
-    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path)
+    done = tanksim("hindcast", REPO / "scenarios" / "prior.toml", "--until", "2029-01",
+                   "--targets", _targets_file(tmp_path), "--no-record", "--out", tmp_path / "hc",
+                   cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "both sides of the cut-off" in done.stderr
     assert not (tmp_path / "hc").exists()

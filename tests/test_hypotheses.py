@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import tanksim
 
 from sim.analysis.evidence import allocate_rows, evidence_table
 from sim.model.facts import load_facts
@@ -59,8 +58,7 @@ def test_a_bad_hypothesis_table_is_one_error_naming_file_key_and_value(tmp_path,
 
 def test_an_invalid_selection_exits_2_with_one_line_and_no_traceback(tmp_path):
     path = _child(tmp_path, '[hypothesis]\nproduction = "bogus"\n')
-    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)],
-                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    done = tanksim("validate", path, cwd=tmp_path)  # in this process: tests/cli_helpers.py
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("tanksim: error: ") and "bogus" in lines[0]
@@ -174,8 +172,7 @@ def test_a_file_extending_the_baseline_draws_its_hypothesis_rows_of_the_shipped_
         assert scenario.posterior.values[:, rate].max() <= 300
     baseline = load_scenario(BASELINE, fact_ids=set(load_facts()))
     assert len(baseline.posterior.values) == 1000 and baseline.posterior.hypothesis == ""
-    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(child)],
-                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    done = tanksim("validate", child, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"({own:,} rows" in done.stdout
     assert "only the rows of hypothesis production=new-builds-60-300" in done.stdout

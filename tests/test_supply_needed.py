@@ -40,8 +40,14 @@ def level(nk):
     return float(np.round(np.quantile(lowest, 1.0 - WITHOUT_SUPPLY)))
 
 
-def test_more_demanding_questions_need_at_least_as_much_supply(nk, level):
-    low = supply_needed(nk, keep_active=level, prob=PROB, **ARGS)
+@pytest.fixture(scope="module")
+def answer(nk, level):
+    """The supply the question (level, PROB) needs: the easiest question of the tests."""
+    return supply_needed(nk, keep_active=level, prob=PROB, **ARGS)
+
+
+def test_more_demanding_questions_need_at_least_as_much_supply(nk, level, answer):
+    low = answer
     higher_level = supply_needed(nk, keep_active=level + 50, prob=PROB, **ARGS)
     higher_prob = supply_needed(nk, keep_active=level, prob=PROB + 0.01, **ARGS)
     assert low["reachable"] and low["rate"] > 0
@@ -51,8 +57,7 @@ def test_more_demanding_questions_need_at_least_as_much_supply(nk, level):
     assert estimates == sorted(estimates)
 
 
-def test_returned_rate_is_confirmed_by_a_forward_run(nk, level):
-    answer = supply_needed(nk, keep_active=level, prob=PROB, **ARGS)
+def test_returned_rate_is_confirmed_by_a_forward_run(nk, level, answer):
     assert answer["rate"] > 0
     supply = nk.supplies[0]
     forward = run_scenario(
