@@ -6,7 +6,9 @@ name of it is also importable from here (``sim.load_scenario``, ``sim.plot_fan``
 loaded on first use so that ``import sim`` stays cheap.
 """
 
-__version__ = "0.1.0"
+from sim._version import __version__
+
+__all__ = ["__version__"]
 
 
 def __getattr__(name: str):

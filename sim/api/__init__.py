@@ -43,14 +43,16 @@ EXPORTS = {
         "sim.api.calibration",
     ),
     **dict.fromkeys(
-        ("CHART_TOP", "SENSITIVITY_OUTCOMES", "ScenarioDiscovery", "Sensitivity", "box_rows",
-         "discover", "discovery_table", "morris", "plot_discovery", "plot_sensitivity",
-         "plot_tornado", "sensitivity_rows", "sensitivity_table", "sobol", "sweep",
-         "sweep_table"),
+        ("CHART_TOP", "SENSITIVITY_OUTCOMES", "morris", "plot_sensitivity", "plot_tornado",
+         "sensitivity_rows", "sensitivity_table", "sobol", "sweep", "sweep_table"),
         "sim.api.explore",
     ),  # fmt: skip
-    "CompareData": "sim.io.compare_data",
-    "RunData": "sim.io.report",
+    **dict.fromkeys(
+        ("box_rows", "discover", "discovery_table", "plot_discovery"), "sim.api.discovery"
+    ),
+    **dict.fromkeys(
+        ("CompareData", "RunData", "ScenarioDiscovery", "Sensitivity"), "sim.analysis.results"
+    ),
     "Scenario": "sim.model.params",
     "RunResult": "sim.runs.run",
 }

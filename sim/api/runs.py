@@ -10,18 +10,21 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.compare import compare_runs
+from sim.analysis.paired import compare_data
+from sim.analysis.results import RunData
 from sim.analysis.summary import summary
 from sim.api.scenarios import THRESHOLD_SHARE, default_dates, load_scenario
 from sim.api.scenarios import facts as facts  # re-exported
-from sim.io.compare_data import compare_data, compare_figure
+from sim.io.compare_data import compare_figure
 from sim.io.output import check_target, write_comparison, write_run
-from sim.io.report import RunData, read_run, run_data
+from sim.io.report import read_run
 from sim.io.report_figures import active_figure, months_figure, storage_figure
 from sim.io.report_figures import redraw as _redraw
 from sim.io.report_html import Comparison, write_report
 from sim.model.calendar import format_month, parse_month
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
+from sim.present.run_data import run_data
 from sim.present.tables import compare_table as _compare_table
 from sim.present.tables import headline_table as _headline_table
 from sim.runs.chunks import ChunkExecutor

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from sim import __version__
+from sim._version import __version__
 from sim.model.errors import one_line
 
 USAGE_ERROR = 2

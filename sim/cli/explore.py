@@ -232,7 +232,7 @@ def discover_command(scenario, where, n, sampling, min_density, seed, out, force
     (default: results/discover-<name>/)."""
     from sim.analysis.condition import ExpressionError, parse_condition
     from sim.analysis.discover import DiscoveryError
-    from sim.api import explore as api
+    from sim.api import discovery as api
     from sim.io.explore_outputs import manifest, write_discovery
     from sim.io.output import write_folder
     from sim.present.explore_text import discover_text

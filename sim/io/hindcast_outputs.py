@@ -13,7 +13,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.api.hindcast import HindcastRun
+    from sim.analysis.results import HindcastRun
 
 COLUMNS = ("target", "fact", "date", "observed", "low", "high", "p05", "p25", "p50", "p75",
            "p95", "inside_50", "inside_90", "interval_score_90", "crps")  # fmt: skip

@@ -70,7 +70,7 @@ def write_run(data: RunData, target: Path, facts: dict, *, force: bool = False) 
 
 def write_results(result, target: Path, facts: dict, *, force: bool = False) -> Path:
     """Write a :class:`~sim.runs.run.RunResult`'s results folder (see :func:`write_run`)."""
-    from sim.io.report import run_data
+    from sim.present.run_data import run_data
 
     return write_run(run_data(result, facts), target, facts, force=force)
 

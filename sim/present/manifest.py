@@ -22,7 +22,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-import sim
+from sim._version import __version__
 from sim.analysis.posterior_info import posterior_counts
 from sim.model.calendar import format_month, parse_month
 from sim.model.distributions import Param
@@ -101,7 +101,7 @@ def scenario_files(scenario: Scenario) -> list[dict]:
 
 def git_revision() -> str | None:
     """The git commit of the tanksim source tree, with "-dirty" if modified; None if unknown."""
-    here = Path(sim.__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the sim package
     try:
         rev = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
@@ -140,7 +140,7 @@ def versions() -> dict[str, str | None]:
     """python, tanksim, its git revision and each of :data:`LIBRARIES` (None if absent)."""
     out: dict[str, str | None] = {
         "python": platform.python_version(),
-        "tanksim": sim.__version__,
+        "tanksim": __version__,
         "git_revision": git_revision(),
     }
     for name in LIBRARIES:
