@@ -22,6 +22,7 @@ from scipy.special import logsumexp, ndtr, ndtri
 
 from sim.analysis.targets import Target, distances, model_values, target_probes
 from sim.model.distributions import clip_to_domain
+from sim.model.errors import InputError
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.ensemble import run_ensemble
@@ -38,7 +39,7 @@ FINAL_BATCHES = 20
 STALL = 0.98
 
 
-class CalibrationError(ValueError):
+class CalibrationError(InputError):
     """Calibration found nothing consistent with the targets (message: one line)."""
 
 

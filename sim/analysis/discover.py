@@ -28,13 +28,14 @@ import numpy as np
 from scipy import stats
 
 from sim.analysis.condition import Condition
+from sim.model.errors import InputError
 
 ALPHA = 0.05
 MASS_MIN = 0.05
 MIN_DENSITY = 0.8
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(InputError):
     """Nothing to discover: no sampled set, or every one, meets the condition."""
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from sim.engine.simulate import IMPORTED
 from sim.model.calendar import format_month
 from sim.model.distributions import Dist, Param
+from sim.model.errors import InputError
 from sim.model.params import Scenario, Supply
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.run import run_scenario
@@ -26,7 +27,7 @@ from sim.runs.run import run_scenario
 Z95 = 1.959964
 
 
-class SupplyNeededError(ValueError):
+class SupplyNeededError(InputError):
     """The scenario or question cannot be answered as asked."""
 
 

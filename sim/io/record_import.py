@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.io.oryx_page import PageError, parse_tanks
-from sim.model.errors import one_line
+from sim.model.errors import InputError, one_line
 from sim.model.files import FileProblem, read_bytes
 from sim.model.record import (
     RECORD_COLUMNS,
@@ -57,7 +57,7 @@ DEFAULT_LOCAL_RECORD = Path("record") / RECORD_FILE
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class RecordImportError(ValueError):
+class RecordImportError(InputError):
     """A source that cannot become a snapshot, or a snapshot the record refuses (one line)."""
 
     def __init__(self, file: str | Path, message: str):

@@ -19,6 +19,7 @@ from sim.analysis.results import KEY_MONTHS, RunData  # noqa: F401  (re-exported
 from sim.analysis.summary import TRAJECTORY_COLUMNS
 from sim.engine.metrics import MONTH_METRICS, NEVER
 from sim.model.calendar import format_month, parse_month
+from sim.model.errors import InputError
 from sim.runs.reduce import STAT_NAMES as STATS
 
 RUN_FILES = ("manifest.json", "summary.json", "trajectories.csv")
@@ -26,7 +27,7 @@ METRICS_FILE = "metrics.csv"
 COMPARE_FILES = ("compare.json", "paired_difference.csv")
 
 
-class NotResultsFolder(ValueError):
+class NotResultsFolder(InputError):
     """A folder that holds neither a run's results nor a comparison's."""
 
 

@@ -1,4 +1,10 @@
-"""The one error type for bad scenario values, whoever builds the scenario.
+"""The errors of bad input: :class:`InputError`, the base of every one, and
+:class:`ScenarioError` for bad scenario values, whoever builds the scenario.
+
+Every error the library raises for bad input (a scenario, a fact, a target, an option, a
+results folder, a record) derives from :class:`InputError`, a ``ValueError``; the command
+line prints it as one line and exits 2 (:func:`sim.cli.app.run_main`), naming the option
+where the library names the Python argument.
 
 :class:`ScenarioError` reads ``file: key = value: message`` on one line. The scenario types
 (:mod:`sim.model.params`, :mod:`sim.model.distributions`) raise it when built with bad values;
@@ -15,7 +21,24 @@ from typing import Any
 PARAMETER = "(parameter)"
 
 
-class ScenarioError(ValueError):
+class InputError(ValueError):
+    """Bad input, in one line. ``argument`` is the Python argument at fault (e.g.
+    ``"draws"``), or None when the message names its file and key itself; ``detail`` is the
+    message without it, starting with the bad value (``= 5: cannot exceed ...``) or what is
+    wrong with it. ``str(err)`` names the argument as a Python caller wrote it
+    (``particles = 5: ...``); the command line names the option instead
+    (``--particles = 5: ...``, :meth:`naming`)."""
+
+    def __init__(self, detail: str, *, argument: str | None = None):
+        self.detail, self.argument = detail, argument
+        super().__init__(self.naming(argument))
+
+    def naming(self, name: str | None) -> str:
+        """The message with ``name`` (an argument or an option) as what is at fault."""
+        return self.detail if name is None else f"{name} {self.detail}"
+
+
+class ScenarioError(InputError):
     """A bad scenario input: ``file: key = value: message`` (``file`` may be ``None``)."""
 
     def __init__(self, file: str | Path | None, key: str, value: Any, message: str):

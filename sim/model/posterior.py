@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.distributions import DOMAINS, Param
-from sim.model.errors import one_line
+from sim.model.errors import InputError, one_line
 from sim.model.files import MAX_POSTERIOR_BYTES, FileProblem, read_text
 
 
-class PosteriorError(ValueError):
+class PosteriorError(InputError):
     """A posterior file that cannot be used (message: what, where)."""
 
 
