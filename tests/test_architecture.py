@@ -12,8 +12,9 @@ above. Beside the eight layers of the package's design:
   two never import each other (a shared bug would hide from the comparison).
 - ``sim.parallel`` runs the runs layer's chunks on Dask workers: it sits with ``runs`` and
   knows nothing of the CLI that offers it (``--workers``, ``--scheduler``).
-- ``sim.figures`` draws plain data on matplotlib figures: it sits with ``present`` (formats
-  results, never computes or writes them); io saves the figures.
+- ``sim.figures`` draws plain data on matplotlib figures: it sits beside ``analysis`` and
+  the two never import each other (a figure computes nothing; a statistic draws nothing);
+  present, io and api hand the one's results to the other, and io saves the figures.
 - ``sim`` (the package) and ``sim.__main__`` are the entry points, above everything.
 
 Cycles are checked on the imports that run (module level and lazy ones inside functions);
@@ -34,11 +35,12 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 #: Layer of each top-level part of ``sim``, lowest first (equal numbers: one layer).
 LAYERS = {
     "data": 0, "_version": 0, "model": 1, "engine": 2, "reference": 2, "runs": 3, "parallel": 3,
-    "analysis": 4, "present": 5, "figures": 5, "io": 6, "api": 7, "cli": 8,
+    "analysis": 4, "figures": 4, "present": 5, "io": 6, "api": 7, "cli": 8,
     "__init__": 9, "__main__": 9,
 }  # fmt: skip
 #: Parts of one layer that must not import each other.
-APART = {("engine", "reference"), ("reference", "engine")}
+APART = {("engine", "reference"), ("reference", "engine"), ("analysis", "figures"),
+         ("figures", "analysis")}  # fmt: skip
 
 
 def _modules() -> dict[str, Path]:

@@ -1,6 +1,6 @@
 """What a calibration's fit rests on: posterior-predictive simulations of the targets, the
 fit statistics (each target's band, the joint share inside every interval), prior against
-posterior quantiles, and the monthly bands of the fit and record-fit figures. Pure functions
+posterior quantiles. Pure functions
 of a :class:`~sim.analysis.calibrate.Calibration` and scenarios, except that the predictive
 checks simulate (with their own seed)."""
 
@@ -12,22 +12,10 @@ import numpy as np
 
 from sim.analysis.calibrate import Calibration
 from sim.analysis.observe import predict_observations
-from sim.analysis.results import FitPanel, SeriesPanel
 from sim.analysis.targets import Target
-from sim.engine.metrics import VARIABLES
-from sim.model.calendar import month_dates
 from sim.model.distributions import clip_to_domain
 from sim.model.params import Scenario
 from sim.model.posterior import Posterior
-from sim.runs.run import run_scenario
-
-#: Fit-figure panels: (variable, family, title, y label).
-FIT_PANELS = (
-    ("lost_confirmed", "all", "Losses, visually confirmed (cumulative)", "tanks"),
-    ("active", "all", "Active fleet (all families)", "tanks"),
-    ("storage", "all", "Hulls in storage, all families", "tanks"),
-    ("storage", "T-62", "T-62 hulls in storage", "tanks"),
-)
 
 
 def with_posterior(scenario: Scenario, cal: Calibration, rows: np.ndarray, path: str) -> Scenario:
@@ -89,53 +77,3 @@ def prior_posterior_rows(scenario: Scenario, names: tuple[str, ...], rows: np.nd
         ratio = (post[d, 2] - post[d, 0]) / width if width > 0 else float("nan")
         out.append([name, *prior[d], *post[d], ratio])
     return out, prior, post
-
-
-def fit_panels(
-    prior_scenario: Scenario, calibrated: Scenario, targets: list[Target], *, reps: int,
-    seed: int, engine: str | None = None,
-) -> list[FitPanel]:  # fmt: skip
-    """Monthly bands of the fit-figure quantities under the prior and the calibration."""
-    prior_run = run_scenario(prior_scenario, reps=reps, seed=seed, engine=engine)
-    post_run = run_scenario(calibrated, reps=reps, seed=seed, engine=engine)
-    dates = month_dates(calibrated.start, calibrated.months)
-    slots = {name: i for i, name in enumerate(calibrated.family_names)} | {"all": -1}
-    panels = []
-    for variable, family, title, ylabel in FIT_PANELS:
-        v, f = VARIABLES.index(variable), slots[family]
-        observed = [
-            (dates[t.month - calibrated.start], t.observed, t.low, t.high, t.id)
-            for t in targets
-            if t.variables == (variable,) and t.family == family and t.minus is None
-            and t.share_of is None and calibrated.start <= t.month <= calibrated.end
-        ]  # fmt: skip
-        panels.append(FitPanel(title, ylabel, dates, post_run.stats[:, v, f, 1:],
-                               prior_run.stats[:, v, f, 1:], observed))  # fmt: skip
-    return panels
-
-
-#: Panel titles of the record series.
-SERIES_TITLES = {"T-90": "T-90 (model: T-90 and new-build T-90M)",
-                 "unknown": "Type unknown (model: unknown share of all losses)",
-                 "total": "All types"}  # fmt: skip
-
-
-def record_panels(calibrated: Scenario, observed, *, reps: int, seed: int,
-                  engine: str | None = None) -> list:  # fmt: skip
-    """The record-fit figure's panels: each record series of ``observed``
-    (:class:`sim.analysis.results.RecordObservations`) against the calibrated model's monthly
-    5-50-95% band (``reps`` replications of ``calibrated``)."""
-    from datetime import date, timedelta
-
-    from sim.analysis.observe import series_bands
-
-    bands = series_bands(calibrated, observed.targets, reps=reps, seed=seed, engine=engine)
-    ends = [d.replace(day=28) + timedelta(days=4) for d in
-            month_dates(calibrated.start, calibrated.months)]  # fmt: skip
-    ends = [d - timedelta(days=d.day) for d in ends]  # each month's last day
-    fitted = [date.fromisoformat(str(d)) for d in observed.fitted]
-    return [
-        SeriesPanel(SERIES_TITLES.get(name, name), ends, bands[name],
-                    [date.fromisoformat(str(d)) for d in dates], np.asarray(values), fitted)
-        for name, dates, values in observed.series if name in bands
-    ]  # fmt: skip

@@ -212,37 +212,6 @@ class ScenarioDiscovery:
 
 
 @dataclass(frozen=True)
-class FitPanel:
-    """One panel of the fit figure: a calibrated fan, the prior's 5-95% range, observations.
-
-    ``posterior`` and ``prior`` are (T, 5) p05, p25, p50, p75, p95 per month of ``dates``;
-    ``observed`` rows are (date, value, low, high, label).
-    """
-
-    title: str
-    ylabel: str
-    dates: list[date]
-    posterior: np.ndarray
-    prior: np.ndarray
-    observed: list[tuple[date, float, float, float, str]]
-
-
-@dataclass(frozen=True)
-class SeriesPanel:
-    """One record series: ``band`` (T, 3) p05, p50, p95 of the model's confirmed count at
-    each month's end (``dates``, T); ``observed`` (N,) cumulative confirmed losses at
-    ``observed_dates``; ``fitted`` the snapshot dates whose periods were calibration
-    targets."""
-
-    title: str
-    dates: list[date]
-    band: np.ndarray
-    observed_dates: list[date]
-    observed: np.ndarray
-    fitted: list[date]
-
-
-@dataclass(frozen=True)
 class RunData:
     """What one run's figures and report sections need; no file or model access.
 

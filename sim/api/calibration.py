@@ -165,7 +165,7 @@ def plot_calibration_fit(
     """Calibrated bands against the prior's 5-95% range and the observed figures."""
     from dataclasses import replace
 
-    from sim.analysis.calibration_fit import fit_panels
+    from sim.api.calibration_figures import fit_panels
     from sim.figures.calibration import fit_figure
     from sim.figures.style import sources_caption
 
@@ -229,7 +229,6 @@ def run_calibration(
     from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
     from sim.analysis.calibration_fit import (
-        fit_panels,
         fit_rows,
         joint_share_in_intervals,
         posterior_predictive,
@@ -251,9 +250,9 @@ def run_calibration(
     engine = resolve(engine)
     if particles > draws:
         raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")
-    from sim.analysis.calibration_fit import record_panels
     from sim.analysis.observe import band_coverage, rejected_by_source
     from sim.analysis.targets import check_parameters
+    from sim.api.calibration_figures import fit_panels, record_panels
 
     facts = load_facts()
     full = load_scenario(scenario)

@@ -92,8 +92,8 @@ def input_error_line(err: InputError, argv: list[str] | None) -> str:
     option = None
     if command is not None:
         found = LazyGroup().get_command(click.Context(cli), command)
-        option = next((max(p.opts, key=len) for p in found.params
-                       if p.name == err.argument and isinstance(p, click.Option)), None)  # fmt: skip
+        options = [p for p in found.params if isinstance(p, click.Option)]
+        option = next((max(p.opts, key=len) for p in options if p.name == err.argument), None)
     return err.naming(option or err.argument)
 
 

@@ -6,11 +6,29 @@ redrawn from a calibration folder without re-running anything.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.analysis.results import FitPanel
 from sim.figures.style import BAND_INNER, BAND_OUTER, add_caption, new_figure, year_axis
+
+
+@dataclass(frozen=True)
+class FitPanel:
+    """One panel of the fit figure: a calibrated fan, the prior's 5-95% range, observations.
+
+    ``posterior`` and ``prior`` are (T, 5) p05, p25, p50, p75, p95 per month of ``dates``;
+    ``observed`` rows are (date, value, low, high, label).
+    """
+
+    title: str
+    ylabel: str
+    dates: list[date]
+    posterior: np.ndarray
+    prior: np.ndarray
+    observed: list[tuple[date, float, float, float, str]]
 
 
 def fit_figure(panels: list[FitPanel], caption: str, heading: str) -> Figure:

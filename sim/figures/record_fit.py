@@ -3,11 +3,28 @@ series (points at their snapshot dates) over the calibrated 5-50-95% band by mon
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.analysis.results import SeriesPanel
 from sim.figures.style import BAND_OUTER, add_caption, new_figure, year_axis
+
+
+@dataclass(frozen=True)
+class SeriesPanel:
+    """One record series: ``band`` (T, 3) p05, p50, p95 of the model's confirmed count at
+    each month's end (``dates``, T); ``observed`` (N,) cumulative confirmed losses at
+    ``observed_dates``; ``fitted`` the snapshot dates whose periods were calibration
+    targets."""
+
+    title: str
+    dates: list[date]
+    band: np.ndarray
+    observed_dates: list[date]
+    observed: np.ndarray
+    fitted: list[date]
 
 
 def record_fit_figure(panels: list[SeriesPanel], caption: str, heading: str) -> Figure:
