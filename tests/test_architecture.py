@@ -5,8 +5,9 @@ a literal name) is an edge from one module of ``sim`` to another.
 The layers, lowest first; a module may import its own layer and those below it, never one
 above. Beside the eight layers of the package's design:
 
-- ``sim.data`` holds packaged files only and ``sim._version`` the version string: below
-  everything (the report reads the one, every manifest records the other).
+- ``sim.data`` holds packaged files only, ``sim._version`` the version string and
+  ``sim.defaults`` the default settings the CLI and the API share (it imports nothing):
+  below everything, for every layer reads them.
 - ``sim.reference`` is the independent second implementation of the model that the tests
   check the engine against: it reads the model's types and sits beside ``engine``, and the
   two never import each other (a shared bug would hide from the comparison).
@@ -34,7 +35,7 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 
 #: Layer of each top-level part of ``sim``, lowest first (equal numbers: one layer).
 LAYERS = {
-    "data": 0, "_version": 0, "model": 1, "engine": 2, "reference": 2, "runs": 3, "parallel": 3,
+    "data": 0, "_version": 0, "defaults": 0, "model": 1, "engine": 2, "reference": 2, "runs": 3, "parallel": 3,
     "analysis": 4, "figures": 4, "present": 5, "io": 6, "api": 7, "cli": 8,
     "__init__": 9, "__main__": 9,
 }  # fmt: skip

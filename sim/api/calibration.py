@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import defaults
 from sim.analysis.results import CalibrationRun, RecordObservations
 from sim.api.runs import load_scenario
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
+from sim.model.errors import InputError
 from sim.runs.run import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from sim.runs.chunks import ChunkExecutor
 
 #: Replications of the calibrated model checked against the targets (fit.csv).
-CHECK_REPS = 10_000
+CHECK_REPS = defaults.CHECK_REPS
 #: Replications behind each band of fit.png.
 FIGURE_REPS = 4_000
 #: Replications per hypothesis behind evidence.json's projections.
@@ -59,16 +61,16 @@ def record_observations(scenario: Scenario, path: str | Path | None = None) -> R
         record = load_record(Path(path) if path is not None else None)
         dates, families, counts = confirmed_by_family(record)
     except (OSError, ValueError) as err:
-        where = f"--record = {path}" if path is not None else "the bundled loss record"
+        where = f"record = {path}" if path is not None else "the bundled loss record"
         text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(text if str(path or "") and str(path) in text else f"{where}: {text}") \
+        raise InputError(text if str(path or "") and str(path) in text else f"{where}: {text}") \
             from None
     source = Path(getattr(record, "path", None) or path or "")
     dates = np.asarray(dates, dtype="datetime64[D]")
     end = np.datetime64(format_month(scenario.end), "M") + 1
     keep = dates < end.astype("datetime64[D]")
     if not keep.any():
-        raise ValueError(f"{source}: no snapshot within the scenario's horizon "
+        raise InputError(f"{source}: no snapshot within the scenario's horizon "
                          f"(it ends {format_month(scenario.end)})")  # fmt: skip
     dates, counts = dates[keep], np.asarray(counts)[keep]
     chosen = record_targets(dates, families, counts, scenario.family_names, fact=RECORD_FACT)
@@ -137,7 +139,7 @@ def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
     elif scenario.posterior is not None:
         names, values = scenario.posterior.names, scenario.posterior.values
     else:
-        raise ValueError(f"scenario {scenario.name!r} has no posterior; pass a calibration")
+        raise InputError(f"scenario {scenario.name!r} has no posterior; pass a calibration")
     rows, _, _ = prior_posterior_rows(scenario, names, values)
     return [dict(zip(PRIOR_POSTERIOR_COLUMNS, row)) for row in rows]
 
@@ -249,7 +251,7 @@ def run_calibration(
 
     engine = resolve(engine)
     if particles > draws:
-        raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")
+        raise InputError(f"= {particles}: cannot exceed draws ({draws})", argument="particles")
     from sim.analysis.observe import band_coverage, rejected_by_source
     from sim.analysis.targets import check_parameters
     from sim.api.calibration_figures import fit_panels, record_panels
@@ -261,7 +263,7 @@ def run_calibration(
     check_parameters(chosen, full.params(), str(scenario))
     last = max(t.month for t in chosen)
     if not full.start <= min(t.month for t in chosen) or last > full.end:
-        raise ValueError(f"{scenario}: horizon does not cover the targets")
+        raise InputError(f"{scenario}: horizon does not cover the targets")
     _check_budget(full, chosen, draws, generations)
     prior = replace(load_scenario(scenario, end=format_month(last)), posterior=None)
 

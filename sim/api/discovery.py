@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import defaults
 from sim.analysis.results import ScenarioDiscovery
 from sim.api.explore import Progress, _as_scenario, _caption
 from sim.api.scenarios import facts, load_scenario  # noqa: F401  (the module's API too)
 from sim.model.params import Scenario
+from sim.model.errors import InputError
 from sim.runs.run import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -26,8 +28,8 @@ def discover(
     scenario: Scenario | str | Path,
     where: str,
     *,
-    n: int = 2000,
-    sampling: str = "lhs",
+    n: int = defaults.DISCOVER_N,
+    sampling: str = defaults.DISCOVER_SAMPLING,
     min_density: float | None = None,
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
@@ -66,7 +68,7 @@ def discover(
 
     density = MIN_DENSITY if min_density is None else min_density
     if not (math.isfinite(density) and 0 <= density <= 1):
-        raise ValueError(f"min_density = {density!r}: must be a share in [0, 1]")
+        raise InputError(f"= {density!r}: must be a share in [0, 1]", argument="min_density")
     scenario = _as_scenario(scenario)
     condition = parse_condition(where, scenario)
     params = tuple(uncertain_params(scenario))

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.analysis.results import HypothesisFit
 from sim.model.params import Scenario
+from sim.model.errors import InputError
 
 
 def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
@@ -110,7 +111,7 @@ def calibrate_hypotheses(
         if cal is None or row["weight"] == 0:
             continue
         if cal.names != names:
-            raise ValueError(f"hypothesis {row['hypothesis']}: its uncertain parameters differ "
+            raise InputError(f"hypothesis {row['hypothesis']}: its uncertain parameters differ "
                              "from the others' (a variant may change a prior, not fix it)")
         if count:
             parts.append(cal.resample(count))

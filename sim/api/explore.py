@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim import defaults
 from sim.analysis.results import Sensitivity
 from sim.api.runs import facts, load_scenario
 from sim.model.params import Scenario
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from sim.runs.chunks import ChunkExecutor
 
 #: Outcomes :func:`sobol` and :func:`morris` analyse unless told otherwise (as the CLI).
-SENSITIVITY_OUTCOMES = ("active_end", "storage_exhausted")
+SENSITIVITY_OUTCOMES = defaults.SENSITIVITY_OUTCOMES
 #: Most parameters per outcome a sensitivity chart shows.
 CHART_TOP = 15
 #: ``progress(replications)``, called as chunks finish.
@@ -52,9 +53,9 @@ def sweep(
     params: Sequence[str],
     *,
     grid: bool = False,
-    reps: int = 1000,
+    reps: int = defaults.SWEEP_REPS,
     seed: int = DEFAULT_SEED,
-    sampling: str = "random",
+    sampling: str = defaults.SWEEP_SAMPLING,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
     engine: str | None = None,
@@ -177,7 +178,7 @@ def sobol(
     scenario: Scenario | str | Path,
     outcomes: Sequence[str] = SENSITIVITY_OUTCOMES,
     *,
-    n: int = 256,
+    n: int = defaults.SOBOL_N,
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
@@ -222,7 +223,7 @@ def morris(
     scenario: Scenario | str | Path,
     outcomes: Sequence[str] = SENSITIVITY_OUTCOMES,
     *,
-    trajectories: int = 32,
+    trajectories: int = defaults.MORRIS_TRAJECTORIES,
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,

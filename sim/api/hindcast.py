@@ -8,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import defaults
 from sim.analysis.results import HindcastRun
 from sim.model.facts import load_facts
+from sim.model.errors import InputError
 from sim.runs.run import DEFAULT_SEED
 
 #: Replications of the calibrated projection behind each target's band.
-HINDCAST_REPS = 4_000
+HINDCAST_REPS = defaults.HINDCAST_REPS
 
 
 #: The purpose that keys the naive forecast's random stream (sim/engine/streams.py).
@@ -124,13 +126,13 @@ def _check_cut(until: str, chosen: list) -> tuple[int, list, list]:
     try:
         cut = parse_month(until)
     except ValueError:
-        raise ValueError(f"--until = {until!r}: must be a month as YYYY-MM") from None
+        raise InputError(f"= {until!r}: must be a month as YYYY-MM", argument="until") from None
     before, after = split_targets(chosen, cut)
     if not before or not after:
         first, last = min(map(target_date, chosen)), max(map(target_date, chosen))
         dates = f"{format_month(first)}..{format_month(last)}"
-        raise ValueError(f"--until = {until}: needs targets on both sides of the cut-off "
-                         f"(the targets span {dates})")  # fmt: skip
+        raise InputError(f"= {until}: needs targets on both sides of the cut-off "
+                         f"(the targets span {dates})", argument="until")  # fmt: skip
     return cut, before, after
 
 
@@ -261,7 +263,7 @@ def run_hindcasts(
     seen = set()
     for until in untils:
         if until in seen:
-            raise ValueError(f"--until = {until}: given twice")
+            raise InputError(f"= {until}: given twice", argument="until")
         seen.add(until)
     observed = (record_observations(load_scenario(scenario), settings.get("record"))
                 if settings.get("use_record", True) else None)  # fmt: skip

@@ -83,8 +83,9 @@ def cli() -> None:
 
 def input_error_line(err: InputError, argv: list[str] | None) -> str:
     """The one line of a library input error: the option in place of the Python argument
-    the library names (``--particles`` for ``particles``), looked up among the options of
-    the command in ``argv``."""
+    the library names (``--particles`` for ``particles``): the option of the command in
+    ``argv`` that sets that argument, or that is named after it (``--until`` for ``until``,
+    which the command collects as ``untils``)."""
     if err.argument is None:
         return err.naming(None)
     args = list(sys.argv[1:] if argv is None else argv)
@@ -92,8 +93,10 @@ def input_error_line(err: InputError, argv: list[str] | None) -> str:
     option = None
     if command is not None:
         found = LazyGroup().get_command(click.Context(cli), command)
+        flag = "--" + err.argument.replace("_", "-")
         options = [p for p in found.params if isinstance(p, click.Option)]
-        option = next((max(p.opts, key=len) for p in options if p.name == err.argument), None)
+        option = next((max(p.opts, key=len) for p in options
+                       if p.name == err.argument or flag in p.opts), None)  # fmt: skip
     return err.naming(option or err.argument)
 
 
