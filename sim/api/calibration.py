@@ -11,9 +11,9 @@ import numpy as np
 from sim import defaults
 from sim.analysis.results import CalibrationRun, RecordObservations
 from sim.api.runs import load_scenario
+from sim.model.errors import InputError
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
-from sim.model.errors import InputError
 from sim.runs.run import DEFAULT_SEED
 
 if TYPE_CHECKING:

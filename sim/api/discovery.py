@@ -14,8 +14,8 @@ from sim import defaults
 from sim.analysis.results import ScenarioDiscovery
 from sim.api.explore import Progress, _as_scenario, _caption
 from sim.api.scenarios import facts, load_scenario  # noqa: F401  (the module's API too)
-from sim.model.params import Scenario
 from sim.model.errors import InputError
+from sim.model.params import Scenario
 from sim.runs.run import DEFAULT_SEED
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.results import HypothesisFit
-from sim.model.params import Scenario
 from sim.model.errors import InputError
+from sim.model.params import Scenario
 
 
 def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:

@@ -10,8 +10,8 @@ import numpy as np
 
 from sim import defaults
 from sim.analysis.results import HindcastRun
-from sim.model.facts import load_facts
 from sim.model.errors import InputError
+from sim.model.facts import load_facts
 from sim.runs.run import DEFAULT_SEED
 
 #: Replications of the calibrated projection behind each target's band.
