@@ -70,9 +70,10 @@ def test_an_api_call_refuses_an_existing_folder_as_the_command_does(tmp_path, to
     from sim.api.explore_folders import save_sweep
     from sim.io.folders import OutputExistsError
 
-    save_sweep(toy, ["families.A.storage=300:600:2"], reps=4, out=tmp_path / "o", engine="numpy")
+    swept = ["families.A.storage=300:600:2"]
+    save_sweep(toy, swept, reps=4, out=tmp_path / "o", engine="numpy")
     with pytest.raises(OutputExistsError, match="--force"):
-        save_sweep(toy, ["families.A.storage=300:600:2"], reps=4, out=tmp_path / "o", engine="numpy")
+        save_sweep(toy, swept, reps=4, out=tmp_path / "o", engine="numpy")
 
 
 def test_an_api_error_names_the_argument_and_the_command_the_option(capsys, tmp_path, toy):

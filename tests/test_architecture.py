@@ -35,9 +35,9 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 
 #: Layer of each top-level part of ``sim``, lowest first (equal numbers: one layer).
 LAYERS = {
-    "data": 0, "_version": 0, "defaults": 0, "model": 1, "engine": 2, "reference": 2, "runs": 3, "parallel": 3,
-    "analysis": 4, "figures": 4, "present": 5, "io": 6, "api": 7, "cli": 8,
-    "__init__": 9, "__main__": 9,
+    "data": 0, "_version": 0, "defaults": 0, "model": 1, "engine": 2, "reference": 2,
+    "runs": 3, "parallel": 3, "analysis": 4, "figures": 4, "present": 5, "io": 6, "api": 7,
+    "cli": 8, "__init__": 9, "__main__": 9,
 }  # fmt: skip
 #: Parts of one layer that must not import each other.
 APART = {("engine", "reference"), ("reference", "engine"), ("analysis", "figures"),
