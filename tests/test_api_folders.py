@@ -86,3 +86,38 @@ def test_an_api_error_names_the_argument_and_the_command_the_option(capsys, tmp_
     assert code == 2
     assert err.startswith("tanksim: error: --n 100: Sobol' analysis needs a power of two")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "function", "argv"),
+    [
+        ("calibrate", "save_calibration", ["--draws", "300", "--particles", "30", "--no-record"]),
+        ("hindcast", "save_hindcast", ["--until", "2022-12", "--until", "2023-01"]),
+    ],
+)  # fmt: skip
+def test_the_calibration_commands_only_call_their_api_function(capsys, monkeypatch, tmp_path,
+                                                               toy, command, function, argv):  # fmt: skip
+    """``calibrate`` and ``hindcast`` (too slow to run twice here) hand every option to one
+    api call, which writes the folder, and print what it returns."""
+    from sim.api import calibration_folders
+    from sim.api.saved import Saved
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append((args, kwargs))
+        return Saved(tmp_path / "o", 0.0, None, {"done": True}, "the text")
+
+    monkeypatch.setattr(calibration_folders, function, spy)
+    code, stdout, err = run_cli(capsys, command, toy, *argv, "--out", tmp_path / "o")
+    assert code == 0, err
+    (args, kwargs), = calls
+    assert args[0] == str(toy) and kwargs["out"] == str(tmp_path / "o")
+    assert stdout == "the text\n" and err == f"wrote {tmp_path / 'o'}/\n"
+    assert not (tmp_path / "o").exists()
+    if command == "hindcast":
+        assert list(args[1]) == ["2022-12", "2023-01"]
+    else:
+        assert (kwargs["draws"], kwargs["particles"], kwargs["use_record"]) == (300, 30, False)
+    code, stdout, _ = run_cli(capsys, command, toy, *argv, "--json", "--out", tmp_path / "o")
+    assert json.loads(stdout) == {"done": True}

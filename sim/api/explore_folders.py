@@ -12,63 +12,18 @@ or imports click; ``track(total, label)`` (default: none) is how a caller shows 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sim import defaults
 from sim.analysis.outcomes import OutcomeError
+from sim.api.saved import Saved, Track, as_scenario, target_folder, untracked, write_atomically
 from sim.model.errors import InputError
 from sim.model.params import Scenario
 
 if TYPE_CHECKING:
     from sim.runs.chunks import ChunkExecutor
-
-#: ``track(total replications, label)``: a context manager yielding ``progress(done)``.
-Track = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
-
-
-@dataclass(frozen=True)
-class Saved:
-    """A folder a ``save_*`` call wrote: where, in how many seconds of wall time, the
-    analysis itself (``result``), what ``--json`` prints (``data``), the plain-text summary
-    (``text``), warnings about the result, and a note for the ``wrote`` line."""
-
-    folder: Path
-    seconds: float
-    result: Any
-    data: dict
-    text: str
-    warnings: tuple[str, ...] = ()
-    note: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-def _untracked(total: int, label: str) -> AbstractContextManager[Callable[[int], None]]:
-    return nullcontext(None)
-
-
-def _target(out: str | Path | None, default: str, force: bool) -> Path:
-    from sim.io.output import check_target
-
-    target = Path(out) if out is not None else Path(defaults.RESULTS_ROOT) / default
-    check_target(target, force)
-    return target
-
-
-def _loaded(scenario: Scenario | str | Path) -> Scenario:
-    from sim.api.scenarios import load_scenario
-
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-
-
-def _write(target: Path, force: bool, write: Callable[[Path], None]) -> None:
-    from sim.io.output import write_folder
-
-    write_folder(target, write, force=force)
-
 
 def save_sweep(
     scenario: Scenario | str | Path,
@@ -82,7 +37,7 @@ def save_sweep(
     force: bool = False,
     engine: str | None = None,
     executor: ChunkExecutor | None = None,
-    track: Track = _untracked,
+    track: Track = untracked,
 ) -> Saved:
     """Sweep ``params`` of ``scenario`` (:func:`sim.api.sweep`) and write sweep.csv,
     sweep.json, tornado.png (one at a time only) and manifest.json to ``out`` (default
@@ -94,13 +49,13 @@ def save_sweep(
     from sim.present.explore_text import sweep_text
     from sim.runs.engines import resolve
 
-    loaded, engine = _loaded(scenario), resolve(engine)
+    loaded, engine = as_scenario(scenario), resolve(engine)
     texts = [params] if isinstance(params, str) else list(params)
     try:
         specs = [parse_sweep(text, loaded) for text in texts]
     except SweepError as err:
         raise SweepError(str(err), argument="params") from None
-    target = _target(out, f"sweep-{loaded.name}", force)
+    target = target_folder(out, f"sweep-{loaded.name}", force)
     began = time.perf_counter()
     with track(point_count(specs, grid) * reps, f"sweep {loaded.name}") as step:
         result = sweep(loaded, texts, grid=grid, reps=reps, seed=seed, sampling=sampling,
@@ -112,7 +67,7 @@ def save_sweep(
     meta = manifest(loaded, known, command="sweep", seed=seed, sampling=sampling,
                     n=reps * len(result.points), options=options, seconds=seconds)  # fmt: skip
     meta["execution"] = {"engine": engine}
-    _write(target, force, lambda folder: write_sweep(folder, result, known, meta))
+    write_atomically(target, force, lambda folder: write_sweep(folder, result, known, meta))
     return Saved(target, seconds, result, sweep_data(result), sweep_text(result))
 
 
@@ -147,7 +102,7 @@ def save_sensitivity(
     force: bool = False,
     engine: str | None = None,
     executor: ChunkExecutor | None = None,
-    track: Track = _untracked,
+    track: Track = untracked,
 ) -> Saved:
     """Sobol' indices or Morris effects (:func:`sim.api.sobol`, :func:`sim.api.morris`) of
     ``metrics`` (default :data:`sim.defaults.SENSITIVITY_OUTCOMES`) written as indices.csv,
@@ -160,11 +115,11 @@ def save_sensitivity(
     from sim.present.explore_text import sensitivity_text
     from sim.runs.engines import resolve
 
-    loaded, engine = _loaded(scenario), resolve(engine)
+    loaded, engine = as_scenario(scenario), resolve(engine)
     outcomes = tuple(dict.fromkeys(metrics or defaults.SENSITIVITY_OUTCOMES))
     n = n or (defaults.SOBOL_N if method == "sobol" else defaults.MORRIS_TRAJECTORIES)
     _sensitivity_input(loaded, method, n, outcomes)
-    target = _target(out, f"sensitivity-{method}-{loaded.name}", force)
+    target = target_folder(out, f"sensitivity-{method}-{loaded.name}", force)
     began = time.perf_counter()
     run, size = (sobol, {"n": n}) if method == "sobol" else (morris, {"trajectories": n})
     with track(sensitivity_replications(loaded, method, n), f"{method} {loaded.name}") as step:
@@ -178,7 +133,7 @@ def save_sensitivity(
                              "warnings": list(analysis.warnings)},
                     seconds=seconds)  # fmt: skip
     meta["execution"] = {"engine": engine}
-    _write(target, force,
+    write_atomically(target, force,
            lambda folder: write_sensitivity(folder, analysis, data, known, meta))  # fmt: skip
     note = f" ({analysis.indices.evaluations:,} replications)"
     return Saved(target, seconds, analysis, data, sensitivity_text(data, warnings=False),
@@ -197,7 +152,7 @@ def save_discovery(
     force: bool = False,
     engine: str | None = None,
     executor: ChunkExecutor | None = None,
-    track: Track = _untracked,
+    track: Track = untracked,
 ) -> Saved:
     """Scenario discovery (:func:`sim.api.discover`) of where ``where`` holds, written as
     discover.json, box.csv, peeling.csv, samples.csv, discovery.png and manifest.json to
@@ -210,13 +165,13 @@ def save_discovery(
     from sim.present.explore_text import discover_text
     from sim.runs.engines import resolve
 
-    loaded, engine = _loaded(scenario), resolve(engine)
+    loaded, engine = as_scenario(scenario), resolve(engine)
     try:
         parse_condition(where, loaded)
     except ExpressionError as err:
         shown = where if len(where) <= 80 else where[:60] + "..."
         raise ExpressionError(f"{shown!r}: {err}", argument="where") from None
-    target = _target(out, f"discover-{loaded.name}", force)
+    target = target_folder(out, f"discover-{loaded.name}", force)
     began = time.perf_counter()
     try:
         with track(n, f"discover {loaded.name}") as step:
@@ -231,5 +186,6 @@ def save_discovery(
                     options={"where": where, "min_density": min_density},
                     seconds=seconds)  # fmt: skip
     meta["execution"] = {"engine": engine}
-    _write(target, force, lambda folder: write_discovery(folder, result, data, known, meta))
+    write_atomically(target, force,
+                     lambda folder: write_discovery(folder, result, data, known, meta))
     return Saved(target, seconds, result, data, discover_text(data))
