@@ -108,11 +108,11 @@ def supply_needed(
     ``message`` saying why not.
     """
     if not scenario.start <= until <= scenario.end:
-        raise SupplyNeededError(f"--until {format_month(until)} is outside the horizon")
+        raise SupplyNeededError(f"{{arg:until}} {format_month(until)} is outside the horizon")
     supply = pick_supply(scenario, family)
     first = max(supply.start - scenario.start, 0)
     if until - scenario.start < first:
-        raise SupplyNeededError(f"--until {format_month(until)} is before the supply starts")
+        raise SupplyNeededError(f"{{arg:until}} {format_month(until)} is before the supply starts")
     rates = np.linspace(0.0, max_rate, grid)
     successes, delivered = [], []
     fam = scenario.family_names.index(supply.family)

@@ -91,7 +91,7 @@ def _check_budget(scenario: Scenario, chosen: list, draws: int, generations: int
     from sim.analysis.calibrate import FINAL_BATCHES
 
     months = max(t.month for t in chosen) - scenario.start + 1
-    check_budget(f"--draws {draws:,} --generations {generations}",
+    check_budget(f"{{arg:draws}} {draws:,} {{arg:generations}} {generations}",
                  draws * (generations - 1 + FINAL_BATCHES), months,
                  draws * (4 * len(scenario.params()) + 2 * len(chosen)) * 8.0)  # fmt: skip
 
@@ -251,7 +251,7 @@ def run_calibration(
 
     engine = resolve(engine)
     if particles > draws:
-        raise InputError(f"= {particles}: cannot exceed draws ({draws})", argument="particles")
+        raise InputError(f"{{arg:particles}} = {particles}: cannot exceed {{arg:draws}} ({draws})")
     from sim.analysis.observe import band_coverage, rejected_by_source
     from sim.analysis.targets import check_parameters
     from sim.api.calibration_figures import fit_panels, record_panels

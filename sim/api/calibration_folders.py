@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def _check_sizes(draws: int, particles: int) -> None:
     if particles > draws:
-        raise InputError(f"= {particles}: cannot exceed draws ({draws})", argument="particles")
+        raise InputError(f"{{arg:particles}} = {particles}: cannot exceed {{arg:draws}} ({draws})")
 
 
 def save_calibration(

@@ -73,7 +73,7 @@ def discover(
     condition = parse_condition(where, scenario)
     params = tuple(uncertain_params(scenario))
     held = n * 8.0 * (3 * len(scenario.params()) + len(params) + 2 * len(condition.outcomes))
-    check_budget(f"--n {n:,}", n, scenario.months, held)
+    check_budget(f"{{arg:n}} {n:,}", n, scenario.months, held)
     design = None if sampling == "random" else Design(sampling, n)
     values = draw_params(scenario, seed=seed, first_rep=0, reps=n, design=design)
     outputs = Evaluator(scenario, condition.outcomes, seed, progress=progress,

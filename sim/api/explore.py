@@ -163,7 +163,7 @@ def _sensitivity(scenario, outcomes, method, n, seed, progress, executor,
         held = n * 8.0 * (2 * d + 2 * p + (d + 3) * s + 3 * BOOTSTRAP_BATCH * (d + 2) * s)
     else:
         held = n * 8.0 * (d + 1) * (d + 2 * s) + n * 8.0 * 2 * p
-    check_budget(f"--n {n:,}", sensitivity_replications(scenario, method, n), scenario.months,
+    check_budget(f"{{arg:n}} {n:,}", sensitivity_replications(scenario, method, n), scenario.months,
                  held)  # fmt: skip
     if method == "sobol":
         result = run_sobol(scenario, chosen, n=n, seed=seed, progress=progress,

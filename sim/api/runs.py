@@ -22,6 +22,7 @@ from sim.io.report_figures import active_figure, months_figure, storage_figure
 from sim.io.report_figures import redraw as _redraw
 from sim.io.report_html import Comparison, write_report
 from sim.model.calendar import format_month, parse_month
+from sim.model.errors import InputError
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
 from sim.present.run_data import run_data
@@ -75,9 +76,30 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_run_input(scenario, reps=reps, deterministic=deterministic, chunk=chunk,
+                    sampling=sampling)  # fmt: skip
     return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
                         chunk=chunk, keep_paths=keep_paths, sampling=sampling,
                         executor=executor, progress=progress, engine=engine)  # fmt: skip
+
+
+def check_run_input(scenario: Scenario, *, reps: int | None, deterministic: bool, chunk: int,
+                    sampling: str) -> None:  # fmt: skip
+    """Refuse a run :func:`run` cannot make, before it starts (an
+    :class:`~sim.model.errors.InputError` naming the argument): a chunk that is not a whole
+    number of blocks, a design for a deterministic run that draws nothing, or replications
+    and memory beyond :mod:`sim.analysis.budget`'s caps."""
+    from sim.analysis.budget import check_run_budget
+    from sim.engine.streams import BLOCK
+
+    if chunk % BLOCK:
+        raise InputError(f"{{arg:chunk}} = {chunk}: must be a multiple of {BLOCK}")
+    if deterministic and sampling != "random" and reps is None:
+        raise InputError(f"{{arg:sampling}} {sampling}: a {{arg:deterministic}} run draws "
+                         "nothing without {arg:reps} (one path at the means)")  # fmt: skip
+    paths = reps or 1
+    what = f"{{arg:reps}} {paths:,}" + ("" if deterministic else f" {{arg:chunk}} {chunk:,}")
+    check_run_budget(what, scenario, paths, deterministic, chunk=chunk)
 
 
 def summarise(result: RunResult) -> dict:
@@ -303,7 +325,7 @@ def report(
         raise ValueError(f"two scenarios share a name: {', '.join(names)}")
     to_run = [x for x in loaded if isinstance(x, Scenario)]
     if to_run:
-        check_compare_budget(f"--reps {reps:,} x {len(to_run)} scenarios", to_run, reps)
+        check_compare_budget(f"{{arg:reps}} {reps:,} x {len(to_run)} scenarios", to_run, reps)
     runs = [
         run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine,
                      progress=progress)

@@ -22,7 +22,9 @@ Track = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
 class Saved:
     """A folder a ``save_*`` call wrote: where, in how many seconds of wall time, the
     analysis itself (``result``), what ``--json`` prints (``data``), the plain-text summary
-    (``text``), warnings about the result, and a note for the ``wrote`` line."""
+    (``text``), warnings about the result, a note for the ``wrote`` line, and ``notes``: lines
+    the command prints on stderr as they are (each argument named ``{arg:NAME}``, as in
+    :class:`~sim.model.errors.InputError`)."""
 
     folder: Path
     seconds: float
@@ -31,6 +33,7 @@ class Saved:
     text: str
     warnings: tuple[str, ...] = ()
     note: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def untracked(total: int, label: str) -> AbstractContextManager[Callable[[int], None]]:

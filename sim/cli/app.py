@@ -82,22 +82,15 @@ def cli() -> None:
 
 
 def input_error_line(err: InputError, argv: list[str] | None) -> str:
-    """The one line of a library input error: the option in place of the Python argument
-    the library names (``--particles`` for ``particles``): the option of the command in
-    ``argv`` that sets that argument, or that is named after it (``--until`` for ``until``,
-    which the command collects as ``untils``)."""
-    if err.argument is None:
-        return err.naming(None)
+    """The one line of a library input error, each Python argument it names shown as the
+    option of the command in ``argv`` that sets it (:func:`sim.cli.options.option_names`)."""
     args = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args if a in COMMANDS), None)
-    option = None
-    if command is not None:
-        found = LazyGroup().get_command(click.Context(cli), command)
-        flag = "--" + err.argument.replace("_", "-")
-        options = [p for p in found.params if isinstance(p, click.Option)]
-        option = next((max(p.opts, key=len) for p in options
-                       if p.name == err.argument or flag in p.opts), None)  # fmt: skip
-    return err.naming(option or err.argument)
+    if command is None or not err.arguments():
+        return err.render(lambda name: name)
+    from sim.cli.options import option_names
+
+    return option_names(LazyGroup().get_command(click.Context(cli), command), err.detail)
 
 
 def run_main(argv: list[str] | None = None) -> None:

@@ -14,28 +14,41 @@ again with the file that set the key.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+#: How an error message names a Python argument: ``{arg:NAME}``.
+ARGUMENT = re.compile(r"\{arg:(\w+)\}")
 #: The key of an error about a parameter as a whole, before the loader names it.
 PARAMETER = "(parameter)"
 
 
 class InputError(ValueError):
-    """Bad input, in one line. ``argument`` is the Python argument at fault (e.g.
-    ``"draws"``), or None when the message names its file and key itself; ``detail`` is the
-    message without it, starting with the bad value (``= 5: cannot exceed ...``) or what is
-    wrong with it. ``str(err)`` names the argument as a Python caller wrote it
-    (``particles = 5: ...``); the command line names the option instead
-    (``--particles = 5: ...``, :meth:`naming`)."""
+    """Bad input, in one line, naming the Python arguments at fault.
+
+    ``detail`` names an argument as ``{arg:NAME}`` (e.g. ``"{arg:particles} = 5: cannot
+    exceed {arg:draws} (3)"``); ``argument``, if given, is put first
+    (``InputError("= 5: ...", argument="particles")``). ``str(err)`` shows each as the Python
+    caller wrote it (``particles = 5: cannot exceed draws (3)``); the command line shows the
+    option that sets it instead (``--particles = 5: cannot exceed --draws (3)``,
+    :meth:`render`). An error without ``{arg:...}`` (a file, key and value) reads the same
+    everywhere.
+    """
 
     def __init__(self, detail: str, *, argument: str | None = None):
-        self.detail, self.argument = detail, argument
-        super().__init__(self.naming(argument))
+        self.detail = detail if argument is None else f"{{arg:{argument}}} {detail}"
+        self.argument = argument
+        super().__init__(self.render(lambda name: name))
 
-    def naming(self, name: str | None) -> str:
-        """The message with ``name`` (an argument or an option) as what is at fault."""
-        return self.detail if name is None else f"{name} {self.detail}"
+    def arguments(self) -> list[str]:
+        """The Python arguments the message names, in order."""
+        return ARGUMENT.findall(self.detail)
+
+    def render(self, show: Callable[[str], str]) -> str:
+        """The message with each argument it names shown as ``show(name)``."""
+        return ARGUMENT.sub(lambda found: show(found.group(1)), self.detail)
 
 
 class ScenarioError(InputError):

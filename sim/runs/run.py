@@ -19,7 +19,7 @@ from sim.engine.continuation import walk_shocks
 from sim.engine.inputs import Inputs, build_inputs
 from sim.engine.metrics import ACTIVE, ALL, headline_metrics, trajectory_series
 from sim.engine.simulate import Trace
-from sim.engine.streams import BLOCK, ExpectedFlows, RandomFlows
+from sim.engine.streams import ExpectedFlows, RandomFlows
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor, describe_executor, map_chunks, plan_chunks
 from sim.runs.designs import Design
@@ -29,7 +29,7 @@ from sim.runs.sampling import draw_params, expected_params
 
 DEFAULT_SEED = defaults.SEED
 DEFAULT_REPS = defaults.REPS
-DEFAULT_CHUNK = 8 * BLOCK  # measured fastest of 4k, 8k, 16k replications (README, Performance)
+DEFAULT_CHUNK = defaults.CHUNK  # a multiple of BLOCK (sim.defaults)
 #: On the compiled engine, reduce each chunk in a second thread while the next one is
 #: simulated (:func:`overlapped_chunks`; a speed setting: changes no number).
 OVERLAP = True
