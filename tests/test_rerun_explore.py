@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from factories import run_cli, toy_toml
 
-from sim.present.manifest import VOLATILE
+from sim.present.manifest import COMMON_KEYS, VOLATILE
 
 #: Each command's arguments after SCENARIO: small, so the pair of runs takes seconds.
 COMMANDS = {
@@ -41,6 +41,7 @@ def test_rerun_of_an_explore_folder_says_identical(capsys, tmp_path, toy, comman
     assert stdout.startswith(f"identical: {len(written)} files ({', '.join(written)})")
     first, second = (json.loads((d / "manifest.json").read_text()) for d in (original, again))
     assert (second["command"], second["seed"]) == (command, 5)
+    assert set(COMMON_KEYS) <= set(first)
     drop = (*VOLATILE, "command_line")  # the rerun's own command line and wall time
     assert {k: v for k, v in first.items() if k not in drop} == \
         {k: v for k, v in second.items() if k not in drop}  # fmt: skip

@@ -238,6 +238,7 @@ def run_calibration(
         with_posterior,
     )
     from sim.analysis.targets import default_targets_path
+    from sim.api.checks import check_sizes
     from sim.api.evidence import (
         calibrate_hypotheses,
         hypothesis_meta,
@@ -250,8 +251,7 @@ def run_calibration(
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
-    if particles > draws:
-        raise InputError(f"{{arg:particles}} = {particles}: cannot exceed {{arg:draws}} ({draws})")
+    check_sizes(draws, particles)
     from sim.analysis.observe import band_coverage, rejected_by_source
     from sim.analysis.targets import check_parameters
     from sim.api.calibration_figures import fit_panels, record_panels

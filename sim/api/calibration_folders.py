@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import defaults
+from sim.api.checks import check_sizes
 from sim.api.saved import Saved, target_folder, write_atomically
-from sim.model.errors import InputError
 
 if TYPE_CHECKING:
     from sim.runs.chunks import ChunkExecutor
-
-
-def _check_sizes(draws: int, particles: int) -> None:
-    if particles > draws:
-        raise InputError(f"{{arg:particles}} = {particles}: cannot exceed {{arg:draws}} ({draws})")
 
 
 def save_calibration(
@@ -53,7 +48,7 @@ def save_calibration(
     from sim.io.calibration_outputs import write_calibration
     from sim.present.explore_text import fit_text
 
-    _check_sizes(draws, particles)
+    check_sizes(draws, particles)
     target = target_folder(out, f"calibrate-{Path(scenario).stem}", force)
     run = run_calibration(
         scenario, targets_file=targets_file, draws=draws, particles=particles,
@@ -95,7 +90,7 @@ def save_hindcast(
     from sim.present.explore_text import hindcast_cuts_text, hindcast_text
 
     untils = [untils] if isinstance(untils, str) else list(untils)
-    _check_sizes(draws, particles)
+    check_sizes(draws, particles)
     target = target_folder(out, f"hindcast-{Path(scenario).stem}-{'+'.join(untils)}", force)
     settings = {"targets_file": targets_file, "draws": draws, "particles": particles,
                 "generations": generations, "reps": reps, "seed": seed, "engine": engine,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import defaults
+from sim.api.checks import check_run, distinct_names
 from sim.api.saved import Saved, Track, untracked
 from sim.model.errors import InputError
 
@@ -38,11 +39,6 @@ def _loaded(paths: Sequence[str | Path], start: str | None = None, end: str | No
     return [scenarios.load_scenario(p, start=start, end=end, facts=facts) for p in paths], facts
 
 
-def _distinct(names: list[str]) -> None:
-    if len(set(names)) != len(names):
-        raise InputError(f"two scenarios share a name: {', '.join(names)}")
-
-
 def save_runs(
     scenarios: Sequence[str | Path],
     *,
@@ -64,24 +60,25 @@ def save_runs(
     ``reps`` defaults to :data:`sim.defaults.REPS` (deterministic: one path at the means).
     ``data`` is summary.json (one scenario) or each scenario's by name; ``text`` the
     headline table; ``notes`` the lines saying where each folder went."""
-    from sim.api import runs as api
-    from sim.present.tables import headline_table
-    from sim.runs.engines import compiled_in_this_process
-    from sim.runs.run import DEFAULT_CHUNK
+    from sim.io.folders import check_target
 
-    chunk = DEFAULT_CHUNK if chunk is None else chunk
+    chunk = defaults.CHUNK if chunk is None else chunk
     if reps is None and not deterministic:
         reps = defaults.REPS
     loaded, facts = _loaded(scenarios, start, end)
     for scenario in loaded:
-        api.check_run_input(scenario, reps=reps, deterministic=deterministic, chunk=chunk,
-                            sampling=sampling)  # fmt: skip
+        check_run(scenario, reps=reps, deterministic=deterministic, chunk=chunk,
+                  sampling=sampling)  # fmt: skip
     names = [s.name for s in loaded]
-    _distinct(names)
+    distinct_names(names)
     root = Path(defaults.RESULTS_ROOT) if out is None else Path(out)
     targets = [Path(out)] if out is not None and len(names) == 1 else [root / n for n in names]
     for target in targets:
-        api.check_target(target, force)
+        check_target(target, force)
+    from sim.api import runs as api  # the figures' libraries: once the input is known good
+    from sim.present.tables import headline_table
+    from sim.runs.engines import compiled_in_this_process
+
     lines = [] if deterministic else list(_sobol_note(sampling, reps or 1))
     summaries, note = [], True
     for scenario, target in zip(loaded, targets):
@@ -119,9 +116,8 @@ def save_compare(
     ``data`` is compare.json; ``text`` the comparison table; ``warnings`` the metrics
     defined differently in two scenarios (not paired)."""
     from sim.analysis.budget import check_compare_budget
-    from sim.api import runs as api
+    from sim.io.folders import check_target
     from sim.model.calendar import format_month, parse_month
-    from sim.present.tables import compare_table, definitions_text
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenarios")
@@ -135,15 +131,18 @@ def save_compare(
     loaded, _ = _loaded(scenarios)
     check_compare_budget(f"{{arg:reps}} {reps:,} x {len(loaded)} scenarios", loaded, reps)
     names = [s.name for s in loaded]
-    _distinct(names)
+    distinct_names(names)
     first = loaded[0]
     if any((s.start, s.end) != (first.start, first.end) for s in loaded):
         raise InputError("compared scenarios need the same horizon")
     target = Path(out) if out else Path(defaults.RESULTS_ROOT) / ("compare-" + "-".join(names))
-    api.check_target(target, force)
+    check_target(target, force)
     for m in months:
         if not first.start <= m <= first.end:
             raise InputError(f"{{arg:at}} {format_month(m)}: outside the horizon")
+    from sim.api import runs as api  # the figures' libraries: once the input is known good
+    from sim.present.tables import compare_table, definitions_text
+
     with track(reps * len(loaded), "compare") as step:
         results = [api.run(s, reps=reps, seed=seed, keep_paths=True, executor=executor,
                            sampling=sampling, progress=step, engine=engine)

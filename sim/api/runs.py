@@ -4,6 +4,7 @@ save, report. Plain objects out; no click, no printing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from matplotlib.axes import Axes
@@ -13,6 +14,7 @@ from sim.analysis.compare import compare_runs
 from sim.analysis.paired import compare_data
 from sim.analysis.results import RunData
 from sim.analysis.summary import summary
+from sim.api.checks import check_run, distinct_names
 from sim.api.scenarios import THRESHOLD_SHARE, default_dates, load_scenario
 from sim.api.scenarios import facts as facts  # re-exported
 from sim.io.compare_data import compare_figure
@@ -76,30 +78,13 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    check_run_input(scenario, reps=reps, deterministic=deterministic, chunk=chunk,
-                    sampling=sampling)  # fmt: skip
+    check_run(scenario, reps=reps, deterministic=deterministic, chunk=chunk,
+              sampling=sampling)  # fmt: skip
     return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
                         chunk=chunk, keep_paths=keep_paths, sampling=sampling,
                         executor=executor, progress=progress, engine=engine)  # fmt: skip
 
 
-def check_run_input(scenario: Scenario, *, reps: int | None, deterministic: bool, chunk: int,
-                    sampling: str) -> None:  # fmt: skip
-    """Refuse a run :func:`run` cannot make, before it starts (an
-    :class:`~sim.model.errors.InputError` naming the argument): a chunk that is not a whole
-    number of blocks, a design for a deterministic run that draws nothing, or replications
-    and memory beyond :mod:`sim.analysis.budget`'s caps."""
-    from sim.analysis.budget import check_run_budget
-    from sim.engine.streams import BLOCK
-
-    if chunk % BLOCK:
-        raise InputError(f"{{arg:chunk}} = {chunk}: must be a multiple of {BLOCK}")
-    if deterministic and sampling != "random" and reps is None:
-        raise InputError(f"{{arg:sampling}} {sampling}: a {{arg:deterministic}} run draws "
-                         "nothing without {arg:reps} (one path at the means)")  # fmt: skip
-    paths = reps or 1
-    what = f"{{arg:reps}} {paths:,}" + ("" if deterministic else f" {{arg:chunk}} {chunk:,}")
-    check_run_budget(what, scenario, paths, deterministic, chunk=chunk)
 
 
 def summarise(result: RunResult) -> dict:
@@ -132,7 +117,7 @@ def comparison_dates(scenario: Scenario, at: Sequence[str | int] | None = None) 
     dates = [_month(d) for d in at] if at else default_dates(scenario.start, scenario.end)
     for month in dates:
         if not scenario.start <= month <= scenario.end:
-            raise ValueError(f"at {format_month(month)}: outside the horizon")
+            raise InputError(f"{{arg:at}} {format_month(month)}: outside the horizon")
     return dates
 
 
@@ -162,7 +147,7 @@ def compare(
     """
     ref = results[0]
     if ref.active_paths is None:
-        raise ValueError(f"{ref.scenario.name}: run with keep_paths=True to compare")
+        raise InputError(f"{ref.scenario.name}: run with keep_paths=True to compare")
     dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
@@ -203,7 +188,7 @@ def plot_months(source: RunResult | RunData | str | Path, *, ax: Axes | None = N
     ``[metrics]`` thresholds, stated in the legend), with the share never within the horizon."""
     figure = months_figure(results(source), load_facts(), ax=ax)
     if figure is None:
-        raise ValueError("no per-replication metrics (metrics.csv) in this results folder")
+        raise InputError("no per-replication metrics (metrics.csv) in this results folder")
     return figure
 
 
@@ -282,6 +267,7 @@ def report(
     force: bool = False,
     engine: str | None = None,
     progress: Callable[[int], None] | None = None,
+    track: Callable | None = None,
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
@@ -297,11 +283,18 @@ def report(
         for the default (:func:`sim.runs.engines.default`); each run's manifest records it.
     progress : called with each finished chunk's replications of the scenarios run here
         (``reps`` times their number in all; see :func:`report_replications`).
+    track : instead of ``progress``, ``track(total, label)``, a context manager yielding it
+        (:data:`sim.api.saved.Track`), entered only when something runs here.
 
     Returns
     -------
     The report folder's path.
     """
+    if track is not None:
+        total = report_replications(sources, reps)
+        with track(max(total, 1), "report") if total else nullcontext(None) as step:
+            return report(sources, out, reps=reps, seed=seed, force=force, engine=engine,
+                          progress=step)  # fmt: skip
     from sim.analysis.budget import check_compare_budget
     from sim.present.manifest import provenance
 
@@ -322,7 +315,7 @@ def report(
             given.append({"kind": "scenario", "path": str(src)})
     names = [x.name if isinstance(x, RunData | Scenario) else x.scenario.name for x in loaded]
     if len(set(names)) != len(names):
-        raise ValueError(f"two scenarios share a name: {', '.join(names)}")
+        distinct_names(names)
     to_run = [x for x in loaded if isinstance(x, Scenario)]
     if to_run:
         check_compare_budget(f"{{arg:reps}} {reps:,} x {len(to_run)} scenarios", to_run, reps)

@@ -129,7 +129,7 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     settings = {k: first.meta[k] for k in ("scenario", "seed", "reps", "draws_per_generation",
                                            "particles", "generations", "git_revision",
                                            "execution")}  # fmt: skip
-    write_json(folder / "manifest.json", settings | {
+    write_json(folder / "manifest.json", first.provenance | settings | {
         "command": "hindcast", "until": [r["cut"] for r in cuts],
         "folders": [cut_folder(r["cut"]) for r in cuts], "versions": versions()})  # fmt: skip
     scored = [r for r in cuts if r["observations"]]

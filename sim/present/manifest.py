@@ -40,6 +40,10 @@ LIBRARIES = ("numpy", "scipy", "matplotlib", "simpy", "click", "jinja2", "dask",
              "llvmlite")  # fmt: skip
 #: Dataclass fields holding a month index, written as ``YYYY-MM``.
 MONTH_FIELDS = ("start", "end", "month", "rebuild_after")
+#: Keys every command's manifest.json carries (:func:`provenance`, and ``contents``, stamped
+#: by :func:`sim.io.folders.write_folder`); each command adds its own below them.
+COMMON_KEYS = ("tool", "command", "command_line", "cwd", "seed", "scenario_files", "versions",
+               "contents")  # fmt: skip
 #: Keys of a manifest that differ between two runs of the same inputs.
 VOLATILE = ("command_line", "cwd", "wall_time_seconds", "execution", "contents")
 
