@@ -368,7 +368,7 @@ def paired_comparison(
 
 
 def supply_needed(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     *,
     keep_active: float,
     until: str | int,
@@ -391,8 +391,18 @@ def supply_needed(
     replications (``reps * grid`` in all). Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
+    from sim.analysis.budget import METRIC_BYTES, check_budget
     from sim.analysis.supply_needed import supply_needed as answer
 
-    return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    try:
+        last = _month(until)
+    except ValueError:
+        raise InputError(f"{{arg:until}} = {until!r}: must be YYYY-MM") from None
+    # one rate at a time: each replication's active path (float64) and metrics
+    check_budget(f"{{arg:reps}} {reps:,} x {{arg:grid}} {grid:,}", reps * grid, scenario.months,
+                 reps * (scenario.months * 8 + METRIC_BYTES))  # fmt: skip
+    return answer(scenario, keep_active=keep_active, until=last, prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
                   executor=executor, engine=engine, progress=progress)  # fmt: skip

@@ -10,7 +10,7 @@ import click
 
 from sim import defaults
 from sim.api.scenarios import THRESHOLD_SHARE
-from sim.cli.options import FiniteFloat, engine_option, month, parallel_options
+from sim.cli.options import FiniteFloat, engine_option, parallel_options
 from sim.cli.progress import progress_bar
 from sim.defaults import SAMPLINGS
 
@@ -19,13 +19,6 @@ DEFAULT_SEED, DEFAULT_REPS, DEFAULT_CHUNK = defaults.SEED, defaults.REPS, defaul
 #: Highest --max-rate searched by supply-needed, tanks/month: far above any plausible
 #: supply, and low enough that the counts it implies fit the engine's integers.
 MAX_SUPPLY_RATE = 100_000.0
-
-
-def _load(paths: tuple[str, ...], start: str | None = None, end: str | None = None):
-    from sim.api import scenarios
-
-    facts = scenarios.facts()
-    return [scenarios.load_scenario(p, start=start, end=end, facts=facts) for p in paths], facts
 
 
 def _track(quiet: bool):
@@ -129,19 +122,12 @@ def compare(scenarios, reps, seed, dates, threshold, out, force, as_json, sampli
 def supply_needed_command(scenario, keep_active, until, prob, family, reps, seed, max_rate,
                           grid, as_json, engine, executor) -> None:  # fmt: skip
     """Smallest monthly supply keeping the active fleet >= N until a date with probability P."""
-    last = month(until, "--until")
-    (loaded,), _ = _load((scenario,))
-    # one rate at a time: each replication's active path (float64) and metrics
-    from sim.analysis.budget import METRIC_BYTES, check_budget
-
-    check_budget(f"--reps {reps:,} x --grid {grid:,}", reps * grid, loaded.months,
-                 reps * (loaded.months * 8 + METRIC_BYTES))
     from sim import api
     from sim.present.tables import supply_text
 
     with progress_bar(reps * grid, "supply-needed", enabled=not as_json) as step:
         answer = api.supply_needed(
-            loaded, keep_active=keep_active, until=last, prob=prob, family=family, reps=reps,
+            scenario, keep_active=keep_active, until=until, prob=prob, family=family, reps=reps,
             seed=seed, max_rate=max_rate, grid=grid, executor=executor, engine=engine,
             progress=step,
         )  # fmt: skip
