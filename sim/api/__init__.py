@@ -11,6 +11,10 @@ Everything a notebook needs, with no files touched unless a function says so::
     api.compare(results, at=["2028-12"])["paired"]["nk-t62"]["active_gain"]
     api.plot_fan(results[0])            # a matplotlib Figure; displays inline in Jupyter
 
+Every folder a ``tanksim`` command writes, one ``save_*`` call writes the same
+(``api.save_runs``, ``save_compare``, ``save_sweep``, ``save_sensitivity``,
+``save_discovery``, ``save_calibration``, ``save_hindcast``; ``api.report``).
+
 Counts are tanks; months are ``"YYYY-MM"`` strings in summaries and comparisons. Figures are
 :class:`matplotlib.figure.Figure` objects drawn without pyplot; save them with
 ``fig.savefig(path)``.
@@ -53,6 +57,11 @@ EXPORTS = {
     **dict.fromkeys(
         ("CompareData", "RunData", "ScenarioDiscovery", "Sensitivity"), "sim.analysis.results"
     ),
+    **dict.fromkeys(("save_runs", "save_compare"), "sim.api.run_folders"),
+    **dict.fromkeys(("save_sweep", "save_sensitivity", "save_discovery"),
+                    "sim.api.explore_folders"),  # fmt: skip
+    **dict.fromkeys(("save_calibration", "save_hindcast"), "sim.api.calibration_folders"),
+    "Saved": "sim.api.saved",
     "Scenario": "sim.model.params",
     "RunResult": "sim.runs.run",
 }

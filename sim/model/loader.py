@@ -96,9 +96,9 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
     if first != declared:
         stocks = format_month(declared)
         raise ScenarioError(
-            "(command line)", "--start", start,
+            "(command line)", "{arg:start}", start,
             f"the scenario's stocks describe {stocks} and the simulation starts there "
-            f"(--end sets the horizon's end)",
+            "({arg:end} sets the horizon's end)",
         )  # fmt: skip
     return first, last
 
