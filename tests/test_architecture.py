@@ -7,7 +7,8 @@ above. Beside the eight layers of the package's design:
 
 - ``sim.data`` holds packaged files only, ``sim._version`` the version string and
   ``sim.defaults`` the default settings the CLI and the API share (it imports nothing):
-  below everything, for every layer reads them.
+  below everything, for every layer reads them. So is ``sim.interrupts`` (the process's
+  Ctrl-C handling, which io's folder commit and the CLI consult; it imports nothing).
 - ``sim.reference`` is the independent second implementation of the model that the tests
   check the engine against: it reads the model's types and sits beside ``engine``, and the
   two never import each other (a shared bug would hide from the comparison).
@@ -35,9 +36,9 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 
 #: Layer of each top-level part of ``sim``, lowest first (equal numbers: one layer).
 LAYERS = {
-    "data": 0, "_version": 0, "defaults": 0, "model": 1, "engine": 2, "reference": 2,
-    "runs": 3, "parallel": 3, "analysis": 4, "figures": 4, "present": 5, "io": 6, "api": 7,
-    "cli": 8, "__init__": 9, "__main__": 9,
+    "data": 0, "_version": 0, "defaults": 0, "interrupts": 0, "model": 1, "engine": 2,
+    "reference": 2, "runs": 3, "parallel": 3, "analysis": 4, "figures": 4, "present": 5,
+    "io": 6, "api": 7, "cli": 8, "__init__": 9, "__main__": 9,
 }  # fmt: skip
 #: Parts of one layer that must not import each other.
 APART = {("engine", "reference"), ("reference", "engine"), ("analysis", "figures"),
@@ -135,7 +136,7 @@ def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     for module, targets in graph.items():
         for target in targets:
             a, b = layer_of(module), layer_of(target)
-            if LAYERS[b] > LAYERS[a] or (a, b) in APART:
+            if LAYERS.get(b, -1) > LAYERS.get(a, -1) or (a, b) in APART:  # unplaced: below
                 out.append((module, target))
     return sorted(out)
 
