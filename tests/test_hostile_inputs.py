@@ -30,6 +30,7 @@ from cli_helpers import (
     Outcome,
     assert_one_line_error,
     error_lines,
+    interruptible,
     snapshot,
     start_tanksim,
     tanksim,
@@ -409,3 +410,43 @@ def test_memory_of_a_run_does_not_grow_with_the_size_of_the_stocks(tmp_path):
             tracemalloc.stop()
         assert result.stats[-1, 1, -1, 0] > 0.5 * storage  # the stock is there, in storage
     assert peaks[1_000_000] < 2 * peaks[1_000] + 20 * 2**20, peaks
+
+
+#: Runs tanksim with a Ctrl-C that Python loses: the signal lands inside a weak-reference
+#: callback (as it can inside the import system's module-lock callback), where Python only
+#: reports the KeyboardInterrupt ("Exception ignored") and carries on.
+_LOST_CTRL_C = """
+import os, signal, sys, time, weakref
+import sim.io.folders as folders
+
+make_staging = folders.make_staging
+
+def interrupted_inside_a_callback(target):
+    class Anything:
+        pass
+
+    def callback(_):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)  # the KeyboardInterrupt is raised here, in the callback, and lost
+
+    thing = Anything()
+    ref = weakref.ref(thing, callback)
+    del thing
+    return make_staging(target)
+
+folders.make_staging = interrupted_inside_a_callback
+from sim.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_ctrl_c_python_loses_in_a_callback_still_aborts_with_nothing_written(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOST_CTRL_C, "run", str(BASELINE), "--reps", "8", "--end",
+         "2022-06", "--engine", "numpy", "--out", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, preexec_fn=interruptible,
+    )  # fmt: skip
+    assert proc.returncode == 130, proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.strip()] == ["tanksim: aborted"]
+    assert list(tmp_path.iterdir()) == []

@@ -19,13 +19,40 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command; input errors are one line and exit 2, Ctrl-C exit 130."""
     import sys
 
+    from sim import interrupts
+
+    previous = interrupts.install()
     try:
         from sim.cli.app import run_main
 
         run_main(argv)
+        interrupts.check()  # a Ctrl-C that Python reported as "ignored" is still an abort
     except KeyboardInterrupt:
-        print("tanksim: aborted", file=sys.stderr)
-        sys.exit(ABORTED)
+        _abort()
+    finally:
+        interrupts.restore(previous)
+
+
+def _abort() -> None:
+    """Say ``tanksim: aborted`` and exit 130 without the interpreter's finalisation.
+
+    The ``finally`` blocks have run by now (staging folders removed), and the folder locks
+    are released here; what is skipped is Python's own shutdown, which a native library
+    interrupted mid-call (numba compiling, for one) can crash with SIGABRT instead of 130.
+    """
+    import os
+    import sys
+
+    print("tanksim: aborted", file=sys.stderr)
+    folders = sys.modules.get("sim.io.folders")
+    if folders is not None:
+        folders.release_locks()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(ABORTED)
 
 
 def __getattr__(name: str):

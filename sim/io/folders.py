@@ -27,6 +27,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from sim import interrupts
 from sim.io.staging import make_staging, remove_abandoned
 from sim.model.errors import InputError
 
@@ -268,7 +269,8 @@ def _unlock(target: Path) -> None:
 
 
 @atexit.register
-def _unlock_all() -> None:
+def release_locks() -> None:
+    """Remove the folder locks this process holds (at exit, and on Ctrl-C)."""
     for path, token in list(_held.items()):
         try:
             if _read_lock(path) == token:
@@ -326,6 +328,7 @@ def write_folder(target: Path, write, *, force: bool = False) -> Path:
             if _fingerprint(target) != claimed:
                 raise OutputBusyError(f"{target}: written by another process while this one "
                                       "was running; nothing replaced")  # fmt: skip
+            interrupts.check()  # a Ctrl-C Python lost while this ran: nothing is put in place
             _rename_into_place(staging, resolved)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
