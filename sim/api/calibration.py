@@ -61,7 +61,7 @@ def record_observations(scenario: Scenario, path: str | Path | None = None) -> R
         record = load_record(Path(path) if path is not None else None)
         dates, families, counts = confirmed_by_family(record)
     except (OSError, ValueError) as err:
-        where = f"record = {path}" if path is not None else "the bundled loss record"
+        where = f"{{arg:record}} = {path}" if path is not None else "the bundled loss record"
         text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(text if str(path or "") and str(path) in text else f"{where}: {text}") \
             from None

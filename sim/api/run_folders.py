@@ -75,7 +75,7 @@ def save_runs(
     targets = [Path(out)] if out is not None and len(names) == 1 else [root / n for n in names]
     for target in targets:
         check_target(target, force)
-    from sim.api import runs as api  # the figures' libraries: once the input is known good
+    from sim import api  # the figures' libraries: once the input is known good
     from sim.present.tables import headline_table
     from sim.runs.engines import compiled_in_this_process
 
@@ -140,7 +140,7 @@ def save_compare(
     for m in months:
         if not first.start <= m <= first.end:
             raise InputError(f"{{arg:at}} {format_month(m)}: outside the horizon")
-    from sim.api import runs as api  # the figures' libraries: once the input is known good
+    from sim import api  # the figures' libraries: once the input is known good
     from sim.present.tables import compare_table, definitions_text
 
     with track(reps * len(loaded), "compare") as step:
