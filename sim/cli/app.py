@@ -90,7 +90,14 @@ def input_error_line(err: InputError, argv: list[str] | None) -> str:
         return err.render(lambda name: name)
     from sim.cli.options import option_names
 
-    return option_names(LazyGroup().get_command(click.Context(cli), command), err.detail)
+    found = LazyGroup().get_command(click.Context(cli), command)
+    rest = args[args.index(command) + 1:]
+    while isinstance(found, click.Group):  # ``tanksim record import``: the subcommand's options
+        name = next((a for a in rest if a in found.commands), None)
+        if name is None:
+            break
+        found, rest = found.commands[name], rest[rest.index(name) + 1:]
+    return option_names(found, err.detail)
 
 
 def run_main(argv: list[str] | None = None) -> None:
