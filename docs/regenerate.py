@@ -462,7 +462,7 @@ def fit(ctx: Context) -> str:
     ``tanksim calibrate`` draws it)."""
     from dataclasses import replace
 
-    from sim.io.calibration_outputs import (
+    from sim.analysis.calibration_fit import (
         fit_rows,
         joint_share_in_intervals,
         posterior_predictive,
@@ -504,8 +504,8 @@ def not_targets(ctx: Context) -> str:
 
     import numpy as np
 
+    from sim.analysis.calibration_fit import posterior_predictive
     from sim.analysis.targets import Target
-    from sim.io.calibration_outputs import posterior_predictive
 
     figures = tomllib.loads(NOT_TARGETS.read_text(encoding="utf-8"))["figure"]
     month = lambda m: None if m is None else parse_month(m)  # noqa: E731

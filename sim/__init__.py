@@ -6,12 +6,19 @@ name of it is also importable from here (``sim.load_scenario``, ``sim.plot_fan``
 loaded on first use so that ``import sim`` stays cheap.
 """
 
-__version__ = "0.1.0"
+from sim._version import __version__
+
+__all__ = ["__version__"]
 
 
 def __getattr__(name: str):
     import importlib
+    from pathlib import Path
 
+    here = Path(__file__).parent
+    if name != "api" and ((here / f"{name}.py").is_file() or (here / name).is_dir()):
+        # ``from sim import defaults`` asks here before importing the submodule: let it.
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
     api = importlib.import_module("sim.api")
     if name == "api":
         return api

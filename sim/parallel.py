@@ -338,16 +338,3 @@ class OnDemandDaskExecutor:
                 dask_executor(workers=self.workers, scheduler=self.scheduler)
             )
         return self.executor.map(task, chunks, progress)
-
-
-def __getattr__(name: str):
-    """The click side moved to :mod:`sim.cli`; kept importable from here for old callers."""
-    if name == "parallel_options":
-        from sim.cli.options import parallel_options
-
-        return parallel_options
-    if name == "ProgressBarExecutor":
-        from sim.cli.progress import ProgressBarExecutor
-
-        return ProgressBarExecutor
-    raise AttributeError(f"module 'sim.parallel' has no attribute {name!r}")

@@ -11,8 +11,8 @@ from cli_helpers import tanksim
 from factories import make_scenario
 
 from sim.analysis.calibrate import CalibrationError, calibrate
+from sim.analysis.calibration_fit import fit_rows, posterior_predictive
 from sim.analysis.targets import Target, TargetsError, load_targets
-from sim.io.calibration_outputs import fit_rows, posterior_predictive
 from sim.model.calendar import parse_month
 from sim.model.facts import load_facts
 from sim.model.loader import ScenarioError, load_scenario

@@ -18,8 +18,8 @@ from sim.engine.inputs import build_inputs
 from sim.engine.simulate import simulate as numpy_simulate
 from sim.engine.streams import ExpectedFlows, RandomFlows
 from sim.io.output import write_run_files
-from sim.io.report import run_data
 from sim.model.facts import load_facts
+from sim.present.run_data import run_data
 from sim.runs.run import run_scenario
 from sim.runs.sampling import draw_params
 

@@ -174,6 +174,8 @@ def test_each_command_runs_every_chunk_on_the_engine_asked_and_records_it(
 
 def test_calibrate_and_report_commands_pass_engine_to_the_api(monkeypatch, capsys, tmp_path):
     """(Their runs are checked through the API below, without drawing their figures.)"""
+    from sim.model.errors import InputError
+
     monkeypatch.setenv(engines.ENV, "numpy")
     monkeypatch.setattr(engines, "available", lambda: True)
     asked = {}
@@ -181,7 +183,7 @@ def test_calibrate_and_report_commands_pass_engine_to_the_api(monkeypatch, capsy
     def stop(name):
         def called(*args, **kwargs):
             asked[name] = kwargs["engine"]
-            raise ValueError("stopped here")
+            raise InputError("stopped here")  # bad input: one line, exit 2
 
         return called
 

@@ -205,23 +205,32 @@ def test_the_explore_commands_load_no_scipy_stats_matplotlib_or_analysis_at_impo
     assert done.stdout.strip() == "[]", done.stdout
 
 
-def test_the_cli_defaults_repeat_the_librarys():
-    from sim.analysis import calibrate, discover, sensitivity
-    from sim.api import calibration, explore
+def test_the_cli_and_the_api_take_their_defaults_from_sim_defaults():
+    import inspect
+
+    from sim import api, defaults
+    from sim.api.calibration_folders import save_calibration, save_hindcast
     from sim.cli import calibrate as cli_calibrate
     from sim.cli import explore as cli_explore
-    from sim.runs.designs import SAMPLINGS
-    from sim.runs.run import DEFAULT_SEED
+    from sim.cli import hindcast as cli_hindcast
 
-    assert (cli_explore.DEFAULT_SEED, cli_explore.SAMPLINGS) == (DEFAULT_SEED, SAMPLINGS)
-    assert cli_explore.DEFAULT_OUTCOMES == explore.SENSITIVITY_OUTCOMES
-    assert cli_explore.METHODS == sensitivity.METHODS
-    assert cli_explore.MIN_DENSITY == discover.MIN_DENSITY
-    assert (cli_calibrate.DEFAULT_DRAWS, cli_calibrate.DEFAULT_PARTICLES,
-            cli_calibrate.DEFAULT_GENERATIONS) == (calibrate.DEFAULT_DRAWS,
-                                                   calibrate.DEFAULT_PARTICLES,
-                                                   calibrate.DEFAULT_GENERATIONS)  # fmt: skip
-    assert cli_calibrate.CHECK_REPS == calibration.CHECK_REPS
+    def api_default(function, name):
+        return inspect.signature(function).parameters[name].default
+
+    def cli_default(command, name):
+        return next(p.default for p in command.params if p.name == name)
+
+    assert api_default(api.sobol, "n") == defaults.SOBOL_N == 1024
+    assert api_default(api.morris, "trajectories") == defaults.MORRIS_TRAJECTORIES == 64
+    assert api_default(api.sweep, "reps") == cli_default(cli_explore.sweep_command, "reps")
+    assert api_default(api.discover, "n") == cli_default(cli_explore.discover_command, "n")
+    assert api_default(api.discover, "sampling") == cli_default(cli_explore.discover_command,
+                                                                "sampling")  # fmt: skip
+    for name in ("draws", "particles", "generations", "seed"):
+        assert api_default(save_calibration, name) == cli_default(
+            cli_calibrate.calibrate_command, name) == getattr(defaults, name.upper())
+    assert api_default(save_hindcast, "reps") == cli_default(
+        cli_hindcast.hindcast_command, "reps") == defaults.HINDCAST_REPS
 
 
 @pytest.mark.parametrize("density", [float("nan"), float("inf"), -0.1])

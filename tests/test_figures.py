@@ -17,17 +17,19 @@ from factories import small_scenario
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
+from sim.analysis.paired import compare_data
 from sim.cli import main
 from sim.engine.metrics import NEVER
 from sim.figures import Observed, active_fan, comparison_chart, months_ecdf, storage_chart
 from sim.figures.months import ecdf, never_share
 from sim.figures.style import month_dates, sources_caption
-from sim.io.compare_data import compare_data
 from sim.io.output import write_results
-from sim.io.report import NotResultsFolder, read_run, run_data
+from sim.io.report import NotResultsFolder, read_run
 from sim.io.report_figures import redraw, storage_layers
 from sim.model.calendar import parse_month
 from sim.model.facts import load_facts
+from sim.model.loader import build_scenario
+from sim.present.run_data import run_data
 from sim.runs.run import run_scenario
 
 REPS = 256

@@ -115,7 +115,7 @@ def test_early_fully_committed_deliveries_print_one_warning_line(tmp_path):
     assert result.exit_code == 0
     warnings = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(warnings) == 1
-    assert warnings[0].startswith("warning: nk-early: the loss record to 2026-04-27")
+    assert warnings[0].startswith("tanksim: warning: nk-early: the loss record to 2026-04-27")
     assert check_against_record(load_scenario(SCENARIOS / "nk-t62.toml"), reps=256) is None
 
 

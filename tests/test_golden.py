@@ -36,8 +36,8 @@ def engine_outputs(scenario: Path, mode: str, folder: Path, engine: str) -> dict
     checks here, and ``--engine`` tests/test_engines.py): their SHA-256."""
     from sim.api import load_scenario
     from sim.io.output import write_run_files
-    from sim.io.report import run_data
     from sim.model.facts import load_facts
+    from sim.present.run_data import run_data
     from sim.runs.run import run_scenario
 
     facts = load_facts()

@@ -102,7 +102,7 @@ def test_a_cut_off_with_no_later_target_is_one_line_and_exit_2(tmp_path):
 
 
 def test_posterior_predictive_shares_count_replications_inside_each_interval_and_all_at_once():
-    from sim.io.calibration_outputs import fit_rows, joint_share_in_intervals
+    from sim.analysis.calibration_fit import fit_rows, joint_share_in_intervals
 
     targets = [Target(id=f"t{k}", fact="synthetic", variables=("lost_confirmed",), family="all",
                       month=parse_month(month), observed=obs, low=low, high=high,

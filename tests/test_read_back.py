@@ -139,7 +139,7 @@ def test_a_listed_file_missing_from_the_original_is_a_difference(run_folder, tmp
     ("scenario_files", "baseline.toml", ["scenario_files = "]),
     ("files", [], ["files = []"]),
     ("contents", ["../../etc/passwd"], ['contents = "../../etc/passwd"', "inside the folder"]),
-    ("command", "sweep", ['command = "sweep"', "only the folders of run, compare, report"]),
+    ("command", "calibrate", ['command = "calibrate"', "only the folders of run, compare, report"]),
     ("tool", ..., ["tool = (missing)", "not a tanksim manifest"]),
 ])  # fmt: skip
 def test_a_tampered_manifest_is_one_line_and_runs_nothing(run_folder, tmp_path, key, value,

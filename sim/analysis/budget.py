@@ -9,6 +9,8 @@ project's 2-core machine, so a faster machine or ``--workers`` finishes sooner.
 
 from __future__ import annotations
 
+from sim.model.errors import InputError
+
 #: Most replications one command may run (about 15 hours at :data:`RATE` for a 107-month
 #: horizon).
 MAX_REPLICATIONS = 100_000_000
@@ -19,7 +21,7 @@ MAX_BYTES = 4 * 2**30
 RATE = 160_000
 
 
-class BudgetError(ValueError):
+class BudgetError(InputError):
     """A design beyond :data:`MAX_REPLICATIONS` or :data:`MAX_BYTES` (message: one line
     with the estimate and the cap)."""
 

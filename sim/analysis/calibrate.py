@@ -20,17 +20,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
+from sim import defaults
 from sim.analysis.targets import Target, distances, model_values, target_probes
 from sim.model.distributions import clip_to_domain
+from sim.model.errors import InputError
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.ensemble import run_ensemble
 from sim.runs.run import DEFAULT_CHUNK
 from sim.runs.sampling import draw_params
 
-DEFAULT_DRAWS = 20_000
-DEFAULT_PARTICLES = 1_000
-DEFAULT_GENERATIONS = 10
+DEFAULT_DRAWS = defaults.DRAWS
+DEFAULT_PARTICLES = defaults.PARTICLES
+DEFAULT_GENERATIONS = defaults.GENERATIONS
 POSTERIOR_ROWS = 1_000
 #: Batches the last generation may propose to collect ``particles`` sets that fit every target.
 FINAL_BATCHES = 20
@@ -38,7 +40,7 @@ FINAL_BATCHES = 20
 STALL = 0.98
 
 
-class CalibrationError(ValueError):
+class CalibrationError(InputError):
     """Calibration found nothing consistent with the targets (message: one line)."""
 
 

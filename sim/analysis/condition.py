@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.analysis.outcomes import Outcome, OutcomeError, headline_names, parse_outcome
 from sim.model.calendar import format_month, parse_month
+from sim.model.errors import InputError
 from sim.model.params import Scenario
 
 #: Deepest nesting of parentheses a condition may have.
@@ -41,7 +42,7 @@ _TOKEN = re.compile(
 KEYWORDS = ("and", "or", "never")
 
 
-class ExpressionError(ValueError):
+class ExpressionError(InputError):
     """A --where expression that cannot be parsed or does not fit the scenario."""
 
 

@@ -27,14 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sim import defaults
 from sim.analysis.condition import Condition
+from sim.model.errors import InputError
 
 ALPHA = 0.05
 MASS_MIN = 0.05
-MIN_DENSITY = 0.8
+MIN_DENSITY = defaults.MIN_DENSITY
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(InputError):
     """Nothing to discover: no sampled set, or every one, meets the condition."""
 
 

@@ -211,7 +211,7 @@ def warning_line(scenario: Scenario, weights: RecordWeights) -> str | None:
     seen = ", ".join(f"{n} {f}" for f, n in zip(weights.reading.families,
                                                 weights.reading.confirmed))  # fmt: skip
     return (
-        f"warning: {scenario.name}: the loss record to {weights.reading.date} lists {seen} "
+        f"{scenario.name}: the loss record to {weights.reading.date} lists {seen} "
         f"among confirmed losses, which the scenario's own assumptions give a "
         f"probability of {weights.p_record:.1%} (below {CONTRADICTED_BELOW:.0%}); see "
         "docs/north-korea.md"

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.errors import InputError
+
 #: Days in a month: the mean Gregorian month (365.2425 / 12). Structural.
 MONTH_DAYS = 365.2425 / 12
 #: Months of record before the cut whose pace is carried forward (the task's "recent pace":
@@ -43,7 +45,7 @@ MONTH_DAYS = 365.2425 / 12
 PACE_WINDOW_MONTHS = 6
 
 
-class NaiveForecastError(ValueError):
+class NaiveForecastError(InputError):
     """A record the naive forecast cannot be built from; the message is one line."""
 
 

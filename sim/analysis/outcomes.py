@@ -23,6 +23,7 @@ import numpy as np
 from sim.engine.metrics import COUNT_METRICS, MONTH_METRICS, NEVER, REBUILD_METRICS, VARIABLES
 from sim.model.calendar import format_month, parse_month
 from sim.model.distributions import Param, clip_to_domain
+from sim.model.errors import InputError
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.ensemble import Ensemble, Probe, run_ensemble
@@ -31,7 +32,7 @@ from sim.runs.run import DEFAULT_CHUNK
 Progress = Callable[[int], None] | None
 
 
-class OutcomeError(ValueError):
+class OutcomeError(InputError):
     """An outcome name that is neither a headline metric nor VARIABLE@YYYY-MM."""
 
 

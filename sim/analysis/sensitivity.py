@@ -41,6 +41,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from sim import defaults
 from sim.analysis.morris import MORRIS_STATS, MorrisIndices
 from sim.analysis.outcomes import Evaluator, Outcome, Progress, factors, unit_to_values
 from sim.engine.streams import stream
@@ -48,7 +49,7 @@ from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.run import DEFAULT_CHUNK
 
-METHODS = ("sobol", "morris")
+METHODS = defaults.SENSITIVITY_METHODS
 CONFIDENCE = 0.95
 N_RESAMPLES = 999
 #: Resamples held in memory at once by the Sobol' bootstrap (bounds memory, not results).

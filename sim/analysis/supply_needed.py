@@ -20,6 +20,7 @@ from sim.analysis.foreign_record import record_weights
 from sim.engine.simulate import IMPORTED
 from sim.model.calendar import format_month
 from sim.model.distributions import Dist, Param
+from sim.model.errors import InputError
 from sim.model.params import Scenario, Supply
 from sim.model.record import Record
 from sim.runs.chunks import ChunkExecutor
@@ -28,7 +29,7 @@ from sim.runs.run import run_scenario
 Z95 = 1.959964
 
 
-class SupplyNeededError(ValueError):
+class SupplyNeededError(InputError):
     """The scenario or question cannot be answered as asked."""
 
 
@@ -114,11 +115,11 @@ def supply_needed(
     ``message`` saying why not.
     """
     if not scenario.start <= until <= scenario.end:
-        raise SupplyNeededError(f"--until {format_month(until)} is outside the horizon")
+        raise SupplyNeededError(f"{{arg:until}} {format_month(until)} is outside the horizon")
     supply = pick_supply(scenario, family)
     first = max(supply.start - scenario.start, 0)
     if until - scenario.start < first:
-        raise SupplyNeededError(f"--until {format_month(until)} is before the supply starts")
+        raise SupplyNeededError(f"{{arg:until}} {format_month(until)} is before the supply starts")
     rates = np.linspace(0.0, max_rate, grid)
     successes, delivered, weighed = [], [], []
     fam = scenario.family_names.index(supply.family)

@@ -34,6 +34,7 @@ from sim.analysis.stats import count_stats, month_stats
 from sim.engine.metrics import MONTH_METRICS
 from sim.model.calendar import format_month
 from sim.model.distributions import DOMAINS
+from sim.model.errors import InputError
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor
 from sim.runs.designs import Design
@@ -48,7 +49,7 @@ BASE, GRID = "base", "grid"
 STATS = STAT_NAMES  # mean, p05, p25, p50, p75, p95
 
 
-class SweepError(ValueError):
+class SweepError(InputError):
     """A --param specification that cannot be swept."""
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.engine.metrics import VARIABLES
 from sim.model.calendar import format_date, format_month, month_fraction, parse_date, parse_month
+from sim.model.errors import InputError
 from sim.model.facts import seeds_dir
 from sim.runs.ensemble import ALL, Probe
 
@@ -26,7 +27,7 @@ from sim.runs.ensemble import ALL, Probe
 COVERAGE = "observation.coverage"
 
 
-class TargetsError(ValueError):
+class TargetsError(InputError):
     """A targets file that cannot be used; the message is one line naming file and key."""
 
 

@@ -11,6 +11,10 @@ Everything a notebook needs, with no files touched unless a function says so::
     api.compare(results, at=["2028-12"])["paired"]["nk-t62"]["active_gain"]
     api.plot_fan(results[0])            # a matplotlib Figure; displays inline in Jupyter
 
+Every folder a ``tanksim`` command writes, one ``save_*`` call writes the same
+(``api.save_runs``, ``save_compare``, ``save_sweep``, ``save_sensitivity``,
+``save_discovery``, ``save_calibration``, ``save_hindcast``; ``api.report``).
+
 Counts are tanks; months are ``"YYYY-MM"`` strings in summaries and comparisons. Figures are
 :class:`matplotlib.figure.Figure` objects drawn without pyplot; save them with
 ``fig.savefig(path)``.
@@ -43,16 +47,23 @@ EXPORTS = {
         "sim.api.calibration",
     ),
     **dict.fromkeys(
-        ("CHART_TOP", "SENSITIVITY_OUTCOMES", "ScenarioDiscovery", "Sensitivity", "box_rows",
-         "discover", "discovery_table", "morris", "plot_discovery", "plot_sensitivity",
-         "plot_tornado", "sensitivity_rows", "sensitivity_table", "sobol", "sweep",
-         "sweep_table"),
+        ("CHART_TOP", "SENSITIVITY_OUTCOMES", "morris", "plot_sensitivity", "plot_tornado",
+         "sensitivity_rows", "sensitivity_table", "sobol", "sweep", "sweep_table"),
         "sim.api.explore",
     ),  # fmt: skip
     **dict.fromkeys(("check_against_record", "conditioned_weights", "record_warning"),
                     "sim.api.foreign"),
-    "CompareData": "sim.io.compare_data",
-    "RunData": "sim.io.report",
+    **dict.fromkeys(
+        ("box_rows", "discover", "discovery_table", "plot_discovery"), "sim.api.discovery"
+    ),
+    **dict.fromkeys(
+        ("CompareData", "RunData", "ScenarioDiscovery", "Sensitivity"), "sim.analysis.results"
+    ),
+    **dict.fromkeys(("save_runs", "save_compare"), "sim.api.run_folders"),
+    **dict.fromkeys(("save_sweep", "save_sensitivity", "save_discovery"),
+                    "sim.api.explore_folders"),  # fmt: skip
+    **dict.fromkeys(("save_calibration", "save_hindcast"), "sim.api.calibration_folders"),
+    "Saved": "sim.api.saved",
     "Scenario": "sim.model.params",
     "RunResult": "sim.runs.run",
 }

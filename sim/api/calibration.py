@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import defaults
+from sim.analysis.results import CalibrationRun, RecordObservations
 from sim.api.runs import load_scenario
+from sim.model.errors import InputError
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
 from sim.runs.run import DEFAULT_SEED
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from sim.runs.chunks import ChunkExecutor
 
 #: Replications of the calibrated model checked against the targets (fit.csv).
-CHECK_REPS = 10_000
+CHECK_REPS = defaults.CHECK_REPS
 #: Replications behind each band of fit.png.
 FIGURE_REPS = 4_000
 #: Replications per hypothesis behind evidence.json's projections.
@@ -39,26 +41,6 @@ def targets(path: str | Path | None = None) -> list:
 
 #: The fact every target read from the loss record cites.
 RECORD_FACT = "oryx-record-by-type"
-
-
-@dataclass(frozen=True)
-class RecordObservations:
-    """Targets read from a loss record (:mod:`sim.analysis.record_targets`) and where they
-    came from: ``path``, its ``sha256`` and its first and last snapshot dates."""
-
-    targets: list
-    path: str
-    sha256: str
-    first_snapshot: str
-    last_snapshot: str
-    #: (series, snapshot dates (N,) datetime64[D], cumulative confirmed (N,)) per group.
-    series: tuple = ()
-    #: The snapshot dates (N,) whose periods are targets.
-    fitted: np.ndarray | None = None
-
-    def meta(self) -> dict:
-        return {"path": self.path, "sha256": self.sha256, "first_snapshot": self.first_snapshot,
-                "last_snapshot": self.last_snapshot, "targets": len(self.targets)}  # fmt: skip
 
 
 def record_observations(scenario: Scenario, path: str | Path | None = None) -> RecordObservations:
@@ -79,16 +61,16 @@ def record_observations(scenario: Scenario, path: str | Path | None = None) -> R
         record = load_record(Path(path) if path is not None else None)
         dates, families, counts = confirmed_by_family(record)
     except (OSError, ValueError) as err:
-        where = f"--record = {path}" if path is not None else "the bundled loss record"
+        where = f"{{arg:record}} = {path}" if path is not None else "the bundled loss record"
         text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(text if str(path or "") and str(path) in text else f"{where}: {text}") \
+        raise InputError(text if str(path or "") and str(path) in text else f"{where}: {text}") \
             from None
     source = Path(getattr(record, "path", None) or path or "")
     dates = np.asarray(dates, dtype="datetime64[D]")
     end = np.datetime64(format_month(scenario.end), "M") + 1
     keep = dates < end.astype("datetime64[D]")
     if not keep.any():
-        raise ValueError(f"{source}: no snapshot within the scenario's horizon "
+        raise InputError(f"{source}: no snapshot within the scenario's horizon "
                          f"(it ends {format_month(scenario.end)})")  # fmt: skip
     dates, counts = dates[keep], np.asarray(counts)[keep]
     chosen = record_targets(dates, families, counts, scenario.family_names, fact=RECORD_FACT)
@@ -109,7 +91,7 @@ def _check_budget(scenario: Scenario, chosen: list, draws: int, generations: int
     from sim.analysis.calibrate import FINAL_BATCHES
 
     months = max(t.month for t in chosen) - scenario.start + 1
-    check_budget(f"--draws {draws:,} --generations {generations}",
+    check_budget(f"{{arg:draws}} {draws:,} {{arg:generations}} {generations}",
                  draws * (generations - 1 + FINAL_BATCHES), months,
                  draws * (4 * len(scenario.params()) + 2 * len(chosen)) * 8.0)  # fmt: skip
 
@@ -149,14 +131,15 @@ def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
     """Per calibrated parameter: prior and posterior p05/p50/p95 (its own units) and the
     ratio of the 90% widths (small: the record pins it down; near 1: left open). The
     posterior is ``calibration``'s, or by default the one ``scenario`` draws from."""
-    from sim.io.calibration_outputs import PRIOR_POSTERIOR_COLUMNS, prior_posterior_rows
+    from sim.analysis.calibration_fit import prior_posterior_rows
+    from sim.io.calibration_outputs import PRIOR_POSTERIOR_COLUMNS
 
     if calibration is not None:
         names, values = calibration.names, calibration.resample()
     elif scenario.posterior is not None:
         names, values = scenario.posterior.names, scenario.posterior.values
     else:
-        raise ValueError(f"scenario {scenario.name!r} has no posterior; pass a calibration")
+        raise InputError(f"scenario {scenario.name!r} has no posterior; pass a calibration")
     rows, _, _ = prior_posterior_rows(scenario, names, values)
     return [dict(zip(PRIOR_POSTERIOR_COLUMNS, row)) for row in rows]
 
@@ -169,7 +152,7 @@ def fit_table(
     ``reps`` replications (its horizon cut at the last target), with ``inside_90``."""
     from dataclasses import replace
 
-    from sim.io.calibration_outputs import fit_rows, posterior_predictive
+    from sim.analysis.calibration_fit import fit_rows, posterior_predictive
 
     chosen = target_list if target_list is not None else targets()
     cut = replace(scenario, end=min(scenario.end, max(t.month for t in chosen)))
@@ -184,9 +167,9 @@ def plot_calibration_fit(
     """Calibrated bands against the prior's 5-95% range and the observed figures."""
     from dataclasses import replace
 
+    from sim.api.calibration_figures import fit_panels
     from sim.figures.calibration import fit_figure
     from sim.figures.style import sources_caption
-    from sim.io.calibration_outputs import fit_panels
 
     chosen = target_list if target_list is not None else targets()
     last = max(t.month for t in chosen)
@@ -196,71 +179,6 @@ def plot_calibration_fit(
     sources = sorted({known[t.fact].citation() for t in chosen if t.fact in known})
     return fit_figure(panels, sources_caption(sources, calibrated.description),
                       f"'{calibrated.name}' against the record, {reps:,} replications")  # fmt: skip
-
-
-@dataclass(frozen=True, eq=False)
-class CalibrationRun:
-    """Everything a calibration folder holds, from :func:`run_calibration`.
-
-    ``calibration`` is the weighted particles; ``rows`` (R, D) the equal-weight rows written
-    to posterior.csv, resampled from them (``distinct`` of them different; ``ess`` the
-    particles' effective sample size); ``fit`` one dict per target (observed, interval, the
-    calibrated p05/p50/p95, ``inside_90``); ``converged`` is True only when ABC-SMC collected
-    every particle it was asked for *and* every observed value lies inside the calibrated
-    90% band. ``meta`` is posterior.json; ``panels``, ``prior_q``/``posterior_q`` (D, 3) and
-    ``prior_posterior`` the figures' and tables' data.
-    """
-
-    source: Path
-    name: str
-    description: str
-    calibration: Calibration
-    rows: np.ndarray
-    distinct: int
-    fit: list[dict]
-    converged: bool
-    prior_posterior: list
-    prior_q: np.ndarray
-    posterior_q: np.ndarray
-    panels: list
-    caption: str
-    meta: dict = field(default_factory=dict)
-    #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
-    provenance: dict = field(default_factory=dict)
-    evidence: dict | None = None
-    #: Posterior predictive coverage of each record series (:func:`band_coverage`).
-    coverage: list = field(default_factory=list)
-    #: Per source, its observations outside the calibrated 90% band
-    #: (:func:`sim.analysis.observe.rejected_by_source`).
-    sources: list = field(default_factory=list)
-    #: The record-fit figure's panels (empty without a record).
-    record_panels: list = field(default_factory=list)
-    record_caption: str = ""
-
-    @property
-    def ess(self) -> float:
-        return self.calibration.ess
-
-    @property
-    def outside(self) -> list[str]:
-        """Targets whose observed value lies outside the calibrated 90% band."""
-        return [r["target"] for r in self.fit if not r["inside_90"]]
-
-    @property
-    def sets_phrase(self) -> str:
-        """How many parameter sets the posterior really holds, in words."""
-        particles = len(self.calibration.values)
-        return (f"{len(self.rows):,} rows resampled from {particles:,} particles "
-                f"({self.distinct:,} distinct sets, effective sample size "
-                f"{self.ess:,.0f})")  # fmt: skip
-
-    @property
-    def fit_heading(self) -> str:
-        joint = self.meta.get("joint_share_in_intervals")
-        check = "" if joint is None else (f";\n{joint:.0%} of fresh calibrated replications "
-                                          "fall inside every target's interval at once")
-        return (f"Calibration of '{self.name}' to the record: {self.sets_phrase}, "
-                f"seed {self.calibration.seed}{check}")  # fmt: skip
 
 
 def run_calibration(
@@ -312,7 +230,15 @@ def run_calibration(
 
     from sim.analysis.calibrate import POSTERIOR_ROWS, distinct_sets
     from sim.analysis.calibrate import calibrate as _calibrate
+    from sim.analysis.calibration_fit import (
+        fit_rows,
+        joint_share_in_intervals,
+        posterior_predictive,
+        prior_posterior_rows,
+        with_posterior,
+    )
     from sim.analysis.targets import default_targets_path
+    from sim.api.checks import check_sizes
     from sim.api.evidence import (
         calibrate_hypotheses,
         hypothesis_meta,
@@ -320,24 +246,15 @@ def run_calibration(
         projections,
     )
     from sim.figures.style import sources_caption
-    from sim.io.calibration_outputs import (
-        fit_panels,
-        fit_rows,
-        joint_share_in_intervals,
-        posterior_predictive,
-        prior_posterior_rows,
-        with_posterior,
-    )
     from sim.model.calendar import format_month
     from sim.present.manifest import git_revision, provenance
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
-    if particles > draws:
-        raise ValueError(f"--particles = {particles}: cannot exceed --draws ({draws})")
+    check_sizes(draws, particles)
     from sim.analysis.observe import band_coverage, rejected_by_source
     from sim.analysis.targets import check_parameters
-    from sim.io.calibration_outputs import record_panels
+    from sim.api.calibration_figures import fit_panels, record_panels
 
     facts = load_facts()
     full = load_scenario(scenario)
@@ -346,7 +263,7 @@ def run_calibration(
     check_parameters(chosen, full.params(), str(scenario))
     last = max(t.month for t in chosen)
     if not full.start <= min(t.month for t in chosen) or last > full.end:
-        raise ValueError(f"{scenario}: horizon does not cover the targets")
+        raise InputError(f"{scenario}: horizon does not cover the targets")
     _check_budget(full, chosen, draws, generations)
     prior = replace(load_scenario(scenario, end=format_month(last)), posterior=None)
 

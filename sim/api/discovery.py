@@ -1,58 +1,35 @@
 """The public API for scenario discovery (PRIM), behind ``tanksim discover``; re-exported by
-:mod:`sim.api.explore` and :mod:`sim.api`. Nothing here prints, writes files or imports
+:mod:`sim.api`. Nothing here prints, writes files or imports
 click; bad input raises a ValueError subclass with one line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import defaults
+from sim.analysis.results import ScenarioDiscovery
 from sim.api.explore import Progress, _as_scenario, _caption
+from sim.api.scenarios import facts, load_scenario  # noqa: F401  (the module's API too)
+from sim.model.errors import InputError
 from sim.model.params import Scenario
 from sim.runs.run import DEFAULT_SEED
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.analysis.condition import Condition
-    from sim.analysis.discover import Discovery
     from sim.runs.chunks import ChunkExecutor
-
-
-@dataclass(frozen=True, eq=False)
-class ScenarioDiscovery:
-    """Scenario discovery on one scenario, from :func:`discover`.
-
-    ``found`` is the library's :class:`sim.analysis.discover.Discovery`: the PRIM peeling
-    trajectory ``boxes``, the chosen ``box`` (``limits`` (d, 2), each input's lower and
-    upper bound in its own units, -inf/inf where unrestricted; ``coverage``, ``density`` and
-    ``mass``, shares in [0, 1]), ``p_values`` (quasi-p-value by input index) and
-    ``parameters``. ``samples`` (N, d) are the sampled inputs (columns as
-    ``found.parameters``), ``outputs`` (N, S) the outcomes ``condition`` uses (columns as
-    ``condition.outcomes``; months from the scenario start, never = the month after the
-    horizon) and ``of_interest`` (N,) whether the condition holds.
-    """
-
-    scenario: Scenario
-    condition: Condition
-    sampling: str
-    seed: int
-    samples: np.ndarray
-    outputs: np.ndarray
-    of_interest: np.ndarray
-    found: Discovery
 
 
 def discover(
     scenario: Scenario | str | Path,
     where: str,
     *,
-    n: int = 2000,
-    sampling: str = "lhs",
+    n: int = defaults.DISCOVER_N,
+    sampling: str = defaults.DISCOVER_SAMPLING,
     min_density: float | None = None,
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
@@ -91,12 +68,12 @@ def discover(
 
     density = MIN_DENSITY if min_density is None else min_density
     if not (math.isfinite(density) and 0 <= density <= 1):
-        raise ValueError(f"min_density = {density!r}: must be a share in [0, 1]")
+        raise InputError(f"= {density!r}: must be a share in [0, 1]", argument="min_density")
     scenario = _as_scenario(scenario)
     condition = parse_condition(where, scenario)
     params = tuple(uncertain_params(scenario))
     held = n * 8.0 * (3 * len(scenario.params()) + len(params) + 2 * len(condition.outcomes))
-    check_budget(f"--n {n:,}", n, scenario.months, held)
+    check_budget(f"{{arg:n}} {n:,}", n, scenario.months, held)
     design = None if sampling == "random" else Design(sampling, n)
     values = draw_params(scenario, seed=seed, first_rep=0, reps=n, design=design)
     outputs = Evaluator(scenario, condition.outcomes, seed, progress=progress,

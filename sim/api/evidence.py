@@ -10,31 +10,14 @@ shipped posterior mixes the hypotheses' posteriors by those weights, its rows ta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.results import HypothesisFit
+from sim.model.errors import InputError
 from sim.model.params import Scenario
-
-
-@dataclass(frozen=True)
-class HypothesisFit:
-    """The hypotheses of a calibration: ``labels`` (H,), ``selections`` ({group: variant}
-    each), ``evidence`` (one dict each, :func:`sim.analysis.evidence.evidence_table`),
-    ``counts`` (rows of the mixed posterior each), ``variants`` (group -> name ->
-    {sources, note}) and ``priors`` (each hypothesis' {parameter: its prior described})."""
-
-    labels: tuple[str, ...]
-    selections: tuple[dict, ...]
-    evidence: list
-    counts: tuple[int, ...]
-    variants: dict
-    priors: tuple[dict, ...] = ()
-    #: Each hypothesis' own equal-weight rows (R, D) resampled from its particles alone
-    #: (None for one that fitted nothing): its projections use these, not its share of
-    #: the mixture, which for a light hypothesis is a few dozen rows.
-    own_rows: tuple = ()
 
 
 def scenario_hypotheses(path: str | Path) -> tuple[dict[str, str], dict]:
@@ -128,7 +111,7 @@ def calibrate_hypotheses(
         if cal is None or row["weight"] == 0:
             continue
         if cal.names != names:
-            raise ValueError(f"hypothesis {row['hypothesis']}: its uncertain parameters differ "
+            raise InputError(f"hypothesis {row['hypothesis']}: its uncertain parameters differ "
                              "from the others' (a variant may change a prior, not fix it)")
         if count:
             parts.append(cal.resample(count))

@@ -10,10 +10,11 @@ prints, writes files or imports click. Bad input raises a ValueError subclass wi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim import defaults
+from sim.analysis.results import Sensitivity
 from sim.api.runs import facts, load_scenario
 from sim.model.params import Scenario
 from sim.runs.run import DEFAULT_SEED
@@ -21,13 +22,11 @@ from sim.runs.run import DEFAULT_SEED
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.analysis.morris import MorrisIndices
-    from sim.analysis.sensitivity import SobolIndices
     from sim.analysis.sweep import SweepResult
     from sim.runs.chunks import ChunkExecutor
 
 #: Outcomes :func:`sobol` and :func:`morris` analyse unless told otherwise (as the CLI).
-SENSITIVITY_OUTCOMES = ("active_end", "storage_exhausted")
+SENSITIVITY_OUTCOMES = defaults.SENSITIVITY_OUTCOMES
 #: Most parameters per outcome a sensitivity chart shows.
 CHART_TOP = 15
 #: ``progress(replications)``, called as chunks finish.
@@ -54,9 +53,9 @@ def sweep(
     params: Sequence[str],
     *,
     grid: bool = False,
-    reps: int = 1000,
+    reps: int = defaults.SWEEP_REPS,
     seed: int = DEFAULT_SEED,
-    sampling: str = "random",
+    sampling: str = defaults.SWEEP_SAMPLING,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
     engine: str | None = None,
@@ -134,28 +133,6 @@ def plot_tornado(result: SweepResult) -> Figure:
 # Sensitivity
 
 
-@dataclass(frozen=True, eq=False)
-class Sensitivity:
-    """A global sensitivity analysis of one scenario, from :func:`sobol` or :func:`morris`.
-
-    ``indices`` is the library's result: a :class:`sim.analysis.sensitivity.SobolIndices` when
-    ``method`` is ``"sobol"`` (``first`` and ``total`` indices, shares of the outcome's
-    variance, with ``*_low``/``*_high`` 95% bootstrap bounds; ``random_flows`` (S,), the
-    share of the variance due to the model's own random flows), or a
-    :class:`~sim.analysis.morris.MorrisIndices` when ``"morris"`` (``mu_star`` with bounds,
-    ``mu``, ``sigma``, in the outcome's units per step of half an input's probability range).
-    Its arrays are (S, d): outcome ``indices.outcomes[s]`` by input ``indices.parameters[j]``.
-    ``scenario`` and ``seed`` record what was run; ``warnings`` say why the indices cannot
-    be trusted at this n (empty when none applies).
-    """
-
-    scenario: Scenario
-    method: str
-    seed: int
-    indices: SobolIndices | MorrisIndices
-    warnings: tuple[str, ...] = ()
-
-
 def _outcomes(names: Sequence[str], scenario: Scenario) -> tuple:
     from sim.analysis.outcomes import parse_outcome
 
@@ -186,7 +163,7 @@ def _sensitivity(scenario, outcomes, method, n, seed, progress, executor,
         held = n * 8.0 * (2 * d + 2 * p + (d + 3) * s + 3 * BOOTSTRAP_BATCH * (d + 2) * s)
     else:
         held = n * 8.0 * (d + 1) * (d + 2 * s) + n * 8.0 * 2 * p
-    check_budget(f"--n {n:,}", sensitivity_replications(scenario, method, n), scenario.months,
+    check_budget(f"{{arg:n}} {n:,}", sensitivity_replications(scenario, method, n), scenario.months,
                  held)  # fmt: skip
     if method == "sobol":
         result = run_sobol(scenario, chosen, n=n, seed=seed, progress=progress,
@@ -201,7 +178,7 @@ def sobol(
     scenario: Scenario | str | Path,
     outcomes: Sequence[str] = SENSITIVITY_OUTCOMES,
     *,
-    n: int = 256,
+    n: int = defaults.SOBOL_N,
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
@@ -246,7 +223,7 @@ def morris(
     scenario: Scenario | str | Path,
     outcomes: Sequence[str] = SENSITIVITY_OUTCOMES,
     *,
-    trajectories: int = 32,
+    trajectories: int = defaults.MORRIS_TRAJECTORIES,
     seed: int = DEFAULT_SEED,
     progress: Progress = None,
     executor: ChunkExecutor | None = None,
@@ -320,19 +297,8 @@ def plot_sensitivity(analysis: Sensitivity, *, top: int = CHART_TOP) -> Figure:
     )  # fmt: skip
 
 
-# Scenario discovery lives in sim.api.discovery; its names are part of this module's API too.
-from sim.api.discovery import (  # noqa: E402
-    ScenarioDiscovery,
-    box_rows,
-    discover,
-    discovery_data,
-    discovery_table,
-    plot_discovery,
-)
-
 __all__ = [
-    "CHART_TOP", "SENSITIVITY_OUTCOMES", "ScenarioDiscovery", "Sensitivity", "box_rows",
-    "discover", "discovery_data", "discovery_table", "morris", "plot_discovery",
+    "CHART_TOP", "SENSITIVITY_OUTCOMES", "Sensitivity", "morris",
     "plot_sensitivity", "plot_tornado", "sensitivity_data", "sensitivity_rows",
     "sensitivity_replications", "sensitivity_table", "sobol", "sweep", "sweep_data",
     "sweep_table", "facts", "load_scenario",

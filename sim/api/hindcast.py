@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from sim import defaults
+from sim.analysis.results import HindcastRun
+from sim.model.errors import InputError
 from sim.model.facts import load_facts
 from sim.runs.run import DEFAULT_SEED
 
 #: Replications of the calibrated projection behind each target's band.
-HINDCAST_REPS = 4_000
+HINDCAST_REPS = defaults.HINDCAST_REPS
 
 
 #: The purpose that keys the naive forecast's random stream (sim/engine/streams.py).
@@ -25,34 +28,6 @@ FORECAST_SCORES_NOTE = (
     "inside_50/inside_90: observed inside the central 50% / 90% band; crps in counts; "
     "crps_skill = 1 - mean CRPS model / mean CRPS naive (positive: the model beats it)"
 )
-
-
-@dataclass(frozen=True)
-class HindcastRun:
-    """A hindcast: ``until`` (month index) the cut-off; ``fitted`` the targets calibrated
-    on; ``rows`` one dict per later target (:func:`sim.analysis.hindcast.score_targets`);
-    ``summary`` the shares inside the 50% and 90% bands and the mean scores; ``meta`` what
-    hindcast.json records besides; ``caption`` the figure's sources; ``forecast_rows`` one
-    dict per later record observation, model and naive forecast side by side
-    (:func:`sim.analysis.forecast_scores.score_forecasts`), ``horizon`` their aggregates by
-    horizon bucket and overall (:func:`sim.analysis.forecast_scores.horizon_table`) and
-    ``forecast_note`` why there are none, if so; ``record_caption`` the record's sources,
-    for the score figures."""
-
-    source: Path
-    name: str
-    until: int
-    fitted: tuple[str, ...]
-    rows: list
-    summary: dict
-    caption: str
-    meta: dict = field(default_factory=dict)
-    #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
-    provenance: dict = field(default_factory=dict)
-    forecast_rows: list = field(default_factory=list)
-    horizon: list = field(default_factory=list)
-    forecast_note: str = ""
-    record_caption: str = ""
 
 
 def score_against_naive(
@@ -151,13 +126,13 @@ def _check_cut(until: str, chosen: list) -> tuple[int, list, list]:
     try:
         cut = parse_month(until)
     except ValueError:
-        raise ValueError(f"--until = {until!r}: must be a month as YYYY-MM") from None
+        raise InputError(f"= {until!r}: must be a month as YYYY-MM", argument="until") from None
     before, after = split_targets(chosen, cut)
     if not before or not after:
         first, last = min(map(target_date, chosen)), max(map(target_date, chosen))
         dates = f"{format_month(first)}..{format_month(last)}"
-        raise ValueError(f"--until = {until}: needs targets on both sides of the cut-off "
-                         f"(the targets span {dates})")  # fmt: skip
+        raise InputError(f"= {until}: needs targets on both sides of the cut-off "
+                         f"(the targets span {dates})", argument="until")  # fmt: skip
     return cut, before, after
 
 
@@ -193,13 +168,13 @@ def run_hindcast(
     """
     from sim.analysis.calibrate import POSTERIOR_ROWS
     from sim.analysis.calibrate import calibrate as _calibrate
+    from sim.analysis.calibration_fit import posterior_predictive, with_posterior
     from sim.analysis.hindcast import confirmed_record, score_targets, share_inside, target_date
     from sim.analysis.targets import check_parameters, default_targets_path
     from sim.api.calibration import _check_budget, record_observations, targets
     from sim.api.evidence import calibrate_hypotheses
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
-    from sim.io.calibration_outputs import posterior_predictive, with_posterior
     from sim.model.calendar import format_month
     from sim.present.manifest import git_revision, provenance, scenario_files
     from sim.runs.engines import resolve
@@ -288,7 +263,7 @@ def run_hindcasts(
     seen = set()
     for until in untils:
         if until in seen:
-            raise ValueError(f"--until = {until}: given twice")
+            raise InputError(f"= {until}: given twice", argument="until")
         seen.add(until)
     observed = (record_observations(load_scenario(scenario), settings.get("record"))
                 if settings.get("use_record", True) else None)  # fmt: skip

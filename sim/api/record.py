@@ -44,7 +44,7 @@ def record_summary(path: str | Path | None = None, family: str | None = None) ->
     """
     record = load_record(path)
     if family is not None and family not in GROUPS:
-        raise RecordError(record.path, f"--family = {family!r}",
+        raise RecordError(record.path, f"{{arg:family}} = {family!r}",
                           f"not one of {', '.join(GROUPS)}")
     counts = counts_by_family(record)
     latest = record.snapshots[-1]

@@ -4,8 +4,9 @@ A manifest is input: :func:`sim.io.manifests.read_manifest` reads it through the
 reader and checks every field a replay uses (a string is not a flag, ``reps`` is a whole
 number, a missing key is named), and the scenario files it names must still have the
 recorded SHA-256 (:class:`ManifestError` names the first that does not). :func:`rerun`
-replays the command that wrote the folder (``run``, deterministic or not, ``compare`` or
-``report``) with the recorded seed, replications, chunk, sampling, horizon and engine,
+replays the command that wrote the folder (``run``, deterministic or not, ``compare``,
+``report``, ``sweep``, ``sensitivity`` or ``discover``) with the recorded seed,
+replications, chunk, sampling, horizon, options and engine,
 under the same replication and memory budget as that command, into a new folder (never the
 original, nor one holding it or inside it); :func:`compare_folders` then compares every file
 the original's manifest lists, byte for byte: one missing on either side is a difference.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sim.analysis.budget import check_compare_budget, check_run_budget
+from sim.defaults import SENSITIVITY_METHODS
 from sim.io.folders import OutputExistsError, check_target
 from sim.io.manifests import (
     MEAN_PATH,
@@ -25,9 +27,11 @@ from sim.io.manifests import (
     command_field,
     contents_field,
     engine_field,
+    explore_fields,
     input_files,
     is_month,
     need,
+    option_field,
     read_manifest,
     run_fields,
     sampling_field,
@@ -142,7 +146,9 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bo
         file, then, now = changed[0]
         raise ManifestError(file, "sha256", now, f"changed since the run (the manifest has "
                             f"{then}); use --allow-changed to rerun with it as it is")  # fmt: skip
-    replay = {"run": _replay_run, "compare": _replay_compare, "report": _replay_report}[command]
+    replay = {"run": _replay_run, "compare": _replay_compare, "report": _replay_report,
+              "sweep": _replay_sweep, "sensitivity": _replay_sensitivity,
+              "discover": _replay_discover}[command]  # fmt: skip
     replay(data, manifest_path, target, force=force, engine=engine)
     return compare_folders(target, original, written)
 
@@ -220,6 +226,59 @@ def _replay_report(data: dict, path: Path, target: Path, *, force: bool, engine:
     loaded = [loader.load_scenario(f, fact_ids=set(facts)) for f in files]
     check_compare_budget(f"{path}: reps = {reps:,} x {len(loaded)} scenarios", loaded, reps)
     api.report(files, target, reps=reps, seed=seed, force=force, engine=engine)
+
+
+def _explore_scenario(fields: dict, data: dict, path: Path) -> Path:
+    """The scenario file an explore manifest names (its chain's last file), where it is now."""
+    entry = fields["scenario_files"][len(fields["files"]) - 1]
+    return _locate(entry, path, _cwd(data, path))
+
+
+def _texts(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _replay_sweep(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
+    from sim.api.explore_folders import save_sweep
+
+    fields = explore_fields(data, path)
+    params = option_field(fields, "params", path, lambda v: _texts(v) and v,
+                          "must list the swept parameters as KEY=LOW:HIGH:STEPS")  # fmt: skip
+    mode = option_field(fields, "mode", path, lambda v: v in ("grid", "one-at-a-time"),
+                        "must be grid or one-at-a-time")  # fmt: skip
+    reps = option_field(fields, "reps_per_point", path, lambda v: type(v) is int and v >= 2,
+                        "must be a whole number of replications, at least 2")  # fmt: skip
+    save_sweep(_explore_scenario(fields, data, path), params, grid=mode == "grid", reps=reps,
+               sampling=fields["sampling"], seed=fields["seed"], out=target, force=force,
+               engine=engine)  # fmt: skip
+
+
+def _replay_sensitivity(data: dict, path: Path, target: Path, *, force: bool,
+                        engine: str) -> None:  # fmt: skip
+    from sim.api.explore_folders import save_sensitivity
+
+    fields = explore_fields(data, path)
+    method = option_field(fields, "method", path, lambda v: v in SENSITIVITY_METHODS,
+                          f"must be one of {', '.join(SENSITIVITY_METHODS)}")  # fmt: skip
+    metrics = option_field(fields, "metrics", path, lambda v: _texts(v) and v,
+                           "must list the outcomes analysed")  # fmt: skip
+    save_sensitivity(_explore_scenario(fields, data, path), method=method, n=fields["n"],
+                     metrics=metrics, seed=fields["seed"], out=target, force=force,
+                     engine=engine)  # fmt: skip
+
+
+def _replay_discover(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
+    from sim.api.explore_folders import save_discovery
+
+    fields = explore_fields(data, path)
+    where = option_field(fields, "where", path, lambda v: isinstance(v, str),
+                         "must be the condition's expression")  # fmt: skip
+    density = option_field(fields, "min_density", path,
+                           lambda v: type(v) in (int, float) and 0 <= v <= 1,
+                           "must be a share in [0, 1]")  # fmt: skip
+    save_discovery(_explore_scenario(fields, data, path), where, n=fields["n"],
+                   sampling=fields["sampling"], min_density=density, seed=fields["seed"],
+                   out=target, force=force, engine=engine)  # fmt: skip
 
 
 def _same(a: Path, b: Path) -> bool:

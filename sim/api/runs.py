@@ -4,24 +4,30 @@ save, report. Plain objects out; no click, no printing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.compare import compare_runs
+from sim.analysis.paired import compare_data
+from sim.analysis.results import RunData
 from sim.analysis.summary import summary
+from sim.api.checks import check_run, distinct_names
 from sim.api.scenarios import THRESHOLD_SHARE, default_dates, load_scenario
 from sim.api.scenarios import facts as facts  # re-exported
-from sim.io.compare_data import compare_data, compare_figure
+from sim.io.compare_data import compare_figure
 from sim.io.output import check_target, write_comparison, write_run
-from sim.io.report import RunData, read_run, run_data
+from sim.io.report import read_run
 from sim.io.report_figures import active_figure, months_figure, storage_figure
 from sim.io.report_figures import redraw as _redraw
 from sim.io.report_html import Comparison, write_report
 from sim.model.calendar import format_month, parse_month
+from sim.model.errors import InputError
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
+from sim.present.run_data import run_data
 from sim.present.tables import compare_table as _compare_table
 from sim.present.tables import headline_table as _headline_table
 from sim.runs.chunks import ChunkExecutor
@@ -72,9 +78,13 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_run(scenario, reps=reps, deterministic=deterministic, chunk=chunk,
+              sampling=sampling)  # fmt: skip
     return run_scenario(scenario, reps=reps, seed=seed, deterministic=deterministic,
                         chunk=chunk, keep_paths=keep_paths, sampling=sampling,
                         executor=executor, progress=progress, engine=engine)  # fmt: skip
+
+
 
 
 def summarise(result: RunResult) -> dict:
@@ -107,7 +117,7 @@ def comparison_dates(scenario: Scenario, at: Sequence[str | int] | None = None) 
     dates = [_month(d) for d in at] if at else default_dates(scenario.start, scenario.end)
     for month in dates:
         if not scenario.start <= month <= scenario.end:
-            raise ValueError(f"at {format_month(month)}: outside the horizon")
+            raise InputError(f"{{arg:at}} {format_month(month)}: outside the horizon")
     return dates
 
 
@@ -140,7 +150,7 @@ def compare(
     """
     ref = results[0]
     if ref.active_paths is None:
-        raise ValueError(f"{ref.scenario.name}: run with keep_paths=True to compare")
+        raise InputError(f"{ref.scenario.name}: run with keep_paths=True to compare")
     dates = comparison_dates(ref.scenario, at)
     if threshold is None:
         threshold = default_threshold(ref)
@@ -185,7 +195,7 @@ def plot_months(source: RunResult | RunData | str | Path, *, ax: Axes | None = N
     ``[metrics]`` thresholds, stated in the legend), with the share never within the horizon."""
     figure = months_figure(results(source), load_facts(), ax=ax)
     if figure is None:
-        raise ValueError("no per-replication metrics (metrics.csv) in this results folder")
+        raise InputError("no per-replication metrics (metrics.csv) in this results folder")
     return figure
 
 
@@ -256,6 +266,7 @@ def report(
     force: bool = False,
     engine: str | None = None,
     progress: Callable[[int], None] | None = None,
+    track: Callable | None = None,
 ) -> Path:
     """Write a self-contained report folder (``report.html``, figures, CSV) for runs.
 
@@ -271,11 +282,18 @@ def report(
         for the default (:func:`sim.runs.engines.default`); each run's manifest records it.
     progress : called with each finished chunk's replications of the scenarios run here
         (``reps`` times their number in all; see :func:`report_replications`).
+    track : instead of ``progress``, ``track(total, label)``, a context manager yielding it
+        (:data:`sim.api.saved.Track`), entered only when something runs here.
 
     Returns
     -------
     The report folder's path.
     """
+    if track is not None:
+        total = report_replications(sources, reps)
+        with track(max(total, 1), "report") if total else nullcontext(None) as step:
+            return report(sources, out, reps=reps, seed=seed, force=force, engine=engine,
+                          progress=step)  # fmt: skip
     from sim.analysis.budget import check_compare_budget
     from sim.present.manifest import provenance
 
@@ -296,10 +314,10 @@ def report(
             given.append({"kind": "scenario", "path": str(src)})
     names = [x.name if isinstance(x, RunData | Scenario) else x.scenario.name for x in loaded]
     if len(set(names)) != len(names):
-        raise ValueError(f"two scenarios share a name: {', '.join(names)}")
+        distinct_names(names)
     to_run = [x for x in loaded if isinstance(x, Scenario)]
     if to_run:
-        check_compare_budget(f"--reps {reps:,} x {len(to_run)} scenarios", to_run, reps)
+        check_compare_budget(f"{{arg:reps}} {reps:,} x {len(to_run)} scenarios", to_run, reps)
     runs = [
         run_scenario(x, reps=reps, seed=seed, keep_paths=True, engine=engine,
                      progress=progress)
@@ -349,7 +367,7 @@ def paired_comparison(
 
 
 def supply_needed(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     *,
     keep_active: float,
     until: str | int,
@@ -374,10 +392,20 @@ def supply_needed(
     the supplied family within the horizon. Raises
     :class:`~sim.analysis.supply_needed.SupplyNeededError` when it cannot be asked so.
     """
+    from sim.analysis.budget import METRIC_BYTES, check_budget
     from sim.analysis.supply_needed import supply_needed as answer
     from sim.model.record import load_record
 
-    return answer(scenario, keep_active=keep_active, until=_month(until), prob=prob,
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    try:
+        last = _month(until)
+    except ValueError:
+        raise InputError(f"{{arg:until}} = {until!r}: must be YYYY-MM") from None
+    # one rate at a time: each replication's active path (float64) and metrics
+    check_budget(f"{{arg:reps}} {reps:,} x {{arg:grid}} {grid:,}", reps * grid, scenario.months,
+                 reps * (scenario.months * 8 + METRIC_BYTES))  # fmt: skip
+    return answer(scenario, keep_active=keep_active, until=last, prob=prob,
                   family=family, reps=reps, seed=seed, max_rate=max_rate, grid=grid,
                   executor=executor, engine=engine, progress=progress,
                   record=load_record())  # fmt: skip

@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from sim import __version__
-from sim.model.errors import one_line
+from sim._version import __version__
+from sim.model.errors import InputError, one_line
 
 USAGE_ERROR = 2
 ABORTED = 130
@@ -53,22 +53,6 @@ COMMANDS = {
               "Rerun the run MANIFEST describes and say whether its files come out identical."),
 }  # fmt: skip
 
-#: Input errors raised by the library, as (module, class): one line and exit 2. Looked up
-#: only in modules already imported (an error cannot come from a module never loaded).
-INPUT_ERRORS = (
-    ("sim.model.errors", "ScenarioError"),
-    ("sim.model.loader", "ScenarioError"),
-    ("sim.model.facts", "FactsError"),
-    ("sim.io.output", "OutputExistsError"),
-    ("sim.io.folders", "OutputExistsError"),
-    ("sim.analysis.supply_needed", "SupplyNeededError"),
-    ("sim.analysis.budget", "BudgetError"),
-    ("sim.runs.engines", "EngineError"),
-    ("sim.model.record", "RecordError"),
-    ("sim.io.record_import", "RecordImportError"),
-)
-
-
 class LazyGroup(click.Group):
     """A group whose commands are imported when run (or asked for help), not at start."""
 
@@ -97,13 +81,23 @@ def cli() -> None:
     """
 
 
-def is_input_error(err: BaseException) -> bool:
-    """Whether ``err`` is one of the library's input errors (:data:`INPUT_ERRORS`)."""
-    for module, name in INPUT_ERRORS:
-        cls = getattr(sys.modules.get(module), name, None)
-        if cls is not None and isinstance(err, cls):
-            return True
-    return False
+def input_error_line(err: InputError, argv: list[str] | None) -> str:
+    """The one line of a library input error, each Python argument it names shown as the
+    option of the command in ``argv`` that sets it (:func:`sim.cli.options.option_names`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if a in COMMANDS), None)
+    if command is None or not err.arguments():
+        return err.render(lambda name: name)
+    from sim.cli.options import option_names
+
+    found = LazyGroup().get_command(click.Context(cli), command)
+    rest = args[args.index(command) + 1:]
+    while isinstance(found, click.Group):  # ``tanksim record import``: the subcommand's options
+        name = next((a for a in rest if a in found.commands), None)
+        if name is None:
+            break
+        found, rest = found.commands[name], rest[rest.index(name) + 1:]
+    return option_names(found, err.detail)
 
 
 def run_main(argv: list[str] | None = None) -> None:
@@ -122,12 +116,12 @@ def run_main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("tanksim: aborted", err=True)
         sys.exit(ABORTED)
-    except Exception as err:
-        if not is_input_error(err):
-            _environment_fault(err)
-            raise
-        click.echo(f"tanksim: error: {one_line(str(err))}", err=True)
+    except InputError as err:
+        click.echo(f"tanksim: error: {one_line(input_error_line(err, argv))}", err=True)
         sys.exit(USAGE_ERROR)
+    except Exception as err:
+        _environment_fault(err)
+        raise
     finally:
         sys.stdout = stdout
 

@@ -1,8 +1,7 @@
 """``tanksim calibrate``: history-match a scenario to the dated record (seeds/targets.toml).
 
-Parses, calls :func:`sim.api.calibration.run_calibration`, writes the folder with
-:func:`sim.io.calibration_outputs.write_calibration`, prints
-:func:`sim.present.explore_text.fit_text`.
+Parses, calls :func:`sim.api.calibration_folders.save_calibration` (which calibrates and
+writes the folder, as a Python caller gets it), prints.
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ from pathlib import Path
 
 import click
 
-from sim.cli.explore import DEFAULT_SEED
+from sim import defaults
 from sim.cli.options import engine_option, parallel_options, record_options
 from sim.cli.progress import staged_progress_bar
 
-#: Defaults of :mod:`sim.analysis.calibrate` and :mod:`sim.api.calibration` (repeated here
-#: so ``tanksim --help`` need not import them; a test checks they agree).
-DEFAULT_DRAWS, DEFAULT_PARTICLES, DEFAULT_GENERATIONS = 20_000, 1_000, 10
-CHECK_REPS = 10_000
+# The names of the defaults as this module had them (:mod:`sim.defaults`).
+DEFAULT_DRAWS, DEFAULT_PARTICLES = defaults.DRAWS, defaults.PARTICLES
+DEFAULT_GENERATIONS, CHECK_REPS = defaults.GENERATIONS, defaults.CHECK_REPS
 
 
 @click.command()
@@ -32,7 +30,7 @@ CHECK_REPS = 10_000
               type=click.IntRange(min=10), help="Parameter sets kept per generation.")  # fmt: skip
 @click.option("--generations", default=DEFAULT_GENERATIONS, show_default=True,
               type=click.IntRange(min=1), help="Most ABC-SMC generations.")  # fmt: skip
-@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=defaults.SEED, show_default=True, type=click.IntRange(min=0))
 @click.option("--targets", "targets_file", default=None, type=click.Path(dir_okay=False),
               help="Targets TOML (default: seeds/targets.toml).")  # fmt: skip
 @record_options
@@ -58,37 +56,27 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
     for a SCENARIO naming competing hypotheses, fits each and writes evidence.json (their
     weights), the posterior mixing them by weight.
     """
-    from sim.api.calibration import run_calibration
-    from sim.io.calibration_outputs import write_calibration
-    from sim.io.output import check_target, write_folder
-    from sim.present.explore_text import fit_text
+    from sim.api.calibration_folders import save_calibration
 
-    if particles > draws:
-        raise click.UsageError(f"--particles = {particles}: cannot exceed --draws ({draws})")
     name = Path(scenario).stem
-    target = Path(out) if out else Path("results") / f"calibrate-{name}"
-    check_target(target, force)
+    with abc_smc_progress(scenario, draws, generations, as_json,
+                          f"calibrating {name} against the record") as callbacks:  # fmt: skip
+        saved = save_calibration(
+            scenario, draws=draws, particles=particles, generations=generations, seed=seed,
+            targets_file=targets_file, record=record, use_record=not no_record,
+            check_reps=check_reps, out=out, force=force, engine=engine, executor=executor,
+            **callbacks,
+        )  # fmt: skip
+    print_saved(saved, as_json)
 
-    heading = f"calibrating {name} against the record"
-    with abc_smc_progress(scenario, draws, generations, as_json, heading) as callbacks:
-        try:
-            run = run_calibration(
-                scenario, targets_file=targets_file, draws=draws, particles=particles,
-                generations=generations, seed=seed, check_reps=check_reps,
-                executor=executor, engine=engine, record=record, use_record=not no_record,
-                **callbacks,
-            )  # fmt: skip
-        except ValueError as err:
-            raise click.ClickException(str(err)) from None
-    write_folder(target, lambda folder: write_calibration(folder, run), force=force)
+
+def print_saved(saved, as_json: bool) -> None:
+    """What ``calibrate`` and ``hindcast`` print: the JSON only, or where and the text."""
     if as_json:
-        click.echo(json.dumps({
-            "converged": run.converged, "rows": len(run.rows), "distinct_sets": run.distinct,
-            "effective_sample_size": round(run.ess, 1), "fit": run.fit,
-        }, indent=2))  # fmt: skip
+        click.echo(json.dumps(saved.data, indent=2))
         return
-    click.echo(f"wrote {target}/", err=True)
-    click.echo(fit_text(run))
+    click.echo(f"wrote {saved.folder}/", err=True)
+    click.echo(saved.text)
 
 
 @contextlib.contextmanager

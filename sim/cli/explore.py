@@ -1,35 +1,30 @@
-"""``tanksim sweep``, ``tanksim sensitivity`` and ``tanksim discover``: parse, call
-:mod:`sim.api.explore`, write the folder with :mod:`sim.io.explore_outputs`, print
-:mod:`sim.present.explore_text`.
+"""``tanksim sweep``, ``tanksim sensitivity`` and ``tanksim discover``: parse, call one
+function of :mod:`sim.api.explore_folders` (which checks, runs and writes the folder with
+its manifest.json, as a Python caller gets it), print.
 
-Each command writes its folder atomically (:func:`sim.io.output.write_folder`; never over an
-existing folder without ``--force``) with a manifest.json. Input errors are click usage
-errors, which ``tanksim``'s ``main`` prints as one line (exit 2). The library is imported
-inside the commands, so ``tanksim --help`` does not load it.
+Input errors are the library's :class:`~sim.model.errors.InputError`, which ``tanksim``'s
+``main`` prints as one line naming the option (exit 2). The library is imported inside the
+commands, so ``tanksim --help`` does not load it; the defaults come from :mod:`sim.defaults`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-import time
-from pathlib import Path
 
 import click
 
+from sim import defaults
 from sim.cli.options import engine_option, parallel_options
 from sim.cli.progress import progress_bar
 
-RESULTS_ROOT = Path("results")
-#: As :data:`sim.runs.run.DEFAULT_SEED`, :data:`sim.runs.designs.SAMPLINGS`,
-#: :data:`sim.api.explore.SENSITIVITY_OUTCOMES`, :data:`sim.analysis.sensitivity.METHODS` and
-#: :data:`sim.analysis.discover.MIN_DENSITY`, repeated so that ``tanksim --help`` imports
-#: neither the engine nor scipy (tests/test_explore_limits.py checks they agree).
-DEFAULT_SEED = 20220224
-SAMPLINGS = ("random", "lhs", "sobol")
-DEFAULT_OUTCOMES = ("active_end", "storage_exhausted")
-METHODS = ("sobol", "morris")
-MIN_DENSITY = 0.8
+# The names of the defaults as this module had them (other commands import them from here).
+DEFAULT_SEED = defaults.SEED
+SAMPLINGS = defaults.SAMPLINGS
+DEFAULT_OUTCOMES = defaults.SENSITIVITY_OUTCOMES
+METHODS = defaults.SENSITIVITY_METHODS
+MIN_DENSITY = defaults.MIN_DENSITY
 SAMPLING_HELP = "How parameters are drawn: independent (random), Latin hypercube, Sobol'."
 
 
@@ -48,14 +43,6 @@ class FiniteShare(click.ParamType):
         return number
 
 
-def _target(out: str | None, default: str, force: bool) -> Path:
-    from sim.io.output import check_target
-
-    target = Path(out) if out else RESULTS_ROOT / default
-    check_target(target, force)
-    return target
-
-
 def _common(command):
     """--seed, --out, --force and --json, shared by the three commands."""
     for option in reversed((
@@ -71,24 +58,20 @@ def _common(command):
     return command
 
 
-def _errors():
-    """The one-line input errors of the library, shown as usage errors."""
-    from sim.analysis.budget import BudgetError
-    from sim.analysis.condition import ExpressionError
-    from sim.analysis.discover import DiscoveryError
-    from sim.analysis.outcomes import OutcomeError
-    from sim.analysis.sweep import SweepError
-
-    return BudgetError, ExpressionError, DiscoveryError, OutcomeError, SweepError
+def _track(as_json: bool):
+    """The progress bar of a command (none with ``--json``)."""
+    return functools.partial(progress_bar, enabled=not as_json)
 
 
-def _finish(target: Path, seconds: float, as_json: bool, data: dict, text: str,
-            extra: str = "") -> None:  # fmt: skip
+def _finish(saved, as_json: bool) -> None:
+    """Print what a command made: its JSON only, or the ``wrote`` line, warnings and text."""
+    for warning in saved.warnings:
+        click.echo(f"tanksim: warning: {warning}", err=True)
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(saved.data, indent=2))
         return
-    click.echo(f"wrote {target}/ in {seconds:.1f} s{extra}", err=True)
-    click.echo(text)
+    click.echo(f"wrote {saved.folder}/ in {saved.seconds:.1f} s{saved.note}", err=True)
+    click.echo(saved.text)
 
 
 @click.command(name="sweep")
@@ -97,9 +80,10 @@ def _finish(target: Path, seconds: float, as_json: bool, data: dict, text: str,
               help="A parameter (dotted key, as tanksim validate lists them) and its values; "
               "repeat for several.")  # fmt: skip
 @click.option("--grid", is_flag=True, help="Every combination (default: one at a time).")
-@click.option("--reps", default=1000, show_default=True, type=click.IntRange(min=2),
+@click.option("--reps", default=defaults.SWEEP_REPS, show_default=True, type=click.IntRange(min=2),
               help="Replications per point.")  # fmt: skip
-@click.option("--sampling", type=click.Choice(SAMPLINGS), default="random", show_default=True,
+@click.option("--sampling", type=click.Choice(SAMPLINGS), default=defaults.SWEEP_SAMPLING,
+              show_default=True,
               help=SAMPLING_HELP)  # fmt: skip
 @_common
 @engine_option
@@ -108,47 +92,23 @@ def sweep_command(scenario, params, grid, reps, sampling, seed, out, force, as_j
                   executor) -> None:  # fmt: skip
     """Sweep parameters of SCENARIO, every point on the same random numbers; writes
     sweep.csv, sweep.json and (one at a time) tornado.png (default: results/sweep-<name>/)."""
-    from sim.analysis.sweep import SweepError, parse_sweep, point_count
-    from sim.api import explore as api
-    from sim.io.explore_outputs import manifest, write_sweep
-    from sim.io.output import write_folder
-    from sim.present.explore_text import sweep_text
+    from sim.api.explore_folders import save_sweep
 
-    loaded = api.load_scenario(scenario)
-    try:
-        specs = [parse_sweep(text, loaded) for text in params]
-    except SweepError as err:
-        raise click.UsageError(f"--param {err}") from None
-    target = _target(out, f"sweep-{loaded.name}", force)
-    began = time.perf_counter()
-    total = point_count(specs, grid) * reps
-    try:
-        with progress_bar(total, f"sweep {loaded.name}", enabled=not as_json) as step:
-            result = api.sweep(loaded, params, grid=grid, reps=reps, seed=seed,
-                               sampling=sampling, progress=step, executor=executor,
-                               engine=engine)  # fmt: skip
-    except _errors() as err:
-        raise click.UsageError(str(err)) from None
-    seconds = time.perf_counter() - began
-    facts = api.facts()
-    options = {"mode": "grid" if grid else "one-at-a-time", "params": list(params),
-               "reps_per_point": reps, "points": len(result.points)}  # fmt: skip
-    meta = manifest(loaded, facts, command="sweep", seed=seed, sampling=sampling,
-                    n=reps * len(result.points), options=options, seconds=seconds)  # fmt: skip
-    meta["execution"] = {"engine": engine}
-    write_folder(target, lambda folder: write_sweep(folder, result, facts, meta), force=force)
-    _finish(target, seconds, as_json, api.sweep_data(result), sweep_text(result))
+    saved = save_sweep(scenario, params, grid=grid, reps=reps, sampling=sampling, seed=seed,
+                       out=out, force=force, engine=engine, executor=executor,
+                       track=_track(as_json))  # fmt: skip
+    _finish(saved, as_json)
 
 
 @click.command(name="sensitivity")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--method", type=click.Choice(METHODS), default="sobol", show_default=True,
+@click.option("--method", type=click.Choice(METHODS), default=METHODS[0], show_default=True,
               help="Sobol' indices (variance-based) or Morris elementary effects "
               "(screening).")  # fmt: skip
 @click.option("--n", "n", type=click.IntRange(min=2), default=None,
-              help="Sobol': base samples N, a power of two (default 1024; N (d + 3) "
-              "replications). Morris: trajectories (default 64; r (d + 1) "
-              "replications).")  # fmt: skip
+              help=f"Sobol': base samples N, a power of two (default {defaults.SOBOL_N}; "
+              "N (d + 3) replications). Morris: trajectories (default "
+              f"{defaults.MORRIS_TRAJECTORIES}; r (d + 1) replications).")  # fmt: skip
 @click.option("--metric", "metrics", multiple=True, metavar="METRIC",
               help="A headline metric or VARIABLE@YYYY-MM; repeat for several "
               f"(default: {', '.join(DEFAULT_OUTCOMES)}).")  # fmt: skip
@@ -161,53 +121,12 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
     indices.csv, indices.json and sensitivity.png
     (default: results/sensitivity-<method>-<name>/). Warns (stderr, and "warnings" in
     indices.json) when n is too small for the indices to mean anything."""
-    from sim.analysis.outcomes import OutcomeError, factors, parse_outcome
-    from sim.api import explore as api
-    from sim.io.explore_outputs import manifest, write_sensitivity
-    from sim.io.output import write_folder
-    from sim.present.explore_text import sensitivity_text
+    from sim.api.explore_folders import save_sensitivity
 
-    loaded = api.load_scenario(scenario)
-    outcomes = tuple(dict.fromkeys(metrics or DEFAULT_OUTCOMES))
-    try:
-        for name in outcomes:
-            parse_outcome(name, loaded)
-    except OutcomeError as err:
-        raise click.UsageError(f"--metric {err}") from None
-    if not factors(loaded):
-        raise click.UsageError(f"{loaded.name}: no uncertain parameters to analyse")
-    n = n or (1024 if method == "sobol" else 64)
-    if method == "sobol" and n & (n - 1):
-        below, above = 1 << (n.bit_length() - 1), 1 << n.bit_length()
-        raise click.UsageError(
-            f"--n {n}: Sobol' analysis needs a power of two (e.g. {below} or {above})"
-        )
-    target = _target(out, f"sensitivity-{method}-{loaded.name}", force)
-    total = api.sensitivity_replications(loaded, method, n)
-    began = time.perf_counter()
-    run = api.sobol if method == "sobol" else api.morris
-    size = {"n": n} if method == "sobol" else {"trajectories": n}
-    try:
-        with progress_bar(total, f"{method} {loaded.name}", enabled=not as_json) as step:
-            analysis = run(loaded, outcomes, **size, seed=seed, progress=step,
-                           executor=executor, engine=engine)  # fmt: skip
-    except _errors() as err:
-        raise click.UsageError(str(err)) from None
-    seconds = time.perf_counter() - began
-    facts = api.facts()
-    data = api.sensitivity_data(analysis)
-    meta = manifest(loaded, facts, command="sensitivity", seed=seed, sampling=method, n=n,
-                    options={"method": method, "metrics": list(outcomes),
-                             "replications": analysis.indices.evaluations,
-                             "warnings": list(analysis.warnings)},
-                    seconds=seconds)  # fmt: skip
-    meta["execution"] = {"engine": engine}
-    write_folder(target, lambda folder: write_sensitivity(folder, analysis, data, facts, meta),
-                 force=force)  # fmt: skip
-    for warning in analysis.warnings:
-        click.echo(f"tanksim: warning: {warning}", err=True)
-    _finish(target, seconds, as_json, data, sensitivity_text(data, warnings=False),
-            f" ({analysis.indices.evaluations:,} replications)")  # fmt: skip
+    saved = save_sensitivity(scenario, method=method, n=n, metrics=metrics, seed=seed, out=out,
+                             force=force, engine=engine, executor=executor,
+                             track=_track(as_json))  # fmt: skip
+    _finish(saved, as_json)
 
 
 @click.command(name="discover")
@@ -215,9 +134,11 @@ def sensitivity_command(scenario, method, n, metrics, seed, out, force, as_json,
 @click.option("--where", "where", required=True, metavar="EXPRESSION",
               help="Outcome of interest, e.g. 'active_end < 1500' or "
               "'storage_exhausted <= 2026-06 and lost_end > 12000'.")  # fmt: skip
-@click.option("--n", "n", default=2000, show_default=True, type=click.IntRange(min=50),
+@click.option("--n", "n", default=defaults.DISCOVER_N, show_default=True,
+              type=click.IntRange(min=50),
               help="Replications (parameter sets) sampled.")  # fmt: skip
-@click.option("--sampling", type=click.Choice(SAMPLINGS), default="lhs", show_default=True,
+@click.option("--sampling", type=click.Choice(SAMPLINGS), default=defaults.DISCOVER_SAMPLING,
+              show_default=True,
               help=SAMPLING_HELP)  # fmt: skip
 @click.option("--min-density", default=MIN_DENSITY, show_default=True, type=FiniteShare(),
               help="The box reported is the widest (highest coverage) with at least this "
@@ -230,37 +151,9 @@ def discover_command(scenario, where, n, sampling, min_density, seed, out, force
     """Find the region of SCENARIO's input space where EXPRESSION holds (PRIM); writes
     discover.json, box.csv, peeling.csv, samples.csv and discovery.png
     (default: results/discover-<name>/)."""
-    from sim.analysis.condition import ExpressionError, parse_condition
-    from sim.analysis.discover import DiscoveryError
-    from sim.api import explore as api
-    from sim.io.explore_outputs import manifest, write_discovery
-    from sim.io.output import write_folder
-    from sim.present.explore_text import discover_text
+    from sim.api.explore_folders import save_discovery
 
-    loaded = api.load_scenario(scenario)
-    try:
-        parse_condition(where, loaded)
-    except ExpressionError as err:
-        shown = where if len(where) <= 80 else where[:60] + "..."
-        raise click.UsageError(f"--where {shown!r}: {err}") from None
-    target = _target(out, f"discover-{loaded.name}", force)
-    began = time.perf_counter()
-    try:
-        with progress_bar(n, f"discover {loaded.name}", enabled=not as_json) as step:
-            result = api.discover(loaded, where, n=n, sampling=sampling,
-                                  min_density=min_density, seed=seed, progress=step,
-                                  executor=executor, engine=engine)  # fmt: skip
-    except DiscoveryError as err:
-        raise click.UsageError(f"--where {err}") from None
-    except _errors() as err:
-        raise click.UsageError(str(err)) from None
-    seconds = time.perf_counter() - began
-    facts = api.facts()
-    data = api.discovery_data(result)
-    meta = manifest(loaded, facts, command="discover", seed=seed, sampling=sampling, n=n,
-                    options={"where": where, "min_density": min_density},
-                    seconds=seconds)  # fmt: skip
-    meta["execution"] = {"engine": engine}
-    write_folder(target, lambda folder: write_discovery(folder, result, data, facts, meta),
-                 force=force)  # fmt: skip
-    _finish(target, seconds, as_json, data, discover_text(data))
+    saved = save_discovery(scenario, where, n=n, sampling=sampling, min_density=min_density,
+                           seed=seed, out=out, force=force, engine=engine, executor=executor,
+                           track=_track(as_json))  # fmt: skip
+    _finish(saved, as_json)

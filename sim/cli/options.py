@@ -65,6 +65,24 @@ class FiniteFloat(click.ParamType):
         return f"FiniteFloat({self._range()})"
 
 
+def option_names(command: click.Command, text: str) -> str:
+    """``text`` (a library message or note) with each Python argument it names as
+    ``{arg:NAME}`` shown as the option of ``command`` that sets it (``--particles``), or that
+    is named after it (``--until`` for ``until``, which ``hindcast`` collects as ``untils``);
+    the bare name when no option does."""
+    from sim.model.errors import ARGUMENT
+
+    options = [p for p in command.params if isinstance(p, click.Option)]
+
+    def option(found) -> str:
+        name = found.group(1)
+        flag = "--" + name.replace("_", "-")
+        return next((max(p.opts, key=len) for p in options
+                     if p.name == name or flag in p.opts), name)  # fmt: skip
+
+    return ARGUMENT.sub(option, text)
+
+
 def month(value: str, option: str) -> int:
     """``YYYY-MM`` as a month index; a :class:`click.UsageError` naming ``option`` if not."""
     from sim.model.calendar import parse_month

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import click
 
+from sim import defaults
 from sim.api import runs as api
 from sim.cli.options import engine_option
-from sim.io.report import NotResultsFolder
-from sim.runs.run import DEFAULT_REPS, DEFAULT_SEED
 
 
 @click.command()
@@ -22,10 +21,7 @@ def plot(results_dir, fmt) -> None:
     compare; a report folder gets each of its runs/ folders redrawn so. Each file is
     written beside the data and renamed into place.
     """
-    try:
-        written = api.redraw(results_dir, fmt=fmt)
-    except NotResultsFolder as err:
-        raise click.ClickException(str(err)) from None
+    written = api.redraw(results_dir, fmt=fmt)
     for path in written:
         click.echo(f"wrote {path}", err=True)
 
@@ -34,8 +30,8 @@ def plot(results_dir, fmt) -> None:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path())
 @click.option("--out", default=str(api.DEFAULT_REPORT), show_default=True,
               type=click.Path(file_okay=False), help="Report folder.")  # fmt: skip
-@click.option("--reps", default=DEFAULT_REPS, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=click.IntRange(min=0))
+@click.option("--reps", default=defaults.REPS, show_default=True, type=click.IntRange(min=2))
+@click.option("--seed", default=defaults.SEED, show_default=True, type=click.IntRange(min=0))
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
 @engine_option
 def report(scenarios, out, reps, seed, force, engine) -> None:
@@ -47,15 +43,6 @@ def report(scenarios, out, reps, seed, force, engine) -> None:
     """
     from sim.cli.progress import progress_bar
 
-    total = api.report_replications(scenarios, reps)
-    try:
-        with progress_bar(max(total, 1), "report", enabled=total > 0) as step:
-            written = api.report(scenarios, out, reps=reps, seed=seed, force=force,
-                                 engine=engine, progress=step)  # fmt: skip
-    except NotResultsFolder as err:
-        raise click.ClickException(str(err)) from None
-    except ValueError as err:
-        if type(err) is not ValueError:  # ScenarioError and the like: main() reports them
-            raise
-        raise click.UsageError(str(err)) from None
+    written = api.report(scenarios, out, reps=reps, seed=seed, force=force, engine=engine,
+                         track=progress_bar)  # fmt: skip
     click.echo(f"wrote {written}/report.html", err=True)

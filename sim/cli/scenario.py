@@ -22,7 +22,7 @@ def validate(scenario, deterministic) -> None:
 
     warning = check_against_record(loaded)
     if warning:
-        click.echo(warning, err=True)
+        click.echo(f"tanksim: warning: {warning}", err=True)
     if deterministic:
         from sim.runs.sampling import expected_values
 

@@ -4,12 +4,13 @@ colour-blind-safe palette (Okabe and Ito, 2008) as a second cue, never the only 
 from __future__ import annotations
 
 import textwrap
-from datetime import date
 
 from matplotlib.axes import Axes
 from matplotlib.dates import DateFormatter, YearLocator, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
+
+from sim.model.calendar import month_dates  # noqa: F401  (re-exported for the figures)
 
 #: Fan-chart bands: outer (5-95%) and inner (25-75%) greys.
 BAND_OUTER, BAND_INNER = "0.85", "0.6"
@@ -42,11 +43,6 @@ def figure_and_ax(ax: Axes | None, width: float = 7.0, height: float = 4.5) -> t
         return ax.get_figure(), ax
     fig = new_figure(width, height)
     return fig, fig.add_subplot()
-
-
-def month_dates(start: int, months: int) -> list[date]:
-    """First days of ``months`` consecutive months from ``start`` (year * 12 + month - 1)."""
-    return [date((start + t) // 12, (start + t) % 12 + 1, 1) for t in range(months)]
 
 
 def year_axis(ax: Axes) -> None:

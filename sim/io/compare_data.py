@@ -1,78 +1,22 @@
-"""The paired comparison of several runs as figure data: :class:`CompareData` from runs in
-memory (:func:`compare_data`) or read back from a comparison folder (:func:`read_compare`),
-its CSV rows and its figure."""
+"""The paired comparison's files: its CSV rows, reading a comparison folder back into a
+:class:`~sim.analysis.results.CompareData` (:func:`read_compare`; runs in memory give one
+through :func:`sim.analysis.paired.compare_data`) and its figure."""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.analysis.results import CompareData
 from sim.figures.compare import comparison_chart
-from sim.io.report import NotResultsFolder, _not_results, is_compare_folder, month_dates
+from sim.io.report import NotResultsFolder, _not_results, is_compare_folder
 from sim.model.calendar import parse_month
-from sim.runs.reduce import QUANTILES
 from sim.runs.reduce import STAT_NAMES as STATS
-from sim.runs.run import RunResult
 
 PAIRED_COLUMNS = ("date", "scenario", "reference", "quantity") + STATS
-
-
-@dataclass(frozen=True)
-class CompareData:
-    """The paired comparison's figure data.
-
-    ``gains`` maps each scenario (reference excluded) to (T, 6) statistics of its active
-    fleet minus the reference's in the same replication, tanks; ``active`` maps every
-    scenario (reference first) to the (T, 6) statistics of its own active fleet.
-    """
-
-    reference: str
-    start: int
-    reps: int
-    seed: int
-    threshold: float | None
-    gains: dict[str, np.ndarray]
-    active: dict[str, np.ndarray]
-
-    @property
-    def dates(self) -> list[date]:
-        return month_dates(self.start, next(iter(self.active.values())).shape[0])
-
-
-def path_stats(paths: np.ndarray) -> np.ndarray:
-    """(T, R) values -> (T, 6): mean and inverted-CDF p05, p25, p50, p75, p95 by month."""
-    paths = np.asarray(paths, dtype=float)
-    qs = np.quantile(paths, QUANTILES, axis=1, method="inverted_cdf")
-    return np.column_stack([paths.mean(axis=1), qs.T])
-
-
-def compare_data(results: list[RunResult], threshold: float | None = None) -> CompareData:
-    """Paired differences of each run's active fleet against the first, month by month.
-
-    Needs runs made with ``keep_paths`` and the same seed, replications and horizon.
-    """
-    ref = results[0]
-    for res in results:
-        if res.active_paths is None:
-            raise ValueError(f"{res.scenario.name}: run without keep_paths; cannot pair")
-        same = (res.reps, res.seed, res.scenario.start, res.scenario.months)
-        if same != (ref.reps, ref.seed, ref.scenario.start, ref.scenario.months):
-            raise ValueError("compared runs need the same reps, seed and horizon")
-    base = ref.active_paths.astype(np.int64)
-    return CompareData(
-        reference=ref.scenario.name,
-        start=ref.scenario.start,
-        reps=ref.reps,
-        seed=ref.seed,
-        threshold=threshold,
-        gains={r.scenario.name: path_stats(r.active_paths - base) for r in results[1:]},
-        active={r.scenario.name: path_stats(r.active_paths) for r in results},
-    )
 
 
 def paired_rows(data: CompareData):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-import sim
+from sim._version import __version__
 from sim.io.output import write_csv, write_json
 from sim.model.calendar import format_month
 from sim.model.params import Scenario
@@ -23,8 +23,8 @@ from sim.model.params import Scenario
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from sim.analysis.results import ScenarioDiscovery, Sensitivity
     from sim.analysis.sweep import SweepResult
-    from sim.api.explore import ScenarioDiscovery, Sensitivity
 
 #: Most inputs per outcome the sensitivity chart shows.
 CHART_TOP = 15
@@ -53,7 +53,7 @@ def manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampli
         "command": command, "scenario": scenario.name, "files": list(scenario.files),
         "start": format_month(scenario.start), "end": format_month(scenario.end),
         "seed": seed, "seed_sequence_entropy": seed, "sampling": sampling, "n": n,
-        "options": options, "parameters": params, "tanksim_version": sim.__version__,
+        "options": options, "parameters": params, "tanksim_version": __version__,
         "git_revision": git_revision(), "python": platform.python_version(),
         "numpy": np.__version__, "scipy": scipy.__version__,
         "wall_time_seconds": round(seconds, 3),

@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from sim import interrupts
 from sim.io.staging import make_staging, remove_abandoned
+from sim.model.errors import InputError
 
 #: The marker that makes a manifest.json a tanksim one.
 TOOL = "tanksim"
@@ -40,7 +41,7 @@ REDRAWN = re.compile(r"(runs/[^/]+/)?(fan_chart|storage|months|compare)\.(png|pd
 SYSTEM_TREES = (Path("/proc"), Path("/sys"))
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(InputError):
     """The results folder cannot be written at the target (it exists, it is not tanksim's,
     another writer holds it, or the path cannot hold a folder). One line, for the CLI."""
 

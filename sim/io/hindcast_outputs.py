@@ -13,7 +13,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.api.hindcast import HindcastRun
+    from sim.analysis.results import HindcastRun
 
 COLUMNS = ("target", "fact", "date", "observed", "low", "high", "p05", "p25", "p50", "p75",
            "p95", "inside_50", "inside_90", "interval_score_90", "crps")  # fmt: skip
@@ -132,7 +132,7 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     settings = {k: first.meta[k] for k in ("scenario", "seed", "reps", "draws_per_generation",
                                            "particles", "generations", "git_revision",
                                            "execution")}  # fmt: skip
-    write_json(folder / "manifest.json", settings | {
+    write_json(folder / "manifest.json", first.provenance | settings | {
         "command": "hindcast", "until": [r["cut"] for r in cuts],
         "folders": [cut_folder(r["cut"]) for r in cuts], "versions": versions()})  # fmt: skip
     scored = [r for r in cuts if r["observations"]]

@@ -25,7 +25,7 @@ from sim.runs.engines import ENGINES
 #: The marker that says tanksim wrote a manifest.
 TOOL = "tanksim"
 #: The commands whose folders ``tanksim rerun`` replays.
-REPLAYED = ("run", "compare", "report")
+REPLAYED = ("run", "compare", "report", "sweep", "sensitivity", "discover")
 #: The ``sampling`` of a deterministic run's one path at the parameters' means.
 MEAN_PATH = "deterministic"
 #: Largest root seed: numpy's SeedSequence takes any non-negative integer, but a seed over
@@ -150,6 +150,45 @@ def run_fields(data: dict, path) -> dict:
     if parse_month(out["end"]) < parse_month(out["start"]):
         raise ManifestError(path, "end", out["end"], f"before start ({out['start']})")
     return out
+
+
+def explore_fields(data: dict, path) -> dict:
+    """What replays a sweep, sensitivity analysis or scenario discovery (the manifest of
+    :func:`sim.io.explore_outputs.manifest`): ``seed``, ``sampling``, ``n``, ``options`` (an
+    object: the command's own settings, each checked by the replay), ``files`` (the
+    scenario's chain, itself last), ``scenario_files`` and ``engine``. Raises
+    :class:`ManifestError` for a missing or invalid field."""
+    scenario_files = input_files(data, path)
+    return {
+        "seed": seed_field(data, path),
+        "sampling": need(data, "sampling", path, lambda v: isinstance(v, str),
+                         "must name how the inputs were sampled"),
+        "n": need(data, "n", path, lambda v: _is_int(v) and v >= 1,
+                  "must be a whole number of replications or samples, at least 1"),
+        "options": need(data, "options", path, lambda v: isinstance(v, dict),
+                        "must be an object (the command's settings)"),
+        "files": need(data, "files", path,
+                      lambda v: isinstance(v, list) and 1 <= len(v) <= len(scenario_files)
+                      and all(isinstance(f, str) for f in v),
+                      "must list the scenario's files (each a path, one per scenario_files "
+                      "entry)"),
+        "scenario_files": scenario_files,
+        "engine": engine_field(data, path),
+    }  # fmt: skip
+
+
+def option_field(fields: dict, key: str, path, ok: Callable[[Any], bool], why: str) -> Any:
+    """``options.KEY`` of an explore manifest (``fields`` from :func:`explore_fields`)."""
+    value = fields["options"].get(key, MISSING)
+    if value is MISSING:
+        raise ManifestError(path, f"options.{key}", MISSING, f"missing; {why}")
+    try:
+        good = ok(value)
+    except (TypeError, ValueError, OverflowError):
+        good = False
+    if not good:
+        raise ManifestError(path, f"options.{key}", value, why)
+    return value
 
 
 def seed_field(data: dict, path) -> int:

@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from sim.model.errors import InputError
+
 #: Oryx's statuses, in the record's column order.
 STATUSES = ("destroyed", "damaged", "abandoned", "captured")
 
@@ -52,7 +54,7 @@ MODIFIED = re.compile(r"^\d{4}-\d{2}-\d{2}")
 MAX_LINK_SPAN = 200
 
 
-class PageError(ValueError):
+class PageError(InputError):
     """A page that is not a readable Oryx tank section (one line: what and where)."""
 
 

@@ -1,4 +1,6 @@
-"""The one results writer: a run's or a comparison's folder from one object, atomically.
+"""The writer of a run's and a comparison's folders, each from one object, atomically (the
+other commands' folders: :mod:`sim.io.explore_outputs`, :mod:`sim.io.calibration_outputs`,
+:mod:`sim.io.hindcast_outputs`, :mod:`sim.io.report_html`).
 
 Each folder is built beside its target and renamed into place
 (:func:`write_folder`), so nothing appears at the target until every file is written.
@@ -71,7 +73,7 @@ def write_run(data: RunData, target: Path, facts: dict, *, force: bool = False) 
 
 def write_results(result, target: Path, facts: dict, *, force: bool = False) -> Path:
     """Write a :class:`~sim.runs.run.RunResult`'s results folder (see :func:`write_run`)."""
-    from sim.io.report import run_data
+    from sim.present.run_data import run_data
 
     return write_run(run_data(result, facts), target, facts, force=force)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.io.oryx_page import PageError, parse_tanks
-from sim.model.errors import one_line
+from sim.model.errors import InputError, one_line
 from sim.model.files import FileProblem, read_bytes
 from sim.model.record import (
     RECORD_COLUMNS,
@@ -57,7 +57,7 @@ DEFAULT_LOCAL_RECORD = Path("record") / RECORD_FILE
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class RecordImportError(ValueError):
+class RecordImportError(InputError):
     """A source that cannot become a snapshot, or a snapshot the record refuses (one line)."""
 
     def __init__(self, file: str | Path, message: str):
@@ -266,7 +266,7 @@ def import_snapshot(source_path: str | Path, *, date: str | None = None,
     target = target_record_path(record)
     source = read_source(source_path)
     if date is not None:
-        date = _check_date("--date", date, "--date")
+        date = _check_date("{arg:date}", date, "{arg:date}")
     elif source.date is not None:
         date = _check_date(source_path, source.date, "dateModified")
     else:
@@ -285,7 +285,7 @@ def import_snapshot(source_path: str | Path, *, date: str | None = None,
     same = [s for s in snapshots if s.date == date]
     if same and not force:
         raise RecordImportError(target, f"already has snapshot {same[0].id} dated {date}; "
-                                        "--force replaces it")
+                                        "{arg:force} replaces it")
     if not same and date < snapshots[-1].date:
         raise RecordImportError(target, f"the new snapshot's date {date} is before the "
                                         f"record's last, {snapshots[-1].date}")

@@ -1,116 +1,38 @@
-"""A run's results as plain data, from a run in memory or read back from a results folder.
+"""A run's results read back from a results folder.
 
-:class:`RunData` holds what one run's files, figures and report sections need (trajectory
-statistics, per-replication headline metrics, summary and manifest): :func:`run_data` builds
-it from a :class:`~sim.runs.run.RunResult` (the summary and manifest computed once, here),
-and :func:`read_run` reads it back, so ``tanksim plot`` redraws without re-running. The
-comparison's data live in :mod:`sim.io.compare_data`, the figures in
-:mod:`sim.io.report_figures`, the writer in :mod:`sim.io.output`. Imports no matplotlib.
+:func:`read_run` reads a folder written by ``tanksim run`` into a
+:class:`~sim.analysis.results.RunData` (what :func:`sim.present.run_data.run_data` builds
+from a run in memory), so ``tanksim plot`` redraws without re-running; :func:`metrics_rows`
+formats metrics.csv. The comparison's folder is read by :mod:`sim.io.compare_data`, the
+figures drawn by :mod:`sim.io.report_figures`, the folder written by :mod:`sim.io.output`.
+Imports no matplotlib.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.summary import TRAJECTORY_COLUMNS, summary
-from sim.engine.metrics import MONTH_METRICS, NEVER, VARIABLES
+from sim.analysis.results import KEY_MONTHS, RunData  # noqa: F401  (re-exported)
+from sim.analysis.summary import TRAJECTORY_COLUMNS
+from sim.engine.metrics import MONTH_METRICS, NEVER
 from sim.model.calendar import format_month, parse_month
-from sim.model.facts import Fact
-from sim.present.manifest import run_manifest
+from sim.model.errors import InputError
 from sim.runs.reduce import STAT_NAMES as STATS
-from sim.runs.run import RunResult
 
 RUN_FILES = ("manifest.json", "summary.json", "trajectories.csv")
 METRICS_FILE = "metrics.csv"
 COMPARE_FILES = ("compare.json", "paired_difference.csv")
-#: The month metrics drawn as ECDFs, in legend order (others present are added after).
-KEY_MONTHS = ("storage_exhausted", "refurb_below_half", "active_down_25")
 
 
-def month_dates(start: int, months: int) -> list[date]:
-    """First days of ``months`` consecutive months from ``start`` (year * 12 + month - 1)."""
-    return [date((start + t) // 12, (start + t) % 12 + 1, 1) for t in range(months)]
-
-
-class NotResultsFolder(ValueError):
+class NotResultsFolder(InputError):
     """A folder that holds neither a run's results nor a comparison's."""
 
 
 # ---------------------------------------------------------------------------------------------
 # One run
-
-
-@dataclass(frozen=True)
-class RunData:
-    """What one run's figures and report sections need; no file or model access.
-
-    ``stats`` is (T, V, F + 1, 6): mean, p05, p25, p50, p75, p95 over replications for each
-    month, variable (``variables``) and family (``families``, the last being ``all``), in
-    tanks. ``metrics`` maps each headline metric to its (R,) per-replication values: counts
-    in tanks; months as indices from ``start``, :data:`~sim.engine.metrics.NEVER` if the event does
-    not happen within the horizon. It is empty for folders written without metrics.csv.
-    """
-
-    name: str
-    description: str
-    start: int
-    reps: int
-    seed: int
-    deterministic: bool
-    families: tuple[str, ...]
-    variables: tuple[str, ...]
-    stats: np.ndarray
-    summary: dict
-    manifest: dict
-    metrics: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def months(self) -> int:
-        """Number of months, T."""
-        return self.stats.shape[0]
-
-    @property
-    def dates(self) -> list[date]:
-        """First day of each month of the horizon (values are at the month's end)."""
-        return month_dates(self.start, self.months)
-
-    def series(self, variable: str, family: str = "all") -> np.ndarray:
-        """Statistics of one trajectory, (T, 6), looked up by name."""
-        try:
-            v, f = self.variables.index(variable), self.families.index(family)
-        except ValueError:
-            raise KeyError(f"{self.name}: no trajectory {variable!r} for {family!r}") from None
-        return self.stats[:, v, f]
-
-    def month_metrics(self) -> dict[str, np.ndarray]:
-        """The key month metrics present, in :data:`KEY_MONTHS` order, then any others."""
-        names = [k for k in KEY_MONTHS if k in self.metrics]
-        names += [k for k in MONTH_METRICS if k in self.metrics and k not in names]
-        return {k: self.metrics[k] for k in names}
-
-
-def run_data(result: RunResult, facts: dict[str, Fact]) -> RunData:
-    """The figure data of a run in memory (its manifest cites ``facts``)."""
-    scen = result.scenario
-    return RunData(
-        name=scen.name,
-        description=scen.description,
-        start=scen.start,
-        reps=result.reps,
-        seed=result.seed,
-        deterministic=result.deterministic,
-        families=scen.family_names + ("all",),
-        variables=tuple(VARIABLES),
-        stats=np.asarray(result.stats, dtype=float),
-        summary=summary(result),
-        manifest=run_manifest(result, facts),
-        metrics=dict(result.metrics),
-    )
 
 
 def is_run_folder(folder: Path) -> bool:

@@ -20,7 +20,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-import sim
+from sim._version import __version__
 from sim.analysis.compare import COMPARE_COLUMNS, compare_rows
 from sim.io.compare_data import PAIRED_COLUMNS, CompareData, compare_figure, paired_rows
 from sim.io.folders import stamp
@@ -117,7 +117,7 @@ def report_manifest(runs: list[RunData], comparison: Comparison | None) -> dict:
         "report": [d.name for d in runs],
         "runs": {d.name: f"runs/{d.name}/manifest.json" for d in runs},
         "comparison": None if comparison is None else "runs/compare/compare.json",
-        "tanksim_version": sim.__version__,
+        "tanksim_version": __version__,
         "built_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
@@ -197,7 +197,7 @@ def render(
     context = {
         "names": ", ".join(d.name for d in runs),
         "run_names": [d.name for d in runs],
-        "version": sim.__version__,
+        "version": __version__,
         "revision": first.manifest.get("git_revision") or "unknown",
         "mode": "expected values" if first.deterministic else f"{first.reps:,} replications each",
         "seed": first.seed,

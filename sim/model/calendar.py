@@ -6,6 +6,7 @@ A month is stored as ``year * 12 + (month - 1)`` so that differences are month c
 from __future__ import annotations
 
 import re
+from datetime import date
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -56,3 +57,8 @@ def month_fraction(index: int, day: int | None) -> float:
 def format_date(index: int, day: int | None) -> str:
     """``YYYY-MM-DD`` (``YYYY-MM`` when ``day`` is None: the month's end)."""
     return format_month(index) if day is None else f"{format_month(index)}-{day:02d}"
+
+
+def month_dates(start: int, months: int) -> list[date]:
+    """First days of ``months`` consecutive months from ``start`` (year * 12 + month - 1)."""
+    return [date((start + t) // 12, (start + t) % 12 + 1, 1) for t in range(months)]

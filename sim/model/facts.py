@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sim.model.errors import InputError
 from sim.model.files import FileProblem, read_text
 
 REQUIRED = ("id", "unit", "date", "counts", "source", "kind")
@@ -19,7 +20,7 @@ REQUIRED = ("id", "unit", "date", "counts", "source", "kind")
 MAX_FACTS_BYTES = 16 << 20
 
 
-class FactsError(ValueError):
+class FactsError(InputError):
     """A seeds file that cannot be read or is malformed."""
 
 

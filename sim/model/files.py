@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from sim.model.errors import InputError
+
 #: The largest scenario file (a bundled one is about 10 KB).
 MAX_SCENARIO_BYTES = 1 << 20
 #: The largest posterior CSV or JSON sidecar (a 1,000-row, 43-column posterior is about 400 KB).
@@ -27,7 +29,7 @@ MAX_MANIFEST_BYTES = 16 << 20
 MAX_RESULTS_BYTES = 4 << 30
 
 
-class FileProblem(ValueError):
+class FileProblem(InputError):
     """Why a file cannot be read (its ``str`` is the reason; ``missing`` if it does not exist)."""
 
     def __init__(self, message: str, missing: bool = False):

@@ -158,7 +158,7 @@ def apply_hypotheses(
     for group, name in (choose or {}).items():
         if group not in variants or name not in variants[group]:
             known = ", ".join(f"{g}={v}" for g in variants for v in variants[g]) or "none"
-            raise ScenarioError("(command line)", "--hypothesis", f"{group}={name}",
+            raise ScenarioError("(command line)", "{arg:hypothesis}", f"{group}={name}",
                                 f"no such variant (known: {known})")  # fmt: skip
         selection[group] = name
     merged = {k: v for k, v in raw.items() if k not in ("hypothesis", "hypotheses")}

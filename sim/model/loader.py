@@ -85,7 +85,7 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
                 months.append(parse_month(override))
             except ValueError:
                 raise ScenarioError(
-                    "(command line)", f"--{name}", override, "must be YYYY-MM"
+                    "(command line)", f"{{arg:{name}}}", override, "must be YYYY-MM"
                 ) from None
         else:
             months.append(months[-1])
@@ -94,15 +94,16 @@ def _horizon(check: Checker, raw: dict, start: str | None, end: str | None) -> t
         span = f"{format_month(first)}..{format_month(last)}"
         if start is None and end is None:  # the file's own horizon: name the file
             check.fail("horizon", span, "start must not be after end")
-        given = "/".join(f"--{n}" for n, v in (("start", start), ("end", end)) if v is not None)
+        given = "/".join(f"{{arg:{n}}}" for n, v in (("start", start), ("end", end))
+                         if v is not None)  # fmt: skip
         raise ScenarioError("(command line)", given, span, "start must not be after end "
                             f"(the scenario starts {format_month(declared)})")  # fmt: skip
     if first != declared:
         stocks = format_month(declared)
         raise ScenarioError(
-            "(command line)", "--start", start,
+            "(command line)", "{arg:start}", start,
             f"the scenario's stocks describe {stocks} and the simulation starts there "
-            f"(--end sets the horizon's end)",
+            "({arg:end} sets the horizon's end)",
         )  # fmt: skip
     return first, last
 

@@ -28,13 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.distributions import DOMAINS, Param
-from sim.model.errors import one_line
+from sim.model.errors import InputError, one_line
 from sim.model.files import MAX_POSTERIOR_BYTES, FileProblem, read_text
 
-ROW_STREAM = "posterior:row"
 
-
-class PosteriorError(ValueError):
+class PosteriorError(InputError):
     """A posterior file that cannot be used (message: what, where)."""
 
 
@@ -287,24 +285,6 @@ def _check_sidecar(path: Path, meta: dict, cells: list[list[str]]) -> None:
                 "rows are not the ones calibrated under this hypothesis (their SHA-256 differs "
                 "from hypothesis_rows_sha256); the sidecar was edited"
             )  # fmt: skip
-
-
-def posterior_rows(seed: int, first_rep: int, reps: int, n_rows: int) -> np.ndarray:
-    """Row index (reps,) of each replication: uniform over ``n_rows``, keyed per block."""
-    from sim.engine.streams import block_slices, stream
-
-    u = np.empty(reps)
-    for block, part in block_slices(first_rep, reps):
-        u[part] = stream(seed, block, ROW_STREAM).random(part.stop - part.start)
-    return np.minimum((u * n_rows).astype(np.int64), n_rows - 1)
-
-
-def posterior_values(
-    posterior: Posterior, *, seed: int, first_rep: int, reps: int
-) -> dict[str, np.ndarray]:
-    """Calibrated values (reps,) per applied column, one posterior row per replication."""
-    rows = posterior_rows(seed, first_rep, reps, len(posterior.values))
-    return {name: posterior.values[rows, d] for d, name in enumerate(posterior.names)}
 
 
 def posterior_means(posterior: Posterior) -> dict[str, np.ndarray]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model.errors import one_line
+from sim.model.errors import InputError, one_line
 from sim.model.files import FileProblem, read_bytes
 
 #: Oryx's statuses, the last axis of :attr:`Record.counts`.
@@ -71,7 +71,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class RecordError(ValueError):
+class RecordError(InputError):
     """A bad record file: ``file: row N: key = value: message`` on one line."""
 
     def __init__(self, file: str | Path, where: str, message: str):

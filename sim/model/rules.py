@@ -8,10 +8,10 @@ posterior whose columns are its parameters.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sim.model.calendar import format_month
-from sim.model.distributions import MAX_COUNT, Param
-from sim.model.errors import ScenarioError
-from sim.model.params import (
+from sim.model.components import (
     CAPACITY,
     COMMITTED,
     CONDITIONS,
@@ -32,7 +32,6 @@ from sim.model.params import (
     UNKNOWN,
     Family,
     Peace,
-    Scenario,
     Step,
     Supply,
     Thresholds,
@@ -41,7 +40,12 @@ from sim.model.params import (
     _check_params,
     step_name,
 )
+from sim.model.distributions import MAX_COUNT, Param
+from sim.model.errors import ScenarioError
 from sim.model.posterior import Posterior
+
+if TYPE_CHECKING:
+    from sim.model.params import Scenario
 
 #: Scenario fields holding one parameter, and the domain of each.
 SCENARIO_DOMAINS = {

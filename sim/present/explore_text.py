@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.analysis.calibrate import Generation
+    from sim.analysis.results import CalibrationRun
     from sim.analysis.sweep import SweepResult
-    from sim.api.calibration import CalibrationRun
 
 
 def num(value: float) -> str:

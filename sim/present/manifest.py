@@ -22,7 +22,7 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-import sim
+from sim._version import __version__
 from sim.analysis.posterior_info import posterior_counts
 from sim.model.calendar import format_month, parse_month
 from sim.model.distributions import Param
@@ -40,6 +40,12 @@ LIBRARIES = ("numpy", "scipy", "matplotlib", "simpy", "click", "jinja2", "dask",
              "llvmlite")  # fmt: skip
 #: Dataclass fields holding a month index, written as ``YYYY-MM``.
 MONTH_FIELDS = ("start", "end", "month", "rebuild_after")
+#: Keys every command's manifest.json carries (:func:`provenance`, and ``contents``, stamped
+#: by :func:`sim.io.folders.write_folder`); each command adds its own below them.
+COMMON_KEYS = ("tool", "command", "command_line", "cwd", "seed", "scenario_files", "versions",
+               "contents")  # fmt: skip
+#: Keys of a manifest that differ between two runs of the same inputs.
+VOLATILE = ("command_line", "cwd", "wall_time_seconds", "execution", "contents")
 
 
 def sha256_file(path: str | Path) -> str:
@@ -99,7 +105,7 @@ def scenario_files(scenario: Scenario) -> list[dict]:
 
 def git_revision() -> str | None:
     """The git commit of the tanksim source tree, with "-dirty" if modified; None if unknown."""
-    here = Path(sim.__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the sim package
     try:
         rev = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
@@ -138,7 +144,7 @@ def versions() -> dict[str, str | None]:
     """python, tanksim, its git revision and each of :data:`LIBRARIES` (None if absent)."""
     out: dict[str, str | None] = {
         "python": platform.python_version(),
-        "tanksim": sim.__version__,
+        "tanksim": __version__,
         "git_revision": git_revision(),
     }
     for name in LIBRARIES:

@@ -32,9 +32,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from sim import defaults
 from sim.engine.streams import stream
 
-SAMPLINGS: tuple[str, ...] = ("random", "lhs", "sobol")
+SAMPLINGS: tuple[str, ...] = defaults.SAMPLINGS
 
 
 @dataclass(frozen=True)

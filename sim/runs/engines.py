@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sim.model.errors import InputError
+
 if TYPE_CHECKING:
     from sim.engine.inputs import Inputs
     from sim.engine.simulate import Trace
@@ -40,7 +42,7 @@ REASON_CHARS = 160
 NOT_INSTALLED = "numba is not installed"
 
 
-class EngineError(ValueError):
+class EngineError(InputError):
     """An engine name that is not one of :data:`ENGINES` (one line)."""
 
 

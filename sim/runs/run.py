@@ -15,11 +15,12 @@ from functools import partial
 
 import numpy as np
 
+from sim import defaults
 from sim.engine.continuation import walk_shocks
 from sim.engine.inputs import Inputs, build_inputs
 from sim.engine.metrics import ACTIVE, ALL, LOST, headline_metrics, trajectory_series
 from sim.engine.simulate import Trace
-from sim.engine.streams import BLOCK, ExpectedFlows, RandomFlows
+from sim.engine.streams import ExpectedFlows, RandomFlows
 from sim.model.params import Scenario
 from sim.runs.chunks import ChunkExecutor, describe_executor, map_chunks, plan_chunks
 from sim.runs.designs import Design
@@ -27,9 +28,9 @@ from sim.runs.engines import resolve, simulate
 from sim.runs.reduce import ExactReducer, HistogramReducer
 from sim.runs.sampling import draw_params, expected_params
 
-DEFAULT_SEED = 20220224  # the date of the full-scale invasion; any fixed integer would do
-DEFAULT_REPS = 10_000
-DEFAULT_CHUNK = 8 * BLOCK  # measured fastest of 4k, 8k, 16k replications (README, Performance)
+DEFAULT_SEED = defaults.SEED
+DEFAULT_REPS = defaults.REPS
+DEFAULT_CHUNK = defaults.CHUNK  # a multiple of BLOCK (sim.defaults)
 #: On the compiled engine, reduce each chunk in a second thread while the next one is
 #: simulated (:func:`overlapped_chunks`; a speed setting: changes no number).
 OVERLAP = True

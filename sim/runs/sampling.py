@@ -7,8 +7,11 @@ import numpy as np
 from sim.engine.streams import block_slices, stream
 from sim.model.distributions import clip_to_domain
 from sim.model.params import Scenario
-from sim.model.posterior import posterior_means, posterior_values
+from sim.model.posterior import Posterior, posterior_means
 from sim.runs.designs import Design
+
+#: The purpose keying the stream that picks each replication's posterior row.
+ROW_STREAM = "posterior:row"
 
 
 def draw_params(
@@ -69,3 +72,19 @@ def expected_values(scenario: Scenario) -> dict[str, float | int]:
         whole = name == WHOLE_MONTHS[0] or name.endswith(WHOLE_MONTHS[1])
         out[name] = int(np.rint(number)) if whole else number
     return out
+
+
+def posterior_rows(seed: int, first_rep: int, reps: int, n_rows: int) -> np.ndarray:
+    """Row index (reps,) of each replication: uniform over ``n_rows``, keyed per block."""
+    u = np.empty(reps)
+    for block, part in block_slices(first_rep, reps):
+        u[part] = stream(seed, block, ROW_STREAM).random(part.stop - part.start)
+    return np.minimum((u * n_rows).astype(np.int64), n_rows - 1)
+
+
+def posterior_values(
+    posterior: Posterior, *, seed: int, first_rep: int, reps: int
+) -> dict[str, np.ndarray]:
+    """Calibrated values (reps,) per applied column, one posterior row per replication."""
+    rows = posterior_rows(seed, first_rep, reps, len(posterior.values))
+    return {name: posterior.values[rows, d] for d, name in enumerate(posterior.names)}

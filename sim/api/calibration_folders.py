@@ -1,0 +1,112 @@
+"""The folders of ``tanksim calibrate`` and ``tanksim hindcast``, written with one call each
+from Python exactly as the commands write them (:class:`~sim.api.saved.Saved`).
+
+``progress``, ``report`` and ``announce`` are the callbacks of
+:func:`sim.api.calibration.run_calibration`: replications done, each ABC-SMC generation,
+each hypothesis before it is fitted. Nothing here prints or imports click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim import defaults
+from sim.api.checks import check_sizes
+from sim.api.saved import Saved, target_folder, write_atomically
+
+if TYPE_CHECKING:
+    from sim.runs.chunks import ChunkExecutor
+
+
+def save_calibration(
+    scenario: str | Path,
+    *,
+    draws: int = defaults.DRAWS,
+    particles: int = defaults.PARTICLES,
+    generations: int = defaults.GENERATIONS,
+    seed: int = defaults.SEED,
+    targets_file: str | Path | None = None,
+    record: str | Path | None = None,
+    use_record: bool = True,
+    check_reps: int = defaults.CHECK_REPS,
+    out: str | Path | None = None,
+    force: bool = False,
+    engine: str | None = None,
+    executor: ChunkExecutor | None = None,
+    progress: Callable[[int], None] | None = None,
+    report: Callable | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Saved:
+    """Calibrate the scenario file ``scenario`` by ABC-SMC (every hypothesis it names, mixed
+    by evidence: :func:`sim.api.calibration.run_calibration`) and write its folder to ``out``
+    (default ``results/calibrate-<file name>/``), as ``tanksim calibrate`` does. ``data`` is
+    what ``--json`` prints: whether it converged, rows, distinct sets, effective sample
+    size and the fit to each target."""
+    from sim.api.calibration import run_calibration
+    from sim.io.calibration_outputs import write_calibration
+    from sim.present.explore_text import fit_text
+
+    check_sizes(draws, particles)
+    target = target_folder(out, f"calibrate-{Path(scenario).stem}", force)
+    run = run_calibration(
+        scenario, targets_file=targets_file, draws=draws, particles=particles,
+        generations=generations, seed=seed, check_reps=check_reps, executor=executor,
+        engine=engine, record=record, use_record=use_record, progress=progress, report=report,
+        announce=announce,
+    )  # fmt: skip
+    write_atomically(target, force, lambda folder: write_calibration(folder, run))
+    data = {"converged": run.converged, "rows": len(run.rows), "distinct_sets": run.distinct,
+            "effective_sample_size": round(run.ess, 1), "fit": run.fit}  # fmt: skip
+    return Saved(target, 0.0, run, data, fit_text(run))
+
+
+def save_hindcast(
+    scenario: str | Path,
+    untils: Sequence[str],
+    *,
+    draws: int = defaults.DRAWS,
+    particles: int = defaults.PARTICLES,
+    generations: int = defaults.GENERATIONS,
+    reps: int = defaults.HINDCAST_REPS,
+    seed: int = defaults.SEED,
+    targets_file: str | Path | None = None,
+    record: str | Path | None = None,
+    use_record: bool = True,
+    out: str | Path | None = None,
+    force: bool = False,
+    engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    report: Callable | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Saved:
+    """Hindcast the scenario file at each cut-off of ``untils`` (``YYYY-MM``;
+    :func:`sim.api.hindcast.run_hindcast`) and write its folder to ``out`` (default
+    ``results/hindcast-<file name>-<cut-offs joined by +>/``; with several cut-offs one
+    subfolder each and cuts.csv across them), as ``tanksim hindcast`` does."""
+    from sim.api.hindcast import cut_rows, json_safe, run_hindcast, run_hindcasts
+    from sim.io.hindcast_outputs import write_hindcast, write_hindcast_cuts
+    from sim.present.explore_text import hindcast_cuts_text, hindcast_text
+
+    untils = [untils] if isinstance(untils, str) else list(untils)
+    check_sizes(draws, particles)
+    target = target_folder(out, f"hindcast-{Path(scenario).stem}-{'+'.join(untils)}", force)
+    settings = {"targets_file": targets_file, "draws": draws, "particles": particles,
+                "generations": generations, "reps": reps, "seed": seed, "engine": engine,
+                "record": record, "use_record": use_record, "progress": progress,
+                "report": report, "announce": announce}  # fmt: skip
+    if len(untils) == 1:
+        runs = [run_hindcast(scenario, untils[0], **settings)]
+    else:
+        runs = run_hindcasts(scenario, untils, **settings)
+    documents = [{"until": r.meta["until"], "summary": r.summary, "scored": r.rows,
+                  "by_horizon": r.meta["forecast_scores"]["by_horizon"]} for r in runs]
+    text = "\n\n".join(hindcast_text(run) for run in runs)
+    if len(runs) == 1:
+        write_atomically(target, force, lambda folder: write_hindcast(folder, runs[0]))
+        return Saved(target, 0.0, runs, documents[0], text)
+    cuts = cut_rows(runs)
+    write_atomically(target, force, lambda folder: write_hindcast_cuts(folder, runs, cuts))
+    return Saved(target, 0.0, runs, {"cuts": json_safe(cuts), "runs": documents},
+                 text + "\n\n" + hindcast_cuts_text(cuts))  # fmt: skip
