@@ -28,7 +28,6 @@ from sim.io.report import NotResultsFolder, read_run
 from sim.io.report_figures import redraw, storage_layers
 from sim.model.calendar import parse_month
 from sim.model.facts import load_facts
-from sim.model.loader import build_scenario
 from sim.present.run_data import run_data
 from sim.runs.run import run_scenario
 

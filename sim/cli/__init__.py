@@ -17,8 +17,6 @@ ABORTED = 130
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command; input errors are one line and exit 2, Ctrl-C exit 130."""
-    import sys
-
     from sim import interrupts
 
     previous = interrupts.install()
@@ -40,6 +38,7 @@ def _abort() -> None:
     are released here; what is skipped is Python's own shutdown, which a native library
     interrupted mid-call (numba compiling, for one) can crash with SIGABRT instead of 130.
     """
+    import contextlib
     import os
     import sys
 
@@ -48,10 +47,8 @@ def _abort() -> None:
     if folders is not None:
         folders.release_locks()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a closed or full stream: exit anyway
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(ABORTED)
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.components import (  # noqa: F401  (re-exported: the scenario's parts and keys)
+    ALL_DEPLOYED,
     CAPACITY,
     COMMITTED,
     CONDITIONS,
     DEPLOYED,
-    ALL_DEPLOYED,
     FAMILY_WEIGHT,
     HAZARD,
     HAZARD_DRIFT,
