@@ -2,7 +2,8 @@
 
 The two share only the scenario: different code, different random streams. Stochastic
 checks run on a shortened horizon (to 2026-12, past the usual storage-exhaustion month) so
-the file stays near a minute. Thresholds: means within 4 combined standard errors (a
+the file stays near a minute: the unpaired checks on the baseline, the paired check (far
+sharper: the same parameter draws) on the North Korean T-62 scenario, whose supply it adds. Thresholds: means within 4 combined standard errors (a
 two-sided false-alarm rate of about 6e-5 per check), KS two-sample tests rejected only at
 p <= 0.001 (a 0.1% false-alarm rate per test); the seeds are fixed, so a pass is repeatable.
 """
@@ -40,7 +41,7 @@ def months(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, NEVER_AS, x)
 
 
-@pytest.fixture(scope="module", params=["baseline", "nk-t62"])
+@pytest.fixture(scope="module", params=["baseline"])
 def pair(request):
     scenario = load_scenario(SCENARIOS / f"{request.param}.toml", end=END)
     engine = run_scenario(scenario, reps=ENGINE_REPS, seed=101)
@@ -81,7 +82,7 @@ def test_mean_active_path_agrees(pair):
         assert abs(gap) <= Z_MAX * se[t] + 1e-9, f"month {t}: gap {gap:.1f}, se {se[t]:.1f}"
 
 
-def test_paired_with_the_same_parameter_draws():
+def test_paired_with_the_same_parameter_draws_conserves_and_agrees():
     """With each replication's parameters shared, only the flows differ: the paired
     difference removes parameter uncertainty and gives a far sharper test of the dynamics."""
     scenario = load_scenario(SCENARIOS / "nk-t62.toml", end="2025-12")
@@ -89,6 +90,7 @@ def test_paired_with_the_same_parameter_draws():
     engine = run_scenario(scenario, reps=reps, seed=7).metrics
     values = draw_params(scenario, seed=7, first_rep=0, reps=reps)
     ref = simulate_reference(scenario, reps=reps, seed=8, values=values)
+    assert ref["conserved"].all()
     for metric in ("active_end", "lost_end", "storage_exhausted", "worst_month_loss_share"):
         diff = (months(ref[metric]) - months(engine[metric])).astype(float)
         z = diff.mean() / (diff.std(ddof=1) / np.sqrt(reps))
