@@ -817,6 +817,64 @@ def continuation(ctx: Context) -> str:
     ])  # fmt: skip
 
 
+#: The periods of the family-share table: (label, first month, last month, record snapshot
+#: nearest its end); the first period starts with the war.
+SHARE_PERIODS = (("2022", "2022-02", "2022-12", "2022-12-31"), ("2023", "2023-01", "2023-12",
+                 "2023-12-31"), ("2024", "2024-01", "2024-12", "2024-12-31"),
+                 ("2025", "2025-01", "2025-12", "2025-12-31"),
+                 ("2026-01..04", "2026-01", "2026-04", "2026-04-30"))  # fmt: skip
+
+
+def family_shares(ctx: Context) -> str:
+    """Each family's share of the active fleet, of the exposed fleet (active x loss weight)
+    and of the true losses, year by year, against Oryx's share of typed losses: whether the
+    family mix the model loses is the mix the record lists."""
+    import numpy as np
+
+    from sim.analysis.family_shares import group_matrix, period_shares, record_shares
+    from sim.analysis.record_targets import GROUPS
+    from sim.runs.ensemble import Probe, complete_values, run_ensemble
+    from sim.runs.sampling import draw_params
+
+    baseline = api.load_scenario(scenario_file("baseline"))
+    families = list(baseline.family_names)
+    members = {name: model for name, model, _ in GROUPS}
+    groups = group_matrix(families, [members[g] for g in RECORD_GROUPS])
+    start = baseline.start
+    last = max(parse_month(p[2]) for p in SHARE_PERIODS) - start
+    probes = tuple(Probe(v, start + t, f) for v in ("active", "lost") for t in range(last + 1)
+                   for f in families)  # fmt: skip
+    reps = ctx.size.runs(RECORD_REPS)
+    values = draw_params(baseline, seed=RECORD_SEED, first_rep=0, reps=reps)
+    full = run_ensemble(baseline, values, seed=RECORD_SEED, probes=probes).probes
+    shaped = full.reshape(reps, 2, last + 1, len(families)).astype(float)
+    every = complete_values(baseline, values)
+    weight = np.column_stack([np.broadcast_to(np.asarray(
+        every[f"families.{f}.vulnerability"], dtype=float), (reps,)) for f in families])
+    periods = [(parse_month(a) - start, parse_month(b) - start) for _, a, b, _ in SHARE_PERIODS]
+    shares = period_shares(shaped[:, 0], weight, shaped[:, 1], periods, groups)
+    dates, series = _record_series()
+    counts = np.column_stack([series[g] for g in RECORD_GROUPS])
+    ends = [int(np.argmin(np.abs(dates - np.datetime64(d)))) for *_, d in SHARE_PERIODS]
+    recorded = record_shares(counts, list(zip([-1, *ends[:-1]], ends)))
+    median = {k: np.median(v, axis=0) for k, v in shares.items()}
+    rows = [[label if g == 0 else "", name, md.percent(median["fleet"][p, g], 0),
+             md.percent(median["exposed"][p, g], 0), md.percent(median["losses"][p, g], 0),
+             md.percent(recorded[p, g], 0)]
+            for p, (label, *_) in enumerate(SHARE_PERIODS)
+            for g, name in enumerate(RECORD_GROUPS)]  # fmt: skip
+    loss_weight = [f"{f} {np.median(weight[:, i]):.2f}" for i, f in enumerate(families)
+                   if np.ptp(weight[:, i]) > 0]  # fmt: skip
+    return "\n\n".join([
+        f"({reps:,} replications of the shipped baseline, seed {RECORD_SEED}; shares among "
+        f"the five groups, medians over replications; the record's periods end at the "
+        f"snapshot nearest each date: {', '.join(str(dates[i]) for i in ends)}.)",
+        md.table(["period", "family", "active fleet", "exposed fleet (active x loss weight)",
+                  "true losses (model)", "typed losses (Oryx)"], rows),
+        "Loss weights (`vulnerability`, posterior medians; T-72 = 1): "
+        + ", ".join(loss_weight) + "."])  # fmt: skip
+
+
 def production(ctx: Context) -> str:
     """New builds (the model's T-90M production family) in 2022-2024 against the sources:
     Resurgam's 164 new T-90Ms and CIT's 400-550 T-90Ms completed (upgraded T-90As
@@ -858,6 +916,8 @@ ANALYSES = {
     "hindcast": Analysis("Hindcasts", hindcast),
     "record-coverage": Analysis("The record by family: the calibrated baseline's bands",
                                 record_coverage),
+    "family-shares": Analysis("Which families are lost: fleet, exposure and the record",
+                              family_shares),
     "continuation": Analysis("Losses after the record: where the projection starts",
                              continuation),
     "production": Analysis("New production against its sources", production),
