@@ -25,7 +25,7 @@ from sim.cli import cli
 from sim.model.calendar import parse_month
 from sim.model.params import ALL_DEPLOYED
 from sim.model.record import load_record
-from sim.present.tables import compare_table
+from sim.present.tables import compare_table, supply_text
 from sim.runs.run import run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,3 +137,35 @@ def test_compare_shows_the_conditioned_gain_with_its_interval_beside_the_uncondi
     text = compare_table(data)
     assert f"active fleet gain {RECORD_MONTH}: unconditioned" in text
     assert "conditioned on the loss record to 2026-04-27 (0 NK-T62 confirmed)" in text
+
+
+def _answer(reachable: bool, conditioned_rate: float | None) -> dict:
+    grid = [{"rate": r, "probability": p, "monotone_estimate": p, "mean_tanks_delivered": 10 * r}
+            for r, p in ((0.0, 0.40), (50.0, 0.55), (100.0, 0.58))]  # fmt: skip
+    answer = {"family": "NK-T62", "keep_active": 1800, "from": "2025-09", "until": "2027-12",
+              "prob": 0.6, "grid": grid, "reachable": reachable,
+              "rate": 40.0 if reachable else None, "rate_interval": [20.0, None]}  # fmt: skip
+    if reachable:
+        answer["tanks_implied"] = 400.0
+    else:
+        answer["message"] = "not reachable: even at 100 tanks/month the probability is only 0.58"
+    answer["conditioned"] = {"rate": conditioned_rate, "rate_interval": [10.0, None],
+                             "probability": [0.41, 0.57, 0.59], "effective_reps": [90.0] * 3,
+                             "narrowed": None}  # fmt: skip
+    return answer
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+@pytest.mark.parametrize("conditioned_rate", [30.0, None])
+def test_supply_text_gives_the_conditioned_answer_whether_or_not_either_is_reachable(
+    reachable, conditioned_rate
+):
+    lines = supply_text(_answer(reachable, conditioned_rate)).splitlines()
+    assert len(lines) == 3
+    assert lines[1].strip().startswith("40.0 tanks/month" if reachable else "not reachable:")
+    conditioned = lines[2].strip()
+    assert conditioned.startswith("conditioned on the loss record's North Korean entries: ")
+    if conditioned_rate is None:
+        assert "not reachable, probability 0.59 at most" in conditioned
+    else:
+        assert "30.0 tanks/month" in conditioned

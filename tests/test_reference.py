@@ -3,9 +3,10 @@
 The two share only the scenario: different code, different random streams. Stochastic
 checks run on a shortened horizon (to 2026-12, past the usual storage-exhaustion month) so
 the file stays near a minute: the unpaired checks on the baseline, the paired check (far
-sharper: the same parameter draws) on the North Korean T-62 scenario, whose supply it adds. Thresholds: means within 4 combined standard errors (a
-two-sided false-alarm rate of about 6e-5 per check), KS two-sample tests rejected only at
-p <= 0.001 (a 0.1% false-alarm rate per test); the seeds are fixed, so a pass is repeatable.
+sharper: the same parameter draws) on the North Korean T-62 scenario, whose supply it adds.
+Thresholds: means within 4 combined standard errors (a two-sided false-alarm rate of about
+6e-5 per check), KS two-sample tests rejected only at p <= 0.001 (a 0.1% false-alarm rate
+per test); the seeds are fixed, so a pass is repeatable.
 """
 
 from __future__ import annotations

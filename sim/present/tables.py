@@ -122,23 +122,28 @@ def conditioned_lines(p: dict) -> list[str]:
 
 
 def supply_text(answer: dict) -> str:
-    """The answer of ``tanksim supply-needed`` in two lines."""
+    """The answer of ``tanksim supply-needed``: the question, the answer, and (for a scenario
+    with families the record types) the answer conditioned on the record, reachable or not."""
     first = (
         f"{answer['family']} supply needed to keep the active fleet >= "
         f"{answer['keep_active']:,.0f} from {answer['from']} to {answer['until']} "
         f"with probability >= {answer['prob']:g}"
     )
-    if not answer["reachable"]:
-        return f"{first}\n  {answer['message']}"
     top = answer["grid"][-1]["rate"]
-    text = (
-        f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval "
-        f"{_interval(answer['rate_interval'], top)}), "
-        f"about {answer['tanks_implied']:,.0f} tanks delivered by {answer['until']}"
-    )
+    if not answer["reachable"]:
+        text = f"{first}\n  {answer['message']}"
+    else:
+        text = (
+            f"{first}\n  {answer['rate']:.1f} tanks/month (95% interval "
+            f"{_interval(answer['rate_interval'], top)}), "
+            f"about {answer['tanks_implied']:,.0f} tanks delivered by {answer['until']}"
+        )
     c = answer.get("conditioned")
-    if c:
-        rate = "not reachable" if c["rate"] is None else f"{c['rate']:.1f} tanks/month"
+    if c:  # shown whether or not the unconditioned question is reachable
+        if c["rate"] is None:
+            rate = f"not reachable, probability {max(c['probability']):.2f} at most"
+        else:
+            rate = f"{c['rate']:.1f} tanks/month"
         narrowed = "" if c["narrowed"] is None else f"; interval {c['narrowed']:.0%} as wide"
         text += (f"\n  conditioned on the loss record's North Korean entries: {rate} "
                  f"(95% interval {_interval(c['rate_interval'], top)}{narrowed})")  # fmt: skip
