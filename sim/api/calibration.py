@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from sim.api.runs import load_scenario
 from sim.model.errors import InputError
 from sim.model.facts import load_facts
 from sim.model.params import Scenario
+from sim.model.record import RECORD_ENV
 from sim.runs.run import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -81,7 +83,9 @@ def record_observations(scenario: Scenario, path: str | Path | None = None) -> R
         series = tuple(s for s in series if s[0] == TOTAL)
     digest = getattr(record, "sha256", "") or (
         hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else "")
-    return RecordObservations(chosen, str(source), digest, str(dates[0]), str(dates[-1]),
+    shown = "bundled: " + source.name if path is None and not os.environ.get(RECORD_ENV) \
+        else str(source)  # a machine's own folders do not belong in a shipped posterior
+    return RecordObservations(chosen, shown, digest, str(dates[0]), str(dates[-1]),
                               series, dates[chosen_snapshots(dates)])  # fmt: skip
 
 
