@@ -43,7 +43,7 @@ FACT_IDS = set(load_facts())
 LARGE = 10**4
 #: Scenarios generated per run (``TANKSIM_GENERATED_EXAMPLES`` for a longer search; the
 #: failures hypothesis finds are kept in its database and replayed first).
-EXAMPLES = int(os.environ.get("TANKSIM_GENERATED_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("TANKSIM_GENERATED_EXAMPLES", "200"))
 
 # ---------------------------------------------------------------------------------------------
 # A TOML writer for the value types generated here

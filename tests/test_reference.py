@@ -26,7 +26,7 @@ from sim.runs.sampling import draw_params
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 END = "2026-12"
-ENGINE_REPS, REF_REPS = 4096, 400
+ENGINE_REPS, REF_REPS = 4096, 300
 Z_MAX = 4.0  # combined standard errors
 KS_ALPHA = 0.001  # significance level of the KS tests
 NEVER_AS = 10**6  # storage never exhausted: beyond any month, for the KS test
