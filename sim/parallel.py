@@ -44,6 +44,8 @@ ALLOWED_FAILURES = 3
 #: Re-runs of a chunk whose task raised. Chunk tasks are pure, so an error raised by one
 #: repeats; one retry only covers a transient failure of its worker (e.g. memory).
 RETRIES = 1
+#: Times a run scatters its task again after the scheduler lost it with a dead worker.
+RESCATTERS = 2
 #: Dask's setting for worker processes that we undo: Dask sets ``MALLOC_TRIM_THRESHOLD_`` in
 #: them to hand freed memory back to the system at once, which also turns off glibc's
 #: adaptive mmap threshold, so each of the engine's large temporary arrays costs fresh pages:
@@ -140,6 +142,8 @@ class DaskExecutor:
         Chunks finish in any order; early finishers wait here until their turn. ``progress``
         is called with a chunk's size as soon as it finishes.
         """
+        from concurrent.futures import CancelledError
+
         from distributed import as_completed
 
         client = self.client
@@ -148,18 +152,22 @@ class DaskExecutor:
         finished = as_completed(loop=client.loop)
         pending = {}  # chunk index -> future
         buffered: dict[int, T] = {}
-        next_submit = next_yield = 0
+        next_submit = next_yield = scatters = 0
+
+        def submit(index: int) -> None:
+            first, size = chunks[index]
+            pending[index] = client.submit(
+                _call_chunk, shared_task, first, size,
+                key=f"tanksim-chunk-{run_id}-{scatters}-{index}", pure=False,
+                priority=-index, retries=RETRIES,
+            )  # fmt: skip
+            finished.add(pending[index])
+
         try:
             while next_yield < len(chunks):
                 limit = min(len(chunks), next_yield + self._window())
                 while next_submit < limit:
-                    first, size = chunks[next_submit]
-                    pending[next_submit] = client.submit(
-                        _call_chunk, shared_task, first, size,
-                        key=f"tanksim-chunk-{run_id}-{next_submit}", pure=False,
-                        priority=-next_submit, retries=RETRIES,
-                    )  # fmt: skip
-                    finished.add(pending[next_submit])
+                    submit(next_submit)
                     next_submit += 1
                 if next_yield in buffered:
                     yield buffered.pop(next_yield)
@@ -167,7 +175,22 @@ class DaskExecutor:
                     continue
                 future = next(finished)
                 index = int(future.key.rsplit("-", 1)[1])
-                buffered[index] = future.result()
+                if pending.get(index) is not future:  # cancelled with a lost task, resubmitted
+                    future.release()
+                    continue
+                try:
+                    buffered[index] = future.result()
+                except CancelledError:
+                    # the scheduler lost the scattered task with a dead worker (a copy was on
+                    # no other worker yet): scatter it again and resubmit every pending chunk
+                    if scatters >= RESCATTERS:
+                        raise
+                    scatters += 1
+                    shared_task.release()
+                    (shared_task,) = client.scatter([task], broadcast=True, hash=False)
+                    for waiting in list(pending):
+                        submit(waiting)
+                    continue
                 del pending[index]
                 future.release()
                 if progress is not None:
