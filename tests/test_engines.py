@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -187,7 +188,7 @@ def test_calibrate_and_report_commands_pass_engine_to_the_api(monkeypatch, capsy
 
         return called
 
-    monkeypatch.setattr("sim.api.calibration.run_calibration", stop("calibrate"))
+    monkeypatch.setattr("sim.api.calibration.calibrate", stop("calibrate"))
     monkeypatch.setattr("sim.api.runs.report", stop("report"))
     for args in (("calibrate", PRIOR), ("report", BASELINE)):
         code, _, err = run_cli(capsys, *args, "--out", tmp_path / args[0], "--engine", "compiled")
@@ -197,7 +198,7 @@ def test_calibrate_and_report_commands_pass_engine_to_the_api(monkeypatch, capsy
 
 @needs_numba
 def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch, tmp_path):
-    from sim.api.calibration import run_calibration
+    from sim.analysis.calibrate import calibrate as one_calibration
 
     engine = "compiled"
     monkeypatch.setenv(engines.ENV, "numpy")
@@ -209,11 +210,12 @@ def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch, tm
         "run": lambda: api.run(prior, reps=32, engine=engine),
         "sobol": lambda: api.sobol(prior, n=2, engine=engine),
         "morris": lambda: api.morris(prior, trajectories=2, engine=engine),
-        "calibrate": lambda: api.calibrate(prior, target_list=targets[:2], draws=100,
-                                           particles=10, generations=1, engine=engine),
+        "one_calibration": lambda: one_calibration(
+            replace(prior, end=max(t.month for t in targets[:2]), posterior=None), targets[:2],
+            draws=100, particles=10, generations=1, seed=1, engine=engine),
         "fit_table": lambda: api.fit_table(prior, target_list=targets[:2], reps=32,
                                            engine=engine),
-        "run_calibration": lambda: run_calibration(
+        "calibrate": lambda: api.calibrate(
             PRIOR, targets_file=tmp_path / "targets.toml", draws=100, particles=10,
             generations=1, check_reps=100, figure_reps=100, projection_reps=100, engine=engine,
             use_record=False),
@@ -224,7 +226,7 @@ def test_the_api_passes_engine_down_to_every_chunk(engines_used, monkeypatch, tm
         engines_used.clear()
         done = call()
         assert engines_used and set(engines_used) == {engine}, name
-        if name == "run_calibration":  # posterior.json and manifest.json record it
+        if name == "calibrate":  # posterior.json and manifest.json record it
             assert done.meta["execution"] == {"engine": engine}
 
 

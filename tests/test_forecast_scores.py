@@ -17,7 +17,7 @@ from sim.analysis.forecast_scores import (
 from sim.analysis.hindcast import confirmed_record
 from sim.analysis.naive import CountSeries
 from sim.analysis.targets import Target
-from sim.api.hindcast import score_against_naive
+from sim.api.hindcasting import score_against_naive
 from sim.figures.forecast_scores import forecast_score_figure
 from sim.model.calendar import parse_month
 

@@ -44,8 +44,8 @@ SMALL = {
     "01-baseline-vs-north-korea.ipynb": {"REPS": 200},
     "02-sensitivity.ipynb": {"SWEEP_REPS": 50, "SOBOL_N": 32, "SOBOL_N_BASELINE": 32,
                              "MORRIS_TRAJECTORIES": 4, "DISCOVER_N": 400},
-    "03-calibration.ipynb": {"FIT_REPS": 200, "FIGURE_REPS": 200, "DRAWS": 1000,
-                             "PARTICLES": 20},
+    "03-calibration.ipynb": {"FIT_REPS": 200, "FIGURE_REPS": 200, "DRAWS": 500,
+                             "PARTICLES": 20, "GENERATIONS": 2},
 }  # fmt: skip
 
 

@@ -63,7 +63,7 @@ class Calibration:
     ``values`` (N, D) are parameter values for ``names``; ``u`` (N, D) their unit-cube
     coordinates; ``weights`` (N,) sum to 1; ``model`` (N, K) the targets' model values.
     ``converged`` says only that the last generation collected the particles asked for
-    (within ``tolerance``); :func:`sim.api.calibration.run_calibration` also asks that the
+    (within ``tolerance``); :func:`sim.api.calibration.calibrate` also asks that the
     fit hold and the tolerance be 1.
     """
 
@@ -205,7 +205,15 @@ def calibrate(
     report: Callable[[Generation], None] | None = None,
     engine: str | None = None,
 ) -> Calibration:
-    """ABC-SMC over ``scenario``'s uncertain parameters against ``targets``.
+    """ABC-SMC over ``scenario``'s uncertain parameters against ``targets``: one run, for
+    one hypothesis.
+
+    This is the single-scenario calibration, for a :class:`~sim.model.params.Scenario`
+    built in code or one hypothesis alone: no competing hypotheses weighed, no posterior
+    predictive check, a posterior the scenario carries ignored only if the caller drops it
+    (``replace(scenario, posterior=None)``). What ``tanksim calibrate`` computes (every
+    hypothesis of a scenario file fitted and mixed by evidence, then the fit checked) is
+    :func:`sim.api.calibrate`.
 
     ``scenario`` should end at the last target month (later months cost time and inform
     nothing). Each generation simulates ``draws`` parameter sets and keeps the best

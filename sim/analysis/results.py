@@ -53,7 +53,7 @@ class RecordObservations:
 
 @dataclass(frozen=True, eq=False)
 class CalibrationRun:
-    """Everything a calibration folder holds, from :func:`sim.api.calibration.run_calibration`.
+    """Everything a calibration folder holds, from :func:`sim.api.calibration.calibrate`.
 
     ``calibration`` is the weighted particles; ``rows`` (R, D) the equal-weight rows written
     to posterior.csv, resampled from them (``distinct`` of them different; ``ess`` the

@@ -51,6 +51,7 @@ EXPORTS = {
          "sensitivity_rows", "sensitivity_table", "sobol", "sweep", "sweep_table"),
         "sim.api.explore",
     ),  # fmt: skip
+    "hindcast": "sim.api.hindcasting",
     **dict.fromkeys(("check_against_record", "conditioned_weights", "record_warning"),
                     "sim.api.foreign"),
     **dict.fromkeys(

@@ -100,37 +100,6 @@ def _check_budget(scenario: Scenario, chosen: list, draws: int, generations: int
                  draws * (4 * len(scenario.params()) + 2 * len(chosen)) * 8.0)  # fmt: skip
 
 
-def calibrate(
-    scenario: Scenario | str | Path,
-    *,
-    target_list: list | None = None,
-    draws: int = 20_000,
-    particles: int = 1_000,
-    generations: int = 10,
-    seed: int = DEFAULT_SEED,
-    engine: str | None = None,
-) -> Calibration:
-    """History-match ``scenario``'s uncertain parameters to ``target_list`` (default: every
-    target) by ABC-SMC; returns a :class:`sim.analysis.calibrate.Calibration` whose ``names``,
-    ``values`` (N, D), ``weights`` (N,) and ``generations`` describe the posterior.
-    ``resample(rows)`` gives an equal-weight sample. Prior draws only: a posterior the
-    scenario already carries is ignored. The scenario's horizon is cut at the last target.
-    ``engine`` (``numpy`` or ``compiled``, None for the default) changes no number.
-    """
-    from dataclasses import replace
-
-    from sim.analysis.calibrate import calibrate as _calibrate
-
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    chosen = target_list if target_list is not None else targets()
-    last = max(t.month for t in chosen)
-    _check_budget(scenario, chosen, draws, generations)
-    prior = replace(scenario, end=min(scenario.end, last), posterior=None)
-    return _calibrate(prior, chosen, draws=draws, particles=particles, generations=generations,
-                      seed=seed, engine=engine)  # fmt: skip
-
-
 def prior_posterior(scenario: Scenario, calibration=None) -> list[dict]:
     """Per calibrated parameter: prior and posterior p05/p50/p95 (its own units) and the
     ratio of the 90% widths (small: the record pins it down; near 1: left open). The
@@ -185,50 +154,69 @@ def plot_calibration_fit(
                       f"'{calibrated.name}' against the record, {reps:,} replications")  # fmt: skip
 
 
-def run_calibration(
+def calibrate(
     scenario: str | Path,
     *,
     targets_file: str | Path | None = None,
-    draws: int,
-    particles: int,
-    generations: int,
+    target_list: list | None = None,
+    draws: int = defaults.DRAWS,
+    particles: int = defaults.PARTICLES,
+    generations: int = defaults.GENERATIONS,
     seed: int = DEFAULT_SEED,
     check_reps: int = CHECK_REPS,
     figure_reps: int = FIGURE_REPS,
-    progress: Callable[[int], None] | None = None,
-    executor: ChunkExecutor | None = None,
-    report: Callable | None = None,
     projection_reps: int = PROJECTION_REPS,
-    announce: Callable[[str], None] | None = None,
-    engine: str | None = None,
     record: str | Path | None = None,
     use_record: bool = True,
+    engine: str | None = None,
+    executor: ChunkExecutor | None = None,
+    progress: Callable[[int], None] | None = None,
+    report: Callable | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> CalibrationRun:
-    """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit, as
-    ``tanksim calibrate`` does (it writes the result with
-    :func:`sim.io.calibration_outputs.write_calibration`).
+    """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit: what
+    ``tanksim calibrate`` computes (:func:`sim.api.save_calibration` writes its folder).
+
+    Every hypothesis the file names is fitted, the hypotheses are weighed by their evidence
+    and the posterior mixes them by weight; the calibrated model is then checked against
+    every target and drawn against the record. For one ABC-SMC run of one scenario (a
+    :class:`~sim.model.params.Scenario` built in code, no hypotheses, no fit check), call
+    :func:`sim.analysis.calibrate.calibrate`.
 
     Parameters
     ----------
-    scenario : path of the scenario file whose uncertain parameters are calibrated.
+    scenario : path of the scenario file whose uncertain parameters are calibrated (a file:
+        its hypotheses are read from it and its bytes recorded in the manifest).
     targets_file : targets TOML (default ``seeds/targets.toml``).
+    target_list : the targets to fit instead of ``targets_file`` and the loss record (for
+        example a subset of :func:`targets` or of :func:`record_observations`); then
+        ``targets_file`` and ``record`` must not be given.
     draws, particles, generations : parameter sets simulated per generation, kept per
         generation, and most generations.
-    seed : root seed; the fit check uses ``seed + 1``, the figure ``seed + 2``.
+    seed : root seed; the fit check uses ``seed + 1``, the figures ``seed + 2``, the
+        projections ``seed + 3``.
     check_reps, figure_reps : replications of the calibrated model behind fit.csv and fit.png.
     projection_reps : replications per hypothesis behind evidence.json's projections.
-    announce : called with each hypothesis' name before it is fitted.
+    record, use_record : the loss record fitted beside the targets (default the bundled one;
+        :func:`record_observations`), or none with ``use_record=False``.
     engine : ``numpy`` or ``compiled`` (None for the default, :func:`sim.runs.engines.default`):
         the month step of every run, recorded in posterior.json and manifest.json
         (``execution``); the same numbers either way.
-    progress, executor, report : replications done; where chunks run; each generation's
-        :class:`~sim.analysis.calibrate.Generation`.
-    record, use_record : the loss record fitted beside the targets (default the bundled one;
-        :func:`record_observations`), or none with ``use_record=False``.
+    executor, progress, report, announce : where chunks run; replications done; each
+        generation's :class:`~sim.analysis.calibrate.Generation`; each hypothesis' name
+        before it is fitted.
+
+    Returns
+    -------
+    :class:`~sim.analysis.results.CalibrationRun`: the mixed posterior (``calibration``,
+    ``rows`` (R, D)), the fit to each target (``fit``), ``converged``, prior against
+    posterior, the hypotheses' evidence (``evidence``, None without hypotheses) and the
+    manifest's fields.
 
     Raises
     ------
-    ValueError (a ``ScenarioError``, ``TargetsError`` or ``CalibrationError``) with one line.
+    ValueError (a ``ScenarioError``, ``TargetsError``, ``CalibrationError`` or
+    ``BudgetError``) with one line.
     """
     from dataclasses import replace
 
@@ -254,16 +242,28 @@ def run_calibration(
     from sim.present.manifest import git_revision, provenance
     from sim.runs.engines import resolve
 
-    engine = resolve(engine)
-    check_sizes(draws, particles)
     from sim.analysis.observe import band_coverage, rejected_by_source
     from sim.analysis.targets import check_parameters
     from sim.api.calibration_figures import fit_panels, record_panels
 
+    if isinstance(scenario, Scenario):
+        raise InputError(f"{{arg:scenario}} {scenario.name!r}: calibrate reads a scenario file "
+                         "(its hypotheses and checksums); pass its path, or call "
+                         "sim.analysis.calibrate.calibrate for a Scenario built in code")
+    if target_list is not None and (targets_file is not None or record is not None):
+        raise InputError("{arg:target_list} replaces the targets file and the record; "
+                         "give one or the other")
+    engine = resolve(engine)
+    check_sizes(draws, particles)
     facts = load_facts()
     full = load_scenario(scenario)
-    observed = record_observations(full, record) if use_record else None
-    chosen = targets(targets_file) + (observed.targets if observed else [])
+    if target_list is not None:
+        observed, chosen = None, list(target_list)
+    else:
+        observed = record_observations(full, record) if use_record else None
+        chosen = targets(targets_file) + (observed.targets if observed else [])
+    if not chosen:
+        raise InputError("{arg:target_list} is empty: nothing to calibrate to")
     check_parameters(chosen, full.params(), str(scenario))
     last = max(t.month for t in chosen)
     if not full.start <= min(t.month for t in chosen) or last > full.end:
@@ -330,7 +330,9 @@ def run_calibration(
         }  # fmt: skip
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
     where = Path(targets_file).name if targets_file else "seeds/targets.toml"
-    if observed is not None:
+    if target_list is not None:
+        where = "a list given in Python"
+    elif observed is not None:
         where += f" and the loss record to {observed.last_snapshot}"
     description = f"{full.description} (calibrated to {len(chosen)} targets in {where})"
     record_caption = "" if observed is None else (
@@ -344,7 +346,8 @@ def run_calibration(
         prior_posterior=pp_rows, prior_q=prior_q, posterior_q=post_q, panels=panels,
         caption=sources_caption(sources, full.description), meta=meta, evidence=evidence,
         provenance=provenance("calibrate", seed, [full],
-                              extra=(Path(targets_file or default_targets_path()),)),
+                              extra=() if target_list is not None
+                              else (Path(targets_file or default_targets_path()),)),
         coverage=coverage, sources=by_source, record_panels=panels_record,
         record_caption=record_caption,
     )  # fmt: skip

@@ -2,7 +2,7 @@
 from Python exactly as the commands write them (:class:`~sim.api.saved.Saved`).
 
 ``progress``, ``report`` and ``announce`` are the callbacks of
-:func:`sim.api.calibration.run_calibration`: replications done, each ABC-SMC generation,
+:func:`sim.api.calibration.calibrate`: replications done, each ABC-SMC generation,
 each hypothesis before it is fitted. Nothing here prints or imports click.
 """
 
@@ -40,17 +40,17 @@ def save_calibration(
     announce: Callable[[str], None] | None = None,
 ) -> Saved:
     """Calibrate the scenario file ``scenario`` by ABC-SMC (every hypothesis it names, mixed
-    by evidence: :func:`sim.api.calibration.run_calibration`) and write its folder to ``out``
+    by evidence: :func:`sim.api.calibration.calibrate`) and write its folder to ``out``
     (default ``results/calibrate-<file name>/``), as ``tanksim calibrate`` does. ``data`` is
     what ``--json`` prints: whether it converged, rows, distinct sets, effective sample
     size and the fit to each target."""
-    from sim.api.calibration import run_calibration
+    from sim.api.calibration import calibrate
     from sim.io.calibration_outputs import write_calibration
     from sim.present.explore_text import fit_text
 
     check_sizes(draws, particles)
     target = target_folder(out, f"calibrate-{Path(scenario).stem}", force)
-    run = run_calibration(
+    run = calibrate(
         scenario, targets_file=targets_file, draws=draws, particles=particles,
         generations=generations, seed=seed, check_reps=check_reps, executor=executor,
         engine=engine, record=record, use_record=use_record, progress=progress, report=report,
@@ -82,24 +82,20 @@ def save_hindcast(
     announce: Callable[[str], None] | None = None,
 ) -> Saved:
     """Hindcast the scenario file at each cut-off of ``untils`` (``YYYY-MM``;
-    :func:`sim.api.hindcast.run_hindcast`) and write its folder to ``out`` (default
+    :func:`sim.api.hindcasting.hindcast`) and write its folder to ``out`` (default
     ``results/hindcast-<file name>-<cut-offs joined by +>/``; with several cut-offs one
     subfolder each and cuts.csv across them), as ``tanksim hindcast`` does."""
-    from sim.api.hindcast import cut_rows, json_safe, run_hindcast, run_hindcasts
+    from sim.api.hindcasting import cut_rows, hindcast, json_safe
     from sim.io.hindcast_outputs import write_hindcast, write_hindcast_cuts
     from sim.present.explore_text import hindcast_cuts_text, hindcast_text
 
     untils = [untils] if isinstance(untils, str) else list(untils)
     check_sizes(draws, particles)
     target = target_folder(out, f"hindcast-{Path(scenario).stem}-{'+'.join(untils)}", force)
-    settings = {"targets_file": targets_file, "draws": draws, "particles": particles,
-                "generations": generations, "reps": reps, "seed": seed, "engine": engine,
-                "record": record, "use_record": use_record, "progress": progress,
-                "report": report, "announce": announce}  # fmt: skip
-    if len(untils) == 1:
-        runs = [run_hindcast(scenario, untils[0], **settings)]
-    else:
-        runs = run_hindcasts(scenario, untils, **settings)
+    runs = hindcast(scenario, untils, targets_file=targets_file, draws=draws,
+                    particles=particles, generations=generations, reps=reps, seed=seed,
+                    engine=engine, record=record, use_record=use_record, progress=progress,
+                    report=report, announce=announce)  # fmt: skip
     documents = [{"until": r.meta["until"], "summary": r.summary, "scored": r.rows,
                   "by_horizon": r.meta["forecast_scores"]["by_horizon"]} for r in runs]
     text = "\n\n".join(hindcast_text(run) for run in runs)

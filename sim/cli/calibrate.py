@@ -86,7 +86,7 @@ def abc_smc_progress(
 ) -> Iterator[dict]:
     """The progress bar and stderr lines of an ABC-SMC job (``calibrate``, ``hindcast``):
     yields the ``progress``, ``report`` and ``announce`` keyword arguments of
-    :func:`sim.api.calibration.run_calibration` and :func:`sim.api.hindcast.run_hindcast`.
+    :func:`sim.api.calibration.calibrate` and :func:`sim.api.hindcasting.hindcast`.
 
     One ABC-SMC run per hypothesis, each of up to ``generations`` batches of ``draws`` (the
     last generation may take more; StagedProgress lengthens the bar): the bar counts them

@@ -115,7 +115,7 @@ def cut_folder(until: str) -> str:
 def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict]) -> None:
     """Write several cut-offs into an existing ``folder``: each run into its own
     :func:`cut_folder` (as :func:`write_hindcast`), ``cuts`` (one row per cut,
-    :func:`sim.api.hindcast.cut_rows`) into cuts.csv and cuts.png, and manifest.json."""
+    :func:`sim.api.hindcasting.cut_rows`) into cuts.csv and cuts.png, and manifest.json."""
     from sim.analysis.forecast_scores import AGGREGATE_COLUMNS
     from sim.figures.style import DPI
     from sim.io.output import write_csv, write_json

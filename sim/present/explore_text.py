@@ -217,7 +217,7 @@ def record_scores_line(at_cut: dict | None, note: str = "") -> str:
 
 
 def hindcast_cuts_text(cuts: list[dict]) -> str:
-    """Several cut-offs as a table (one row per cut, :func:`sim.api.hindcast.cut_rows`):
+    """Several cut-offs as a table (one row per cut, :func:`sim.api.hindcasting.cut_rows`):
     targets fitted and scored, the later targets inside the 90% band, and the record after
     the cut, model against the naive forecast."""
     lines = ["cut-offs, record after each cut: model vs naive forecast",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,9 +141,9 @@ def run_hindcast(
     until: str,
     *,
     targets_file: str | Path | None = None,
-    draws: int = 20_000,
-    particles: int = 1_000,
-    generations: int = 10,
+    draws: int = defaults.DRAWS,
+    particles: int = defaults.PARTICLES,
+    generations: int = defaults.GENERATIONS,
     reps: int = HINDCAST_REPS,
     seed: int = DEFAULT_SEED,
     progress: Callable[[int], None] | None = None,
@@ -158,7 +158,7 @@ def run_hindcast(
     every later target. ``engine`` (``numpy`` or ``compiled``, None for the default) runs
     the month step, recorded in hindcast.json and manifest.json; the same numbers either way.
     ``record``/``use_record``: the loss record's observations (by family group, each at its
-    snapshot date) join the targets, as in :func:`sim.api.calibration.run_calibration`;
+    snapshot date) join the targets, as in :func:`sim.api.calibration.calibrate`;
     those dated after the cut-off are withheld from calibration and scored.
 
     Raises
@@ -243,6 +243,43 @@ def run_hindcast(
         forecast_rows=forecast_rows, horizon=horizon, forecast_note=note,
         record_caption=sources_caption(record_sources, full.description),
     )  # fmt: skip
+
+
+def hindcast(
+    scenario: str | Path,
+    untils: str | Sequence[str],
+    *,
+    targets_file: str | Path | None = None,
+    draws: int = defaults.DRAWS,
+    particles: int = defaults.PARTICLES,
+    generations: int = defaults.GENERATIONS,
+    reps: int = HINDCAST_REPS,
+    seed: int = DEFAULT_SEED,
+    record: str | Path | None = None,
+    use_record: bool = True,
+    engine: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    report: Callable | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> list[HindcastRun]:
+    """What ``tanksim hindcast`` computes (:func:`sim.api.save_hindcast` writes its folder):
+    the scenario file calibrated (every hypothesis it names, mixed by evidence) on the targets
+    and record observations dated up to each cut-off of ``untils`` (``YYYY-MM``, one or
+    several), its projection scored against every later one and against the naive forecast.
+
+    Returns one :class:`~sim.analysis.results.HindcastRun` per cut-off, in the order given;
+    each is the run that cut-off alone gives (:func:`run_hindcast`). Raises ValueError (one
+    line) as :func:`run_hindcast`, or for a cut-off given twice, before any calibration.
+    """
+    untils = [untils] if isinstance(untils, str) else list(untils)
+    settings = {"draws": draws, "particles": particles, "generations": generations,
+                "reps": reps, "seed": seed, "engine": engine, "record": record,
+                "use_record": use_record, "progress": progress, "report": report}  # fmt: skip
+    if len(untils) == 1:
+        return [run_hindcast(scenario, untils[0], targets_file=targets_file, announce=announce,
+                             **settings)]  # fmt: skip
+    return run_hindcasts(scenario, untils, targets_file=targets_file, announce=announce,
+                         **settings)  # fmt: skip
 
 
 def run_hindcasts(
