@@ -31,7 +31,8 @@ import importlib
 #: Public name -> the module defining it.
 EXPORTS = {
     **dict.fromkeys(
-        ("THRESHOLD_SHARE", "default_dates", "facts", "load_scenario", "posterior_info"),
+        ("THRESHOLD_SHARE", "Validation", "default_dates", "facts", "load_scenario",
+         "posterior_info", "validate"),
         "sim.api.scenarios",
     ),
     **dict.fromkeys(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,3 +94,36 @@ def posterior_info(scenario: Scenario) -> dict | None:
         "targets": len((post.meta or {}).get("targets", [])),
         "hypothesis": post.hypothesis,
     }
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``tanksim validate`` shows of a scenario: the scenario read and checked, its
+    description (every resolved parameter with its sources, the posterior it draws from;
+    with ``deterministic``, the value each parameter takes in a deterministic run) as
+    ``text``, and the warning of the check against the loss record (None when the record
+    contradicts nothing)."""
+
+    scenario: Scenario
+    text: str
+    warning: str | None = None
+
+
+def validate(path: str | Path, *, deterministic: bool = False) -> Validation:
+    """Read and check the scenario file ``path``, describe it and check its North Korean
+    families' deliveries against the loss record (a short run: :mod:`sim.api.foreign`),
+    as ``tanksim validate`` does.
+
+    Raises a ValueError (``ScenarioError``) with one line for a bad scenario file.
+    """
+    from sim.api.foreign import check_against_record
+    from sim.present.scenario_text import deterministic_text, validate_text
+
+    known = facts()
+    loaded = load_scenario(path, facts=known)
+    text = validate_text(loaded, known, posterior_info(loaded))
+    if deterministic:
+        from sim.runs.sampling import expected_values
+
+        text += "\n" + deterministic_text(expected_values(loaded))
+    return Validation(loaded, text, check_against_record(loaded) or None)

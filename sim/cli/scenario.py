@@ -12,21 +12,12 @@ import click
               help="Also print the value each parameter takes in a --deterministic run.")
 def validate(scenario, deterministic) -> None:
     """Check SCENARIO and print every resolved parameter with its sources."""
-    from sim.api import scenarios as api
-    from sim.present.scenario_text import deterministic_text, validate_text
+    from sim.api.scenarios import validate as validate_scenario
 
-    facts = api.facts()
-    loaded = api.load_scenario(scenario, facts=facts)
-    click.echo(validate_text(loaded, facts, api.posterior_info(loaded)))
-    from sim.api.foreign import check_against_record
-
-    warning = check_against_record(loaded)
-    if warning:
-        click.echo(f"tanksim: warning: {warning}", err=True)
-    if deterministic:
-        from sim.runs.sampling import expected_values
-
-        click.echo(deterministic_text(expected_values(loaded)))
+    done = validate_scenario(scenario, deterministic=deterministic)
+    click.echo(done.text)
+    if done.warning:
+        click.echo(f"tanksim: warning: {done.warning}", err=True)
 
 
 @click.command(name="facts")
