@@ -28,13 +28,16 @@ def fit_panels(
     prior_scenario: Scenario, calibrated: Scenario, targets: list[Target], *, reps: int,
     seed: int, engine: str | None = None,
 ) -> list[FitPanel]:  # fmt: skip
-    """Monthly bands of the fit-figure quantities under the prior and the calibration."""
+    """Monthly bands of the fit-figure quantities under the prior and the calibration: one
+    panel per :data:`FIT_PANELS` entry whose family the scenario has."""
     prior_run = run_scenario(prior_scenario, reps=reps, seed=seed, engine=engine)
     post_run = run_scenario(calibrated, reps=reps, seed=seed, engine=engine)
     dates = month_dates(calibrated.start, calibrated.months)
     slots = {name: i for i, name in enumerate(calibrated.family_names)} | {"all": -1}
     panels = []
     for variable, family, title, ylabel in FIT_PANELS:
+        if family not in slots:
+            continue
         v, f = VARIABLES.index(variable), slots[family]
         observed = [
             (dates[t.month - calibrated.start], t.observed, t.low, t.high, t.id)
