@@ -19,10 +19,10 @@ above. Beside the eight layers of the package's design:
   present, io and api hand the one's results to the other, and io saves the figures.
 - ``sim`` (the package) and ``sim.__main__`` are the entry points, above everything.
 
-Cycles are checked on the imports that run (module level and lazy ones inside functions);
-an import under ``if TYPE_CHECKING:`` never runs, so it obeys the layers but may name a
-type of a module that imports this one (:mod:`sim.model.rules` annotates with
-:class:`~sim.model.params.Scenario`, whose construction runs the rules).
+No cycle, counting every import: those that run (module level and lazy ones inside
+functions) and those under ``if TYPE_CHECKING:``, which never run but still tie two modules
+together (a module annotating with a type of one that imports it names a Protocol of its
+own instead: :class:`sim.model.rules.ScenarioFields`).
 """
 
 from __future__ import annotations
@@ -191,12 +191,24 @@ def test_the_imports_that_run_have_no_cycle():
     assert cycles(RUNNING) == []
 
 
+def test_no_cycle_even_through_imports_for_type_checking_only():
+    assert cycles(EVERY) == []
+
+
+def test_a_cycle_through_a_type_checking_import_is_found():
+    """The check can fail: a type-only import back from a module its importer imports."""
+    graph = {m: set(targets) for m, targets in EVERY.items()}
+    graph["sim.model.rules"].add("sim.model.params")
+    assert cycles(graph) == [["sim.model.params", "sim.model.rules"]]
+
+
 def test_the_graph_sees_lazy_and_type_only_imports():
     """The reader is not blind: a lazy import inside a function and one under
-    TYPE_CHECKING are both edges (the rules annotate with the scenario they check)."""
+    TYPE_CHECKING are both edges (the folder writers annotate with the chunk executor)."""
     assert "sim.model.rules" in RUNNING["sim.model.params"]  # at module level
-    assert "sim.model.params" in EVERY["sim.model.rules"]  # under TYPE_CHECKING only
-    assert "sim.model.params" not in RUNNING["sim.model.rules"]
+    assert "sim.runs.chunks" in EVERY["sim.api.calibration_folders"]  # TYPE_CHECKING only
+    assert "sim.runs.chunks" not in RUNNING["sim.api.calibration_folders"]
+    assert "sim.model.params" not in EVERY["sim.model.rules"]
     assert "sim.io.explore_outputs" in RUNNING["sim.api.explore"]  # inside a function
 
 

@@ -1,5 +1,8 @@
 """The rules a whole :class:`~sim.model.params.Scenario` keeps, checked when it is built.
 
+The rules read a scenario through :class:`ScenarioFields`, the fields they check, so that
+this module does not name the type whose construction runs it (``params`` imports
+``rules``; nothing here imports ``params``, not even for type checking).
 Each family, step, supply and table checks its own values (:mod:`sim.model.params`); these
 rules span the scenario: the horizon, the schedules its loss model needs, the priority list
 and family references, shares that must fit together, the most tanks it may hold, and a
@@ -8,7 +11,7 @@ posterior whose columns are its parameters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sim.model.calendar import format_month
 from sim.model.components import (
@@ -31,6 +34,7 @@ from sim.model.components import (
     REQUIRED,
     UNKNOWN,
     Family,
+    Parts,
     Peace,
     Step,
     Supply,
@@ -44,8 +48,51 @@ from sim.model.distributions import MAX_COUNT, Param
 from sim.model.errors import ScenarioError
 from sim.model.posterior import Posterior
 
-if TYPE_CHECKING:
-    from sim.model.params import Scenario
+
+
+class ScenarioFields(Protocol):
+    """The fields of a :class:`~sim.model.params.Scenario` the rules check (months are
+    month indices, year * 12 + month - 1; counts are tanks)."""
+
+    name: str
+    start: int
+    end: int
+    families: tuple[Family, ...]
+    good_share: Param
+    fair_share: Param
+    condition_effort: tuple[Param, Param, Param]
+    condition_donors: tuple[Param, Param, Param]
+    condition_failure: tuple[Param, Param, Param]
+    priority: tuple[tuple[str, str], ...]
+    production_family: str
+    production_schedule: tuple[Step, ...]
+    supplies: tuple[Supply, ...]
+    parts: tuple[Parts, ...]
+    hazard_schedule: tuple[Step, ...]
+    loss_model: str
+    peace: Peace | None
+    fitted_until: int | None
+    hazard_drift: Param | None
+    hazard_volatility: Param | None
+    hazard_factor_schedule: tuple[Step, ...]
+    family_weights: tuple[tuple[str, Param], ...]
+    priority_order: str
+    thresholds: Thresholds
+    description: str
+    posterior: Posterior | None
+    unknown_share: Param | None
+    observation: tuple[tuple[str, Param], ...]
+
+    @property
+    def months(self) -> int: ...
+
+    @property
+    def family_names(self) -> tuple[str, ...]: ...
+
+    @property
+    def loss_hazard(self) -> bool: ...
+
+    def params(self) -> dict[str, Param]: ...
 
 #: Scenario fields holding one parameter, and the domain of each.
 SCENARIO_DOMAINS = {
@@ -65,7 +112,7 @@ SCHEDULES = {
 }
 
 
-def _needed_schedules(s: Scenario) -> set[str]:
+def _needed_schedules(s: ScenarioFields) -> set[str]:
     """The schedules that must have steps: losses as the loss model says, capacity and
     production always; the requirement may be empty (no requirement)."""
     losses = {"loss_schedule"} if s.loss_model == "counts" else {
@@ -79,7 +126,7 @@ SCENARIO_KEYS = {
 }  # fmt: skip
 
 
-def check_scenario(s: Scenario) -> None:
+def check_scenario(s: ScenarioFields) -> None:
     """Every rule a :class:`Scenario`'s values must keep; raises :class:`ScenarioError`
     (without a file) naming the first broken one."""
     _check_name("name", s.name)
@@ -173,7 +220,7 @@ def check_scenario(s: Scenario) -> None:
         _check_posterior(s)
 
 
-def _check_continuation(s: Scenario) -> None:
+def _check_continuation(s: ScenarioFields) -> None:
     """``fitted_until`` comes with the walk's drift and volatility and with a hazard step to
     continue from; hazard factors act after it only (the fitted months are the record's)."""
     walk = (s.hazard_drift, s.hazard_volatility)
@@ -208,7 +255,7 @@ def _check_continuation(s: Scenario) -> None:
             raise ScenarioError(None, step_name(HAZARD_FACTOR, step), step.value.describe(),
                                 f"must be dated after losses.fitted_until ({fitted}): the "
                                 f"fitted months are the record's")  # fmt: skip
-def _check_observation(s: Scenario) -> None:
+def _check_observation(s: ScenarioFields) -> None:
     """The observation parameters: an unknown share in [0, 1], positive, uniquely named
     observation factors (coverage or bias of a source) and identification shares."""
     if s.unknown_share is not None and (
@@ -229,7 +276,7 @@ def _check_observation(s: Scenario) -> None:
         seen.add(name)
 
 
-def _check_allocation(s: Scenario) -> None:
+def _check_allocation(s: ScenarioFields) -> None:
     """Family weights name known families once each, as non-negative (``count``) parameters;
     the families rebuilt in peacetime are known families."""
     names = s.family_names
@@ -252,7 +299,7 @@ def _check_allocation(s: Scenario) -> None:
                                 "not a family defined under [families]")  # fmt: skip
 
 
-def _check_shares(s: Scenario) -> None:
+def _check_shares(s: ScenarioFields) -> None:
     """Good and fair storage shares may not add up to more than all of storage, even at the
     high ends of their distributions (the engine would cut the fair share silently)."""
     good, fair = s.good_share.dist.highest(), s.fair_share.dist.highest()
@@ -263,7 +310,7 @@ def _check_shares(s: Scenario) -> None:
                             "their ranges: the rest of storage is poor")  # fmt: skip
 
 
-def _check_total(s: Scenario) -> None:
+def _check_total(s: ScenarioFields) -> None:
     """The most tanks the scenario can hold stays within :data:`MAX_TOTAL_TANKS`."""
     years = s.months / 12
     total = sum(f.active.dist.highest() + f.storage.dist.highest() for f in s.families)
@@ -277,7 +324,7 @@ def _check_total(s: Scenario) -> None:
                             f"{MAX_COUNT:,}; see seeds/README.md)")  # fmt: skip
 
 
-def _check_posterior(s: Scenario) -> None:
+def _check_posterior(s: ScenarioFields) -> None:
     post = s.posterior
     if not isinstance(post, Posterior):
         raise ScenarioError(None, "posterior", post, "must be a Posterior or None")
