@@ -124,7 +124,7 @@ def test_run_command_records_the_sampling_and_reports_convergence(capsys, tmp_pa
     out, err = capsys.readouterr()
     summary = json.loads((tmp_path / kind / "summary.json").read_text())
     manifest = json.loads((tmp_path / kind / "manifest.json").read_text())
-    assert summary["sampling"] == manifest["sampling"] == kind
+    assert summary["sampling"] == manifest["arguments"]["sampling"] == kind
     assert summary["convergence"]["metrics"]["active_end"]["reps"][-1] == 300
     assert "convergence: median over the first n replications" in out
     sobol_note = "uses the first 300 of 512 Sobol' points" in err

@@ -149,7 +149,8 @@ def test_discover_command_finds_the_losses_that_drain_the_fleet(capsys, tmp_path
         rows = list(csv.DictReader(handle))
     assert len(rows) == 400 and sum(int(r["case"]) for r in rows) == data["cases"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert (manifest["sampling"], manifest["n"], manifest["seed"]) == ("lhs", 400, 2)
+    arguments = manifest["arguments"]
+    assert (arguments["sampling"], arguments["n"], arguments["seed"]) == ("lhs", 400, 2)
     assert "box (step" in stdout
     code, _, err = run_cli(capsys, "discover", toy, "--where", "active_end < 1600", "--out", out)
     assert code == 2 and "--force" in err

@@ -26,7 +26,7 @@ def test_written_folder_carries_the_tanksim_marker_and_its_contents(tmp_path):
     out = write_folder(tmp_path / "out", write_files("a.csv", "b.json"))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["tool"] == "tanksim"
-    assert manifest["contents"] == ["a.csv", "b.json", "manifest.json"]
+    assert manifest["outputs"] == ["a.csv", "b.json", "manifest.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging, no lock
 
 
@@ -36,7 +36,7 @@ def test_an_existing_manifest_keeps_its_keys_and_gains_the_marker(tmp_path):
 
     out = write_folder(tmp_path / "out", write)
     assert json.loads((out / "manifest.json").read_text()) == {
-        "tool": "tanksim", "seed": 3, "contents": ["manifest.json"],
+        "tool": "tanksim", "seed": 3, "outputs": ["manifest.json"],
     }  # fmt: skip
 
 

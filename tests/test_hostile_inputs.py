@@ -88,7 +88,7 @@ def _reps_recorded(reps: int) -> Callable[[Path, Outcome], None]:
         summary = json.loads((work / "out" / "summary.json").read_text())
         assert (summary["reps"], summary["deterministic"]) == (reps, True)
         manifest = json.loads((work / "out" / "manifest.json").read_text())
-        assert manifest["reps"] == reps
+        assert manifest["arguments"]["reps"] == reps
 
     return check
 

@@ -12,6 +12,7 @@ from sim.model.facts import load_facts
 from sim.model.loader import load_scenario
 from sim.present.manifest import (
     LIBRARIES,
+    MANIFEST_KEYS,
     run_manifest,
     scenario_settings,
     settings_sha256,
@@ -46,9 +47,9 @@ def test_editing_the_supply_start_changes_the_merged_hash_and_the_file_hash(scen
     before = manifest_of(scenarios / "nk-t62.toml")
     edit(scenarios / "nk-t62.toml", 'start = "2025-09"', 'start = "2026-06"')
     after = manifest_of(scenarios / "nk-t62.toml")
-    assert after["scenario_sha256"] != before["scenario_sha256"]
-    assert after["settings"]["supplies"][0]["start"] == "2026-06"
-    hashes = [[f["sha256"] for f in m["scenario_files"]] for m in (before, after)]
+    assert after["details"]["scenario_sha256"] != before["details"]["scenario_sha256"]
+    assert after["details"]["settings"]["supplies"][0]["start"] == "2026-06"
+    hashes = [[f["sha256"] for f in m["inputs"]] for m in (before, after)]
     assert [a == b for a, b in zip(*hashes)] == [True, True, False, True, True]
 
 
@@ -69,10 +70,10 @@ def test_an_edited_parent_changes_its_childs_manifest(scenarios):
     parent = scenarios / "baseline.toml"
     parent.write_text(parent.read_text() + "# a comment added to a parent\n")
     after = manifest_of(scenarios / "nk-t62.toml")
-    assert [f["path"] for f in after["scenario_files"]][:3] == [
+    assert [f["path"] for f in after["inputs"]][:3] == [
         str(scenarios / n) for n in ("prior.toml", "baseline.toml", "nk-t62.toml")
     ]
-    assert after["scenario_files"][1]["sha256"] != before["scenario_files"][1]["sha256"]
+    assert after["inputs"][1]["sha256"] != before["inputs"][1]["sha256"]
 
 
 def test_the_manifest_records_command_line_files_versions_and_the_marker(scenarios):
@@ -80,20 +81,22 @@ def test_the_manifest_records_command_line_files_versions_and_the_marker(scenari
     man = manifest_of(scenarios / "baseline.toml", argv=argv)
     assert man["tool"] == "tanksim"
     assert man["command_line"] == ["tanksim", "run", "b.toml", "--reps", "64"]
-    files = man["scenario_files"]
+    assert tuple(man) == MANIFEST_KEYS and man["command"] == "run"
+    files = man["inputs"]
     assert [Path(f["path"]).name for f in files] == [
         "prior.toml", "baseline.toml", "baseline.csv", "baseline.json"
     ]
     assert all(f["sha256"] == sha256_file(f["resolved"]) for f in files)
     assert set(LIBRARIES) | {"python", "tanksim", "git_revision"} <= set(man["versions"])
     assert man["versions"]["scipy"] and man["versions"]["matplotlib"]
-    assert man["settings"]["priority"] and man["settings"]["description"]
-    assert man["deterministic_values"] is None
+    assert man["details"]["settings"]["priority"] and man["details"]["settings"]["description"]
+    assert man["details"]["deterministic_values"] is None
+    assert man["arguments"]["files"] == [f["path"] for f in files[:2]]
     json.dumps(man)  # JSON-ready throughout
 
 
 def test_a_deterministic_manifest_holds_the_values_the_path_used(scenarios):
-    man = manifest_of(scenarios / "prior.toml", deterministic=True)
+    man = manifest_of(scenarios / "prior.toml", deterministic=True)["details"]
     values = man["deterministic_values"]
     assert set(values) == set(man["parameters"])
     lead = man["parameters"]["refurbishment.lead_time_months"]
@@ -104,7 +107,7 @@ def test_a_deterministic_manifest_holds_the_values_the_path_used(scenarios):
 
 
 def test_sources_are_ranked_by_how_many_parameters_cite_them(scenarios):
-    man = manifest_of(scenarios / "baseline.toml")
+    man = manifest_of(scenarios / "baseline.toml")["details"]
     counts = [s["parameters"] for s in man["sources"]]
     assert counts == sorted(counts, reverse=True) and counts[0] > 1
     assert len({s["citation"] for s in man["sources"]}) == len(counts)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO, assert_one_line_error, snapshot, tanksim
 
+from sim.present.manifest import MANIFEST_KEYS
+
 BASELINE = REPO / "scenarios" / "baseline.toml"
 NK = REPO / "scenarios" / "nk-t62.toml"
 
@@ -46,14 +48,19 @@ def _copy(folder: Path, tmp_path: Path, name: str = "A") -> Path:
 
 
 def _edit(folder: Path, **changes) -> Path:
-    """Set (or, for the value ``...``, delete) keys of ``folder``'s manifest."""
+    """Set (or, for the value ``...``, delete) keys of ``folder``'s manifest; a key
+    ``section__name`` is ``name`` inside the object ``section`` (``arguments__reps``)."""
     path = folder / "manifest.json"
     data = json.loads(path.read_text())
     for key, value in changes.items():
+        *sections, name = key.split("__")
+        inner = data
+        for section in sections:
+            inner = inner[section]
         if value is ...:
-            data.pop(key)
+            inner.pop(name)
         else:
-            data[key] = value
+            inner[name] = value
     path.write_text(json.dumps(data))
     return path
 
@@ -81,10 +88,12 @@ def test_rerun_of_a_comparison_says_identical_and_its_manifest_records_provenanc
     done = tanksim("compare", BASELINE, NK, "--reps", "16", "--out", "C", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "C" / "manifest.json").read_text())
-    assert manifest["command"] == "compare" and manifest["seed"] == 20220224
+    arguments = manifest["arguments"]
+    assert tuple(manifest) == MANIFEST_KEYS
+    assert manifest["command"] == "compare" and arguments["seed"] == 20220224
     assert isinstance(manifest["command_line"], list) and manifest["cwd"] == str(tmp_path)
-    assert manifest["versions"]["numpy"] and manifest["scenarios"][1]["name"] == "nk-t62"
-    assert all(len(f["sha256"]) == 64 for f in manifest["scenario_files"])
+    assert manifest["versions"]["numpy"] and arguments["scenarios"][1]["name"] == "nk-t62"
+    assert all(len(f["sha256"]) == 64 for f in manifest["inputs"])
     again = tanksim("rerun", "C/manifest.json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("identical: 3 files (compare.csv, compare.json, compare.png)")
@@ -92,7 +101,9 @@ def test_rerun_of_a_comparison_says_identical_and_its_manifest_records_provenanc
 
 def test_rerun_of_a_report_says_identical(report_folder, tmp_path):
     manifest = json.loads((report_folder / "manifest.json").read_text())
-    assert (manifest["command"], manifest["seed"], manifest["reps"]) == ("report", 20220224, 2)
+    arguments = manifest["arguments"]
+    assert tuple(manifest) == MANIFEST_KEYS
+    assert (manifest["command"], arguments["seed"], arguments["reps"]) == ("report", 20220224, 2)
     again = tanksim("rerun", report_folder / "manifest.json", "--out", tmp_path / "R")
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("identical: ")
@@ -122,25 +133,27 @@ def test_a_listed_file_missing_from_the_original_is_a_difference(run_folder, tmp
 
 
 @pytest.mark.parametrize(("key", "value", "needles"), [
-    ("deterministic", "false", ['deterministic = "false"', "a JSON boolean, not a string"]),
-    ("reps", 10**9, ["reps = 1,000,000,000", "the caps are 100,000,000 replications"]),
-    ("reps", "1024", ['reps = "1024"', "whole number of replications"]),
-    ("reps", 0, ["reps = 0", "at least 1"]),
-    ("reps", True, ["reps = true"]),
-    ("chunk", 1000, ["chunk = 1000", "multiple of 1024"]),
-    ("seed", -1, ["seed = -1", "whole number from 0"]),
-    ("seed", 1.5, ["seed = 1.5"]),
-    ("seed", ..., ["seed = (missing): missing"]),
-    ("sampling", "deterministic", ['sampling = "deterministic"', "deterministic = true"]),
-    ("sampling", "halton", ['sampling = "halton"', "must be one of random, lhs, sobol"]),
-    ("end", "2023-13", ['end = "2023-13"', "YYYY-MM"]),
-    ("end", "2021-01", ['end = "2021-01"', "before start"]),
+    ("arguments__deterministic", "false", ['deterministic = "false"', "a JSON boolean, not a string"]),
+    ("arguments__reps", 10**9, ["reps = 1,000,000,000", "the caps are 100,000,000 replications"]),
+    ("arguments__reps", "1024", ['reps = "1024"', "whole number of replications"]),
+    ("arguments__reps", 0, ["reps = 0", "at least 1"]),
+    ("arguments__reps", True, ["reps = true"]),
+    ("arguments__chunk", 1000, ["chunk = 1000", "multiple of 1024"]),
+    ("arguments__seed", -1, ["seed = -1", "whole number from 0"]),
+    ("arguments__seed", 1.5, ["seed = 1.5"]),
+    ("arguments__seed", ..., ["seed = (missing): missing"]),
+    ("arguments__sampling", "deterministic", ['sampling = "deterministic"', "deterministic = true"]),
+    ("arguments__sampling", "halton", ['sampling = "halton"', "must be one of random, lhs, sobol"]),
+    ("arguments__end", "2023-13", ['end = "2023-13"', "YYYY-MM"]),
+    ("arguments__end", "2021-01", ['end = "2021-01"', "before start"]),
     ("execution", {"engine": "gpu"}, ['execution.engine = "gpu"']),
-    ("scenario_files", "baseline.toml", ["scenario_files = "]),
-    ("files", [], ["files = []"]),
-    ("contents", ["../../etc/passwd"], ['contents = "../../etc/passwd"', "inside the folder"]),
+    ("inputs", "baseline.toml", ["inputs = "]),
+    ("arguments__files", [], ["arguments.files = []"]),
+    ("outputs", ["../../etc/passwd"], ['outputs = "../../etc/passwd"', "inside the folder"]),
     ("command", "calibrate", ['command = "calibrate"', "only the folders of run, compare, report"]),
     ("tool", ..., ["tool = (missing)", "not a tanksim manifest"]),
+    ("details", [], ["details = []", "must be an object"]),
+    ("created", 20261206, ["created = 20261206", "must be a string or null"]),
 ])  # fmt: skip
 def test_a_tampered_manifest_is_one_line_and_runs_nothing(run_folder, tmp_path, key, value,
                                                           needles):  # fmt: skip
@@ -206,7 +219,7 @@ def test_force_refuses_a_run_copied_out_of_a_report_with_a_users_file(report_fol
 
 def test_force_refuses_a_folder_whose_older_manifest_lists_no_contents(run_folder, tmp_path):
     older = _copy(run_folder, tmp_path)
-    _edit(older, contents=...)
+    _edit(older, outputs=...)
     refused = tanksim("run", BASELINE, "--reps", "16", "--out", "A", "--force", cwd=tmp_path)
     assert_one_line_error(refused, "A: its manifest lists no contents",
                           "holds fan_chart.png, manifest.json, metrics.csv, ...")  # fmt: skip

@@ -28,19 +28,23 @@ from sim.model.posterior import PosteriorError, read_posterior, rows_sha256
 EXAMPLES = settings(max_examples=500, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
 
-#: A run's manifest as tanksim writes it, cut to the keys its readers use.
+#: A run's manifest as tanksim writes it (the one schema), cut to the keys its readers use.
 TEMPLATE = {
-    "tool": "tanksim", "command": "run", "reps": 1024, "seed": 20220224, "chunk": 8192,
-    "deterministic": False, "sampling": "random", "start": "2022-02", "end": "2023-06",
-    "files": ["baseline.toml"], "cwd": "/tmp",
-    "scenario_files": [{"path": "baseline.toml", "resolved": "/tmp/baseline.toml",
-                        "sha256": "0" * 64}],
-    "execution": {"engine": "numpy"}, "contents": ["manifest.json", "summary.json"],
-    "thresholds": {"rebuild_after": None}, "settings": {"supplies": [
-        {"name": "nk-t62", "start": "2025-09"}]},
-    "parameters": {"losses.hazard": {"dist": "fixed", "facts": []}},
-    "sources": [{"author": "A", "source": "B", "parameters": 1}], "posterior": None,
+    "tool": "tanksim", "tanksim_version": "0.1.0", "command": "run", "command_line": [],
+    "cwd": "/tmp", "created": "2026-12-06T00:00:00Z",
+    "arguments": {"reps": 1024, "seed": 20220224, "chunk": 8192, "deterministic": False,
+                  "sampling": "random", "start": "2022-02", "end": "2023-06",
+                  "files": ["baseline.toml"]},
+    "inputs": [{"path": "baseline.toml", "resolved": "/tmp/baseline.toml", "sha256": "0" * 64}],
+    "outputs": ["manifest.json", "summary.json"], "execution": {"engine": "numpy"},
+    "versions": {}, "details": {
+        "thresholds": {"rebuild_after": None}, "settings": {"supplies": [
+            {"name": "nk-t62", "start": "2025-09"}]},
+        "parameters": {"losses.hazard": {"dist": "fixed", "facts": []}},
+        "sources": [{"author": "A", "source": "B", "parameters": 1}], "posterior": None},
 }  # fmt: skip
+#: The objects inside a manifest whose keys the generated documents edit too.
+SECTIONS = ("arguments", "details")
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70)
@@ -65,13 +69,17 @@ def manifest_documents(draw) -> bytes:
         return draw(st.binary(max_size=64))
     if kind == "any":
         return json.dumps(draw(json_values)).encode()
-    doc = dict(TEMPLATE)
-    for key in draw(st.lists(st.sampled_from(sorted(TEMPLATE)), max_size=4, unique=True)):
+    doc = {k: dict(v) if k in SECTIONS else v for k, v in TEMPLATE.items()}
+    keys = [(k,) for k in TEMPLATE] + [(s, k) for s in SECTIONS for k in TEMPLATE[s]]
+    for key in draw(st.lists(st.sampled_from(sorted(keys)), max_size=4, unique=True)):
+        inner = doc.get(key[0]) if len(key) == 2 else doc
+        if not isinstance(inner, dict):  # the section itself was replaced or deleted
+            continue
         action = draw(st.sampled_from(["delete", "tempting", "any"]))
         if action == "delete":
-            doc.pop(key)
+            inner.pop(key[-1], None)
         else:
-            doc[key] = draw(tempting if action == "tempting" else json_values)
+            inner[key[-1]] = draw(tempting if action == "tempting" else json_values)
     doc |= draw(st.dictionaries(st.text(max_size=6), json_values, max_size=2))
     return json.dumps(doc).encode()
 
@@ -96,9 +104,9 @@ def test_a_generated_manifest_is_read_or_refused_in_one_line_and_force_loses_not
             _one_line(err)
             data = None
         if data is not None:
-            for check in (manifests.command_field, manifests.contents_field,
-                          manifests.run_fields, manifests.figure_fields,
-                          manifests.engine_field):  # fmt: skip
+            for check in (manifests.check_manifest, manifests.command_field,
+                          manifests.contents_field, manifests.run_fields,
+                          manifests.figure_fields, manifests.engine_field):  # fmt: skip
                 try:
                     check(data, path)
                 except manifests.ManifestError as err:
@@ -111,7 +119,7 @@ def test_a_generated_manifest_is_read_or_refused_in_one_line_and_force_loses_not
             assert (folder / "notes.txt").read_text() == "the user's notes"
         else:  # replaced: only if the manifest listed the user's file as tanksim's
             event("--force replaced")
-            listed = json.loads(document)["contents"]
+            listed = json.loads(document)["outputs"]
             assert "notes.txt" in listed, listed
 
 

@@ -42,8 +42,8 @@ def test_rerun_of_a_bundled_run_is_byte_identical(tmp_path):
     for name in OUTPUTS:
         assert (tmp_path / "B" / name).read_bytes() == (tmp_path / "A" / name).read_bytes()
     first, second = (json.loads((tmp_path / d / "manifest.json").read_text()) for d in "AB")
-    assert second["scenario_sha256"] == first["scenario_sha256"]
-    assert second["scenario_files"] == first["scenario_files"]
+    assert second["details"]["scenario_sha256"] == first["details"]["scenario_sha256"]
+    assert second["inputs"] == first["inputs"]
 
 
 def test_rerun_keeps_seed_reps_sampling_and_horizon(tmp_path, scenarios):

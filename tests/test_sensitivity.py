@@ -185,7 +185,8 @@ def test_sensitivity_command_writes_indices_chart_and_manifest(capsys, tmp_path,
     data = json.loads((out / "indices.json").read_text())
     assert list(data["outcomes"]["active_end"]["parameters"])[0] == LOSSES
     manifest = json.loads((out / "manifest.json").read_text())
-    assert (manifest["seed"], manifest["n"], manifest["command"]) == (3, 16, "sensitivity")
+    arguments = manifest["arguments"]
+    assert (arguments["seed"], arguments["n"], manifest["command"]) == (3, 16, "sensitivity")
     assert f"{method} sensitivity of toy" in stdout
     code, _, err = run_cli(capsys, "sensitivity", toy, "--method", method, "--n", "16",
                            "--out", out)  # fmt: skip

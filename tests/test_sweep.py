@@ -178,9 +178,10 @@ def test_sweep_command_writes_its_folder_with_a_manifest(capsys, toy, tmp_path):
         "manifest.json",
     }
     manifest = json.loads((out / "manifest.json").read_text())
-    assert (manifest["seed"], manifest["sampling"], manifest["command"]) == (5, "lhs", "sweep")
-    assert manifest["n"] == 200 * 6 and "git_revision" in manifest
-    assert manifest["parameters"][LOSSES]["dist"] == "uniform"
+    arguments = manifest["arguments"]
+    assert (arguments["seed"], arguments["sampling"], manifest["command"]) == (5, "lhs", "sweep")
+    assert arguments["n"] == 200 * 6 and "git_revision" in manifest["versions"]
+    assert manifest["details"]["parameters"][LOSSES]["dist"] == "uniform"
     with (out / "sweep.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["point"] for r in rows} == {str(i) for i in range(6)}

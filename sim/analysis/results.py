@@ -78,7 +78,7 @@ class CalibrationRun:
     panels: list
     caption: str
     meta: dict = field(default_factory=dict)
-    #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
+    #: manifest.json but its details (:func:`sim.present.manifest.manifest`).
     provenance: dict = field(default_factory=dict)
     evidence: dict | None = None
     #: Posterior predictive coverage of each record series
@@ -156,7 +156,7 @@ class HindcastRun:
     summary: dict
     caption: str
     meta: dict = field(default_factory=dict)
-    #: manifest.json's common keys (:func:`sim.present.manifest.provenance`).
+    #: manifest.json but its details (:func:`sim.present.manifest.manifest`).
     provenance: dict = field(default_factory=dict)
     forecast_rows: list = field(default_factory=list)
     horizon: list = field(default_factory=list)
@@ -234,6 +234,12 @@ class RunData:
     summary: dict
     manifest: dict
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def details(self) -> dict:
+        """The run manifest's ``details``: resolved settings, thresholds, parameters with
+        their sources, posterior (:func:`sim.present.manifest.run_manifest`)."""
+        return self.manifest.get("details") or {}
 
     @property
     def months(self) -> int:

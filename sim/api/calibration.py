@@ -21,7 +21,6 @@ from sim.runs.run import DEFAULT_SEED
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from sim.analysis.calibrate import Calibration
     from sim.runs.chunks import ChunkExecutor
 
 #: Replications of the calibrated model checked against the targets (fit.csv).
@@ -239,7 +238,7 @@ def calibrate(
     )
     from sim.figures.style import sources_caption
     from sim.model.calendar import format_month
-    from sim.present.manifest import git_revision, provenance
+    from sim.present.manifest import git_revision, input_files, manifest
     from sim.runs.engines import resolve
 
     from sim.analysis.observe import band_coverage, rejected_by_source
@@ -340,14 +339,24 @@ def calibrate(
         f"{observed.first_snapshot} to {observed.last_snapshot} ({Path(observed.path).name}); "
         f"model: detection share x (1 - unknown share) x true losses of the group's families. "
         f"Scenario: {full.description}")  # fmt: skip
+    arguments = {
+        "scenario": full.files[-1], "seed": seed, "draws": draws, "particles": particles,
+        "generations": generations, "check_reps": check_reps, "figure_reps": figure_reps,
+        "projection_reps": projection_reps,
+        "targets_file": None if targets_file is None else str(targets_file),
+        "target_list": None if target_list is None else [t.id for t in chosen],
+        "record": None if record is None else str(record), "use_record": use_record,
+    }  # fmt: skip
     return CalibrationRun(
         source=Path(scenario), name=full.name, description=description, calibration=cal,
         rows=rows, distinct=distinct, fit=fit, converged=meta["converged"],
         prior_posterior=pp_rows, prior_q=prior_q, posterior_q=post_q, panels=panels,
         caption=sources_caption(sources, full.description), meta=meta, evidence=evidence,
-        provenance=provenance("calibrate", seed, [full],
-                              extra=() if target_list is not None
-                              else (Path(targets_file or default_targets_path()),)),
+        provenance=manifest("calibrate", arguments=arguments, inputs=input_files(
+            [full], extra=(() if target_list is not None else
+                           (Path(targets_file or default_targets_path()),))
+            + ((Path(record),) if record is not None else ())),
+            execution={"engine": engine}),
         coverage=coverage, sources=by_source, record_panels=panels_record,
         record_caption=record_caption,
     )  # fmt: skip

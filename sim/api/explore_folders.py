@@ -65,8 +65,7 @@ def save_sweep(
     options = {"mode": "grid" if grid else "one-at-a-time", "params": texts,
                "reps_per_point": reps, "points": len(result.points)}  # fmt: skip
     meta = manifest(loaded, known, command="sweep", seed=seed, sampling=sampling,
-                    n=reps * len(result.points), options=options, seconds=seconds)  # fmt: skip
-    meta["execution"] = {"engine": engine}
+                    n=reps * len(result.points), options=options, seconds=seconds, engine=engine)  # fmt: skip
     write_atomically(target, force, lambda folder: write_sweep(folder, result, known, meta))
     return Saved(target, seconds, result, sweep_data(result), sweep_text(result))
 
@@ -131,8 +130,7 @@ def save_sensitivity(
                     options={"method": method, "metrics": list(outcomes),
                              "replications": analysis.indices.evaluations,
                              "warnings": list(analysis.warnings)},
-                    seconds=seconds)  # fmt: skip
-    meta["execution"] = {"engine": engine}
+                    seconds=seconds, engine=engine)  # fmt: skip
     write_atomically(target, force,
            lambda folder: write_sensitivity(folder, analysis, data, known, meta))  # fmt: skip
     note = f" ({analysis.indices.evaluations:,} replications)"
@@ -184,8 +182,7 @@ def save_discovery(
     known, data = facts(), discovery_data(result)
     meta = manifest(loaded, known, command="discover", seed=seed, sampling=sampling, n=n,
                     options={"where": where, "min_density": min_density},
-                    seconds=seconds)  # fmt: skip
-    meta["execution"] = {"engine": engine}
+                    seconds=seconds, engine=engine)  # fmt: skip
     write_atomically(target, force,
                      lambda folder: write_discovery(folder, result, data, known, meta))
     return Saved(target, seconds, result, data, discover_text(data))

@@ -176,7 +176,7 @@ def run_hindcast(
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
     from sim.model.calendar import format_month
-    from sim.present.manifest import git_revision, provenance, scenario_files
+    from sim.present.manifest import git_revision, input_files, manifest, scenario_files
     from sim.runs.engines import resolve
 
     engine = resolve(engine)
@@ -235,11 +235,20 @@ def run_hindcast(
         "forecast_scores": {"compared": FORECAST_SCORES_NOTE, "by_horizon": json_safe(horizon),
                             "note": note or None},
     }  # fmt: skip
+    arguments = {
+        "scenario": full.files[-1], "untils": [until], "seed": seed, "draws": draws,
+        "particles": particles, "generations": generations, "reps": reps,
+        "targets_file": None if targets_file is None else str(targets_file),
+        "record": None if record is None else str(record), "use_record": use_record,
+    }  # fmt: skip
+    inputs = input_files([replace(full, posterior=None)],
+                         extra=(Path(targets_file or default_targets_path()),)
+                         + ((Path(record),) if record is not None else ()))  # fmt: skip
     return HindcastRun(
         source=Path(scenario), name=full.name, until=cut, fitted=tuple(t.id for t in before),
         rows=scored, summary=summary, caption=sources_caption(sources, full.description),
-        meta=meta, provenance=provenance("hindcast", seed, [replace(full, posterior=None)],
-                                         extra=(Path(targets_file or default_targets_path()),)),
+        meta=meta, provenance=manifest("hindcast", arguments=arguments, inputs=inputs,
+                                       execution={"engine": engine}),
         forecast_rows=forecast_rows, horizon=horizon, forecast_note=note,
         record_caption=sources_caption(record_sources, full.description),
     )  # fmt: skip

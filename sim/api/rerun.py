@@ -21,9 +21,12 @@ from sim.analysis.budget import check_compare_budget, check_run_budget
 from sim.defaults import SENSITIVITY_METHODS
 from sim.io.folders import OutputExistsError, check_target
 from sim.io.manifests import (
+    ARGS,
     MEAN_PATH,
     REPLAYED,
     ManifestError,
+    arguments,
+    check_manifest,
     command_field,
     contents_field,
     engine_field,
@@ -77,7 +80,7 @@ def _locate(entry: dict, manifest_path: Path, cwd: str | None) -> Path:
     for candidate in (entry["resolved"], Path(cwd or ".") / entry["path"], entry["path"]):
         if Path(candidate).is_file():
             return Path(candidate)
-    raise ManifestError(manifest_path, "scenario_files", entry["path"], "no such file now")
+    raise ManifestError(manifest_path, "inputs", entry["path"], "no such file now")
 
 
 def _cwd(data: dict, path: Path) -> str | None:
@@ -103,7 +106,7 @@ def _file_of(data: dict, path: Path, given: str) -> Path:
     for entry in input_files(data, path):
         if entry["path"] == given:
             return _locate(entry, path, _cwd(data, path))
-    raise ManifestError(path, "scenario_files", given, "not among the recorded input files")
+    raise ManifestError(path, "inputs", given, "not among the recorded input files")
 
 
 def _refuse_original(target: Path, original: Path) -> None:
@@ -131,7 +134,7 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bo
     every check has passed.
     """
     manifest_path = Path(manifest_path)
-    data = read_manifest(manifest_path)
+    data = check_manifest(read_manifest(manifest_path), manifest_path)
     command = command_field(data, manifest_path)
     if command not in REPLAYED:
         raise ManifestError(manifest_path, "command", command,
@@ -158,7 +161,7 @@ def _replay_run(data: dict, path: Path, target: Path, *, force: bool, engine: st
     from sim.runs.run import run_scenario
 
     fields = run_fields(data, path)
-    entry = fields["scenario_files"][len(fields["files"]) - 1]
+    entry = fields["inputs"][len(fields["files"]) - 1]
     scenario_file = _locate(entry, path, _cwd(data, path))
     facts = load_facts()
     scenario = loader.load_scenario(scenario_file, fact_ids=set(facts))
@@ -167,7 +170,7 @@ def _replay_run(data: dict, path: Path, target: Path, *, force: bool, engine: st
         scenario = loader.load_scenario(scenario_file, fact_ids=set(facts),
                                         start=fields["start"], end=fields["end"])  # fmt: skip
     mean_path = fields["sampling"] == MEAN_PATH
-    check_run_budget(f"{path}: reps = {fields['reps']:,}", scenario, fields["reps"],
+    check_run_budget(f"{path}: arguments.reps = {fields['reps']:,}", scenario, fields["reps"],
                      fields["deterministic"])  # fmt: skip
     check_target(target, force)
     result = run_scenario(
@@ -181,23 +184,25 @@ def _replay_run(data: dict, path: Path, target: Path, *, force: bool, engine: st
 def _replay_compare(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
     from sim.api import runs as api
 
-    entries = need(data, "scenarios", path,
+    args = arguments(data, path)
+    entries = need(args, "scenarios", path,
                    lambda v: isinstance(v, list) and len(v) >= 2 and all(
                        isinstance(e, dict) and isinstance(e.get("file"), str) for e in v),
-                   "must list at least two scenarios as {name, file}")  # fmt: skip
-    reps = need(data, "reps", path, lambda v: type(v) is int and v >= 2,
-                "must be a whole number of replications, at least 2")  # fmt: skip
-    seed = seed_field(data, path)
-    sampling = sampling_field(data, path, SAMPLINGS)
-    at = need(data, "at", path, lambda v: isinstance(v, list) and all(map(is_month, v)),
-              "must list the dates compared, each YYYY-MM")  # fmt: skip
-    threshold = need(data, "threshold", path,
+                   "must list at least two scenarios as {name, file}", where=ARGS)  # fmt: skip
+    reps = need(args, "reps", path, lambda v: type(v) is int and v >= 2,
+                "must be a whole number of replications, at least 2", where=ARGS)  # fmt: skip
+    seed = seed_field(args, path, where=ARGS)
+    sampling = sampling_field(args, path, SAMPLINGS, where=ARGS)
+    at = need(args, "at", path, lambda v: isinstance(v, list) and all(map(is_month, v)),
+              "must list the dates compared, each YYYY-MM", where=ARGS)  # fmt: skip
+    threshold = need(args, "threshold", path,
                      lambda v: v is None or (type(v) in (int, float) and 0 <= v < float("inf")),
-                     "must be a number of tanks, at least 0, or null")  # fmt: skip
+                     "must be a number of tanks, at least 0, or null", where=ARGS)  # fmt: skip
     facts = load_facts()
     loaded = [loader.load_scenario(_file_of(data, path, e["file"]), fact_ids=set(facts))
               for e in entries]  # fmt: skip
-    check_compare_budget(f"{path}: reps = {reps:,} x {len(loaded)} scenarios", loaded, reps)
+    check_compare_budget(f"{path}: arguments.reps = {reps:,} x {len(loaded)} scenarios", loaded,
+                         reps)  # fmt: skip
     check_target(target, force)
     results = [api.run(s, reps=reps, seed=seed, keep_paths=True, sampling=sampling,
                        engine=engine) for s in loaded]  # fmt: skip
@@ -208,29 +213,31 @@ def _replay_compare(data: dict, path: Path, target: Path, *, force: bool, engine
 def _replay_report(data: dict, path: Path, target: Path, *, force: bool, engine: str) -> None:
     from sim.api import runs as api
 
-    sources = need(data, "sources", path,
+    args = arguments(data, path)
+    sources = need(args, "sources", path,
                    lambda v: isinstance(v, list) and v and all(
                        isinstance(e, dict) and e.get("kind") in ("scenario", "results", "memory")
                        for e in v),
-                   "must list the report's sources as {name, kind, path}")  # fmt: skip
+                   "must list the report's sources as {name, kind, path}", where=ARGS)  # fmt: skip
     for entry in sources:
         if entry["kind"] != "scenario" or not isinstance(entry.get("path"), str):
-            raise ManifestError(path, "sources", entry, "a report that read a results folder "
-                                "or a run made in Python cannot be replayed; rerun that run's "
-                                "manifest instead")  # fmt: skip
-    reps = need(data, "reps", path, lambda v: type(v) is int and v >= 2,
-                "must be a whole number of replications, at least 2")  # fmt: skip
-    seed = seed_field(data, path)
+            raise ManifestError(path, ARGS + "sources", entry, "a report that read a results "
+                                "folder or a run made in Python cannot be replayed; rerun that "
+                                "run's manifest instead")  # fmt: skip
+    reps = need(args, "reps", path, lambda v: type(v) is int and v >= 2,
+                "must be a whole number of replications, at least 2", where=ARGS)  # fmt: skip
+    seed = seed_field(args, path, where=ARGS)
     facts = load_facts()
     files = [_file_of(data, path, e["path"]) for e in sources]
     loaded = [loader.load_scenario(f, fact_ids=set(facts)) for f in files]
-    check_compare_budget(f"{path}: reps = {reps:,} x {len(loaded)} scenarios", loaded, reps)
+    check_compare_budget(f"{path}: arguments.reps = {reps:,} x {len(loaded)} scenarios", loaded,
+                         reps)  # fmt: skip
     api.report(files, target, reps=reps, seed=seed, force=force, engine=engine)
 
 
 def _explore_scenario(fields: dict, data: dict, path: Path) -> Path:
     """The scenario file an explore manifest names (its chain's last file), where it is now."""
-    entry = fields["scenario_files"][len(fields["files"]) - 1]
+    entry = fields["inputs"][len(fields["files"]) - 1]
     return _locate(entry, path, _cwd(data, path))
 
 
@@ -296,7 +303,7 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def compare_folders(new: Path, original: Path, written: list[str] | None = None) -> Rerun:
-    """Compare every file the original's manifest lists (``written``, its ``contents``;
+    """Compare every file the original's manifest lists (``written``, its ``outputs``;
     manifest.json files aside) with the same file in ``new``, byte for byte; without the
     list, every file the original holds. A listed file the original lacks is ``lost``."""
     if written is None:

@@ -295,7 +295,7 @@ def report(
             return report(sources, out, reps=reps, seed=seed, force=force, engine=engine,
                           progress=step)  # fmt: skip
     from sim.analysis.budget import check_compare_budget
-    from sim.present.manifest import provenance
+    from sim.present.manifest import input_files, manifest
 
     target = Path(out)
     check_target(target, force)
@@ -326,12 +326,16 @@ def report(
     ]
     data = [x if isinstance(x, RunData) else run_data(x, known) for x in runs]
     comparison, notes = paired_comparison(runs, summaries={d.name: d.summary for d in data})
-    record = provenance("report", seed, [r.scenario for r in runs if isinstance(r, RunResult)],
-                        extra=tuple(Path(g["path"]) / "manifest.json" for g in given
-                                    if g["kind"] == "results"))  # fmt: skip
     engines = {(r.execution or {}).get("engine") for r in runs if isinstance(r, RunResult)}
-    record |= {"sources": [{"name": n, **g} for n, g in zip(names, given)], "reps": reps,
-               "execution": {"engine": engines.pop() if len(engines) == 1 else None}}  # fmt: skip
+    record = manifest(
+        "report",
+        arguments={"sources": [{"name": n, **g} for n, g in zip(names, given)], "reps": reps,
+                   "seed": seed},
+        inputs=input_files([r.scenario for r in runs if isinstance(r, RunResult)],
+                           extra=tuple(Path(g["path"]) / "manifest.json" for g in given
+                                       if g["kind"] == "results")),
+        execution={"engine": engines.pop() if len(engines) == 1 else None},
+    )  # fmt: skip
     return write_report(target, data, known, comparison=comparison, notes=notes, force=force,
                         provenance=record)  # fmt: skip
 

@@ -100,7 +100,8 @@ def write_calibration(folder: Path, run: CalibrationRun) -> None:
     write_csv(folder / "prior_posterior.csv", PRIOR_POSTERIOR_COLUMNS, run.prior_posterior)
     write_csv(folder / "generations.csv", ("epsilon", "proposed", "accepted", "fit_all", "ess"),
               [list(g.__dict__.values()) for g in cal.generations])  # fmt: skip
-    write_json(folder / "manifest.json", run.provenance | run.meta | {"fit": run.fit})
+    write_json(folder / "manifest.json",
+               run.provenance | {"details": run.meta | {"fit": run.fit}})  # fmt: skip
     if run.evidence is not None:
         write_json(folder / "evidence.json", run.evidence)
     if run.coverage:

@@ -3,19 +3,16 @@ per folder, from the plain objects :mod:`sim.api.explore` returns.
 
 Each writer fills an existing (staging) folder; :func:`sim.io.output.write_folder` builds it
 beside the target and renames it into place. Every folder holds a manifest.json (seed,
-sampling, size, options, each resolved parameter with its sources, versions, git revision).
+sampling, size, options, each resolved parameter with its sources, versions).
 """
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 
-from sim._version import __version__
 from sim.io.output import write_csv, write_json
 from sim.model.calendar import format_month
 from sim.model.params import Scenario
@@ -32,14 +29,13 @@ TAIL = "every input and its source: manifest.json."
 
 
 def manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampling: str,
-             n: int, options: dict, seconds: float) -> dict:  # fmt: skip
-    """manifest.json: the keys every manifest carries (command line, seed, every input with
-    its SHA-256, versions: :func:`sim.present.manifest.provenance`), what reproduces the
-    command's output (sampling, ``n`` replications or samples, ``options``) and each
-    parameter's distribution and sources."""
-    import scipy
-
-    from sim.present.manifest import git_revision, provenance
+             n: int, options: dict, seconds: float, engine: str | None) -> dict:  # fmt: skip
+    """manifest.json (:func:`sim.present.manifest.manifest`): its arguments are what
+    reproduces the command's output (the scenario's files, horizon, seed, sampling, ``n``
+    replications or samples, ``options``), its inputs every file with its SHA-256, its
+    details each parameter's distribution and sources."""
+    from sim.present.manifest import input_files
+    from sim.present.manifest import manifest as command_manifest
 
     params = {
         name: {
@@ -49,15 +45,15 @@ def manifest(scenario: Scenario, facts: dict, *, command: str, seed: int, sampli
         }
         for name, p in scenario.params().items()
     }  # fmt: skip
-    return provenance(command, seed, [scenario]) | {
-        "command": command, "scenario": scenario.name, "files": list(scenario.files),
-        "start": format_month(scenario.start), "end": format_month(scenario.end),
-        "seed": seed, "seed_sequence_entropy": seed, "sampling": sampling, "n": n,
-        "options": options, "parameters": params, "tanksim_version": __version__,
-        "git_revision": git_revision(), "python": platform.python_version(),
-        "numpy": np.__version__, "scipy": scipy.__version__,
-        "wall_time_seconds": round(seconds, 3),
+    arguments = {
+        "files": list(scenario.files), "start": format_month(scenario.start),
+        "end": format_month(scenario.end), "seed": seed, "sampling": sampling, "n": n,
+        "options": options,
     }  # fmt: skip
+    details = {"scenario": scenario.name, "seed_sequence_entropy": seed, "parameters": params}
+    return command_manifest(command, arguments=arguments, inputs=input_files([scenario]),
+                            execution={"engine": engine, "wall_time_seconds": round(seconds, 3)},
+                            details=details)  # fmt: skip
 
 
 def caption_for(scenario: Scenario, facts: dict, tail: str = TAIL):

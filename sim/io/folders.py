@@ -4,9 +4,9 @@ write that puts it in place.
 A folder is written beside its target under a hidden staging name and renamed into place
 when complete, so a reader never sees half of one. ``--force`` replaces only an empty folder
 or a **tanksim results folder**: one whose ``manifest.json`` carries ``"tool": "tanksim"``
-and ``contents``, the list of files tanksim wrote (stamped by :func:`write_folder` on every
+and ``outputs``, the list of files tanksim wrote (stamped by :func:`write_folder` on every
 folder it writes), and holds nothing else. Anything else (a user's file added, a manifest
-without ``contents``, as an older one or a run copied out of a report, a manifest that is
+without ``outputs``, as an older one or a run copied out of a report, a manifest that is
 not a regular file or not tanksim's) is refused with one line naming what is there. A lock
 file ``.<name>.lock`` beside the target, created exclusively and holding the writer's pid,
 keeps two writers off one target while one writes, is checked again just before the rename,
@@ -86,7 +86,7 @@ def _listing(names, limit: int = 3) -> str:
 
 def replace_refusal(folder: Path) -> str | None:
     """Why ``--force`` may not replace the existing ``folder``, or None if it may: only the
-    files its manifest's ``contents`` lists (and figures ``tanksim plot`` redrew) may go."""
+    files its manifest's ``outputs`` lists (and figures ``tanksim plot`` redrew) may go."""
     from sim.io.manifests import ManifestError, contents_field
 
     if not folder.is_dir():
@@ -286,12 +286,12 @@ def release_locks() -> None:
 
 def stamp(folder: Path) -> None:
     """Mark ``folder`` as a tanksim results folder: its manifest.json gets ``"tool":
-    "tanksim"`` first and ``contents``, the files written (a minimal manifest is written
+    "tanksim"`` first and ``outputs``, the files written (a minimal manifest is written
     where the command wrote none)."""
     path = folder / MANIFEST
     data = json.loads(path.read_text()) if path.is_file() else {}
-    data = {"tool": TOOL, **{k: v for k, v in data.items() if k not in ("tool", "contents")}}
-    data["contents"] = sorted(_files(folder) | {MANIFEST})
+    data = {"tool": TOOL, **{k: v for k, v in data.items() if k != "tool"}}
+    data["outputs"] = sorted(_files(folder) | {MANIFEST})
     with path.open("w") as handle:
         json.dump(data, handle, indent=2)
 

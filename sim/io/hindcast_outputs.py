@@ -33,13 +33,11 @@ def write_hindcast(folder: Path, run: HindcastRun) -> None:
     from sim.figures.style import DPI
     from sim.io.output import write_csv, write_json
     from sim.model.calendar import format_month
-    from sim.present.manifest import versions
 
     write_csv(folder / "hindcast.csv", COLUMNS, [[r[c] for c in COLUMNS] for r in run.rows])
     document = run.meta | {"summary": run.summary, "scored": run.rows}
     write_json(folder / "hindcast.json", document)
-    write_json(folder / "manifest.json", run.provenance | run.meta | {
-        "command": "hindcast", "versions": versions()})  # fmt: skip
+    write_json(folder / "manifest.json", run.provenance | {"details": run.meta})
     cut = format_month(run.until)
     # One panel per later published figure; the record's later snapshots (one row per family
     # group and period) are horizon.png's, scored against the naive forecast.
@@ -120,7 +118,6 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     from sim.figures.style import DPI
     from sim.io.output import write_csv, write_json
     from sim.model.calendar import format_month
-    from sim.present.manifest import versions
 
     for run in runs:
         sub = folder / cut_folder(format_month(run.until))
@@ -132,9 +129,11 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     settings = {k: first.meta[k] for k in ("scenario", "seed", "reps", "draws_per_generation",
                                            "particles", "generations", "git_revision",
                                            "execution")}  # fmt: skip
-    write_json(folder / "manifest.json", first.provenance | settings | {
-        "command": "hindcast", "until": [r["cut"] for r in cuts],
-        "folders": [cut_folder(r["cut"]) for r in cuts], "versions": versions()})  # fmt: skip
+    untils = [r["cut"] for r in cuts]
+    write_json(folder / "manifest.json", first.provenance | {
+        "arguments": first.provenance["arguments"] | {"untils": untils},
+        "details": settings | {"until": untils,
+                              "folders": [cut_folder(cut) for cut in untils]}})  # fmt: skip
     scored = [r for r in cuts if r["observations"]]
     heading = (f"Hindcasts of '{first.name}' at {len(cuts)} cut-offs: the record after each "
                "cut, model against the naive forecast")  # fmt: skip

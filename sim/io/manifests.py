@@ -1,12 +1,15 @@
 """Reading a manifest.json back: bounded, and every field tanksim uses checked for its type.
 
 A manifest is input like a scenario: ``tanksim rerun`` replays it, ``--force`` trusts its
-``contents``, ``plot`` and ``report`` read a run's settings from it. :func:`read_manifest`
+``outputs``, ``plot`` and ``report`` read a run's settings from it. Every command writes one
+schema (:func:`sim.present.manifest.manifest`: the keys
+:data:`~sim.present.manifest.MANIFEST_KEYS`, docs/reading-back.md). :func:`read_manifest`
 reads it through the one bounded reader (:func:`sim.model.files.read_json`: a regular file,
-at most :data:`~sim.model.files.MAX_MANIFEST_BYTES`), and the ``*_fields`` functions check
-the keys each use needs: a string ``"false"`` is not a flag, ``reps`` is a whole number in
-range, a missing key is named. Every refusal is a :class:`ManifestError`: one line,
-``file: key = value: why``.
+at most :data:`~sim.model.files.MAX_MANIFEST_BYTES`), gives a manifest written before that
+schema (flat keys) the schema's shape, and :func:`check_manifest` checks every top-level
+key; the ``*_fields`` functions check the keys each use needs: a string ``"false"`` is not
+a flag, ``arguments.reps`` is a whole number in range, a missing key is named. Every
+refusal is a :class:`ManifestError`: one line, ``file: key = value: why``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ MEAN_PATH = "deterministic"
 #: Largest root seed: numpy's SeedSequence takes any non-negative integer, but a seed over
 #: 128 bits carries nothing a 128-bit one does not (its entropy pool is 128 bits).
 MAX_SEED = 2**128 - 1
-#: Most entries a manifest's ``contents`` may list (a report lists a few hundred files).
+#: Most entries a manifest's ``outputs`` may list (a report lists a few hundred files).
 MAX_CONTENTS = 100_000
 
 
@@ -48,8 +51,34 @@ class _Missing:
 MISSING = _Missing()
 
 
+#: Top-level keys of the one schema, and the type each must have (``created`` is None in a
+#: manifest given the schema's shape by :func:`read_manifest`, written before it).
+SCHEMA = {
+    "tool": str, "tanksim_version": (str, type(None)), "command": str, "command_line": list,
+    "cwd": (str, type(None)), "created": (str, type(None)), "arguments": dict,
+    "inputs": list, "outputs": list, "execution": dict, "versions": dict, "details": dict,
+}  # fmt: skip
+#: Keys of a manifest written before the one schema, and where the schema keeps them.
+FLAT = {"scenario_files": "inputs", "contents": "outputs", "outputs": "outputs",
+        "execution": "execution",
+        "versions": "versions", "command_line": "command_line", "cwd": "cwd",
+        "tanksim_version": "tanksim_version", "command": "command"}  # fmt: skip
+
+
+def _schema_shape(data: dict) -> dict:
+    """A manifest written before the one schema (its keys flat at the top), or the minimal
+    one :func:`sim.io.folders.stamp` writes where a command wrote none, in the schema's
+    shape: every key in ``arguments`` and ``details`` as well, its input files, contents
+    and execution under their keys. Keys it lacks stay missing (and are named as such)."""
+    out = {"tool": data["tool"], "created": None}
+    out |= {new: data[old] for old, new in FLAT.items() if old in data}
+    flat = {k: v for k, v in data.items() if k not in ("tool", "contents", "outputs")}
+    return out | {"arguments": flat, "details": flat}
+
+
 def read_manifest(path: str | Path) -> dict:
-    """The JSON object in ``path``, checked to be a tanksim manifest (``"tool": "tanksim"``).
+    """The JSON object in ``path``, checked to be a tanksim manifest (``"tool": "tanksim"``);
+    one written before the one schema is given its shape (:func:`_schema_shape`).
 
     Raises :class:`ManifestError` for a file that is not a regular file of at most
     :data:`~sim.model.files.MAX_MANIFEST_BYTES` bytes, is not JSON, or is not tanksim's.
@@ -63,7 +92,23 @@ def read_manifest(path: str | Path) -> dict:
     if data.get("tool") != TOOL:
         raise ManifestError(path, "tool", data.get("tool", MISSING),
                             'not a tanksim manifest (needs "tool": "tanksim")')  # fmt: skip
+    return data if "arguments" in data else _schema_shape(data)
+
+
+def check_manifest(data: dict, path) -> dict:
+    """Every top-level key of the one schema present with its type (:data:`SCHEMA`), the
+    inputs each ``{path, resolved, sha256}`` and the outputs files inside the folder.
+    Raises :class:`ManifestError` naming the first key at fault."""
+    for key, kind in SCHEMA.items():
+        need(data, key, path, lambda v, kind=kind: isinstance(v, kind), f"must be {_kind(kind)}")
+    input_files(data, path)
+    contents_field(data, path)
     return data
+
+
+def section(data: dict, key: str, path) -> dict:
+    """``data[key]``, an object (``arguments``, ``execution``, ``details``)."""
+    return need(data, key, path, lambda v: isinstance(v, dict), "must be an object")
 
 
 def _is_int(value: Any) -> bool:
@@ -80,22 +125,23 @@ def is_month(value: Any) -> bool:
 
 
 def need(data: dict, key: str, path, ok: Callable[[Any], bool], why: str,
-         default: Any = MISSING) -> Any:  # fmt: skip
+         default: Any = MISSING, *, where: str = "") -> Any:  # fmt: skip
     """``data[key]`` if ``ok`` says it is valid; ``default`` when absent and a default is given.
 
-    Raises :class:`ManifestError` naming ``path``, ``key`` and the value, with ``why``.
+    Raises :class:`ManifestError` naming ``path``, ``key`` (after ``where``, the keys that
+    hold ``data``: ``"arguments."``) and the value, with ``why``.
     """
     if key not in data:
         if default is not MISSING:
             return default
-        raise ManifestError(path, key, MISSING, f"missing; {why}")
+        raise ManifestError(path, where + key, MISSING, f"missing; {why}")
     value = data[key]
     try:
         good = ok(value)
     except (TypeError, ValueError, OverflowError):
         good = False
     if not good:
-        raise ManifestError(path, key, value, why)
+        raise ManifestError(path, where + key, value, why)
     return value
 
 
@@ -111,96 +157,103 @@ def _is_sha256(value: Any) -> bool:
 
 
 def input_files(data: dict, path) -> list[dict]:
-    """``scenario_files``: each input as ``{path, resolved, sha256}`` (sha256 may be None)."""
-    return need(data, "scenario_files", path,
-                lambda v: isinstance(v, list) and v and all(_file_entry(e) for e in v),
+    """``inputs``: each input file as ``{path, resolved, sha256}`` (sha256 may be None)."""
+    return need(data, "inputs", path,
+                lambda v: isinstance(v, list) and all(_file_entry(e) for e in v),
                 "a list of {path, resolved, sha256} for each input file")  # fmt: skip
 
 
+def arguments(data: dict, path) -> dict:
+    """``arguments``: what replays the command (an object)."""
+    return section(data, "arguments", path)
+
+
+ARGS = "arguments."
+
+
+def _scenario_chain(args: dict, inputs: list[dict], path) -> list[str]:
+    """``arguments.files``: the scenario's chain of files as given, itself last, each one of
+    the inputs."""
+    return need(args, "files", path,
+                lambda v: isinstance(v, list) and 1 <= len(v) <= len(inputs)
+                and all(isinstance(f, str) for f in v),
+                "must list the scenario's files (each a path, one per inputs entry)",
+                where=ARGS)  # fmt: skip
+
+
 def run_fields(data: dict, path) -> dict:
-    """What replays a run: ``reps``, ``seed``, ``chunk``, ``deterministic``, ``sampling``,
-    ``start``, ``end``, ``files`` (the scenario's chain, itself last) and ``engine``.
+    """What replays a run, from ``arguments``: ``reps``, ``seed``, ``chunk``,
+    ``deterministic``, ``sampling``, ``start``, ``end``, ``files`` (the scenario's chain,
+    itself last); ``inputs``; and ``execution.engine``.
 
     A ``sampling`` of ``"deterministic"`` (one path at the means) needs ``deterministic``
     true and ``reps`` 1. Raises :class:`ManifestError` for a missing or invalid field.
     """
+    args = arguments(data, path)
     out = {
-        "reps": need(data, "reps", path, lambda v: _is_int(v) and v >= 1,
-                     "must be a whole number of replications, at least 1"),
-        "seed": seed_field(data, path),
-        "chunk": need(data, "chunk", path, lambda v: _is_int(v) and v >= BLOCK and not v % BLOCK,
-                      f"must be a whole multiple of {BLOCK} replications"),
-        "deterministic": need(data, "deterministic", path, lambda v: isinstance(v, bool),
-                              "must be true or false (a JSON boolean, not a string)"),
-        "sampling": sampling_field(data, path),
-        "start": need(data, "start", path, is_month, "must be a month as YYYY-MM"),
-        "end": need(data, "end", path, is_month, "must be a month as YYYY-MM"),
+        "reps": need(args, "reps", path, lambda v: _is_int(v) and v >= 1,
+                     "must be a whole number of replications, at least 1", where=ARGS),
+        "seed": seed_field(args, path, where=ARGS),
+        "chunk": need(args, "chunk", path, lambda v: _is_int(v) and v >= BLOCK and not v % BLOCK,
+                      f"must be a whole multiple of {BLOCK} replications", where=ARGS),
+        "deterministic": need(args, "deterministic", path, lambda v: isinstance(v, bool),
+                              "must be true or false (a JSON boolean, not a string)",
+                              where=ARGS),
+        "sampling": sampling_field(args, path, where=ARGS),
+        "start": need(args, "start", path, is_month, "must be a month as YYYY-MM", where=ARGS),
+        "end": need(args, "end", path, is_month, "must be a month as YYYY-MM", where=ARGS),
         "engine": engine_field(data, path),
     }  # fmt: skip
-    scenario_files = input_files(data, path)
-    out["files"] = need(data, "files", path,
-                        lambda v: isinstance(v, list) and 1 <= len(v) <= len(scenario_files)
-                        and all(isinstance(f, str) for f in v),
-                        "must list the scenario's files (each a path, one per scenario_files "
-                        "entry)")  # fmt: skip
-    out["scenario_files"] = scenario_files
+    out["inputs"] = input_files(data, path)
+    out["files"] = _scenario_chain(args, out["inputs"], path)
     if out["sampling"] == MEAN_PATH and (not out["deterministic"] or out["reps"] != 1):
-        raise ManifestError(path, "sampling", MEAN_PATH,
+        raise ManifestError(path, ARGS + "sampling", MEAN_PATH,
                             "one path at the means needs deterministic = true and reps = 1")
     if parse_month(out["end"]) < parse_month(out["start"]):
-        raise ManifestError(path, "end", out["end"], f"before start ({out['start']})")
+        raise ManifestError(path, ARGS + "end", out["end"], f"before start ({out['start']})")
     return out
 
 
 def explore_fields(data: dict, path) -> dict:
     """What replays a sweep, sensitivity analysis or scenario discovery (the manifest of
-    :func:`sim.io.explore_outputs.manifest`): ``seed``, ``sampling``, ``n``, ``options`` (an
-    object: the command's own settings, each checked by the replay), ``files`` (the
-    scenario's chain, itself last), ``scenario_files`` and ``engine``. Raises
-    :class:`ManifestError` for a missing or invalid field."""
-    scenario_files = input_files(data, path)
+    :func:`sim.io.explore_outputs.manifest`), from ``arguments``: ``seed``, ``sampling``,
+    ``n``, ``options`` (an object: the command's own settings, each checked by the replay),
+    ``files`` (the scenario's chain, itself last); ``inputs``; and ``execution.engine``.
+    Raises :class:`ManifestError` for a missing or invalid field."""
+    args = arguments(data, path)
+    inputs = input_files(data, path)
     return {
-        "seed": seed_field(data, path),
-        "sampling": need(data, "sampling", path, lambda v: isinstance(v, str),
-                         "must name how the inputs were sampled"),
-        "n": need(data, "n", path, lambda v: _is_int(v) and v >= 1,
-                  "must be a whole number of replications or samples, at least 1"),
-        "options": need(data, "options", path, lambda v: isinstance(v, dict),
-                        "must be an object (the command's settings)"),
-        "files": need(data, "files", path,
-                      lambda v: isinstance(v, list) and 1 <= len(v) <= len(scenario_files)
-                      and all(isinstance(f, str) for f in v),
-                      "must list the scenario's files (each a path, one per scenario_files "
-                      "entry)"),
-        "scenario_files": scenario_files,
+        "seed": seed_field(args, path, where=ARGS),
+        "sampling": need(args, "sampling", path, lambda v: isinstance(v, str),
+                         "must name how the inputs were sampled", where=ARGS),
+        "n": need(args, "n", path, lambda v: _is_int(v) and v >= 1,
+                  "must be a whole number of replications or samples, at least 1", where=ARGS),
+        "options": need(args, "options", path, lambda v: isinstance(v, dict),
+                        "must be an object (the command's settings)", where=ARGS),
+        "files": _scenario_chain(args, inputs, path),
+        "inputs": inputs,
         "engine": engine_field(data, path),
     }  # fmt: skip
 
 
 def option_field(fields: dict, key: str, path, ok: Callable[[Any], bool], why: str) -> Any:
-    """``options.KEY`` of an explore manifest (``fields`` from :func:`explore_fields`)."""
-    value = fields["options"].get(key, MISSING)
-    if value is MISSING:
-        raise ManifestError(path, f"options.{key}", MISSING, f"missing; {why}")
-    try:
-        good = ok(value)
-    except (TypeError, ValueError, OverflowError):
-        good = False
-    if not good:
-        raise ManifestError(path, f"options.{key}", value, why)
-    return value
+    """``arguments.options.KEY`` of an explore manifest (``fields`` from
+    :func:`explore_fields`)."""
+    return need(fields["options"], key, path, ok, why, where=ARGS + "options.")
 
 
-def seed_field(data: dict, path) -> int:
+def seed_field(data: dict, path, *, where: str = "") -> int:
     """``seed``: a whole number from 0 to :data:`MAX_SEED`."""
     return need(data, "seed", path, lambda v: _is_int(v) and 0 <= v <= MAX_SEED,
-                "must be a whole number from 0 (the root seed)")  # fmt: skip
+                "must be a whole number from 0 (the root seed)", where=where)  # fmt: skip
 
 
-def sampling_field(data: dict, path, allowed: tuple[str, ...] = (*SAMPLINGS, MEAN_PATH)) -> str:
+def sampling_field(data: dict, path, allowed: tuple[str, ...] = (*SAMPLINGS, MEAN_PATH), *,
+                   where: str = "") -> str:  # fmt: skip
     """``sampling``: one of ``allowed`` (``random``, ``lhs``, ``sobol`` or ``deterministic``)."""
     return need(data, "sampling", path, lambda v: v in allowed,
-                f"must be one of {', '.join(allowed)}", default="random")  # fmt: skip
+                f"must be one of {', '.join(allowed)}", default="random",
+                where=where)  # fmt: skip
 
 
 def engine_field(data: dict, path) -> str:
@@ -225,19 +278,19 @@ def _safe_name(name: Any) -> bool:
 
 
 def contents_field(data: dict, path) -> list[str] | None:
-    """``contents``: the files tanksim wrote in the folder, as relative paths inside it; None
+    """``outputs``: the files tanksim wrote in the folder, as relative paths inside it; None
     for a manifest without the list (written before tanksim recorded it)."""
-    contents = data.get("contents")
+    contents = data.get("outputs")
     if contents is None:
         return None
     if not isinstance(contents, list) or len(contents) > MAX_CONTENTS:
         shown = (f"{len(contents):,} entries" if isinstance(contents, list)
                  else type(contents).__name__)  # fmt: skip
-        raise ManifestError(path, "contents", shown,
+        raise ManifestError(path, "outputs", shown,
                             f"must be a list of at most {MAX_CONTENTS:,} file names")  # fmt: skip
     for name in contents:
         if not _safe_name(name):
-            raise ManifestError(path, "contents", name, "must name a file inside the folder "
+            raise ManifestError(path, "outputs", name, "must name a file inside the folder "
                                 "(a relative path, no '..')")  # fmt: skip
     return list(contents)
 
@@ -249,43 +302,45 @@ def command_field(data: dict, path) -> str:
                 "must be the name of the command that wrote the folder", default="run")  # fmt: skip
 
 
-#: Keys a run's figures and report read from its manifest, and the type each must have
-#: when present (each may be absent in an older manifest).
+#: Keys a run's figures and report read from its manifest's ``details``, and the type each
+#: must have when present (each may be absent in an older manifest).
 SHAPES = {
     "thresholds": dict,
     "settings": dict,
     "parameters": dict,
     "posterior": (dict, type(None)),
     "sources": list,
-    "git_revision": (str, type(None)),
 }
 
 
 def figure_fields(data: dict, path) -> dict:
-    """Check the keys a run's figures and report read (:data:`SHAPES`, each parameter an
-    object, each source ``{author, source, parameters}``, each supply ``{name, start}``)."""
+    """Check the keys of ``details`` a run's figures and report read (:data:`SHAPES`, each
+    parameter an object, each source ``{author, source, parameters}``, each supply
+    ``{name, start}``); returns ``data``."""
+    details = section(data, "details", path)
     for key, kind in SHAPES.items():
-        if key in data and not isinstance(data[key], kind):
-            raise ManifestError(path, key, data[key], f"must be {_kind(kind)}")
-    for name, entry in (data.get("parameters") or {}).items():
+        if key in details and not isinstance(details[key], kind):
+            raise ManifestError(path, f"details.{key}", details[key], f"must be {_kind(kind)}")
+    for name, entry in (details.get("parameters") or {}).items():
         if not isinstance(entry, dict) or not isinstance(entry.get("facts", []), list):
-            raise ManifestError(path, f"parameters.{name}", entry,
+            raise ManifestError(path, f"details.parameters.{name}", entry,
                                 "must be an object whose facts are a list")  # fmt: skip
-    for entry in data.get("sources") or ():
+    for entry in details.get("sources") or ():
         if not (isinstance(entry, dict) and isinstance(entry.get("author"), str)
                 and isinstance(entry.get("source"), str) and _is_int(entry.get("parameters"))):
-            raise ManifestError(path, "sources", entry,
+            raise ManifestError(path, "details.sources", entry,
                                 "each must be {author, source, parameters}")  # fmt: skip
-    supplies = (data.get("settings") or {}).get("supplies", [])
+    supplies = (details.get("settings") or {}).get("supplies", [])
     if not isinstance(supplies, list) or not all(
         isinstance(s, dict) and isinstance(s.get("name"), str) and is_month(s.get("start"))
         for s in supplies
     ):
-        raise ManifestError(path, "settings.supplies", supplies,
+        raise ManifestError(path, "details.settings.supplies", supplies,
                             "each must be {name, start = YYYY-MM}")  # fmt: skip
-    rebuild = (data.get("thresholds") or {}).get("rebuild_after")
+    rebuild = (details.get("thresholds") or {}).get("rebuild_after")
     if rebuild is not None and not is_month(rebuild):
-        raise ManifestError(path, "thresholds.rebuild_after", rebuild, "must be YYYY-MM or null")
+        raise ManifestError(path, "details.thresholds.rebuild_after", rebuild,
+                            "must be YYYY-MM or null")  # fmt: skip
     return data
 
 

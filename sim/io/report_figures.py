@@ -35,7 +35,7 @@ CONDITIONS = ("good", "fair", "poor")
 def run_caption(data: RunData, facts: dict[str, Fact]) -> str:
     """'Scenario: <name> (<description>). Sources (via seeds/): ...' for a run's figures."""
     described = f"{data.name}" + (f" ({data.description})" if data.description else "")
-    return sources_caption(caption_sources(data.manifest, facts), described, limit=5)
+    return sources_caption(caption_sources(data.details, facts), described, limit=5)
 
 
 def run_label(data: RunData) -> str:
@@ -78,7 +78,7 @@ def fan_chart_figure(data: RunData, facts: dict[str, Fact]) -> Figure:
     return run_fan(
         data.dates, data.series("active"), storage_layers(data)[1],
         exhausted_level=exhausted_level(data), exhausted_months=tuple(when),
-        events=[(month_dates(m, 1)[0], label) for m, label in event_months(data.manifest)],
+        events=[(month_dates(m, 1)[0], label) for m, label in event_months(data.details)],
         observed=observed_points(facts), heading=f"Russian tank inventory, {run_label(data)}",
         caption=run_caption(data, facts),
     )  # fmt: skip
@@ -102,7 +102,7 @@ def storage_layers(data: RunData) -> tuple[dict[str, np.ndarray], dict[str, np.n
 
 def exhausted_level(data: RunData) -> float | None:
     """Mean initial good+fair storage times the exhaustion share, tanks (None if unknown)."""
-    share = data.manifest.get("thresholds", {}).get("exhausted_share")
+    share = data.details.get("thresholds", {}).get("exhausted_share")
     if share is None:
         return None
     first = data.series("storage_good")[0, 0] + data.series("storage_fair")[0, 0]
@@ -127,7 +127,7 @@ def months_figure(data: RunData, facts: dict[str, Fact], *, ax=None) -> Figure |
     return months_ecdf(
         data.dates, months, heading=f"When the key events happen ({run_label(data)})",
         caption=run_caption(data, facts), ax=ax,
-        labels=month_labels(data.manifest.get("thresholds", {}), short=True),
+        labels=month_labels(data.details.get("thresholds", {}), short=True),
     )  # fmt: skip
 
 

@@ -10,7 +10,6 @@ clock: the same inputs give the same bytes. When it was built goes to ``manifest
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,11 +80,13 @@ def write_report(
     comparison: Comparison | None = None,
     notes: tuple[str, ...] = (),
     force: bool = False,
-    provenance: dict | None = None,
+    provenance: dict,
 ) -> Path:
     """Write the report folder ``target`` atomically (see :func:`sim.io.output.write_folder`).
 
-    Layout: ``report.html``; ``manifest.json`` (what was reported and when it was built);
+    Layout: ``report.html``; ``manifest.json`` (``provenance``, a
+    :func:`sim.present.manifest.manifest` of the report, with what was reported as its
+    details);
     ``figures/<scenario>-<chart>.png|pdf`` and ``figures/compare.png|pdf``; ``data/`` the
     CSV behind each figure; ``runs/<scenario>/`` each run's results files, written by the
     one results writer (``tanksim plot`` redraws them), ``runs/compare/`` the comparison's.
@@ -103,7 +104,7 @@ def write_report(
         if comparison is not None:
             _write_comparison(folder, comparison)
         write_json(folder / "manifest.json",
-                   (provenance or {}) | report_manifest(runs, comparison))  # fmt: skip
+                   provenance | {"details": report_manifest(runs, comparison)})  # fmt: skip
         page = render(runs, facts, figures=figures, comparison=comparison, notes=notes,
                       files=_listing(folder))  # fmt: skip
         (folder / "report.html").write_text(page, encoding="utf-8")
@@ -112,13 +113,12 @@ def write_report(
 
 
 def report_manifest(runs: list[RunData], comparison: Comparison | None) -> dict:
-    """What the report holds and when it was built (the only wall-clock time it records)."""
+    """What the report holds: its runs, each run's manifest, the comparison (when it was
+    built is the manifest's ``created``, the only wall-clock time it records)."""
     return {
         "report": [d.name for d in runs],
         "runs": {d.name: f"runs/{d.name}/manifest.json" for d in runs},
         "comparison": None if comparison is None else "runs/compare/compare.json",
-        "tanksim_version": __version__,
-        "built_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -198,7 +198,7 @@ def render(
         "names": ", ".join(d.name for d in runs),
         "run_names": [d.name for d in runs],
         "version": __version__,
-        "revision": first.manifest.get("git_revision") or "unknown",
+        "revision": first.manifest.get("versions", {}).get("git_revision") or "unknown",
         "mode": "expected values" if first.deterministic else f"{first.reps:,} replications each",
         "seed": first.seed,
         "start": first.summary["start"],

@@ -55,7 +55,7 @@ def _month(x) -> str:
 
 def headline_rows(runs: list[RunData]) -> list[dict]:
     """One row per headline metric: label, key, unit and, per run, median and 5-95% text."""
-    labels = month_labels(runs[0].manifest.get("thresholds", {}))
+    labels = month_labels(runs[0].details.get("thresholds", {}))
     keys = list(dict.fromkeys(k for d in runs for k in d.summary["metrics"]))
     rows = []
     for key in keys:
@@ -139,7 +139,7 @@ def posterior_views(runs: list[RunData]) -> list[dict]:
     size (None if not recorded), targets, and the parameters drawn from it or overridden."""
     out = []
     for data in runs:
-        post = data.manifest.get("posterior")
+        post = data.details.get("posterior")
         if not post:
             continue
         ess = post.get("effective_sample_size")
@@ -150,7 +150,7 @@ def posterior_views(runs: list[RunData]) -> list[dict]:
             "ess": None if ess is None else f"{ess:,.0f}",
             "targets": len(post.get("targets", [])), "drawn": post.get("drawn_jointly", []),
             "overridden": post.get("overridden_by_scenario", []),
-            "total": len(data.manifest.get("parameters", {})),
+            "total": len(data.details.get("parameters", {})),
         })  # fmt: skip
     return out
 
@@ -174,8 +174,8 @@ def parameter_rows(runs: list[RunData], facts: dict[str, Fact]) -> list[dict]:
     names = [d.name for d in runs]
     grouped: dict[tuple[str, str], tuple[dict, list[str]]] = {}
     for data in runs:
-        drawn = set((data.manifest.get("posterior") or {}).get("drawn_jointly", []))
-        for pname, entry in data.manifest.get("parameters", {}).items():
+        drawn = set((data.details.get("posterior") or {}).get("drawn_jointly", []))
+        for pname, entry in data.details.get("parameters", {}).items():
             if pname in drawn:
                 continue
             key = (pname, describe(entry) + "|" + ",".join(entry.get("facts", ())))
@@ -192,7 +192,7 @@ def parameter_rows(runs: list[RunData], facts: dict[str, Fact]) -> list[dict]:
 
 def source_rows(runs: list[RunData], facts: dict[str, Fact]) -> list[dict]:
     """Every fact the runs' parameters cite, once, in order of first citation."""
-    cited = dict.fromkeys(f for d in runs for e in d.manifest.get("parameters", {}).values()
+    cited = dict.fromkeys(f for d in runs for e in d.details.get("parameters", {}).values()
                           for f in e.get("facts", ()))  # fmt: skip
     rows = []
     for fact_id in cited:

@@ -1,16 +1,21 @@
-"""manifest.json of a run: everything needed to reproduce it and to trace each input.
+"""manifest.json: one schema for every command's folder, written by :func:`manifest`.
 
-It holds the command line, a SHA-256 of every file the scenario was read from (the file,
-each ``extends`` parent, the posterior and its sidecar), every resolved setting of the
-scenario as plain data with a SHA-256 of its canonical JSON (so editing any setting changes
-the manifest), the values a deterministic run used, the distinct sources cited, and every
-library version that can change a number or a figure. ``tanksim rerun`` reads it back
-(:mod:`sim.api.rerun`).
+Every manifest has the same top-level keys (:data:`MANIFEST_KEYS`, docs/reading-back.md):
+the tool and its version, the command, its command line and working folder, when it was
+created, its ``arguments`` (what replays it: the settings, the root seed, the scenario
+files as given), its ``inputs`` (every file read, with a SHA-256), its ``outputs`` (the
+files written, stamped by :func:`sim.io.folders.write_folder`), its ``execution`` (engine,
+wall time), the library ``versions`` that can change a number or a figure, and the
+command's own ``details``. A run's details hold every resolved setting of the scenario as
+plain data with a SHA-256 of its canonical JSON (so editing any setting changes the
+manifest), the values a deterministic run used and the distinct sources cited.
+``tanksim rerun`` reads it back (:mod:`sim.io.manifests`, :mod:`sim.api.rerun`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -40,12 +45,13 @@ LIBRARIES = ("numpy", "scipy", "matplotlib", "simpy", "click", "jinja2", "dask",
              "llvmlite")  # fmt: skip
 #: Dataclass fields holding a month index, written as ``YYYY-MM``.
 MONTH_FIELDS = ("start", "end", "month", "rebuild_after")
-#: Keys every command's manifest.json carries (:func:`provenance`, and ``contents``, stamped
-#: by :func:`sim.io.folders.write_folder`); each command adds its own below them.
-COMMON_KEYS = ("tool", "command", "command_line", "cwd", "seed", "scenario_files", "versions",
-               "contents")  # fmt: skip
-#: Keys of a manifest that differ between two runs of the same inputs.
-VOLATILE = ("command_line", "cwd", "wall_time_seconds", "execution", "contents")
+#: The top-level keys of every command's manifest.json, in order (:func:`manifest`).
+MANIFEST_KEYS = ("tool", "tanksim_version", "command", "command_line", "cwd", "created",
+                 "arguments", "inputs", "outputs", "execution", "versions", "details")  # fmt: skip
+#: Fields of a manifest that differ between two runs of the same inputs (dotted: a key
+#: inside a top-level one): who ran it from where, when, and how long it took.
+VOLATILE = ("command_line", "cwd", "created", "execution.wall_time_seconds",
+            "execution.workers", "execution.executor")  # fmt: skip
 
 
 def sha256_file(path: str | Path) -> str:
@@ -193,21 +199,52 @@ def input_files(scenarios, extra: tuple[str | Path, ...] = ()) -> list[dict]:
     return out
 
 
-def provenance(command: str, seed: int | None, scenarios, *, extra: tuple = (),
-               argv: list[str] | None = None) -> dict:  # fmt: skip
-    """The keys every command's manifest.json carries, whatever else it holds: ``tool``,
-    ``command``, ``command_line`` (default ``sys.argv``), ``cwd``, ``seed`` (the root seed),
-    ``scenario_files`` (every input with its SHA-256, :func:`input_files`) and ``versions``
-    (:func:`versions`)."""
+def manifest(command: str, *, arguments: dict, inputs: list[dict],
+             execution: dict | None = None, details: dict | None = None,
+             argv: list[str] | None = None) -> dict:  # fmt: skip
+    """The manifest.json of any command, with the keys :data:`MANIFEST_KEYS` in order.
+
+    Parameters
+    ----------
+    command : the command that writes the folder (``run``, ``compare``, ``calibrate``, ...).
+    arguments : what replays it: every setting the command was given (its root ``seed``
+        among them) and the scenario files as given.
+    inputs : every file read, as :func:`input_files` lists them (path, resolved, sha256).
+    execution : how it ran (``engine``, ``wall_time_seconds``, where chunks ran): changes no
+        number.
+    details : what else the command records (a run's resolved settings and parameters with
+        their sources, a calibration's fit).
+    argv : the command line (default ``sys.argv``).
+
+    ``outputs`` starts empty: :func:`sim.io.folders.write_folder` lists the files written.
+    """
+    vers = versions()
     return {
         "tool": TOOL,
+        "tanksim_version": vers["tanksim"],
         "command": command,
         "command_line": list(sys.argv if argv is None else argv),
         "cwd": os.getcwd(),
-        "seed": seed,
-        "scenario_files": input_files(scenarios, extra),
-        "versions": versions(),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "arguments": arguments,
+        "inputs": inputs,
+        "outputs": [],
+        "execution": dict(execution or {}),
+        "versions": vers,
+        "details": dict(details or {}),
     }
+
+
+def stable(man: dict) -> dict:
+    """``man`` without its :data:`VOLATILE` fields: what two runs of the same inputs share."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in man.items()}
+    for key in VOLATILE:
+        top, _, inner = key.partition(".")
+        if inner and isinstance(out.get(top), dict):
+            out[top].pop(inner, None)
+        elif not inner:
+            out.pop(top, None)
+    return out
 
 
 def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | None = None) -> dict:
@@ -221,23 +258,20 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
     for name, param in scen.params().items():
         cited = [facts[f].citation() for f in param.facts if f in facts]
         params[name] = {**_plain(param), "sources": cited}
-    common = provenance("run", result.seed, [scen], argv=argv)
-    vers = common["versions"]
-    return {
-        **{k: common[k] for k in ("tool", "command", "command_line", "cwd")},
-        "scenario": scen.name,
+    arguments = {
         "files": list(scen.files),
-        "scenario_files": scenario_files(scen),
-        "scenario_sha256": settings_sha256(settings),
         "start": format_month(scen.start),
         "end": format_month(scen.end),
         "reps": result.reps,
         "seed": result.seed,
-        "seed_sequence_entropy": result.seed,
         "chunk": result.chunk,
-        "execution": result.execution,
         "deterministic": result.deterministic,
         "sampling": result.sampling,
+    }
+    details = {
+        "scenario": scen.name,
+        "scenario_sha256": settings_sha256(settings),
+        "seed_sequence_entropy": result.seed,
         "families": list(scen.family_names),
         "priority": [f"{f}:{c}" for f, c in scen.priority],
         "priority_order": scen.priority_order,
@@ -249,33 +283,33 @@ def run_manifest(result: RunResult, facts: dict[str, Fact], argv: list[str] | No
                                  if result.deterministic and result.reps == 1 else None),
         "posterior": posterior_manifest(scen.posterior),
         "sources": source_ranking(scen, facts),
-        "versions": vers,
-        "tanksim_version": vers["tanksim"],
-        "git_revision": vers["git_revision"],
-        "python": vers["python"],
-        "numpy": vers["numpy"],
-        "wall_time_seconds": round(result.seconds, 3),
     }
+    execution = {**(result.execution or {}), "wall_time_seconds": round(result.seconds, 3)}
+    return manifest("run", arguments=arguments, inputs=scenario_files(scen),
+                    execution=execution, details=details, argv=argv)  # fmt: skip
 
 
 def compare_manifest(results: list[RunResult], comparison: dict,
                      argv: list[str] | None = None) -> dict:  # fmt: skip
-    """manifest.json of a comparison: :func:`provenance`, then what replays it (each
-    scenario's file, replications, sampling, horizon, the dates and threshold compared, the
-    engine)."""
+    """manifest.json of a comparison (:func:`manifest`): its arguments are what replays it
+    (each scenario's file, replications, seed, sampling, horizon, the dates and threshold
+    compared), its execution the engine."""
     ref = results[0]
-    return {
-        **provenance("compare", ref.seed, [r.scenario for r in results], argv=argv),
+    arguments = {
         "scenarios": [{"name": r.scenario.name, "file": r.scenario.files[-1]}
                       for r in results if r.scenario.files],  # fmt: skip
         "reps": ref.reps,
+        "seed": ref.seed,
         "sampling": ref.sampling,
         "start": format_month(ref.scenario.start),
         "end": format_month(ref.scenario.end),
         "at": list(comparison["dates"]),
         "threshold": comparison["threshold"],
-        "execution": {"engine": (ref.execution or {}).get("engine")},
     }
+    return manifest("compare", arguments=arguments,
+                    inputs=input_files([r.scenario for r in results]),
+                    execution={"engine": (ref.execution or {}).get("engine")},
+                    argv=argv)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +324,7 @@ def _month_of(value) -> int | None:
 
 def event_months(man: dict) -> list[tuple[int, str]]:
     """(month, label) of the dated events a run's figures mark: each supply's start and the
-    ceasefire (``rebuild_after``), from a manifest's settings; sorted by month."""
+    ceasefire (``rebuild_after``), from a run manifest's ``details``; sorted by month."""
     settings = man.get("settings") or {}
     supplies: dict[int, list[str]] = {}
     for sup in settings.get("supplies", ()):
@@ -318,7 +352,8 @@ def short_source(author: str, source: str) -> str:
 
 def caption_sources(man: dict, facts: dict[str, Fact]) -> list[str]:
     """The distinct sources of a run, each named once (:func:`short_source`), the most cited
-    first; from the manifest's ``sources``, or its parameters' facts for older manifests."""
+    first; from a run manifest's ``details``: its ``sources``, or its parameters' facts for
+    older manifests."""
     ranked = man.get("sources")
     if ranked is None:
         counts: Counter[tuple[str, str]] = Counter()
