@@ -46,12 +46,40 @@ TOY_TARGETS = "".join(
 TINY = {"draws": 100, "particles": 10, "generations": 2}
 
 
-@pytest.fixture
-def toy_inputs(tmp_path) -> tuple[Path, Path]:
-    scenario, targets = tmp_path / "toy.toml", tmp_path / "targets.toml"
+@pytest.fixture(scope="module")
+def toy_inputs(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("inputs")
+    scenario, targets = folder / "toy.toml", folder / "targets.toml"
     scenario.write_text(toy_toml(end="2023-06"))
     targets.write_text(TOY_TARGETS)
     return scenario, targets
+
+
+def command_folder(tmp_path_factory, toy_inputs, command: str, *args: str) -> Path:
+    """The folder ``tanksim COMMAND toy.toml --targets targets.toml --no-record ARGS`` writes
+    with the :data:`TINY` sizes, on the numpy engine."""
+    from sim.cli import main
+
+    scenario, targets = toy_inputs
+    out = tmp_path_factory.mktemp(command) / "cli"
+    try:
+        main([command, str(scenario), "--targets", str(targets), "--no-record",
+              *(f"--{k}={v}" for k, v in TINY.items()), *args, "--engine", "numpy",
+              "--out", str(out)])  # fmt: skip
+    except SystemExit as stop:
+        assert stop.code in (0, None), stop.code
+    return out
+
+
+@pytest.fixture(scope="module")
+def calibrate_folder(tmp_path_factory, toy_inputs) -> Path:
+    return command_folder(tmp_path_factory, toy_inputs, "calibrate", "--check-reps", "100")
+
+
+@pytest.fixture(scope="module")
+def hindcast_folder(tmp_path_factory, toy_inputs) -> Path:
+    return command_folder(tmp_path_factory, toy_inputs, "hindcast", "--until", "2022-10",
+                          "--until", "2022-11", "--reps", "100")
 
 
 def assert_same_folders(cli: Path, python: Path) -> None:
@@ -70,23 +98,57 @@ def assert_same_folders(cli: Path, python: Path) -> None:
         assert one == two, name
 
 
-def test_calibrate_writes_the_folder_save_calibration_writes(capsys, tmp_path, toy_inputs):
+def test_calibrate_writes_the_folder_save_calibration_writes(tmp_path, toy_inputs,
+                                                             calibrate_folder):
     scenario, targets = toy_inputs
-    code, _, err = run_cli(capsys, "calibrate", scenario, "--targets", targets, "--no-record",
-                           *(f"--{k}={v}" for k, v in TINY.items()), "--check-reps", "100",
-                           "--engine", "numpy", "--out", tmp_path / "cli")  # fmt: skip
-    assert code == 0, err
     api.save_calibration(scenario, targets_file=targets, use_record=False, **TINY,
                          check_reps=100, engine="numpy", out=tmp_path / "python")  # fmt: skip
-    assert_same_folders(tmp_path / "cli", tmp_path / "python")
+    assert_same_folders(calibrate_folder, tmp_path / "python")
 
 
-def test_hindcast_writes_the_folder_save_hindcast_writes(capsys, tmp_path, toy_inputs):
+def test_hindcast_writes_the_folder_save_hindcast_writes(tmp_path, toy_inputs, hindcast_folder):
     scenario, targets = toy_inputs
-    code, _, err = run_cli(capsys, "hindcast", scenario, "--until", "2022-10", "--targets",
-                           targets, "--no-record", *(f"--{k}={v}" for k, v in TINY.items()),
-                           "--reps", "100", "--engine", "numpy", "--out", tmp_path / "cli")
+    api.save_hindcast(scenario, ["2022-10", "2022-11"], targets_file=targets, use_record=False,
+                      **TINY, reps=100, engine="numpy", out=tmp_path / "python")  # fmt: skip
+    assert_same_folders(hindcast_folder, tmp_path / "python")
+
+
+@pytest.mark.parametrize("command", ["calibrate", "hindcast"])
+def test_rerun_of_a_calibration_or_hindcast_folder_says_identical(capsys, tmp_path, request,
+                                                                  command):
+    original = request.getfixturevalue(f"{command}_folder")
+    code, stdout, err = run_cli(capsys, "rerun", original / "manifest.json", "--out",
+                                tmp_path / "again")  # fmt: skip
     assert code == 0, err
-    api.save_hindcast(scenario, ["2022-10"], targets_file=targets, use_record=False, **TINY,
-                      reps=100, engine="numpy", out=tmp_path / "python")  # fmt: skip
-    assert_same_folders(tmp_path / "cli", tmp_path / "python")
+    written = sorted(p.relative_to(original).as_posix() for p in original.rglob("*")
+                     if p.is_file() and p.name != "manifest.json")  # fmt: skip
+    assert stdout.startswith(f"identical: {len(written)} files ({', '.join(written)})")
+    first, again = (json.loads((d / "manifest.json").read_text())
+                    for d in (original, tmp_path / "again"))  # fmt: skip
+    assert stable(first) == stable(again)
+
+
+def test_rerun_of_one_cut_off_of_a_hindcast_replays_that_cut_alone(capsys, tmp_path,
+                                                                    hindcast_folder):
+    original = hindcast_folder / "until-2022-11"
+    assert json.loads((original / "manifest.json").read_text())["arguments"]["untils"] == [
+        "2022-11"]
+    code, stdout, err = run_cli(capsys, "rerun", original / "manifest.json", "--out",
+                                tmp_path / "cut")  # fmt: skip
+    assert code == 0, err
+    assert stdout.startswith("identical: ") and "hindcast.csv" in stdout
+
+
+def test_rerun_refuses_a_calibration_to_targets_given_in_python(capsys, tmp_path,
+                                                                calibrate_folder):
+    import shutil
+
+    copy = Path(shutil.copytree(calibrate_folder, tmp_path / "copy"))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["arguments"]["target_list"] = ["toy-2022-06"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    code, _, err = run_cli(capsys, "rerun", copy / "manifest.json", "--out", tmp_path / "B")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert 'arguments.target_list = ["toy-2022-06"]: a calibration to targets given in Python' \
+        in err
+    assert not (tmp_path / "B").exists()

@@ -150,7 +150,7 @@ def test_a_listed_file_missing_from_the_original_is_a_difference(run_folder, tmp
     ("inputs", "baseline.toml", ["inputs = "]),
     ("arguments__files", [], ["arguments.files = []"]),
     ("outputs", ["../../etc/passwd"], ['outputs = "../../etc/passwd"', "inside the folder"]),
-    ("command", "calibrate", ['command = "calibrate"', "only the folders of run, compare, report"]),
+    ("command", "plot", ['command = "plot"', "only the folders of run, compare, report"]),
     ("tool", ..., ["tool = (missing)", "not a tanksim manifest"]),
     ("details", [], ["details = []", "must be an object"]),
     ("created", 20261206, ["created = 20261206", "must be a string or null"]),

@@ -31,6 +31,8 @@ def save_calibration(
     record: str | Path | None = None,
     use_record: bool = True,
     check_reps: int = defaults.CHECK_REPS,
+    figure_reps: int | None = None,
+    projection_reps: int | None = None,
     out: str | Path | None = None,
     force: bool = False,
     engine: str | None = None,
@@ -43,8 +45,10 @@ def save_calibration(
     by evidence: :func:`sim.api.calibration.calibrate`) and write its folder to ``out``
     (default ``results/calibrate-<file name>/``), as ``tanksim calibrate`` does. ``data`` is
     what ``--json`` prints: whether it converged, rows, distinct sets, effective sample
-    size and the fit to each target."""
-    from sim.api.calibration import calibrate
+    size and the fit to each target. ``figure_reps`` and ``projection_reps`` (None: the
+    command's, :data:`sim.api.calibration.FIGURE_REPS` and ``PROJECTION_REPS``) are the
+    replications behind fit.png's bands and evidence.json's projections."""
+    from sim.api.calibration import FIGURE_REPS, PROJECTION_REPS, calibrate
     from sim.io.calibration_outputs import write_calibration
     from sim.present.explore_text import fit_text
 
@@ -52,7 +56,10 @@ def save_calibration(
     target = target_folder(out, f"calibrate-{Path(scenario).stem}", force)
     run = calibrate(
         scenario, targets_file=targets_file, draws=draws, particles=particles,
-        generations=generations, seed=seed, check_reps=check_reps, executor=executor,
+        generations=generations, seed=seed, check_reps=check_reps,
+        figure_reps=FIGURE_REPS if figure_reps is None else figure_reps,
+        projection_reps=PROJECTION_REPS if projection_reps is None else projection_reps,
+        executor=executor,
         engine=engine, record=record, use_record=use_record, progress=progress, report=report,
         announce=announce,
     )  # fmt: skip

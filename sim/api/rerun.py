@@ -5,8 +5,9 @@ reader and checks every field a replay uses (a string is not a flag, ``reps`` is
 number, a missing key is named), and the scenario files it names must still have the
 recorded SHA-256 (:class:`ManifestError` names the first that does not). :func:`rerun`
 replays the command that wrote the folder (``run``, deterministic or not, ``compare``,
-``report``, ``sweep``, ``sensitivity`` or ``discover``) with the recorded seed,
-replications, chunk, sampling, horizon, options and engine,
+``report``, ``sweep``, ``sensitivity``, ``discover``, ``calibrate`` or ``hindcast``) with the
+recorded seed, replications, chunk, sampling, horizon, options, ABC-SMC sizes, targets,
+record and engine,
 under the same replication and memory budget as that command, into a new folder (never the
 original, nor one holding it or inside it); :func:`compare_folders` then compares every file
 the original's manifest lists, byte for byte: one missing on either side is a difference.
@@ -151,7 +152,8 @@ def rerun(manifest_path: str | Path, out: str | Path | None = None, *, force: bo
                             f"{then}); use --allow-changed to rerun with it as it is")  # fmt: skip
     replay = {"run": _replay_run, "compare": _replay_compare, "report": _replay_report,
               "sweep": _replay_sweep, "sensitivity": _replay_sensitivity,
-              "discover": _replay_discover}[command]  # fmt: skip
+              "discover": _replay_discover, "calibrate": _replay_calibrate,
+              "hindcast": _replay_hindcast}[command]  # fmt: skip
     replay(data, manifest_path, target, force=force, engine=engine)
     return compare_folders(target, original, written)
 
@@ -286,6 +288,78 @@ def _replay_discover(data: dict, path: Path, target: Path, *, force: bool, engin
     save_discovery(_explore_scenario(fields, data, path), where, n=fields["n"],
                    sampling=fields["sampling"], min_density=density, seed=fields["seed"],
                    out=target, force=force, engine=engine)  # fmt: skip
+
+
+def _as_given(data: dict, path: Path, given: str | None) -> str | None:
+    """The input file recorded as ``given`` (None: none given): the path as given when it
+    still leads to the recorded file from here (a calibration's and a hindcast's files
+    record the path as given), else where the file is now."""
+    if given is None:
+        return None
+    found = _file_of(data, path, given)
+    return given if Path(given).is_file() and Path(given).resolve() == found.resolve() \
+        else str(found)
+
+
+def _abc_smc_fields(args: dict, path: Path) -> dict:
+    """``seed``, ``draws``, ``particles`` and ``generations`` of a calibration or hindcast's
+    ``arguments`` (:func:`sim.api.checks.check_sizes` checks them together)."""
+    def count(key: str, least: int) -> int:
+        return need(args, key, path, lambda v: type(v) is int and v >= least,
+                    f"must be a whole number, at least {least}", where=ARGS)  # fmt: skip
+
+    return {"seed": seed_field(args, path, where=ARGS), "draws": count("draws", 1),
+            "particles": count("particles", 1), "generations": count("generations", 1)}
+
+
+def _optional_text(args: dict, key: str, path: Path, why: str) -> str | None:
+    return need(args, key, path, lambda v: v is None or isinstance(v, str), why, where=ARGS)
+
+
+def _record_fields(data: dict, args: dict, path: Path) -> dict:
+    """``targets_file``, ``record`` (each where it is now) and ``use_record``."""
+    targets = _optional_text(args, "targets_file", path, "must be the targets file or null")
+    record = _optional_text(args, "record", path, "must be the record file or null")
+    use = need(args, "use_record", path, lambda v: isinstance(v, bool),
+               "must be true or false (a JSON boolean, not a string)", where=ARGS)  # fmt: skip
+    return {"targets_file": _as_given(data, path, targets),
+            "record": _as_given(data, path, record), "use_record": use}
+
+
+def _calibrated_scenario(data: dict, args: dict, path: Path) -> str:
+    given = need(args, "scenario", path, lambda v: isinstance(v, str),
+                 "must be the scenario file calibrated", where=ARGS)  # fmt: skip
+    return _as_given(data, path, given)
+
+
+def _replay_calibrate(data: dict, path: Path, target: Path, *, force: bool,
+                      engine: str) -> None:  # fmt: skip
+    from sim.api.calibration_folders import save_calibration
+
+    args = arguments(data, path)
+    need(args, "target_list", path, lambda v: v is None, "a calibration to targets given in "
+         "Python (target_list) cannot be replayed", where=ARGS)  # fmt: skip
+    reps = {key: need(args, key, path, lambda v: type(v) is int and v >= 1,
+                      "must be a whole number of replications, at least 1", where=ARGS)
+            for key in ("check_reps", "figure_reps", "projection_reps")}  # fmt: skip
+    save_calibration(_calibrated_scenario(data, args, path), **_abc_smc_fields(args, path),
+                     **_record_fields(data, args, path), **reps, out=target, force=force,
+                     engine=engine)  # fmt: skip
+
+
+def _replay_hindcast(data: dict, path: Path, target: Path, *, force: bool,
+                     engine: str) -> None:  # fmt: skip
+    from sim.api.calibration_folders import save_hindcast
+
+    args = arguments(data, path)
+    untils = need(args, "untils", path,
+                  lambda v: isinstance(v, list) and v and all(map(is_month, v)),
+                  "must list the cut-offs, each YYYY-MM", where=ARGS)  # fmt: skip
+    reps = need(args, "reps", path, lambda v: type(v) is int and v >= 1,
+                "must be a whole number of replications, at least 1", where=ARGS)  # fmt: skip
+    save_hindcast(_calibrated_scenario(data, args, path), untils, reps=reps,
+                  **_abc_smc_fields(args, path), **_record_fields(data, args, path),
+                  out=target, force=force, engine=engine)  # fmt: skip
 
 
 def _same(a: Path, b: Path) -> bool:

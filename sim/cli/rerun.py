@@ -23,8 +23,9 @@ from sim.cli.options import ENGINES
 def rerun_command(manifest, out, force, allow_changed, engine) -> None:
     """Rerun the run MANIFEST describes and say whether its files come out identical.
 
-    MANIFEST is the manifest.json of a run (deterministic or not), a comparison or a report:
-    the same scenario files, seed, replications, chunk, sampling, horizon and engine, under
+    MANIFEST is the manifest.json of any command's folder (run, deterministic or not,
+    compare, report, sweep, sensitivity, discover, calibrate, hindcast): the same scenario
+    files, seed, replications, chunk, sampling, horizon, options, targets and engine, under
     the same limits as the command it replays; every file the manifest lists is compared
     with the original's byte for byte. The rerun never writes into the original folder.
 

@@ -119,10 +119,13 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     from sim.io.output import write_csv, write_json
     from sim.model.calendar import format_month
 
+    from sim.io.folders import stamp
+
     for run in runs:
         sub = folder / cut_folder(format_month(run.until))
         sub.mkdir()
         write_hindcast(sub, run)
+        stamp(sub)  # its own outputs: it replays (and a copy of it is --forced) on its own
     columns = CUT_COLUMNS + AGGREGATE_COLUMNS
     write_csv(folder / "cuts.csv", columns, [[r[c] for c in columns] for r in cuts])
     first = runs[0]

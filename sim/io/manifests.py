@@ -28,7 +28,8 @@ from sim.runs.engines import ENGINES
 #: The marker that says tanksim wrote a manifest.
 TOOL = "tanksim"
 #: The commands whose folders ``tanksim rerun`` replays.
-REPLAYED = ("run", "compare", "report", "sweep", "sensitivity", "discover")
+REPLAYED = ("run", "compare", "report", "sweep", "sensitivity", "discover", "calibrate",
+            "hindcast")  # fmt: skip
 #: The ``sampling`` of a deterministic run's one path at the parameters' means.
 MEAN_PATH = "deterministic"
 #: Largest root seed: numpy's SeedSequence takes any non-negative integer, but a seed over
