@@ -117,6 +117,7 @@ def test_hindcast_writes_the_folder_save_hindcast_writes(tmp_path, toy_inputs, h
 def test_rerun_of_a_calibration_or_hindcast_folder_says_identical(capsys, tmp_path, request,
                                                                   command):
     original = request.getfixturevalue(f"{command}_folder")
+    capsys.readouterr()  # what the command printed, if it ran for this test
     code, stdout, err = run_cli(capsys, "rerun", original / "manifest.json", "--out",
                                 tmp_path / "again")  # fmt: skip
     assert code == 0, err
@@ -131,6 +132,7 @@ def test_rerun_of_a_calibration_or_hindcast_folder_says_identical(capsys, tmp_pa
 def test_rerun_of_one_cut_off_of_a_hindcast_replays_that_cut_alone(capsys, tmp_path,
                                                                     hindcast_folder):
     original = hindcast_folder / "until-2022-11"
+    capsys.readouterr()  # what the command printed, if it ran for this test
     assert json.loads((original / "manifest.json").read_text())["arguments"]["untils"] == [
         "2022-11"]
     code, stdout, err = run_cli(capsys, "rerun", original / "manifest.json", "--out",

@@ -68,6 +68,7 @@ def test_the_calibration_commands_only_call_their_api_function(
     assert code == 0, err
     (args, kwargs), = calls
     assert args[0] == str(toy) and kwargs["out"] == str(tmp_path / "o")
+    assert callable(kwargs["plan"])  # the api says how many ABC-SMC runs the bar counts
     assert stdout == "the text\n" and err == f"wrote {tmp_path / 'o'}/\n"
     assert not (tmp_path / "o").exists()
     if command == "hindcast":

@@ -367,3 +367,13 @@ def test_the_calibration_progress_bar_counts_every_hypothesis_run_and_ends_full(
     assert all(pos <= length for pos, length, _ in bar.seen), "never past the end"
     assert bar.pos == bar.length == 4 * 1000 + 500, "the overrun lengthens the bar; it ends full"
     assert [pos for pos, *_ in bar.seen] == sorted(pos for pos, *_ in bar.seen)
+
+
+def test_the_bar_takes_the_number_of_runs_the_api_plans_before_the_first():
+    from sim.cli.progress import StagedProgress
+
+    bar = _Bar(2 * 1000)  # two cut-offs, one run each until the scenario is read
+    progress = StagedProgress(bar, 2, 1000, "ABC-SMC")
+    progress.plan(8)  # four hypotheses at each cut-off
+    progress.next_stage()
+    assert (bar.length, bar.label) == (8 * 1000, "ABC-SMC 1/8")

@@ -172,6 +172,7 @@ def calibrate(
     progress: Callable[[int], None] | None = None,
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
+    plan: Callable[[int], None] | None = None,
 ) -> CalibrationRun:
     """Calibrate the scenario file ``scenario`` by ABC-SMC and check the fit: what
     ``tanksim calibrate`` computes (:func:`sim.api.save_calibration` writes its folder).
@@ -204,6 +205,8 @@ def calibrate(
     executor, progress, report, announce : where chunks run; replications done; each
         generation's :class:`~sim.analysis.calibrate.Generation`; each hypothesis' name
         before it is fitted.
+    plan : called once, after every check and before the first ABC-SMC run, with how many
+        runs the calibration makes (one per hypothesis).
 
     Returns
     -------
@@ -232,6 +235,7 @@ def calibrate(
     from sim.api.checks import check_sizes
     from sim.api.evidence import (
         calibrate_hypotheses,
+        hypothesis_count,
         hypothesis_meta,
         hypothesis_rows,
         projections,
@@ -269,6 +273,8 @@ def calibrate(
         raise InputError(f"{scenario}: horizon does not cover the targets")
     _check_budget(full, chosen, draws, generations)
     prior = replace(load_scenario(scenario, end=format_month(last)), posterior=None)
+    if plan is not None:
+        plan(hypothesis_count(scenario))
 
     def fit_one(candidate: Scenario):
         return _calibrate(candidate, chosen, draws=draws, particles=particles,

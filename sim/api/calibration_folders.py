@@ -1,9 +1,10 @@
 """The folders of ``tanksim calibrate`` and ``tanksim hindcast``, written with one call each
 from Python exactly as the commands write them (:class:`~sim.api.saved.Saved`).
 
-``progress``, ``report`` and ``announce`` are the callbacks of
+``progress``, ``report``, ``announce`` and ``plan`` are the callbacks of
 :func:`sim.api.calibration.calibrate`: replications done, each ABC-SMC generation,
-each hypothesis before it is fitted. Nothing here prints or imports click.
+each hypothesis before it is fitted, and how many ABC-SMC runs the job makes (once, before
+the first). Nothing here prints or imports click.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def save_calibration(
     progress: Callable[[int], None] | None = None,
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
+    plan: Callable[[int], None] | None = None,
 ) -> Saved:
     """Calibrate the scenario file ``scenario`` by ABC-SMC (every hypothesis it names, mixed
     by evidence: :func:`sim.api.calibration.calibrate`) and write its folder to ``out``
@@ -61,7 +63,7 @@ def save_calibration(
         projection_reps=PROJECTION_REPS if projection_reps is None else projection_reps,
         executor=executor,
         engine=engine, record=record, use_record=use_record, progress=progress, report=report,
-        announce=announce,
+        announce=announce, plan=plan,
     )  # fmt: skip
     write_atomically(target, force, lambda folder: write_calibration(folder, run))
     data = {"converged": run.converged, "rows": len(run.rows), "distinct_sets": run.distinct,
@@ -87,6 +89,7 @@ def save_hindcast(
     progress: Callable[[int], None] | None = None,
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
+    plan: Callable[[int], None] | None = None,
 ) -> Saved:
     """Hindcast the scenario file at each cut-off of ``untils`` (``YYYY-MM``;
     :func:`sim.api.hindcasting.hindcast`) and write its folder to ``out`` (default
@@ -102,7 +105,7 @@ def save_hindcast(
     runs = hindcast(scenario, untils, targets_file=targets_file, draws=draws,
                     particles=particles, generations=generations, reps=reps, seed=seed,
                     engine=engine, record=record, use_record=use_record, progress=progress,
-                    report=report, announce=announce)  # fmt: skip
+                    report=report, announce=announce, plan=plan)  # fmt: skip
     documents = [{"until": r.meta["until"], "summary": r.summary, "scored": r.rows,
                   "by_horizon": r.meta["forecast_scores"]["by_horizon"]} for r in runs]
     text = "\n\n".join(hindcast_text(run) for run in runs)

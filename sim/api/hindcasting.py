@@ -152,6 +152,7 @@ def run_hindcast(
     engine: str | None = None,
     record: str | Path | None = None,
     use_record: bool = True,
+    plan: Callable[[int], None] | None = None,
 ) -> HindcastRun:
     """Calibrate ``scenario`` (its priors; every hypothesis it names, mixed by evidence) on
     the targets dated up to ``until`` (``YYYY-MM``), project ``reps`` replications and score
@@ -159,7 +160,8 @@ def run_hindcast(
     the month step, recorded in hindcast.json and manifest.json; the same numbers either way.
     ``record``/``use_record``: the loss record's observations (by family group, each at its
     snapshot date) join the targets, as in :func:`sim.api.calibration.calibrate`;
-    those dated after the cut-off are withheld from calibration and scored.
+    those dated after the cut-off are withheld from calibration and scored. ``plan`` is
+    called once, after every check, with how many ABC-SMC runs follow (one per hypothesis).
 
     Raises
     ------
@@ -172,7 +174,7 @@ def run_hindcast(
     from sim.analysis.hindcast import confirmed_record, score_targets, share_inside, target_date
     from sim.analysis.targets import check_parameters, default_targets_path
     from sim.api.calibration import _check_budget, record_observations, targets
-    from sim.api.evidence import calibrate_hypotheses
+    from sim.api.evidence import calibrate_hypotheses, hypothesis_count
     from sim.api.scenarios import load_scenario
     from sim.figures.style import sources_caption
     from sim.model.calendar import format_month
@@ -187,6 +189,8 @@ def run_hindcast(
     cut, before, after = _check_cut(until, chosen)
     last_fit = max(map(target_date, before))
     _check_budget(full, before, draws, generations)
+    if plan is not None:
+        plan(hypothesis_count(scenario))
 
     def fit_one(prior):
         return _calibrate(prior, before, draws=draws, particles=particles,
@@ -270,6 +274,7 @@ def hindcast(
     progress: Callable[[int], None] | None = None,
     report: Callable | None = None,
     announce: Callable[[str], None] | None = None,
+    plan: Callable[[int], None] | None = None,
 ) -> list[HindcastRun]:
     """What ``tanksim hindcast`` computes (:func:`sim.api.save_hindcast` writes its folder):
     the scenario file calibrated (every hypothesis it names, mixed by evidence) on the targets
@@ -277,13 +282,16 @@ def hindcast(
     several), its projection scored against every later one and against the naive forecast.
 
     Returns one :class:`~sim.analysis.results.HindcastRun` per cut-off, in the order given;
-    each is the run that cut-off alone gives (:func:`run_hindcast`). Raises ValueError (one
-    line) as :func:`run_hindcast`, or for a cut-off given twice, before any calibration.
+    each is the run that cut-off alone gives (:func:`run_hindcast`). ``plan`` is called
+    once, before the first ABC-SMC run, with how many the job makes (one per hypothesis per
+    cut-off). Raises ValueError (one line) as :func:`run_hindcast`, or for a cut-off given
+    twice, before any calibration.
     """
     untils = [untils] if isinstance(untils, str) else list(untils)
     settings = {"draws": draws, "particles": particles, "generations": generations,
                 "reps": reps, "seed": seed, "engine": engine, "record": record,
-                "use_record": use_record, "progress": progress, "report": report}  # fmt: skip
+                "use_record": use_record, "progress": progress, "report": report,
+                "plan": plan}  # fmt: skip
     if len(untils) == 1:
         return [run_hindcast(scenario, untils[0], targets_file=targets_file, announce=announce,
                              **settings)]  # fmt: skip
@@ -293,11 +301,13 @@ def hindcast(
 
 def run_hindcasts(
     scenario: str | Path, untils: list[str], *, targets_file: str | Path | None = None,
-    announce: Callable[[str], None] | None = None, **settings,
+    announce: Callable[[str], None] | None = None,
+    plan: Callable[[int], None] | None = None, **settings,
 ) -> list[HindcastRun]:  # fmt: skip
     """:func:`run_hindcast` at each cut-off of ``untils`` (in the order given), with the same
     settings and seed: each cut's run is the one ``--until`` alone would give. Every cut is
-    checked before any calibration starts; ``announce`` hears each hypothesis with its cut.
+    checked before any calibration starts; ``announce`` hears each hypothesis with its cut;
+    ``plan`` hears, once, how many ABC-SMC runs follow (hypotheses times cut-offs).
 
     Raises
     ------
@@ -316,6 +326,10 @@ def run_hindcasts(
     chosen = targets(targets_file) + (observed.targets if observed else [])
     for until in untils:
         _check_cut(until, chosen)
+    if plan is not None:
+        from sim.api.evidence import hypothesis_count
+
+        plan(hypothesis_count(scenario) * len(untils))
     runs = []
     for until in untils:
         def say(hypothesis: str, until: str = until) -> None:

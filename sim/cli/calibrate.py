@@ -59,7 +59,7 @@ def calibrate_command(scenario, draws, particles, generations, seed, targets_fil
     from sim.api.calibration_folders import save_calibration
 
     name = Path(scenario).stem
-    with abc_smc_progress(scenario, draws, generations, as_json,
+    with abc_smc_progress(draws, generations, as_json,
                           f"calibrating {name} against the record") as callbacks:  # fmt: skip
         saved = save_calibration(
             scenario, draws=draws, particles=particles, generations=generations, seed=seed,
@@ -81,23 +81,23 @@ def print_saved(saved, as_json: bool) -> None:
 
 @contextlib.contextmanager
 def abc_smc_progress(
-    scenario: str, draws: int, generations: int, as_json: bool, heading: str | None = None,
-    runs: int = 1,
+    draws: int, generations: int, as_json: bool, heading: str | None = None, runs: int = 1,
 ) -> Iterator[dict]:
     """The progress bar and stderr lines of an ABC-SMC job (``calibrate``, ``hindcast``):
     yields the ``progress``, ``report`` and ``announce`` keyword arguments of
-    :func:`sim.api.calibration.calibrate` and :func:`sim.api.hindcasting.hindcast`.
+    :func:`sim.api.calibration.calibrate` and :func:`sim.api.hindcasting.hindcast`, and
+    ``plan``, which the api calls with the number of ABC-SMC runs once it has read the
+    scenario.
 
-    One ABC-SMC run per hypothesis, each of up to ``generations`` batches of ``draws`` (the
-    last generation may take more; StagedProgress lengthens the bar): the bar counts them
-    all. ``heading`` is printed before the first hypothesis or generation line (not before:
-    an input error stays the only line on stderr); with ``as_json`` nothing is printed.
-    ``runs``: how many times the job fits every hypothesis (a hindcast's cut-offs).
+    One ABC-SMC run per hypothesis (and cut-off), each of up to ``generations`` batches of
+    ``draws`` (the last generation may take more; StagedProgress lengthens the bar): the bar
+    counts them all. ``heading`` is printed before the first hypothesis or generation line
+    (not before: an input error stays the only line on stderr); with ``as_json`` nothing is
+    printed. ``runs``: the runs the bar counts until the api plans them (a hindcast's
+    cut-offs).
     """
-    from sim.api.evidence import hypothesis_count
     from sim.present.explore_text import generation_line
 
-    stages = hypothesis_count(scenario) * runs if not as_json else 1
     shown = []
 
     def say(line: str) -> None:
@@ -115,7 +115,8 @@ def abc_smc_progress(
         progress.next_stage(hypothesis)
         say(f"hypothesis {hypothesis}:")
 
-    bar = staged_progress_bar(stages, draws * generations, "ABC-SMC", enabled=not as_json)
+    bar = staged_progress_bar(runs, draws * generations, "ABC-SMC", enabled=not as_json)
     with bar as progress:
-        yield {"progress": progress, "report": report, "announce": announce}
+        yield {"progress": progress, "report": report, "announce": announce,
+               "plan": progress.plan}
         progress.finish()

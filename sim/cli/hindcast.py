@@ -54,7 +54,7 @@ def hindcast_command(scenario, untils, seed, draws, particles, generations, reps
     """
     from sim.api.calibration_folders import save_hindcast
 
-    with abc_smc_progress(scenario, draws, generations, as_json, runs=len(untils)) as callbacks:
+    with abc_smc_progress(draws, generations, as_json, runs=len(untils)) as callbacks:
         saved = save_hindcast(
             scenario, untils, draws=draws, particles=particles, generations=generations,
             reps=reps, seed=seed, targets_file=targets_file, record=record,

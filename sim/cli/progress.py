@@ -85,6 +85,12 @@ class StagedProgress:
             self.bar.length += min(done, self.done - self.per_stage)
         self.bar.update(done)
 
+    def plan(self, stages: int) -> None:
+        """The job makes ``stages`` runs (known once its input is read): the bar's length."""
+        self.stages = max(stages, 1)
+        if self.bar is not None:
+            self.bar.length = self.stages * self.per_stage
+
     def next_stage(self, name: str = "") -> None:
         """A new run begins: skip what the previous one left of its share."""
         if self.bar is None:
