@@ -52,8 +52,9 @@ def test_an_api_error_names_the_argument_and_the_command_the_option(capsys, tmp_
 def test_the_calibration_commands_only_call_their_api_function(
     capsys, monkeypatch, tmp_path, toy, command, function, argv
 ):
-    """``calibrate`` and ``hindcast`` (too slow to run twice here) hand every option to one
-    api call, which writes the folder, and print what it returns."""
+    """``calibrate`` and ``hindcast`` hand every option to one api call, which writes the
+    folder, and print what it returns (tests/test_api_commands.py runs both ways, tiny, and
+    finds the same bytes)."""
     from sim.api import calibration_folders
     from sim.api.saved import Saved
 
