@@ -75,6 +75,20 @@ def test_rerun_of_a_run_says_identical(run_folder, tmp_path):
     assert again.stdout.startswith("identical: 4 files")
 
 
+def test_a_manifest_written_before_the_one_schema_still_reruns(run_folder, tmp_path):
+    """Its keys flat at the top, as tanksim wrote them before: read in the schema's shape."""
+    older = _copy(run_folder, tmp_path)
+    new = json.loads((older / "manifest.json").read_text())
+    flat = {"tool": "tanksim", "command": "run", "command_line": new["command_line"],
+            "cwd": new["cwd"], **new["arguments"], "scenario_files": new["inputs"],
+            "execution": new["execution"], **new["details"], "versions": new["versions"],
+            "tanksim_version": new["tanksim_version"], "contents": new["outputs"]}
+    (older / "manifest.json").write_text(json.dumps(flat))
+    again = tanksim("rerun", older / "manifest.json", "--out", tmp_path / "B")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("identical: 4 files")
+
+
 def test_rerun_of_a_deterministic_run_says_identical(tmp_path):
     done = tanksim("run", BASELINE, "--deterministic", "--end", "2023-06", "--out", "D",
                    cwd=tmp_path)  # fmt: skip

@@ -52,12 +52,12 @@ class _Missing:
 MISSING = _Missing()
 
 
-#: Top-level keys of the one schema, and the type each must have (``created`` is None in a
-#: manifest given the schema's shape by :func:`read_manifest`, written before it).
+#: Top-level keys of the one schema but ``outputs`` (:func:`contents_field`), and the type
+#: each must have (None where a manifest written before the schema has no such field).
 SCHEMA = {
     "tool": str, "tanksim_version": (str, type(None)), "command": str, "command_line": list,
     "cwd": (str, type(None)), "created": (str, type(None)), "arguments": dict,
-    "inputs": list, "outputs": list, "execution": dict, "versions": dict, "details": dict,
+    "inputs": list, "execution": dict, "versions": dict, "details": dict,
 }  # fmt: skip
 #: Keys of a manifest written before the one schema, and where the schema keeps them.
 FLAT = {"scenario_files": "inputs", "contents": "outputs", "outputs": "outputs",
@@ -71,7 +71,8 @@ def _schema_shape(data: dict) -> dict:
     one :func:`sim.io.folders.stamp` writes where a command wrote none, in the schema's
     shape: every key in ``arguments`` and ``details`` as well, its input files, contents
     and execution under their keys. Keys it lacks stay missing (and are named as such)."""
-    out = {"tool": data["tool"], "created": None}
+    out = {"tool": data["tool"], "tanksim_version": None, "command_line": [], "cwd": None,
+           "created": None, "execution": {}, "versions": {}}
     out |= {new: data[old] for old, new in FLAT.items() if old in data}
     flat = {k: v for k, v in data.items() if k not in ("tool", "contents", "outputs")}
     return out | {"arguments": flat, "details": flat}
@@ -98,7 +99,8 @@ def read_manifest(path: str | Path) -> dict:
 
 def check_manifest(data: dict, path) -> dict:
     """Every top-level key of the one schema present with its type (:data:`SCHEMA`), the
-    inputs each ``{path, resolved, sha256}`` and the outputs files inside the folder.
+    inputs each ``{path, resolved, sha256}`` and the outputs files inside the folder (absent
+    from a manifest written before tanksim listed them).
     Raises :class:`ManifestError` naming the first key at fault."""
     for key, kind in SCHEMA.items():
         need(data, key, path, lambda v, kind=kind: isinstance(v, kind), f"must be {_kind(kind)}")
