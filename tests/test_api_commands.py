@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from factories import TWO_WIDE_TARGETS, run_cli, toy_toml
+from factories import run_cli, toy_toml
 
 from sim import api
 from sim.present.manifest import MANIFEST_KEYS, stable

@@ -147,7 +147,8 @@ def test_a_listed_file_missing_from_the_original_is_a_difference(run_folder, tmp
 
 
 @pytest.mark.parametrize(("key", "value", "needles"), [
-    ("arguments__deterministic", "false", ['deterministic = "false"', "a JSON boolean, not a string"]),
+    ("arguments__deterministic", "false",
+     ['deterministic = "false"', "a JSON boolean, not a string"]),
     ("arguments__reps", 10**9, ["reps = 1,000,000,000", "the caps are 100,000,000 replications"]),
     ("arguments__reps", "1024", ['reps = "1024"', "whole number of replications"]),
     ("arguments__reps", 0, ["reps = 0", "at least 1"]),
@@ -156,7 +157,8 @@ def test_a_listed_file_missing_from_the_original_is_a_difference(run_folder, tmp
     ("arguments__seed", -1, ["seed = -1", "whole number from 0"]),
     ("arguments__seed", 1.5, ["seed = 1.5"]),
     ("arguments__seed", ..., ["seed = (missing): missing"]),
-    ("arguments__sampling", "deterministic", ['sampling = "deterministic"', "deterministic = true"]),
+    ("arguments__sampling", "deterministic",
+     ['sampling = "deterministic"', "deterministic = true"]),
     ("arguments__sampling", "halton", ['sampling = "halton"', "must be one of random, lhs, sobol"]),
     ("arguments__end", "2023-13", ['end = "2023-13"', "YYYY-MM"]),
     ("arguments__end", "2021-01", ['end = "2021-01"', "before start"]),

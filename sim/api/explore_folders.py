@@ -65,7 +65,8 @@ def save_sweep(
     options = {"mode": "grid" if grid else "one-at-a-time", "params": texts,
                "reps_per_point": reps, "points": len(result.points)}  # fmt: skip
     meta = manifest(loaded, known, command="sweep", seed=seed, sampling=sampling,
-                    n=reps * len(result.points), options=options, seconds=seconds, engine=engine)  # fmt: skip
+                    n=reps * len(result.points), options=options, seconds=seconds,
+                    engine=engine)  # fmt: skip
     write_atomically(target, force, lambda folder: write_sweep(folder, result, known, meta))
     return Saved(target, seconds, result, sweep_data(result), sweep_text(result))
 
