@@ -876,25 +876,32 @@ def family_shares(ctx: Context) -> str:
 
 
 def production(ctx: Context) -> str:
-    """New builds (the model's T-90M production family) in 2022-2024 against the sources:
-    Resurgam's 164 new T-90Ms and CIT's 400-550 T-90Ms completed (upgraded T-90As
-    included)."""
+    """New builds in 2022-2024 against the sources: the T-90M family (Resurgam's 164 new
+    T-90Ms; CIT's 400-550 T-90Ms completed, upgraded T-90As included) and the share built as
+    T-80BVMs (Janes: up to 150 a year)."""
     import numpy as np
 
     from sim.runs.ensemble import Probe, run_ensemble
     from sim.runs.sampling import draw_params
 
     baseline = api.load_scenario(scenario_file("baseline"))
-    probes = (Probe("produced", parse_month("2024-12")),)
+    end = parse_month("2024-12")
+    probes = tuple(Probe("produced", end, family) for family in ("T-90M", "T-80", "all"))
     reps = ctx.size.runs(RECORD_REPS)
     values = draw_params(baseline, seed=RECORD_SEED, first_rep=0, reps=reps)
-    built = run_ensemble(baseline, values, seed=RECORD_SEED, probes=probes).probes[:, 0]
-    p = np.quantile(built, [0.05, 0.5, 0.95])
-    return md.table(["new builds 2022-02..2024-12", "model p05 / p50 / p95", "sources"], [[
-        "T-90M family (every new hull)", " / ".join(md.count(x) for x in p),
-        "164 new T-90Ms (Resurgam, t90m-produced-2022-2024); 400-550 T-90Ms completed, "
-        "upgraded T-90As included (CIT, t90m-produced-cit-2022/2023/2024)"]]) + (
-        f"\n\n({reps:,} replications of the shipped baseline, seed {RECORD_SEED}.)")
+    built = run_ensemble(baseline, values, seed=RECORD_SEED, probes=probes).probes
+    rows = [
+        ("T-90M family", "164 new T-90Ms (Resurgam, t90m-produced-2022-2024); 400-550 T-90Ms "
+         "completed, upgraded T-90As included (CIT, t90m-produced-cit-2022/2023/2024)"),
+        ("T-80 (new-build T-80BVMs, production.share.T-80)",
+         "up to 150 a year (Janes, new-tank-production-janes-2025): up to about 420 in "
+         "2022-02..2024-12"),
+        ("every new hull", "the produced-2022/2023/2024 targets: 10-200, 40-330, 60-450"),
+    ]  # fmt: skip
+    table = [[name, " / ".join(md.count(x) for x in np.quantile(built[:, k], [0.05, 0.5, 0.95])),
+              source] for k, (name, source) in enumerate(rows)]  # fmt: skip
+    return md.table(["new builds 2022-02..2024-12", "model p05 / p50 / p95", "sources"],
+                    table) + f"\n\n({reps:,} replications of the shipped baseline, seed {RECORD_SEED}.)"
 
 
 # ---------------------------------------------------------------------------------------------

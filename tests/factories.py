@@ -30,6 +30,7 @@ def scenario_dict(
     priority: list[str] | None = None,
     family_weight: dict | None = None,
     peace: dict | None = None,
+    production_share: dict | None = None,
 ) -> dict:
     """A raw scenario table like a parsed TOML file; every argument is a plain number."""
     families = families or {
@@ -73,6 +74,8 @@ def scenario_dict(
         raw["refurbishment"]["family_weight"] = family_weight
     if peace is not None:
         raw["peace"] = peace
+    if production_share is not None:
+        raw["production"]["share"] = production_share
     return raw
 
 
@@ -223,7 +226,16 @@ def scenarios(draw):
                  "production_share": 1.0, "ramp_months": draw(st.integers(0, 3)),
                  "rebuild_families": draw(st.lists(st.sampled_from(sorted(families)),
                                                    unique=True))}  # fmt: skip
+    # New hulls split between the production family (the first) and the others, shares
+    # adding up to at most 1, in about half the scenarios.
+    split = None
+    others = [f for f in families if f != next(iter(families))]
+    if others and draw(st.booleans()):
+        split = {f: draw(st.one_of(st.floats(0.0, 1.0 / len(others)),
+                                   st.just({"dist": "uniform", "low": 0, "high": 0.5})))
+                 for f in others if draw(st.booleans())}  # fmt: skip
     return make_scenario(
+        production_share=split,
         family_weight=weights,
         peace=peace,
         families=families,

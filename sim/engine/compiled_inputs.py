@@ -49,6 +49,8 @@ class Given(NamedTuple):
     family_share: np.ndarray  # (F, R), or (0, R) when the scenario has no family shares
     production_family: int
     production: np.ndarray
+    production_split_family: np.ndarray  # (P,) families with a share of the new hulls
+    production_split_share: np.ndarray  # (P, R) their shares
     supply_family: np.ndarray
     supply_rate: np.ndarray
     supply_cap: np.ndarray
@@ -118,6 +120,9 @@ def given(inputs: Inputs, stochastic: bool) -> Given:
         ),
         production_family=int(inputs.production_family),
         production=_f64(inputs.production),
+        production_split_family=_i64(inputs.production_split_family),
+        production_split_share=_f64(inputs.production_split_share).reshape(
+            len(inputs.production_split_family), reps),
         supply_family=_i64(inputs.supply_family),
         supply_rate=rate,
         supply_cap=_f64(inputs.supply_cap),

@@ -312,9 +312,22 @@ def _step5_production(t, m, r0, w, uniforms, g, c, sc, pairwise):
             room = required[t, r] - sums[j] - wanted[j]
             room = _whole(minimum(maximum(room, 0.0), MAX_PRODUCTION_ROOM), g.stochastic)
             new[j] = minimum(new[j], room)
-    family = g.production_family
+    family, split, shares = g.production_family, g.production_split_family, g.production_split_share
     for j in range(w):
         r = _at(r0, j)
+        if split.shape[0]:  # engine.simulate.split_new_hulls, one replication at a time
+            made = state[PRODUCED, family, r]
+            for p in range(split.shape[0]):
+                made += state[PRODUCED, split[p], r]
+            after, cumulative, before = made + new[j], 0.0, 0.0
+            for p in range(split.shape[0]):
+                cumulative += shares[p, r]
+                taken = (_whole(cumulative * after, g.stochastic)
+                         - _whole(cumulative * made, g.stochastic))  # fmt: skip
+                state[ACTIVE, split[p], r] += taken - before
+                state[PRODUCED, split[p], r] += taken - before
+                before = taken
+            new[j] -= before
         state[ACTIVE, family, r] += new[j]
         state[PRODUCED, family, r] += new[j]
 

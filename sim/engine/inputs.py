@@ -16,6 +16,7 @@ from sim.model.params import (
     HAZARD,
     LOSSES,
     PRODUCTION,
+    PRODUCTION_SHARE,
     REQUIRED,
     START_DELAY,
     Scenario,
@@ -76,6 +77,10 @@ class Inputs:
     family_share: np.ndarray | None
     production_family: int
     production: np.ndarray  # (T, R) expected new tanks per month (peacetime ramp applied)
+    #: (P,) int families other than ``production_family`` that take a share of the new hulls,
+    #: and (P, R) their shares (``production.share.FAMILY``; the rest is the main family's)
+    production_split_family: np.ndarray
+    production_split_share: np.ndarray
     supply_family: np.ndarray  # (S,) int
     supply_rate: np.ndarray  # (S, R) expected tanks per month once deliveries run
     supply_cap: np.ndarray  # (S, R) total tanks deliverable
@@ -243,6 +248,11 @@ def build_inputs(
         family_share=family_shares(scenario, values),
         production_family=fam_index[scenario.production_family],
         production=production,
+        production_split_family=np.array([fam_index[f] for f, _ in scenario.production_shares],
+                                         dtype=np.intp),  # fmt: skip
+        production_split_share=np.array(
+            [values[f"{PRODUCTION_SHARE}.{f}"] for f, _ in scenario.production_shares]
+        ).reshape(len(scenario.production_shares), reps),
         supply_family=np.array([fam_index[s.family] for s in scenario.supplies], dtype=np.intp),
         supply_rate=supply("tanks_per_month"),
         supply_cap=count(supply("total_cap")),

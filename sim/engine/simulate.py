@@ -9,7 +9,7 @@ count stays far below 2**31); expected-value runs keep float64.
 One month, in order: degradation, losses (a hazard on the committed force, or an imposed
 count), refurbishment starts (capacity spent by family shares, then down the priority list,
 as far as the gap to the required fleet goes), pipeline deliveries, new production (capped
-at the gap), foreign supply; then the month's stocks are recorded.
+at the gap, split between families by their production shares), foreign supply; then the month's stocks are recorded.
 """
 
 from __future__ import annotations
@@ -276,6 +276,32 @@ def make_plan(inputs: Inputs, cost: np.ndarray, failure: np.ndarray) -> _Plan:
     )
 
 
+def split_new_hulls(new, made, shares, whole) -> tuple[np.ndarray, np.ndarray]:
+    """Apportion a month's new hulls between the families with a production share and the
+    main production family, on the running total so that counts stay whole.
+
+    After any month, families 1..p together have made ``whole(S_p x total)`` hulls, where
+    ``S_p`` is the sum of the first p shares and ``total`` the hulls made by every production
+    family so far: each family's count keeps within one hull of its share, with no random
+    draw (so both engines and any chunking give the same numbers).
+
+    Parameters
+    ----------
+    new : (R,) hulls made this month, tanks.
+    made : (R,) hulls made before this month by the main and the share families, tanks.
+    shares : (P, R) each share family's share of the new hulls (adding up to at most 1).
+    whole : ``flows.whole``: round down to whole hulls (identity for expected values).
+
+    Returns
+    -------
+    (P, R) hulls of each share family and (R,) the main family's, this month.
+    """
+    after = made + new
+    cumulative = np.cumsum(shares, axis=0)
+    taken = whole(cumulative * after) - whole(cumulative * made)
+    return np.diff(taken, axis=0, prepend=0.0), new - taken[-1]
+
+
 def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     """Run every month for a chunk of replications and return the :class:`Trace`."""
     months, families, reps = inputs.shape
@@ -391,8 +417,15 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
             room = inputs.required[t] - active.sum(axis=0) - pipeline.sum(axis=0)
             room = flows.whole(np.clip(room, 0.0, MAX_PRODUCTION_ROOM))
             new = np.minimum(new, room).astype(new.dtype if flows.integer else np.float64)
-        active[inputs.production_family] += new
-        produced[inputs.production_family] += new
+        main, split = inputs.production_family, inputs.production_split_family
+        if len(split):
+            made = np.add.reduce(produced[[main, *split]].astype(np.float64), axis=0)
+            share, new = split_new_hulls(new, made, inputs.production_split_share, flows.whole)
+            active[split] += share.astype(dtype)
+            produced[split] += share.astype(dtype)
+            new = new.astype(dtype)
+        active[main] += new
+        produced[main] += new
 
         # 6. Foreign supply, from its first delivery month until its cap.
         if len(inputs.supply_family):

@@ -41,6 +41,9 @@ IDENTIFICATION = "identification"
 #: A family's weight in the month's capacity shares (``refurbishment.family_weight.FAMILY``).
 FAMILY_WEIGHT = "refurbishment.family_weight"
 PRODUCTION = "production.tanks_per_year"
+#: ``production.share.FAMILY``: the share of every month's new hulls that are built as FAMILY
+#: instead of ``production.family`` (apportioned on the running total, so counts stay whole).
+PRODUCTION_SHARE = "production.share"
 #: A supply's share of tanks with units committed to combat, and its dispatch delay (months
 #: after ``start``): ``supply.NAME.deployed_share``, ``supply.NAME.start_delay_months``.
 DEPLOYED = "deployed_share"

@@ -34,6 +34,7 @@ from sim.model.params import (
     OBSERVATION,
     ORDERS,
     PRODUCTION,
+    PRODUCTION_SHARE,
     REQUIRED,
     START_DELAY,
     UNKNOWN,
@@ -284,6 +285,16 @@ def _family_weights(check: Checker, raw: Any, names: tuple[str, ...]) -> tuple:
     )
 
 
+def _production_shares(check: Checker, raw: Any, names: tuple[str, ...]) -> tuple:
+    """``[production.share]``: (family, share) pairs in family order (the rules on them:
+    :func:`sim.model.rules._check_production_shares`)."""
+    table = check.table(PRODUCTION_SHARE, raw, _keys(raw))
+    for family in table:
+        _family_ref(check, f"{PRODUCTION_SHARE}.{family}", family, names)
+    return tuple((family, check.param(f"{PRODUCTION_SHARE}.{family}", table[family], "share"))
+                 for family in names if family in table)  # fmt: skip
+
+
 def _observation(
     check: Checker, raw: Any, families: tuple[str, ...]
 ) -> tuple[tuple[str, Param], ...]:
@@ -354,8 +365,9 @@ def build_scenario(
         check.fail("refurbishment.order", order, f"must be one of {', '.join(ORDERS)}")
     demand = check.table("demand", raw.get("demand", {}), ("required_active",))
     prod = check.table(
-        "production", raw["production"], ("family", "tanks_per_year"), ("family", "tanks_per_year")
-    )
+        "production", raw["production"], ("family", "tanks_per_year", "share"),
+        ("family", "tanks_per_year"),
+    )  # fmt: skip
     supply = check.table("supply", raw.get("supply", {}), _keys(raw.get("supply", {})))
     parts = check.table("parts", raw.get("parts", {}), _keys(raw.get("parts", {})))
     metric_keys = ("exhausted_share", "refurb_low_share", "active_drop_share")
@@ -390,6 +402,7 @@ def build_scenario(
         priority=_priority(check, refurb["priority"], names),
         production_family=_family_ref(check, "production.family", prod["family"], names),
         production_schedule=check.schedule(PRODUCTION, prod["tanks_per_year"], "count"),
+        production_shares=_production_shares(check, prod.get("share", {}), names),
         supplies=tuple(_supply(check, n, v, names) for n, v in supply.items()),
         parts=tuple(_parts(check, n, v, names) for n, v in parts.items()),
         required_schedule=(

@@ -21,6 +21,7 @@ from sim.model.components import (  # noqa: F401  (re-exported: the scenario's p
     CONDITIONS,
     DEPLOYED,
     FAMILY_WEIGHT,
+    PRODUCTION_SHARE,
     HAZARD,
     HAZARD_DRIFT,
     HAZARD_FACTOR,
@@ -102,6 +103,9 @@ class Scenario:
     #: family shares, capacity goes down the priority list alone (sim.engine.simulate,
     #: ``plan_starts``; docs/refurbishment.md).
     family_weights: tuple[tuple[str, Param], ...] = field(default_factory=tuple)
+    #: Families other than ``production_family`` that take a share of the new hulls:
+    #: (family, share) pairs in family order; the rest is ``production_family``'s.
+    production_shares: tuple[tuple[str, Param], ...] = field(default_factory=tuple)
     priority_order: str = "listed"  # how ``priority`` was ordered: see :data:`ORDERS`
     thresholds: Thresholds = Thresholds(0.1, 0.5, 0.25)
     description: str = ""
@@ -203,6 +207,8 @@ class Scenario:
             out[f"{FAMILY_WEIGHT}.{family}"] = weight
         for step in self.production_schedule:
             out[step_name(PRODUCTION, step)] = step.value
+        for family, share in self.production_shares:
+            out[f"{PRODUCTION_SHARE}.{family}"] = share
         for sup in self.supplies:
             base = f"supply.{sup.name}"
             out[f"{base}.tanks_per_month"] = sup.tanks_per_month

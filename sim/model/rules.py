@@ -31,6 +31,7 @@ from sim.model.components import (
     OBSERVATION,
     ORDERS,
     PRODUCTION,
+    PRODUCTION_SHARE,
     REQUIRED,
     UNKNOWN,
     Family,
@@ -76,6 +77,7 @@ class ScenarioFields(Protocol):
     hazard_volatility: Param | None
     hazard_factor_schedule: tuple[Step, ...]
     family_weights: tuple[tuple[str, Param], ...]
+    production_shares: tuple[tuple[str, Param], ...]
     priority_order: str
     thresholds: Thresholds
     description: str
@@ -208,6 +210,7 @@ def check_scenario(s: ScenarioFields) -> None:
                 raise ScenarioError(None, f"parts.{part.name}.families[{i}]", fam,
                                     "not a family defined under [families]")  # fmt: skip
     _check_allocation(s)
+    _check_production_shares(s)
     if not isinstance(s.thresholds, Thresholds):
         raise ScenarioError(None, "metrics", s.thresholds, "must be Thresholds")
     if not isinstance(s.description, str):
@@ -297,6 +300,28 @@ def _check_allocation(s: ScenarioFields) -> None:
         if family not in names:
             raise ScenarioError(None, f"peace.rebuild_families[{i}]", family,
                                 "not a family defined under [families]")  # fmt: skip
+
+
+def _check_production_shares(s: ScenarioFields) -> None:
+    """Production shares name known families other than ``production_family``, once each,
+    as share parameters whose highest values add up to at most 1."""
+    if not isinstance(s.production_shares, tuple):
+        raise ScenarioError(None, PRODUCTION_SHARE, s.production_shares,
+                            "must be a tuple of pairs")  # fmt: skip
+    seen: list[str] = []
+    for pair in s.production_shares:
+        family, share = pair if isinstance(pair, tuple) and len(pair) == 2 else (pair, None)
+        key = f"{PRODUCTION_SHARE}.{family}"
+        if family not in s.family_names or family in seen or family == s.production_family:
+            raise ScenarioError(None, key, family, "must be a family defined under [families], "
+                                "once, other than production.family")  # fmt: skip
+        if not isinstance(share, Param) or share.domain != "share":
+            raise ScenarioError(None, key, share, "must be a share parameter")
+        seen.append(family)
+    top = sum(share.dist.highest() for _, share in s.production_shares)
+    if top > 1:
+        raise ScenarioError(None, PRODUCTION_SHARE, f"{top:g}",
+                            "the shares may add up to at most 1 (at their highest values)")
 
 
 def _check_shares(s: ScenarioFields) -> None:

@@ -20,6 +20,7 @@ from sim.model.params import (
     HAZARD_VOLATILITY,
     LOSSES,
     PRODUCTION,
+    PRODUCTION_SHARE,
     REQUIRED,
     START_DELAY,
     Scenario,
@@ -334,9 +335,26 @@ class TankModel:
             if required < math.inf:
                 room = required - sum(c.level for c in self.active) - int(self.in_transit.sum())
                 new = min(new, max(math.floor(room + TOLERANCE), 0))
-            if new:
-                self.active[family].put(new)
-                self.produced[family] += new
+            for f, n in self.split_production(family, new):
+                if n:
+                    self.active[f].put(n)
+                    self.produced[f] += n
+
+    def split_production(self, main: int, new: int) -> list[tuple[int, int]]:
+        """(family, hulls) of a month's ``new`` hulls: each family with a production share
+        brings families 1..p to floor(S_p x all hulls made) on the running total, the main
+        family takes the rest."""
+        split = [(self.index[f], self.v[f"{PRODUCTION_SHARE}.{f}"])
+                 for f, _ in self.sc.production_shares]  # fmt: skip
+        made = float(self.produced[main]) + sum(float(self.produced[f]) for f, _ in split)
+        out, cumulative, before = [], 0.0, 0
+        for f, share in split:
+            cumulative += float(share)
+            taken = (math.floor(cumulative * (made + new) + TOLERANCE)
+                     - math.floor(cumulative * made + TOLERANCE))  # fmt: skip
+            out.append((f, taken - before))
+            before = taken
+        return [*out, (main, new - before)]
 
     def supply(self, sup):
         base, family = f"supply.{sup.name}", self.index[sup.family]
