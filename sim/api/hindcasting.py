@@ -220,8 +220,8 @@ def run_hindcast(
     }  # fmt: skip
     facts = load_facts()
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
-    record_sources = sorted({facts[t.fact].citation() for t in confirmed_record(chosen)[1]
-                             if t.fact in facts})  # fmt: skip
+    from_record = [*confirmed_record(chosen)[1], *(t for t in chosen if t.series)]
+    record_sources = sorted({facts[t.fact].citation() for t in from_record if t.fact in facts})
     meta = {
         "scenario": str(scenario), "until": until, "seed": seed, "reps": reps,
         "draws_per_generation": draws, "particles": particles, "generations": generations,

@@ -113,9 +113,9 @@ def write_calibration(folder: Path, run: CalibrationRun) -> None:
     if run.record_panels:
         from sim.figures.record_fit import record_fit_figure
 
-        record_fit_figure(run.record_panels, run.record_caption,
-                          f"'{run.name}' calibrated, against Oryx's confirmed losses by type"
-                          ).savefig(folder / "record-fit.png", dpi=DPI, bbox_inches="tight")
+        title = f"The model calibrated from '{run.name}', against Oryx's confirmed losses by type"
+        record_fit_figure(run.record_panels, run.record_caption, title).savefig(
+            folder / "record-fit.png", dpi=DPI, bbox_inches="tight")
     fit_figure(run.panels, run.caption, run.fit_heading).savefig(
         folder / "fit.png", dpi=DPI, bbox_inches="tight")  # fmt: skip
     prior_posterior_figure(
