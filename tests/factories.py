@@ -231,8 +231,9 @@ def scenarios(draw):
     split = None
     others = [f for f in families if f != next(iter(families))]
     if others and draw(st.booleans()):
-        split = {f: draw(st.one_of(st.floats(0.0, 1.0 / len(others)),
-                                   st.just({"dist": "uniform", "low": 0, "high": 0.5})))
+        top = 1.0 / len(others)
+        split = {f: draw(st.one_of(st.floats(0.0, top),
+                                   st.just({"dist": "uniform", "low": 0, "high": top})))
                  for f in others if draw(st.booleans())}  # fmt: skip
     return make_scenario(
         production_share=split,

@@ -31,27 +31,29 @@ WHOLE = RandomFlows.whole
 @given(
     months=st.lists(st.lists(st.integers(0, 60), min_size=3, max_size=3), min_size=1,
                     max_size=40),
-    raw=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2),
+    raw=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3),
 )  # fmt: skip
-def test_apportioned_counts_are_whole_and_within_one_hull_of_their_share(months, raw):
-    shares = np.array(raw)[:, None] / max(sum(raw), 1.0)  # (P=2, R=1), adding up to <= 1
-    shares = np.repeat(shares, 3, axis=1)  # three replications
-    made = np.zeros((3, 3))  # (family: two share families then the main one, R)
+def test_apportioned_counts_are_whole_and_keep_to_their_shares(months, raw):
+    """Whole, non-negative counts adding up to each month's new hulls; no share family above
+    its share of the running total, and together less than one hull per family below it."""
+    shares = np.repeat(np.array(raw)[:, None] / max(sum(raw), 1.0), 3, axis=1)  # (P, R=3)
+    made = np.zeros((len(raw) + 1, 3))  # share families, then the main one
     for new in months:
         new = np.array(new, dtype=float)
-        split, main = split_new_hulls(new, made.sum(axis=0), shares, WHOLE)
+        split, main = split_new_hulls(new, made.sum(axis=0), made[:-1], shares, WHOLE)
         assert (split >= 0).all() and (main >= 0).all()
         assert np.array_equal(split, np.floor(split)) and np.array_equal(main, np.floor(main))
         np.testing.assert_array_equal(split.sum(axis=0) + main, new)
-        made[:2] += split
-        made[2] += main
-    total = made.sum(axis=0)
-    assert (np.abs(made[:2] - shares * total) < 1.0 + 1e-9).all()
+        made[:-1] += split
+        made[-1] += main
+        fair = shares * made.sum(axis=0)
+        assert (made[:-1] <= fair + 1e-9).all()
+        assert ((fair - made[:-1]).sum(axis=0) < len(raw) + 1e-9).all()
 
 
 def test_expected_values_split_in_proportion():
-    split, main = split_new_hulls(np.array([10.0]), np.array([7.3]), np.array([[0.25]]),
-                                  ExpectedFlows.whole)  # fmt: skip
+    split, main = split_new_hulls(np.array([10.0]), np.array([7.3]), np.array([[7.3 * 0.25]]),
+                                  np.array([[0.25]]), ExpectedFlows.whole)  # fmt: skip
     np.testing.assert_allclose(split, [[2.5]])
     np.testing.assert_allclose(main, [7.5])
 
@@ -114,7 +116,8 @@ def test_the_reference_model_splits_by_the_same_rule_and_conserves_every_hull():
     for new in (7, 0, 13, 1, 50):
         made = float(model.produced.sum())
         split, expected = dict(model.split_production(main, new)), split_new_hulls(
-            np.array([float(new)]), np.array([made]), np.array([[0.3]]), WHOLE)
+            np.array([float(new)]), np.array([made]), np.array([[float(model.produced[other])]]),
+            np.array([[0.3]]), WHOLE)
         assert split == {other: int(expected[0][0, 0]), main: int(expected[1][0])}
         model.produced[other] += split[other]
         model.produced[main] += split[main]

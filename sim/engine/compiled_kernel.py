@@ -319,14 +319,14 @@ def _step5_production(t, m, r0, w, uniforms, g, c, sc, pairwise):
             made = state[PRODUCED, family, r]
             for p in range(split.shape[0]):
                 made += state[PRODUCED, split[p], r]
-            after, cumulative, before = made + new[j], 0.0, 0.0
+            after, wanted, before = made + new[j], 0.0, 0.0
             for p in range(split.shape[0]):
-                cumulative += shares[p, r]
-                taken = (_whole(cumulative * after, g.stochastic)
-                         - _whole(cumulative * made, g.stochastic))  # fmt: skip
-                state[ACTIVE, split[p], r] += taken - before
-                state[PRODUCED, split[p], r] += taken - before
-                before = taken
+                short = _whole(shares[p, r] * after, g.stochastic) - state[PRODUCED, split[p], r]
+                wanted += maximum(short, 0.0)
+                granted = minimum(wanted, new[j])
+                state[ACTIVE, split[p], r] += granted - before
+                state[PRODUCED, split[p], r] += granted - before
+                before = granted
             new[j] -= before
         state[ACTIVE, family, r] += new[j]
         state[PRODUCED, family, r] += new[j]

@@ -276,19 +276,22 @@ def make_plan(inputs: Inputs, cost: np.ndarray, failure: np.ndarray) -> _Plan:
     )
 
 
-def split_new_hulls(new, made, shares, whole) -> tuple[np.ndarray, np.ndarray]:
+def split_new_hulls(new, made, made_by_share, shares, whole) -> tuple[np.ndarray, np.ndarray]:
     """Apportion a month's new hulls between the families with a production share and the
-    main production family, on the running total so that counts stay whole.
+    main production family, so that counts stay whole.
 
-    After any month, families 1..p together have made ``whole(S_p x total)`` hulls, where
-    ``S_p`` is the sum of the first p shares and ``total`` the hulls made by every production
-    family so far: each family's count keeps within one hull of its share, with no random
-    draw (so both engines and any chunking give the same numbers).
+    Each share family in turn is brought up to ``whole(share x total)`` hulls, where ``total``
+    counts the hulls made by every production family including this month's, as far as this
+    month's new hulls go; the main family takes the rest. A share family thus keeps within
+    one hull of its share, except after a month whose new hulls ran short, which the
+    following months make up. No random number is drawn, so both engines and any chunking
+    give the same numbers.
 
     Parameters
     ----------
     new : (R,) hulls made this month, tanks.
     made : (R,) hulls made before this month by the main and the share families, tanks.
+    made_by_share : (P, R) hulls made before this month by each share family, tanks.
     shares : (P, R) each share family's share of the new hulls (adding up to at most 1).
     whole : ``flows.whole``: round down to whole hulls (identity for expected values).
 
@@ -296,10 +299,9 @@ def split_new_hulls(new, made, shares, whole) -> tuple[np.ndarray, np.ndarray]:
     -------
     (P, R) hulls of each share family and (R,) the main family's, this month.
     """
-    after = made + new
-    cumulative = np.cumsum(shares, axis=0)
-    taken = whole(cumulative * after) - whole(cumulative * made)
-    return np.diff(taken, axis=0, prepend=0.0), new - taken[-1]
+    wanted = np.maximum(whole(shares * (made + new)) - made_by_share, 0.0)
+    granted = np.minimum(np.cumsum(wanted, axis=0), new)
+    return np.diff(granted, axis=0, prepend=0.0), new - granted[-1]
 
 
 def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
@@ -420,7 +422,8 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         main, split = inputs.production_family, inputs.production_split_family
         if len(split):
             made = np.add.reduce(produced[[main, *split]].astype(np.float64), axis=0)
-            share, new = split_new_hulls(new, made, inputs.production_split_share, flows.whole)
+            share, new = split_new_hulls(new, made, produced[split].astype(np.float64),
+                                         inputs.production_split_share, flows.whole)
             active[split] += share.astype(dtype)
             produced[split] += share.astype(dtype)
             new = new.astype(dtype)

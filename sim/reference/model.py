@@ -341,20 +341,19 @@ class TankModel:
                     self.produced[f] += n
 
     def split_production(self, main: int, new: int) -> list[tuple[int, int]]:
-        """(family, hulls) of a month's ``new`` hulls: each family with a production share
-        brings families 1..p to floor(S_p x all hulls made) on the running total, the main
-        family takes the rest."""
+        """(family, hulls) of a month's ``new`` hulls: each family with a production share in
+        turn is brought up to floor(share x all hulls made, this month's included), as far
+        as ``new`` goes; the main family takes the rest."""
         split = [(self.index[f], self.v[f"{PRODUCTION_SHARE}.{f}"])
                  for f, _ in self.sc.production_shares]  # fmt: skip
-        made = float(self.produced[main]) + sum(float(self.produced[f]) for f, _ in split)
-        out, cumulative, before = [], 0.0, 0
+        after = float(self.produced[main]) + sum(float(self.produced[f]) for f, _ in split) + new
+        out, left = [], new
         for f, share in split:
-            cumulative += float(share)
-            taken = (math.floor(cumulative * (made + new) + TOLERANCE)
-                     - math.floor(cumulative * made + TOLERANCE))  # fmt: skip
-            out.append((f, taken - before))
-            before = taken
-        return [*out, (main, new - before)]
+            n = min(max(math.floor(float(share) * after + TOLERANCE) - int(self.produced[f]), 0),
+                    left)  # fmt: skip
+            out.append((f, n))
+            left -= n
+        return [*out, (main, left)]
 
     def supply(self, sup):
         base, family = f"supply.{sup.name}", self.index[sup.family]
