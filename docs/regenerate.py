@@ -618,23 +618,31 @@ def hindcast(ctx: Context) -> str:
         rows.append([cut, f"{len(data['fitted_targets'])}", len(record),
                      f"{inside90} of {len(record)}",
                      f"{sum(r['inside_50'] for r in record)} of {len(record)}"])  # fmt: skip
-        at = s.get("record_at_cut") or {}
+        at, since = s.get("record_at_cut") or {}, s.get("record_since_cut") or {}
         if at.get("observations"):
             record_rows.append([
                 cut, at["observations"],
                 f"{md.percent(at['model_inside_90'], 0)} / {md.percent(at['naive_inside_90'], 0)}",
                 f"{md.percent(at['model_inside_50'], 0)} / {md.percent(at['naive_inside_50'], 0)}",
                 f"{at['model_mean_crps']:.1f} / {at['naive_mean_crps']:.1f}",
-                f"{at['crps_skill']:+.2f}", f"[figure](figures/horizon-{cut}.png)"])
+                f"{at['crps_skill']:+.2f}",
+                f"{since['model_mean_crps']:.1f} / {since['naive_mean_crps']:.1f} "
+                f"({since['crps_skill']:+.2f}); "
+                f"{md.percent(since['model_inside_90'], 0)} in the 90% band" if since else "-",
+                f"[figure](figures/horizon-{cut}.png)"])
     header = ["cut-off", "calibrated on (targets and record summaries)",
               "later published figures", "inside 90% band", "inside 50% band"]
     record_header = ["cut-off", "later record observations (family group x snapshot)",
                      "inside 90% band, model / naive", "inside 50% band, model / naive",
-                     "mean CRPS, model / naive (tanks)", "CRPS skill", "by horizon"]
+                     "mean CRPS, model / naive (tanks)", "CRPS skill",
+                     "losses since the cut: mean CRPS, model / naive (skill)", "by horizon"]
     return (f"({draws:,} draws a generation, {generations} generations, seed {DEFAULT_SEED}; "
             "each cut calibrates on what was known by its end and projects from there.)\n\n"
             "The loss record after each cut, by family group and snapshot (cumulative "
-            "confirmed losses), against the model and against the naive forecast:\n\n"
+            "confirmed losses), against the model and against the naive forecast; then the "
+            "same scored on the losses since the last snapshot up to the cut (the model's pace "
+            "after the cut, apart from the level its calibrated past reached by then; the "
+            "naive forecast starts from the record's count, so its scores do not change):\n\n"
             + md.table(record_header, record_rows) + "\n\nThe other published figures "
             "dated after each cut:\n\n" + md.table(header, rows))
 

@@ -13,6 +13,7 @@ from sim.analysis.forecast_scores import (
     horizon_months,
     horizon_table,
     score_forecasts,
+    since_anchor,
 )
 from sim.analysis.hindcast import confirmed_record
 from sim.analysis.naive import CountSeries
@@ -54,6 +55,23 @@ def test_the_same_forecast_for_both_has_zero_skill():
     groups, dates, observed, model, _ = _synthetic(k=20)
     assert aggregate(score_forecasts(groups, dates, observed, model, model, CUT))[
         "crps_skill"] == pytest.approx(0.0, abs=1e-12)  # fmt: skip
+
+
+def test_on_the_losses_since_the_cut_a_model_off_in_level_scores_as_its_pace_deserves():
+    """A model whose level at the cut is off by 400 tanks in every replication, but whose
+    pace after it is right, loses to the naive forecast on cumulative counts and matches an
+    unbiased model on the losses since the cut; the naive forecast's CRPS does not change."""
+    groups, dates, observed, model, naive = _synthetic(k=40)
+    anchor = np.full(40, 3000.0)
+    off = model + 400.0
+    cumulative = aggregate(score_forecasts(groups, dates, observed, off, naive, CUT))
+    since = aggregate(score_forecasts(groups, dates, *since_anchor(
+        observed, off, naive, anchor, np.full_like(off, 3400.0)), CUT))
+    right = aggregate(score_forecasts(groups, dates, *since_anchor(
+        observed, model, naive, anchor, np.full_like(model, 3000.0)), CUT))
+    assert cumulative["crps_skill"] < -1.0
+    assert since["model_mean_crps"] == pytest.approx(right["model_mean_crps"], rel=1e-12)
+    assert since["naive_mean_crps"] == pytest.approx(cumulative["naive_mean_crps"], rel=1e-9)
 
 
 def test_rows_carry_every_score_column_and_the_horizon_in_months():

@@ -80,6 +80,17 @@ def score_forecasts(
     return rows
 
 
+def since_anchor(observed, model, naive, anchor: np.ndarray, model_anchor: np.ndarray):
+    """The losses since the cut instead of the cumulative counts: ``observed`` (K,),
+    ``model`` (R, K) and ``naive`` (R2, K) less each observation's anchor, the record's count
+    at the last snapshot up to the cut (``anchor`` (K,)) and, for the model, its own value
+    there in the same replication (``model_anchor`` (R, K)). The naive forecast starts from
+    the record's count, so its scores do not change; the model's then measure its pace after
+    the cut, not the level its calibrated past reached by then."""
+    anchor = np.asarray(anchor, dtype=float)
+    return np.asarray(observed, float) - anchor, model - model_anchor, naive - anchor
+
+
 def crps_skill(model_crps: float, naive_crps: float) -> float:
     """``1 - model / naive`` (NaN when the naive CRPS is 0 or either is NaN)."""
     if not naive_crps > 0 or math.isnan(model_crps):

@@ -162,6 +162,11 @@ class HindcastRun:
     horizon: list = field(default_factory=list)
     forecast_note: str = ""
     record_caption: str = ""
+    #: ``forecast_rows`` and ``horizon`` scored on the losses since the last record snapshot
+    #: up to the cut (:func:`sim.analysis.forecast_scores.since_anchor`): the model's pace
+    #: after the cut, apart from the level its calibrated past reached by then.
+    since_rows: list = field(default_factory=list)
+    since_horizon: list = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)

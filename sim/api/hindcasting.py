@@ -94,27 +94,43 @@ def _record_scores(chosen, after, predictive, cut, *, seed, reps) -> tuple[list,
 def _observed_scores(observed, future, cut: int, *, seed: int, reps: int, engine):
     """Rows, horizon table and note of the loss record's later observations (every group at
     every snapshot after the cut-off, cumulative) against the model projected by ``future``
-    and against the naive forecast."""
-    from sim.analysis.forecast_scores import horizon_table
+    and against the naive forecast; then the rows and horizon table of the same scored on
+    the losses since the last snapshot up to the cut (:func:`since_anchor`)."""
+    from sim.analysis.forecast_scores import horizon_table, score_forecasts, since_anchor
     from sim.analysis.hindcast import month_end
-    from sim.analysis.naive import CountSeries, NaiveForecastError
+    from sim.analysis.naive import CountSeries, NaiveForecastError, naive_at_observations
     from sim.analysis.observe import predict_observations
     from sim.analysis.record_targets import level_observations
     from sim.api.calibration import RECORD_FACT
+    from sim.engine.streams import stream
 
     record = CountSeries(observed.series[0][1], tuple(name for name, _, _ in observed.series),
                          np.column_stack([values for _, _, values in observed.series]))
     cut_day = month_end(cut)
     groups, dates, counts = record.after(cut_day)
     if not len(dates):
-        return [], [], "no record snapshot after the cut-off"
-    levels = level_observations(groups, dates, counts, future.family_names, fact=RECORD_FACT)
+        return [], [], "no record snapshot after the cut-off", [], []
+    up_to = np.flatnonzero(record.dates <= cut_day)
+    if not len(up_to):
+        return [], [], "no record snapshot up to the cut-off", [], []
+    anchor_day, anchor = record.dates[up_to[-1]], record.counts[up_to[-1]]
+    column = np.array([record.groups.index(g) for g in groups], dtype=np.int64)
+    # The later observations, then each group at the anchor, simulated together: probes
+    # only read the paths, so the first columns are what they are without the others.
+    levels = level_observations(
+        [*groups, *record.groups], np.array([*dates, *[anchor_day] * len(record.groups)]),
+        np.concatenate([counts, anchor]), future.family_names, fact=RECORD_FACT)
     model = predict_observations(future, levels, reps=reps, seed=seed + 1, engine=engine)
+    model, model_anchor = model[:, : len(dates)], model[:, len(dates):][:, column]
     try:
         rows = score_against_naive(record, cut_day, model, seed=seed, reps=reps)
     except NaiveForecastError as err:
-        return [], [], f"not scored against the naive forecast: {err}"
-    return rows, horizon_table(rows), ""
+        return [], [], f"not scored against the naive forecast: {err}", [], []
+    naive = naive_at_observations(record, cut_day, groups, dates,
+                                  rng=stream(seed, 0, NAIVE_PURPOSE), reps=reps)  # fmt: skip
+    since = score_forecasts(groups, dates, *since_anchor(counts, model, naive, anchor[column],
+                                                         model_anchor), cut_day)  # fmt: skip
+    return rows, horizon_table(rows), "", since, horizon_table(since)
 
 
 def _check_cut(until: str, chosen: list) -> tuple[int, list, list]:
@@ -204,11 +220,12 @@ def run_hindcast(
     predictive = posterior_predictive(future, after, reps=reps, seed=seed + 1, engine=engine)
     scored = score_targets(after, predictive)
     if observed is not None:
-        forecast_rows, horizon, note = _observed_scores(observed, future, cut, seed=seed,
-                                                        reps=reps, engine=engine)  # fmt: skip
+        forecast_rows, horizon, note, since_rows, since_horizon = _observed_scores(
+            observed, future, cut, seed=seed, reps=reps, engine=engine)
     else:
         forecast_rows, horizon, note = _record_scores(chosen, after, predictive, cut,
                                                       seed=seed, reps=reps)  # fmt: skip
+        since_rows, since_horizon = [], []
     for row in scored:
         row["date"] = format_month(row["date"])
     summary = {
@@ -217,6 +234,7 @@ def run_hindcast(
         "mean_interval_score_90_relative": _mean_relative(scored, "interval_score_90"),
         "mean_crps_relative": _mean_relative(scored, "crps"),
         "record_at_cut": json_safe(horizon[-1]) if horizon else None,
+        "record_since_cut": json_safe(since_horizon[-1]) if since_horizon else None,
     }  # fmt: skip
     facts = load_facts()
     sources = sorted({facts[t.fact].citation() for t in chosen if t.fact in facts})
@@ -254,6 +272,7 @@ def run_hindcast(
         meta=meta, provenance=manifest("hindcast", arguments=arguments, inputs=inputs,
                                        execution={"engine": engine}),
         forecast_rows=forecast_rows, horizon=horizon, forecast_note=note,
+        since_rows=since_rows, since_horizon=since_horizon,
         record_caption=sources_caption(record_sources, full.description),
     )  # fmt: skip
 

@@ -1,5 +1,6 @@
 """Writing a hindcast folder (hindcast.json, hindcast.csv, hindcast.png, scores.csv,
-horizon.csv, horizon.png and manifest.json) and a folder of several cut-offs (one such
+horizon.csv, horizon.png, with the loss record scores-since-cut.csv and horizon-since-cut.csv,
+and manifest.json) and a folder of several cut-offs (one such
 subfolder per cut, cuts.csv, cuts.png and manifest.json)."""
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def _write_forecast_scores(folder: Path, run: HindcastRun) -> None:
               [[r[c] for c in SCORE_COLUMNS] for r in run.forecast_rows])  # fmt: skip
     columns = HORIZON_COLUMNS + AGGREGATE_COLUMNS
     write_csv(folder / "horizon.csv", columns, [[r[c] for c in columns] for r in run.horizon])
+    if run.since_rows:  # the same, on the losses since the last snapshot up to the cut
+        write_csv(folder / "scores-since-cut.csv", SCORE_COLUMNS,
+                  [[r[c] for c in SCORE_COLUMNS] for r in run.since_rows])  # fmt: skip
+        write_csv(folder / "horizon-since-cut.csv", columns,
+                  [[r[c] for c in columns] for r in run.since_horizon])  # fmt: skip
     buckets = run.horizon[:-1]
     at_cut = run.horizon[-1] if run.horizon else None
     heading = (f"Hindcast of '{run.name}' cut at {format_month(run.until)}: "

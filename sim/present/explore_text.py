@@ -199,6 +199,12 @@ def hindcast_text(run) -> str:
                  f"{s['mean_crps_relative']:.3f}")  # fmt: skip
     lines.append(record_scores_line(run.horizon[-1] if run.horizon else None,
                                     run.forecast_note))  # fmt: skip
+    if run.since_horizon:
+        since = run.since_horizon[-1]
+        lines.append(f"the same on the losses since the cut (the pace, not the level): mean "
+                     f"CRPS {since['model_mean_crps']:,.1f} vs {since['naive_mean_crps']:,.1f} "
+                     f"tanks (skill {since['crps_skill']:+.2f}); inside the 90% band "
+                     f"{since['model_inside_90']:.0%} vs {since['naive_inside_90']:.0%}")  # fmt: skip
     return "\n".join(lines)
 
 
