@@ -908,8 +908,9 @@ def production(ctx: Context) -> str:
     ]  # fmt: skip
     table = [[name, " / ".join(md.count(x) for x in np.quantile(built[:, k], [0.05, 0.5, 0.95])),
               source] for k, (name, source) in enumerate(rows)]  # fmt: skip
+    note = f"\n\n({reps:,} replications of the shipped baseline, seed {RECORD_SEED}.)"
     return md.table(["new builds 2022-02..2024-12", "model p05 / p50 / p95", "sources"],
-                    table) + f"\n\n({reps:,} replications of the shipped baseline, seed {RECORD_SEED}.)"
+                    table) + note
 
 
 # ---------------------------------------------------------------------------------------------

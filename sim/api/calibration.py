@@ -231,7 +231,9 @@ def calibrate(
         prior_posterior_rows,
         with_posterior,
     )
-    from sim.analysis.targets import default_targets_path
+    from sim.analysis.observe import band_coverage, rejected_by_source
+    from sim.analysis.targets import check_parameters, default_targets_path
+    from sim.api.calibration_figures import fit_panels, record_panels
     from sim.api.checks import check_sizes
     from sim.api.evidence import (
         calibrate_hypotheses,
@@ -244,10 +246,6 @@ def calibrate(
     from sim.model.calendar import format_month
     from sim.present.manifest import git_revision, input_files, manifest
     from sim.runs.engines import resolve
-
-    from sim.analysis.observe import band_coverage, rejected_by_source
-    from sim.analysis.targets import check_parameters
-    from sim.api.calibration_figures import fit_panels, record_panels
 
     if isinstance(scenario, Scenario):
         raise InputError(f"{{arg:scenario}} {scenario.name!r}: calibrate reads a scenario file "

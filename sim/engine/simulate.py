@@ -9,7 +9,8 @@ count stays far below 2**31); expected-value runs keep float64.
 One month, in order: degradation, losses (a hazard on the committed force, or an imposed
 count), refurbishment starts (capacity spent by family shares, then down the priority list,
 as far as the gap to the required fleet goes), pipeline deliveries, new production (capped
-at the gap, split between families by their production shares), foreign supply; then the month's stocks are recorded.
+at the gap, split between families by their production shares), foreign supply; then the
+month's stocks are recorded.
 """
 
 from __future__ import annotations

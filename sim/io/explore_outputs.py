@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from sim.io.output import write_csv, write_json
 from sim.model.calendar import format_month
 from sim.model.params import Scenario

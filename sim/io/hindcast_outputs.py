@@ -122,10 +122,9 @@ def write_hindcast_cuts(folder: Path, runs: list[HindcastRun], cuts: list[dict])
     :func:`sim.api.hindcasting.cut_rows`) into cuts.csv and cuts.png, and manifest.json."""
     from sim.analysis.forecast_scores import AGGREGATE_COLUMNS
     from sim.figures.style import DPI
+    from sim.io.folders import stamp
     from sim.io.output import write_csv, write_json
     from sim.model.calendar import format_month
-
-    from sim.io.folders import stamp
 
     for run in runs:
         sub = folder / cut_folder(format_month(run.until))

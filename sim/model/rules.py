@@ -50,7 +50,6 @@ from sim.model.errors import ScenarioError
 from sim.model.posterior import Posterior
 
 
-
 class ScenarioFields(Protocol):
     """The fields of a :class:`~sim.model.params.Scenario` the rules check (months are
     month indices, year * 12 + month - 1; counts are tanks)."""

@@ -201,10 +201,12 @@ def hindcast_text(run) -> str:
                                     run.forecast_note))  # fmt: skip
     if run.since_horizon:
         since = run.since_horizon[-1]
+        model, naive = since["model_mean_crps"], since["naive_mean_crps"]
         lines.append(f"the same on the losses since the cut (the pace, not the level): mean "
-                     f"CRPS {since['model_mean_crps']:,.1f} vs {since['naive_mean_crps']:,.1f} "
-                     f"tanks (skill {since['crps_skill']:+.2f}); inside the 90% band "
-                     f"{since['model_inside_90']:.0%} vs {since['naive_inside_90']:.0%}")  # fmt: skip
+                     f"CRPS {model:,.1f} vs {naive:,.1f} tanks (skill "
+                     f"{since['crps_skill']:+.2f}); inside the 90% band "
+                     f"{since['model_inside_90']:.0%} vs "
+                     f"{since['naive_inside_90']:.0%}")  # fmt: skip
     return "\n".join(lines)
 
 
