@@ -93,12 +93,12 @@ def test_a_share_moves_new_hulls_to_its_family_without_changing_the_total(engine
     assert (split[:, 1] == np.floor(0.3 * total + 1e-9)).all()
 
 
-def test_both_engines_split_alike_in_counts_and_in_expected_values():
+@pytest.mark.parametrize("integer", [True, False], ids=["compiled-counts", "compiled-expected"])
+def test_both_engines_split_alike_in_counts_and_in_expected_values(integer):
     pytest.importorskip("numba")
     scenario = producing({"dist": "uniform", "low": 0.0, "high": 0.6})
-    for integer in (True, False):
-        np.testing.assert_array_equal(produced(scenario, "numpy", integer=integer),
-                                      produced(scenario, "compiled", integer=integer))
+    np.testing.assert_array_equal(produced(scenario, "numpy", integer=integer),
+                                  produced(scenario, "compiled", integer=integer))
 
 
 def test_the_reference_model_splits_by_the_same_rule_and_conserves_every_hull():
