@@ -342,7 +342,7 @@ def calibrate(
         f"Record: Oryx, visually confirmed Russian tank losses by type, snapshots "
         f"{observed.first_snapshot} to {observed.last_snapshot} ({Path(observed.path).name}); "
         f"model: detection share x (1 - unknown share) x true losses of the group's families. "
-        f"Scenario: {full.description}")  # fmt: skip
+        f"Scenario: {description}")  # fmt: skip
     arguments = {
         "scenario": full.files[-1], "seed": seed, "draws": draws, "particles": particles,
         "generations": generations, "check_reps": check_reps, "figure_reps": figure_reps,
