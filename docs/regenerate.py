@@ -333,7 +333,7 @@ def width_cell(entry: dict) -> str:
     return "-" if entry["width"] is None else md.percent(entry["width"], 0)
 
 
-SWEEP = ("families.T-72.storage=2000:6100:5", "refurbishment.capacity_per_month.2023-01=100:200:5",
+SWEEP = ("families.T-72.storage=2000:6100:5", "refurbishment.capacity_per_month.2023-01=150:450:5",
          "losses.hazard_drift=-0.05:0.01:5", "storage.good_share=0.1:0.4:5",
          "storage.fair_share=0.15:0.45:5", "losses.detection_share=0.6:0.95:5")  # fmt: skip
 
