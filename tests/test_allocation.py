@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from factories import make_scenario
+from factories import make_scenario, scenario_dict
 
 from sim.engine.inputs import build_inputs
 from sim.engine.simulate import simulate
@@ -115,6 +115,71 @@ def test_reference_model_gives_the_hand_calculation():
     totals = [sum(WITH_SHARES[m]) for m in range(3)]
     assert list(ref["storage_path"][0, :3]) == totals
     assert list(ref["good_fair_path"][0, :3]) == [15, 8, 3]
+
+
+# Dated weights: A 0 and B 1 in the first month, A 3 and B 1 from the second.
+# Month 1, pass 1: B alone has a share (all 10 units): B:good 2 (1 unit), B:fair 1 (1),
+#   B:poor 1 (2); 6 units left. Pass 2: A:good 6. A good 15 - 6 = 9; B empty.
+# Month 2, the shares of WITH_SHARES (A 7.5, B 2.5), B empty: pass 1 A:good 7 (its demand,
+#   9, takes A's whole share); pass 2 gets 3 units: A:good its last 2, then A:fair (a hull
+#   costs 2) claims the unit left. A good 0, fair 8.
+DATED = {"A": {"2022-02": 0.0, "2022-03": 3.0}, "B": {"2022-02": 1.0}}
+WITH_DATED_SHARES = {0: (9, 8, 7, 0, 0, 0), 1: (0, 8, 7, 0, 0, 0)}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dated_weights_change_the_shares_from_their_month(engine):
+    storage = storage_by_month(two_families(DATED), engine)
+    for month, expected in WITH_DATED_SHARES.items():
+        assert stocks(storage, month) == expected, month
+
+
+def test_reference_model_gives_the_dated_shares():
+    ref = simulate_reference(two_families(DATED), reps=1, seed=3)
+    assert list(ref["storage_path"][0, :2]) == [sum(WITH_DATED_SHARES[m]) for m in range(2)]
+    assert list(ref["good_fair_path"][0, :2]) == [17, 8]
+
+
+def test_dated_weights_are_parameters_named_by_their_month():
+    names = two_families(DATED).params()
+    assert {"refurbishment.family_weight.A.2022-02", "refurbishment.family_weight.A.2022-03",
+            "refurbishment.family_weight.B.2022-02"} <= set(names)  # fmt: skip
+    assert "refurbishment.family_weight.A" not in names
+
+
+def test_a_weight_before_its_first_step_is_zero_and_steps_after_the_end_are_harmless():
+    """A's weight holds from the start; B's first step comes in the third month (no share
+    before it); C's step, in the file's last month, is after the run's end (``end``)."""
+    from sim.engine.inputs import family_shares
+    from sim.model.loader import build_scenario
+
+    raw = scenario_dict(
+        families={name: {"active": 10, "storage": 5, "vulnerability": 1.0, "quality_weight": 1.0,
+                         "refurb_effort": 1.0} for name in "ABC"},
+        end="2022-06", family_weight={"A": {"2022-02": 1.0}, "B": {"2022-04": 3.0},
+                                      "C": {"2022-06": 5.0}},
+    )  # fmt: skip
+    scenario = build_scenario(raw, {}, name="test", files=("test",), end="2022-05")
+    values = draw_params(scenario, seed=1, first_rep=0, reps=2)
+    shares, period = family_shares(scenario, values)
+    assert period.tolist() == [0, 0, 1, 1]
+    np.testing.assert_array_equal(shares[:, :, 0], [[1.0, 0.0, 0.0], [0.25, 0.75, 0.0]])
+
+
+def test_a_bad_dated_weight_is_one_error_naming_its_step():
+    with pytest.raises(ScenarioError) as err:
+        two_families({"A": {"2022-02": 1.0, "2022-03": -1.0}})
+    assert "refurbishment.family_weight.A.2022-03" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_weight_steps_out_of_order_are_refused_when_built_in_python():
+    import dataclasses
+
+    scenario = two_families(DATED)
+    steps = dict(scenario.family_weights)["A"]
+    with pytest.raises(ScenarioError, match="increasing months"):
+        dataclasses.replace(scenario, family_weights=(("A", steps[::-1]),))
 
 
 PEACE = {"start": "2022-03", "capacity_share": 1.0, "production_share": 1.0, "ramp_months": 0}

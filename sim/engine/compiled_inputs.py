@@ -46,7 +46,8 @@ class Given(NamedTuple):
     entry_donors: np.ndarray
     entry_start: np.ndarray
     entry_stop: np.ndarray
-    family_share: np.ndarray  # (F, R), or (0, R) when the scenario has no family shares
+    family_share: np.ndarray  # (S, F, R) by period, or (0, F, R) with no family shares
+    family_share_period: np.ndarray  # (T,) int64 the period of each month
     production_family: int
     production: np.ndarray
     production_split_family: np.ndarray  # (P,) families with a share of the new hulls
@@ -116,8 +117,11 @@ def given(inputs: Inputs, stochastic: bool) -> Given:
         entry_start=_i64(inputs.entry_start),
         entry_stop=_i64(inputs.entry_stop),
         family_share=_f64(
-            np.zeros((0, reps)) if inputs.family_share is None else inputs.family_share
+            np.zeros((0, len(inputs.family_names), reps))
+            if inputs.family_share is None
+            else inputs.family_share
         ),
+        family_share_period=_i64(inputs.family_share_period),
         production_family=int(inputs.production_family),
         production=_f64(inputs.production),
         production_split_family=_i64(inputs.production_split_family),

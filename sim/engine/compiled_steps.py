@@ -264,8 +264,9 @@ def _serve_entry(k, f, condition, donors, cost, failure, stochastic, r0, w, left
 def _plan(t, r0, w, g, c, sc):
     """``sim.engine.simulate.plan_starts`` for the tile in month ``t``: ``sc.starts``
     (K, w); ``sc.left`` (3F, w) the hulls in storage, ``sc.remaining`` and ``sc.wanted``
-    (w,) are spent. ``g.family_share`` (F, R), or (0, R) for no family shares (pass 2
-    alone); ``sc.budget`` (F, w) and ``sc.spent`` (w,) are scratch."""
+    (w,) are spent. ``g.family_share`` (S, F, R) by period (``g.family_share_period``
+    (T,)), or (0, F, R) for no family shares (pass 2 alone); ``sc.budget`` (F, w) and
+    ``sc.spent`` (w,) are scratch."""
     left, remaining, wanted = sc.left, sc.remaining, sc.wanted
     starts, budget, spent = sc.starts, sc.budget, sc.spent
     family_share, entry_family = g.family_share, g.entry_family
@@ -280,9 +281,10 @@ def _plan(t, r0, w, g, c, sc):
         if first and not shares:
             continue
         if first:  # pass 1: each family's share on its own entries
+            period = g.family_share_period[t]
             for f in range(fams):
                 for j in range(w):
-                    budget[f, j] = family_share[f, _at(r0, j)] * remaining[j]
+                    budget[f, j] = family_share[period, f, _at(r0, j)] * remaining[j]
         for k in range(entries):  # pass 2: what pass 1 left, down the whole list
             if t < entry_start[k] or t >= entry_stop[k]:
                 if first or not shares:

@@ -12,7 +12,6 @@ from sim.model.params import (
     COMMITTED,
     CONDITIONS,
     DEPLOYED,
-    FAMILY_WEIGHT,
     HAZARD,
     LOSSES,
     PRODUCTION,
@@ -21,6 +20,7 @@ from sim.model.params import (
     START_DELAY,
     Scenario,
     Step,
+    family_weight_names,
     step_name,
 )  # fmt: skip
 
@@ -72,9 +72,11 @@ class Inputs:
     #: month from which it may not (``T``: never closes); peacetime closes obsolete families
     entry_start: np.ndarray
     entry_stop: np.ndarray
-    #: (F, R) share of each month's capacity a family may spend on its own entries before
-    #: the rest goes down the whole list (weight / sum of weights); None: no family shares
+    #: (S, F, R) share of a month's capacity a family may spend on its own entries before
+    #: the rest goes down the whole list (weight / sum of weights), in each of S periods;
+    #: None: no family shares. (T,) int the period of each month.
     family_share: np.ndarray | None
+    family_share_period: np.ndarray
     production_family: int
     production: np.ndarray  # (T, R) expected new tanks per month (peacetime ramp applied)
     #: (P,) int families other than ``production_family`` that take a share of the new hulls,
@@ -128,23 +130,36 @@ def split_storage(total: np.ndarray, values: dict[str, np.ndarray], count) -> np
     return np.stack([good, fair, total - good - fair])
 
 
-def family_shares(scenario: Scenario, values: dict[str, np.ndarray]) -> np.ndarray | None:
-    """(F, R) capacity share of each family: its weight over the sum of all weights (a
-    family without a weight has 0; every share 0 when the weights sum to 0), summed in
-    family order; None when the scenario has no family weights."""
+def family_shares(
+    scenario: Scenario, values: dict[str, np.ndarray]
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Each family's share of the capacity, by period: (S, F, R) shares and (T,) int the
+    period of each month. A period starts at the run's start and at every month (after it)
+    where some family's weight has a dated step; in each, a family's share is its weight
+    over the sum of all weights (a family without a weight, or before its first step, has
+    0; every share 0 when the weights sum to 0), summed in family order. None and zeros
+    when the scenario has no family weights."""
+    months = scenario.months
     if not scenario.family_weights:
-        return None
+        return None, np.zeros(months, np.int64)
     reps = len(values[f"families.{scenario.family_names[0]}.active"])
-    weights = np.zeros((len(scenario.families), reps))
-    weighted = dict(scenario.family_weights)
-    for f, name in enumerate(scenario.family_names):
-        if name in weighted:
-            weights[f] = values[f"{FAMILY_WEIGHT}.{name}"]
-    total = weights[0].copy()
-    for f in range(1, len(weights)):
-        total += weights[f]
-    positive = total > 0
-    return np.where(positive, weights / np.where(positive, total, 1.0), 0.0)
+    index = {name: f for f, name in enumerate(scenario.family_names)}
+    dated = [
+        (index[family], max(month - scenario.start, 0) if month is not None else 0, name)
+        for family, weight in scenario.family_weights
+        for month, name in family_weight_names(family, weight)
+    ]
+    firsts = sorted({first for _, first, _ in dated if first < months} | {0})
+    weights = np.zeros((len(firsts), len(scenario.families), reps))
+    for f, first, name in sorted(dated, key=lambda d: d[1]):
+        weights[np.searchsorted(firsts, first):, f] = values[name]
+    total = weights[:, 0].copy()
+    for f in range(1, weights.shape[1]):
+        total += weights[:, f]
+    positive = total[:, None] > 0
+    shares = np.where(positive, weights / np.where(positive, total[:, None], 1.0), 0.0)
+    period = np.searchsorted(firsts, np.arange(months), side="right") - 1
+    return shares, period.astype(np.int64)
 
 
 def entry_window(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -209,6 +224,7 @@ def build_inputs(
         at, ramp = scenario.peace.start - start, values["peace.ramp_months"]
         capacity *= peace_factor(at, values["peace.capacity_share"], ramp, months)
         production *= peace_factor(at, values["peace.production_share"], ramp, months)
+    shares, share_period = family_shares(scenario, values)
     required = np.full_like(capacity, np.inf)
     if scenario.required_schedule:
         required = schedule(REQUIRED, scenario.required_schedule)
@@ -245,7 +261,8 @@ def build_inputs(
         entry_failure=failure[entry_condition],
         entry_start=entry_start,
         entry_stop=entry_stop,
-        family_share=family_shares(scenario, values),
+        family_share=shares,
+        family_share_period=share_period,
         production_family=fam_index[scenario.production_family],
         production=production,
         production_split_family=np.array([fam_index[f] for f, _ in scenario.production_shares],

@@ -335,6 +335,7 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
     cost, failure = inputs.entry_cost.copy(), inputs.entry_failure.copy()
     cost_refurbishable = cost * refurbishable
     plan = make_plan(inputs, cost, failure)
+    shares = inputs.family_share  # (S, F, R) by period, or None
     has_requirement = bool(np.isfinite(inputs.required).any())
     lead = inputs.lead_time.astype(np.float64)
     fams, entries, supplies = inputs.family_names, inputs.entry_names, inputs.supply_names
@@ -387,8 +388,9 @@ def simulate(inputs: Inputs, flows: RandomFlows | ExpectedFlows) -> Trace:
         wanted += lead * (expected_loss - inputs.production[t])
         np.maximum(wanted, 0.0, out=wanted)
         is_open = (inputs.entry_start <= t) & (t < inputs.entry_stop)
+        share = None if shares is None else shares[inputs.family_share_period[t]]
         starts = plan_starts(inputs.capacity[t], wanted, storage_rows, plan, flows.whole,
-                             inputs.family_share, None if is_open.all() else is_open)  # fmt: skip
+                             share, None if is_open.all() else is_open)  # fmt: skip
         # Donors and failures are scrapped; the rest enter the pipeline.
         donors, failed = flows.binomials(
             ("refurb:donors", starts, inputs.entry_donors, entries),

@@ -142,6 +142,21 @@ def step_name(schedule: str, step: Step) -> str:
     return f"{schedule}.{format_month(step.month)}"
 
 
+#: A family's refurbishment weight: one parameter for the whole run, or dated steps (each
+#: holds from its month until the next; before the first the family has no weight).
+FamilyWeight = Param | tuple[Step, ...]
+
+
+def family_weight_names(family: str, weight: FamilyWeight) -> tuple[tuple[int | None, str], ...]:
+    """(month, parameter name) of each value of a family's weight: ``((None,
+    "refurbishment.family_weight.T-62"),)`` for one parameter (it holds from the start),
+    ``((m, "refurbishment.family_weight.T-62.2023-01"), ...)`` for dated steps."""
+    key = f"{FAMILY_WEIGHT}.{family}"
+    if isinstance(weight, Param):
+        return ((None, key),)
+    return tuple((step.month, step_name(key, step)) for step in weight)
+
+
 @dataclass(frozen=True)
 class Supply:
     """Deliveries of a foreign family: a Poisson monthly rate, a total cap, and a lag.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.model.calendar import format_month, parse_month
-from sim.model.chain import merge_chain, read_chain
+from sim.model.chain import is_param_table, merge_chain, read_chain
 from sim.model.checker import Checker
 from sim.model.distributions import Param
 from sim.model.errors import ScenarioError, show
@@ -273,16 +273,20 @@ def _peace(check: Checker, raw: Any, families: tuple[Family, ...]) -> Peace:
 
 
 def _family_weights(check: Checker, raw: Any, names: tuple[str, ...]) -> tuple:
-    """``[refurbishment.family_weight]``: (family, weight) pairs in family order."""
+    """``[refurbishment.family_weight]``: (family, weight) pairs in family order. A weight is
+    a number or distribution table (for the whole run) or a table of ``"YYYY-MM" = value``
+    steps (each holds until the next)."""
     key = "refurbishment.family_weight"
     table = check.table(key, raw, _keys(raw))
     for family in table:
         _family_ref(check, f"{key}.{family}", family, names)
-    return tuple(
-        (family, check.param(f"{key}.{family}", table[family], "count"))
-        for family in names
-        if family in table
-    )
+
+    def weight(family: str, value: Any):
+        if isinstance(value, dict) and not is_param_table(value):
+            return check.schedule(f"{key}.{family}", value, "count")
+        return check.param(f"{key}.{family}", value, "count")
+
+    return tuple((family, weight(family, table[family])) for family in names if family in table)
 
 
 def _production_shares(check: Checker, raw: Any, names: tuple[str, ...]) -> tuple:

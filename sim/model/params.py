@@ -40,6 +40,7 @@ from sim.model.components import (  # noqa: F401  (re-exported: the scenario's p
     START_DELAY,
     UNKNOWN,
     Family,
+    FamilyWeight,
     Parts,
     Peace,
     Step,
@@ -48,6 +49,7 @@ from sim.model.components import (  # noqa: F401  (re-exported: the scenario's p
     _check_month,
     _check_name,
     _check_params,
+    family_weight_names,
     reserved_family_name,
     step_name,
 )
@@ -99,10 +101,11 @@ class Scenario:
     hazard_volatility: Param | None = None  # standard deviation of log hazard, per month
     #: Multipliers of the hazard from their dates (after ``fitted_until``); none: 1.
     hazard_factor_schedule: tuple[Step, ...] = field(default_factory=tuple)
-    #: ``refurbishment.family_weight``: (family, weight) pairs in family order; empty: no
-    #: family shares, capacity goes down the priority list alone (sim.engine.simulate,
-    #: ``plan_starts``; docs/refurbishment.md).
-    family_weights: tuple[tuple[str, Param], ...] = field(default_factory=tuple)
+    #: ``refurbishment.family_weight``: (family, weight) pairs in family order, a weight being
+    #: one parameter or dated steps (:data:`FamilyWeight`); empty: no family shares, capacity
+    #: goes down the priority list alone (sim.engine.simulate, ``plan_starts``;
+    #: docs/refurbishment.md).
+    family_weights: tuple[tuple[str, FamilyWeight], ...] = field(default_factory=tuple)
     #: Families other than ``production_family`` that take a share of the new hulls:
     #: (family, share) pairs in family order; the rest is ``production_family``'s.
     production_shares: tuple[tuple[str, Param], ...] = field(default_factory=tuple)
@@ -204,7 +207,9 @@ class Scenario:
             for cond, param in zip(CONDITIONS, triple):
                 out[f"refurbishment.{table}.{cond}"] = param
         for family, weight in self.family_weights:
-            out[f"{FAMILY_WEIGHT}.{family}"] = weight
+            values = (weight,) if isinstance(weight, Param) else [s.value for s in weight]
+            for (_, name), value in zip(family_weight_names(family, weight), values):
+                out[name] = value
         for step in self.production_schedule:
             out[step_name(PRODUCTION, step)] = step.value
         for family, share in self.production_shares:

@@ -11,7 +11,7 @@ posterior whose columns are its parameters.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sim.model.calendar import format_month
 from sim.model.components import (
@@ -35,6 +35,7 @@ from sim.model.components import (
     REQUIRED,
     UNKNOWN,
     Family,
+    FamilyWeight,
     Parts,
     Peace,
     Step,
@@ -75,7 +76,7 @@ class ScenarioFields(Protocol):
     hazard_drift: Param | None
     hazard_volatility: Param | None
     hazard_factor_schedule: tuple[Step, ...]
-    family_weights: tuple[tuple[str, Param], ...]
+    family_weights: tuple[tuple[str, FamilyWeight], ...]
     production_shares: tuple[tuple[str, Param], ...]
     priority_order: str
     thresholds: Thresholds
@@ -290,15 +291,29 @@ def _check_allocation(s: ScenarioFields) -> None:
         if family not in names or family in seen:
             raise ScenarioError(None, f"{FAMILY_WEIGHT}.{family}", family,
                                 "must be a family defined under [families], once")  # fmt: skip
-        if not isinstance(weight, Param) or weight.domain != "count":
-            raise ScenarioError(None, f"{FAMILY_WEIGHT}.{family}", weight,
-                                "must be a non-negative (count) parameter")  # fmt: skip
+        _check_weight(f"{FAMILY_WEIGHT}.{family}", weight)
         seen.append(family)
     rebuilt = s.peace.rebuild_families if s.peace is not None else None
     for i, family in enumerate(rebuilt or ()):
         if family not in names:
             raise ScenarioError(None, f"peace.rebuild_families[{i}]", family,
                                 "not a family defined under [families]")  # fmt: skip
+
+
+def _check_weight(key: str, weight: Any) -> None:
+    """A family weight is a non-negative (``count``) parameter, or a non-empty tuple of
+    :class:`Step` of them in strictly increasing months."""
+    if isinstance(weight, tuple) and weight and all(isinstance(s, Step) for s in weight):
+        months = [s.month for s in weight]
+        if months != sorted(set(months)):
+            raise ScenarioError(None, key, months, "steps must be in strictly increasing months")
+        values = [s.value for s in weight]
+    else:
+        values = [weight]
+    for value in values:
+        if not isinstance(value, Param) or value.domain != "count":
+            raise ScenarioError(None, key, value, "must be a non-negative (count) parameter, "
+                                'or a table of "YYYY-MM" = such parameters')  # fmt: skip
 
 
 def _check_production_shares(s: ScenarioFields) -> None:

@@ -23,6 +23,8 @@ from sim.model.params import (
     PRODUCTION_SHARE,
     REQUIRED,
     START_DELAY,
+    FamilyWeight,
+    Param,
     Scenario,
     Step,
     step_name,
@@ -96,6 +98,13 @@ class TankModel:
     def schedule(self, name: str, steps: tuple[Step, ...], t: int) -> float:
         values = [self.v[step_name(name, s)] for s in steps]
         return step_value(steps, values, self.sc.start + t)
+
+    def family_weight(self, family: str, weight: FamilyWeight, t: int) -> float:
+        """A family's refurbishment weight in month ``t``: its one parameter, or its dated
+        step in effect (0 before the first)."""
+        if isinstance(weight, Param):
+            return self.v[f"{FAMILY_WEIGHT}.{family}"]
+        return self.schedule(f"{FAMILY_WEIGHT}.{family}", weight, t)
 
     def hazard(self, t: int) -> float:
         """Month ``t``'s hazard: the step schedule, or after the last fitted month (until a
@@ -270,7 +279,8 @@ class TankModel:
         }  # fmt: skip
         weighted = dict(self.sc.family_weights)
         if weighted:
-            weights = [self.v[f"{FAMILY_WEIGHT}.{n}"] if n in weighted else 0.0 for n in names]
+            weights = [self.family_weight(n, weighted[n], t) if n in weighted else 0.0
+                       for n in names]  # fmt: skip
             total = sum(weights)
             budget = [capacity * (w / total) if total > 0 else 0.0 for w in weights]
             spent = 0.0
