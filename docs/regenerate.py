@@ -723,8 +723,9 @@ def record_coverage(ctx: Context) -> str:
         k = np.array([x == g for x in obs_groups])
         inside90 = (q[0, k] <= observed[k]) & (observed[k] <= q[4, k])
         inside50 = (q[1, k] <= observed[k]) & (observed[k] <= q[3, k])
-        ratio = q[2, k] / np.maximum(observed[k], 1.0)
-        worst = int(np.argmax(np.abs(np.log(np.maximum(ratio, 1e-9)))))
+        # the median's ratio to the record, both floored at one tank (0 against 0 is a match)
+        ratio = np.maximum(q[2, k], 1.0) / np.maximum(observed[k], 1.0)
+        worst = int(np.argmax(np.abs(np.log(ratio))))
         last = int(np.flatnonzero(k)[-1])
         rows.append([g, f"{int(inside90.sum())} of {int(k.sum())}",
                      f"{int(inside50.sum())} of {int(k.sum())}",
