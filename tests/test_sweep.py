@@ -82,6 +82,14 @@ def test_unknown_key_names_the_key_and_suggests_the_closest():
         parse_sweep("losses.detection_shar=0.5:0.9:3", INERT)
 
 
+def test_a_schedule_named_without_its_date_lists_its_dated_steps():
+    scenario = make_scenario(family_weight={"A": {"2022-02": 1.0, "2022-06": 2.0}})
+    with pytest.raises(SweepError, match=r"it has dated steps: "
+                       r"'refurbishment.family_weight.A.2022-02', "
+                       r"'refurbishment.family_weight.A.2022-06'$"):  # fmt: skip
+        parse_sweep("refurbishment.family_weight.A=0:2:3", scenario)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

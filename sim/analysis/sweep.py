@@ -91,8 +91,11 @@ def parse_sweep(text: str, scenario: Scenario) -> SweepParam:
     name = normalise_key(key)
     params = scenario.params()
     if name not in params:
-        close = difflib.get_close_matches(name, params, n=1, cutoff=0.6)
+        dated = [p for p in params if p.startswith(f"{name}.")]  # a schedule's steps
+        close = dated[:1] or difflib.get_close_matches(name, params, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else " (tanksim validate lists them)"
+        if len(dated) > 1:
+            hint = f"; it has dated steps: {', '.join(repr(d) for d in dated)}"
         raise SweepError(f"{text!r}: {scenario.name} has no parameter {name!r}{hint}")
     parts = spec.split(":")
     if len(parts) != 3:
