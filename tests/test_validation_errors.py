@@ -394,3 +394,13 @@ def test_child_parameter_table_replaces_the_parents_distribution(tmp_path):
     result = tanksim("validate", str(child))
     assert result.returncode == 0, result.stderr
     assert "families.T-62.storage = uniform(low=1000, high=2000)" in result.stdout
+
+
+def test_a_bad_child_parameter_table_is_blamed_on_the_child_not_the_parent_it_replaced(tmp_path):
+    """The parent's T-72 weight is lognormal (median, sigma); the child's replacement lacks
+    sigma: the error names the child, the file that holds the table."""
+    child = tmp_path / "child.toml"
+    child.write_text(EXTENDS + '[refurbishment.family_weight]\n'
+                     '"T-72" = {dist = "lognormal", median = 1}\n')  # fmt: skip
+    assert_one_line_error(tanksim("validate", str(child)),
+                          f"{child}: refurbishment.family_weight.T-72.sigma")  # fmt: skip

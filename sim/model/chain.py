@@ -121,15 +121,21 @@ def merge_chain(chain: list[tuple[Path, dict]]) -> tuple[dict, dict[str, Path]]:
     merged: dict = {}
     origins: dict[str, Path] = {}
 
+    def forget(dotted: str) -> None:  # what a replaced value held no longer has an origin
+        for stale in [k for k in origins if k.startswith(f"{dotted}.")]:
+            del origins[stale]
+
     def merge(into: dict, data: dict, prefix: str, file: Path) -> None:
         for key, value in data.items():
             dotted = f"{prefix}{key}"
             origins[dotted] = file
             if isinstance(value, dict) and not is_param_table(value):
                 if not isinstance(into.get(key), dict) or is_param_table(into[key]):
+                    forget(dotted)
                     into[key] = {}
                 merge(into[key], value, dotted + ".", file)
             else:
+                forget(dotted)
                 into[key] = value
                 if isinstance(value, dict):
                     for inner in value:
