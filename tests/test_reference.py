@@ -26,7 +26,10 @@ from sim.runs.sampling import draw_params
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 END = "2026-12"
-ENGINE_REPS, REF_REPS = 4096, 300
+#: The SimPy reference costs about 45 ms of CPU a replication over the baseline to END: 200
+#: of them against 4,096 engine replications resolve a mean gap of 4 x 0.072 standard
+#: deviations (300 cost 6.6 s more for 4 x 0.060).
+ENGINE_REPS, REF_REPS = 4096, 200
 Z_MAX = 4.0  # combined standard errors
 KS_ALPHA = 0.001  # significance level of the KS tests
 NEVER_AS = 10**6  # storage never exhausted: beyond any month, for the KS test
